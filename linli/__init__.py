@@ -1,0 +1,1 @@
+"""邻里 Linli — a district's community services platform."""

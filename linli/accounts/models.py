@@ -1,0 +1,140 @@
+"""Users, their role and their scope in the hierarchy (district → subdistrict → community → station)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
+    SUBDISTRICT_STAFF = "subdistrict_staff", _("Subdistrict staff")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    STATION_KEEPER = "station_keeper", _("Station keeper")
+    UNIT_LIAISON = "unit_liaison", _("Unit liaison")
+    PARTY_MEMBER = "party_member", _("Party member")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+    RESIDENT = "resident", _("Resident")
+
+
+STAFF_ROLES = frozenset(
+    {Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF, Role.STATION_KEEPER}
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the hierarchy a user works in; the narrowest non-empty level wins.
+
+    ``None`` at a level means "not restricted at this level"; ``-1`` means "restricted here but
+    no node assigned", which matches nothing. A scope with no district
+    (``district_id is None``) sees nothing, except for superusers (``everything``).
+    """
+
+    district_id: int | None
+    subdistrict_id: int | None = None
+    community_id: int | None = None
+    station_id: int | None = None
+    everything: bool = False
+
+    @property
+    def level(self) -> str:
+        if self.everything:
+            return "all"
+        if self.station_id:
+            return "station"
+        if self.community_id:
+            return "community"
+        if self.subdistrict_id:
+            return "subdistrict"
+        if self.district_id:
+            return "district"
+        return "none"
+
+
+class User(AbstractUser):
+    """A person who logs in: staff with a password, residents with their phone number."""
+
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.RESIDENT)
+    real_name = models.CharField(_("name"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
+    district = models.ForeignKey(
+        "places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("district"),
+    )
+    subdistrict = models.ForeignKey(
+        "places.Subdistrict", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("subdistrict"),
+    )
+    community = models.ForeignKey(
+        "places.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("community"),
+    )
+    station = models.ForeignKey(
+        "places.Station", null=True, blank=True, on_delete=models.SET_NULL, related_name="keepers",
+        verbose_name=_("station"),
+    )
+    organisation = models.ForeignKey(
+        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="members", verbose_name=_("organisation"),
+    )
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "phone"], condition=~models.Q(phone=""),
+                name="user_phone_unique_in_district",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def is_staff_role(self) -> bool:
+        """Whether the user works in the staff console (district, subdistrict, community, station)."""
+        return self.is_superuser or self.role in STAFF_ROLES
+
+    @property
+    def scope(self) -> Scope:
+        """Where in the hierarchy this user may read and act."""
+        if self.is_superuser:
+            return Scope(district_id=self.district_id, everything=True)
+        role = self.role
+        if role == Role.DISTRICT_ADMIN:
+            return Scope(district_id=self.district_id)
+        if role == Role.SUBDISTRICT_STAFF:
+            return Scope(district_id=self.district_id, subdistrict_id=self.subdistrict_id or -1)
+        if role == Role.STATION_KEEPER:
+            return Scope(
+                district_id=self.district_id, community_id=self.community_id,
+                station_id=self.station_id or -1,
+            )
+        if role in STAFF_ROLES or role in {Role.UNIT_LIAISON, Role.PARTY_MEMBER, Role.VOLUNTEER}:
+            return Scope(district_id=self.district_id, community_id=self.community_id or -1)
+        return Scope(district_id=self.district_id, community_id=-1)
+
+
+class PhoneCode(models.Model):
+    """A one-time login code sent to a resident's phone; only its hash is stored."""
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]

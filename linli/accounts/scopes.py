@@ -1,0 +1,43 @@
+"""Turning a user's scope into a query filter; every app's permissions module builds on this."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from linli.accounts.models import Scope
+
+NOTHING = Q(pk__in=[])
+
+
+def scope_q(
+    scope: Scope,
+    *,
+    district: str = "district",
+    subdistrict: str | None = "subdistrict",
+    community: str | None = "community",
+    station: str | None = None,
+) -> Q:
+    """A filter that keeps the rows inside ``scope``.
+
+    The keyword arguments name the lookup paths from the filtered model to each level; a level
+    whose path is ``None`` cannot be checked on that model, so a scope narrower than the model
+    supports matches nothing (safe by default).
+    """
+    if scope.everything:
+        return Q()
+    if scope.district_id is None:
+        return NOTHING
+    q = Q(**{f"{district}_id": scope.district_id})
+    if scope.station_id is not None:
+        if station is None:
+            return NOTHING
+        return q & Q(**{f"{station}_id": scope.station_id})
+    if scope.community_id is not None:
+        if community is None:
+            return NOTHING
+        return q & Q(**{f"{community}_id": scope.community_id})
+    if scope.subdistrict_id is not None:
+        if subdistrict is None:
+            return NOTHING
+        return q & Q(**{f"{subdistrict}_id": scope.subdistrict_id})
+    return q

@@ -1,0 +1,969 @@
+"""选址 — where to open the next service stations.
+
+Two questions a district planner asks:
+
+* **Maximal covering (MCLP)**: with ``k`` new sites, how much of the population can be brought
+  within reach of a station? :func:`solve_mclp` answers exactly (or with a proven gap), and
+  :func:`greedy_mclp` answers fast.
+* **Partial set covering (LSCP)**: how few new sites bring a target share of the population
+  within reach? :func:`solve_lscp`.
+
+Both work on a boolean coverage matrix — demand point ``i`` is within reach of candidate ``j`` —
+and never import Django; ``linli.planning`` wraps them for the web. The model, the reductions
+and why they are exact are written up in ``docs/siting.md``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+__all__ = [
+    "ReducedProblem",
+    "SitingError",
+    "SitingResult",
+    "greedy_mclp",
+    "reduce_mclp",
+    "solve_lscp",
+    "solve_mclp",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+Coverage = sp.csr_array | sp.csr_matrix
+
+# Relative tolerance used when comparing weights (objective values): LP and MILP solvers
+# work to about 1e-9 relative feasibility, so a bound is only trusted to this precision.
+_REL_TOL = 1e-9
+# Candidates kept for the pairwise step of the 2-swap search (see ``_two_swap``).
+_PAIR_POOL = 24
+
+
+class SitingError(ValueError):
+    """A siting question that has no answer, e.g. an unreachable coverage target."""
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """The answer to a siting question.
+
+    Attributes
+    ----------
+    chosen : numpy.ndarray
+        Candidate column indices, in order of marginal gain (the first covers the most new
+        weight, the second the most of what remains, ...).
+    covered_weight : float
+        Total demand weight covered, including what ``already_covered`` covered.
+    newly_covered_weight : float
+        Demand weight covered by the chosen sites and not already covered.
+    greedy_weight : float
+        Covered weight achieved by greedy with swap local search (the heuristic incumbent).
+    upper_bound : float
+        Proven upper bound on the covered weight any choice of ``len(chosen)`` sites could reach;
+        equals ``covered_weight`` when ``optimal``.
+    gap : float
+        ``(upper_bound - covered_weight) / upper_bound``: the most that could still be gained,
+        as a share of the bound.
+    optimal : bool
+        Whether the answer is proven optimal (for :func:`solve_lscp`: the number of sites is
+        proven minimal).
+    seconds : float
+        Wall-clock time spent.
+    newly_covered : list of numpy.ndarray
+        For each chosen site, the demand row indices it newly covers; each demand point is
+        attributed to the first chosen site that covers it, so the arrays partition the newly
+        covered demand.
+    method : str
+        What produced the answer: ``"trivial"``, ``"greedy"``, ``"greedy+swaps"``, ``"lp-bound"``
+        (greedy proven optimal by the LP bound), ``"milp"``, ``"lscp-milp"``.
+    """
+
+    chosen: IntArray
+    covered_weight: float
+    newly_covered_weight: float
+    greedy_weight: float
+    upper_bound: float
+    gap: float
+    optimal: bool
+    seconds: float
+    newly_covered: list[IntArray] = field(repr=False)
+    method: str
+
+
+@dataclass(frozen=True)
+class ReducedProblem:
+    """An MCLP instance after the exact reductions of :func:`reduce_mclp`.
+
+    Attributes
+    ----------
+    matrix : scipy.sparse.csr_array
+        Boolean coverage of the kept demand groups (rows) by the kept candidates (columns).
+    weights : numpy.ndarray
+        Weight of each demand group: the sum over the merged demand points.
+    columns : numpy.ndarray
+        Original candidate index of each kept column.
+    base_weight : float
+        Weight already covered by existing facilities (constant in every solution).
+    total_weight : float
+        Weight of all demand, covered or not, coverable or not.
+    n_demand : int
+        Number of demand points of the original instance.
+    n_candidates : int
+        Number of candidates of the original instance.
+    """
+
+    matrix: sp.csr_array
+    weights: FloatArray
+    columns: IntArray
+    base_weight: float
+    total_weight: float
+    n_demand: int
+    n_candidates: int
+
+    @property
+    def coverable_weight(self) -> float:
+        """Weight reachable if every kept candidate were opened, not counting base weight."""
+        return float(self.weights.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Input handling and reductions
+# --------------------------------------------------------------------------------------------
+
+
+def _validate(
+    coverage: Coverage, weights: npt.ArrayLike, already_covered: npt.ArrayLike | None
+) -> tuple[sp.csr_array, FloatArray, BoolArray]:
+    matrix = sp.csr_array(coverage, dtype=bool)
+    matrix.eliminate_zeros()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    n_demand = matrix.shape[0]
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n_demand,):
+        raise SitingError(f"weights has shape {w.shape}, expected ({n_demand},).")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise SitingError("weights must be finite and non-negative.")
+    if already_covered is None:
+        done = np.zeros(n_demand, dtype=bool)
+    else:
+        done = np.asarray(already_covered, dtype=bool)
+        if done.shape != (n_demand,):
+            raise SitingError(f"already_covered has shape {done.shape}, expected ({n_demand},).")
+    return matrix, w, done
+
+
+def _dominated_columns(matrix: sp.csr_array) -> BoolArray:
+    """Mark columns whose row set is contained in another kept column's row set.
+
+    Column ``j`` is dominated by ``j2`` when ``rows(j) ⊊ rows(j2)``, or when the two row sets
+    are equal and ``j2 < j``. This is a strict partial order, so every dominated column is
+    dominated by an undominated one and dropping all dominated columns at once is exact.
+    """
+    n_cols = matrix.shape[1]
+    counts = np.asarray(matrix.sum(axis=0)).ravel().astype(np.int64)
+    as_int = matrix.astype(np.int32)
+    # overlap[j, j2] = |rows(j) ∩ rows(j2)|, non-zero only for columns sharing demand.
+    overlap = sp.coo_array(as_int.T @ as_int)
+    a, b, shared = overlap.row, overlap.col, overlap.data
+    contained = (a != b) & (shared == counts[a])  # rows(a) ⊆ rows(b)
+    strict = counts[b] > counts[a]
+    by_index = (counts[b] == counts[a]) & (b < a)
+    dominated = np.zeros(n_cols, dtype=bool)
+    dominated[a[contained & (strict | by_index)]] = True
+    return dominated
+
+
+def reduce_mclp(
+    coverage: Coverage,
+    weights: npt.ArrayLike,
+    *,
+    already_covered: npt.ArrayLike | None = None,
+    drop_dominated: bool = True,
+) -> ReducedProblem:
+    """Shrink an MCLP instance without changing its optimum.
+
+    The reductions, each exact (``docs/siting.md`` gives the arguments):
+
+    1. demand already covered, of zero weight, or reachable from no candidate is dropped;
+    2. demand points with identical candidate sets are merged, their weights summed;
+    3. candidates covering no remaining demand are dropped;
+    4. dominated candidates — covering a subset of what another candidate covers — are dropped.
+
+    Parameters
+    ----------
+    coverage : scipy.sparse.csr_array or csr_matrix
+        ``(n_demand, n_candidates)`` boolean; demand ``i`` is covered by candidate ``j``.
+    weights : numpy.ndarray
+        ``(n_demand,)`` non-negative demand weights (population).
+    already_covered : numpy.ndarray, optional
+        ``(n_demand,)`` boolean; demand covered by existing facilities.
+    drop_dominated : bool, default True
+        Whether to apply reduction 4 (the others are always applied).
+
+    Returns
+    -------
+    ReducedProblem
+    """
+    matrix, w, done = _validate(coverage, weights, already_covered)
+    return _reduce(matrix, w, done, drop_dominated=drop_dominated)
+
+
+def _reduce(
+    matrix: sp.csr_array, w: FloatArray, done: BoolArray, *, drop_dominated: bool
+) -> ReducedProblem:
+    n_demand, n_candidates = matrix.shape
+    base_weight = float(w[done].sum())
+    row_counts = np.diff(matrix.indptr)
+    keep_rows = ~done & (w > 0) & (row_counts > 0)
+    rows = np.flatnonzero(keep_rows)
+    sub = matrix[rows]
+    sub_w = w[rows]
+    columns = np.arange(n_candidates, dtype=np.intp)
+
+    # Alternate the column and row reductions until neither changes anything: dropping a
+    # dominated column can make two rows identical, and merging rows never creates dominance,
+    # but dropping empty columns is cheap, so one more pass costs little.
+    while True:
+        col_counts = np.asarray(sub.sum(axis=0)).ravel()
+        keep_cols = col_counts > 0
+        if drop_dominated and sub.nnz:
+            keep_cols &= ~_dominated_columns(sub)
+        sub = sp.csr_array(sub[:, np.flatnonzero(keep_cols)])
+        columns = columns[keep_cols]
+        sub, sub_w, merged = _merge_identical_rows(sub, sub_w)
+        if not merged and bool(np.all(keep_cols)):
+            break
+    sub.sort_indices()
+    return ReducedProblem(
+        matrix=sub,
+        weights=sub_w,
+        columns=columns,
+        base_weight=base_weight,
+        total_weight=float(w.sum()),
+        n_demand=n_demand,
+        n_candidates=n_candidates,
+    )
+
+
+def _merge_identical_rows(
+    matrix: sp.csr_array, w: FloatArray
+) -> tuple[sp.csr_array, FloatArray, bool]:
+    """Merge rows with identical column sets (summing weights); drop rows left empty."""
+    matrix.sort_indices()
+    indptr, indices = matrix.indptr, matrix.indices
+    groups: dict[bytes, int] = {}
+    group_of = np.empty(matrix.shape[0], dtype=np.intp)
+    first_rows: list[int] = []
+    for i in range(matrix.shape[0]):
+        key = indices[indptr[i] : indptr[i + 1]].tobytes()
+        g = groups.setdefault(key, len(groups))
+        if g == len(first_rows):
+            first_rows.append(i)
+        group_of[i] = g
+    firsts = np.asarray(first_rows, dtype=np.intp)
+    merged_w = np.bincount(group_of, weights=w, minlength=len(firsts)).astype(np.float64)
+    out = sp.csr_array(matrix[firsts])
+    nonempty = np.diff(out.indptr) > 0
+    changed = len(firsts) < matrix.shape[0] or not bool(np.all(nonempty))
+    if not bool(np.all(nonempty)):
+        out = sp.csr_array(out[np.flatnonzero(nonempty)])
+        merged_w = merged_w[nonempty]
+    return out, merged_w, changed
+
+
+# --------------------------------------------------------------------------------------------
+# Greedy and local search on a (reduced) matrix
+# --------------------------------------------------------------------------------------------
+
+
+class _Cover:
+    """Column access and objective evaluation on one reduced matrix."""
+
+    def __init__(self, matrix: sp.csr_array, w: FloatArray) -> None:
+        self.csr = sp.csr_array(matrix, dtype=np.float64)
+        self.csc = sp.csc_array(self.csr)
+        self.w = w
+        self.n_rows, self.n_cols = matrix.shape
+
+    def column_rows(self, j: int) -> IntArray:
+        return np.asarray(self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]], np.intp)
+
+    def counts(self, chosen: IntArray | list[int]) -> npt.NDArray[np.int64]:
+        cnt = np.zeros(self.n_rows, dtype=np.int64)
+        for j in chosen:
+            cnt[self.column_rows(int(j))] += 1
+        return cnt
+
+    def value(self, chosen: IntArray | list[int]) -> float:
+        return float(self.w[self.counts(chosen) > 0].sum())
+
+    def gains(self, uncovered_weight: FloatArray) -> FloatArray:
+        """Marginal gain of every column given the weights still uncovered."""
+        return np.asarray(self.csr.T @ uncovered_weight, dtype=np.float64)
+
+
+def _topk_sum(values: FloatArray, k: int) -> float:
+    if k <= 0 or values.size == 0:
+        return 0.0
+    if k >= values.size:
+        return float(values[values > 0].sum())
+    top = np.partition(values, values.size - k)[values.size - k :]
+    return float(top[top > 0].sum())
+
+
+def _greedy(cover: _Cover, k: int) -> tuple[list[int], float, float]:
+    """Plain greedy; returns (chosen, value, data-dependent upper bound).
+
+    The bound uses submodularity: for any partial greedy solution ``S``, the optimum is at most
+    ``f(S)`` plus the ``k`` largest marginal gains with respect to ``S`` (Minoux, 1978).
+    """
+    uncovered = cover.w.copy()
+    gains = cover.gains(uncovered)
+    chosen: list[int] = []
+    value = 0.0
+    bound = _topk_sum(gains, k)
+    for _ in range(k):
+        j = int(np.argmax(gains)) if gains.size else -1
+        if j < 0 or gains[j] <= 0:
+            break
+        rows = cover.column_rows(j)
+        rows = rows[uncovered[rows] > 0]
+        delta = np.zeros_like(uncovered)
+        delta[rows] = uncovered[rows]
+        value += float(delta.sum())
+        uncovered[rows] = 0.0
+        gains = gains - cover.gains(delta)
+        chosen.append(j)
+        bound = min(bound, value + _topk_sum(gains, k))
+    return chosen, value, max(bound, value)
+
+
+def _one_swap(cover: _Cover, chosen: list[int], deadline: float) -> tuple[list[int], bool]:
+    """Best-improvement 1-swap (drop one site, add one) until no swap improves."""
+    chosen = list(chosen)
+    improved_any = False
+    k = len(chosen)
+    if k == 0:
+        return chosen, False
+    tol = _REL_TOL * max(1.0, float(cover.w.sum()))
+    for _ in range(10 * cover.n_cols + 10):
+        if time.perf_counter() > deadline:
+            break
+        sub = cover.csc[:, chosen]
+        cnt = np.asarray(sub.sum(axis=1)).ravel()
+        gain0 = cover.gains(cover.w * (cnt == 0))
+        sole = np.flatnonzero(cnt == 1)
+        owner = np.asarray(sub[sole].argmax(axis=1)).ravel()
+        unique = sp.csr_array(
+            (cover.w[sole], (sole, owner)), shape=(cover.n_rows, k), dtype=np.float64
+        )
+        loss = np.asarray(unique.sum(axis=0)).ravel()
+        regain = np.asarray((cover.csr.T @ unique).toarray())  # (n_cols, k)
+        delta = gain0[:, None] + regain - loss[None, :]
+        delta[chosen, :] = -np.inf
+        flat = int(np.argmax(delta))
+        c, t = divmod(flat, k)
+        if not delta[c, t] > tol:
+            break
+        chosen[t] = int(c)
+        improved_any = True
+    return chosen, improved_any
+
+
+def _two_swap(cover: _Cover, chosen: list[int], deadline: float) -> tuple[list[int], bool]:
+    """First-improvement 2-swap: drop two sites, add the best pair among the top candidates.
+
+    For each dropped pair, the pair to add is searched exactly among the ``_PAIR_POOL``
+    columns of largest marginal gain (value of a pair = both gains minus their overlap).
+    """
+    k = len(chosen)
+    if k < 2:
+        return chosen, False
+    cnt = cover.counts(chosen)
+    current = float(cover.w[cnt > 0].sum())
+    tol = _REL_TOL * max(1.0, float(cover.w.sum()))
+    for a in range(k):
+        for b in range(a + 1, k):
+            if time.perf_counter() > deadline:
+                return chosen, False
+            ra, rb = cover.column_rows(chosen[a]), cover.column_rows(chosen[b])
+            left = cnt.copy()
+            left[ra] -= 1
+            left[rb] -= 1
+            uncovered = cover.w * (left == 0)
+            base = current - float(uncovered.sum() - cover.w[cnt == 0].sum())
+            gains = cover.gains(uncovered)
+            gains[chosen] = -np.inf
+            pool_size = min(_PAIR_POOL, cover.n_cols)
+            pool = np.argpartition(-gains, pool_size - 1)[:pool_size]
+            pool = pool[np.isfinite(gains[pool])]
+            if pool.size < 2:
+                continue
+            block = cover.csc[:, pool]
+            pair = np.asarray((block.T @ (block * uncovered[:, None])).toarray())
+            g = gains[pool]
+            value = g[:, None] + g[None, :] - pair
+            np.fill_diagonal(value, -np.inf)
+            flat = int(np.argmax(value))
+            p, q = divmod(flat, pool.size)
+            if base + value[p, q] > current + tol:
+                new = [c for t, c in enumerate(chosen) if t not in (a, b)]
+                new += [int(pool[p]), int(pool[q])]
+                return new, True
+    return chosen, False
+
+
+def _local_search(cover: _Cover, chosen: list[int], *, deadline: float) -> list[int]:
+    chosen, _ = _one_swap(cover, chosen, deadline)
+    while time.perf_counter() < deadline:
+        chosen, improved = _two_swap(cover, chosen, deadline)
+        if not improved:
+            break
+        chosen, _ = _one_swap(cover, chosen, deadline)
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# Bounds and exact solution
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _LPBound:
+    value: float  # LP optimum (upper bound on the reduced objective), inf when unknown
+    fix_zero: BoolArray  # columns no solution better than the incumbent can use
+    fix_one: BoolArray  # columns every solution better than the incumbent must use
+
+
+def _lp_bound(
+    cover: _Cover, k: int, incumbent: float, time_limit: float
+) -> _LPBound:
+    """LP relaxation of the MCLP, with reduced-cost fixing against the incumbent.
+
+    The LP value as a function of one variable's bound is concave (for maximisation), so the
+    reduced cost ``d_j`` of a column at 0 gives: every solution using ``j`` is worth at most
+    ``z_LP - d_j``. If that is not above the incumbent, no better solution uses ``j``.
+    Symmetrically for columns at 1 in the LP optimum.
+    """
+    n_rows, n_cols = cover.n_rows, cover.n_cols
+    none = np.zeros(n_cols, dtype=bool)
+    c = np.concatenate([np.zeros(n_cols), -cover.w])
+    a_cover = sp.hstack([-cover.csr, sp.eye_array(n_rows)], format="csr")
+    a_k = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
+    res = linprog(
+        c,
+        A_ub=sp.vstack([a_cover, a_k], format="csr"),
+        b_ub=np.concatenate([np.zeros(n_rows), [float(k)]]),
+        bounds=(0.0, 1.0),
+        # Interior point with crossover: several times faster than dual simplex on these
+        # degenerate covering LPs, and crossover still yields the reduced costs used below.
+        method="highs-ipm",
+        options={"time_limit": max(time_limit, 0.01), "presolve": True},
+    )
+    if res.status != 0:
+        return _LPBound(np.inf, none, none.copy())
+    z = -float(res.fun)
+    x = res.x[:n_cols]
+    lower = np.asarray(res.lower.marginals[:n_cols])  # >= 0 for min: cost of raising x_j
+    upper = np.asarray(res.upper.marginals[:n_cols])  # <= 0 for min: cost of lowering x_j
+    slack = _REL_TOL * max(1.0, z) + 1e-7 * max(1.0, abs(z))
+    fix_zero = (x < 0.5) & (z - lower + slack < incumbent)
+    fix_one = (x > 0.5) & (z + upper + slack < incumbent)
+    return _LPBound(z, fix_zero, fix_one)
+
+
+@dataclass
+class _MilpOutcome:
+    chosen: list[int] | None  # None when no solution better than the incumbent was found
+    bound: float
+    optimal: bool
+
+
+def _solve_milp(
+    cover: _Cover,
+    k: int,
+    *,
+    incumbent: float,
+    free: IntArray,
+    forced: IntArray,
+    time_limit: float,
+    mip_rel_gap: float,
+) -> _MilpOutcome:
+    """MILP over the free columns, with the forced ones opened and a cutoff at the incumbent."""
+    forced_cnt = cover.counts(forced) if forced.size else np.zeros(cover.n_rows, np.int64)
+    forced_value = float(cover.w[forced_cnt > 0].sum())
+    open_rows = np.flatnonzero(forced_cnt == 0)
+    sub = sp.csr_array(cover.csr[open_rows][:, free])
+    sub_w = cover.w[open_rows]
+    keep = np.diff(sub.indptr) > 0
+    sub, sub_w = sp.csr_array(sub[np.flatnonzero(keep)]), sub_w[keep]
+    n_rows, n_cols = sub.shape
+    slots = k - forced.size
+    if n_cols == 0 or slots <= 0 or n_rows == 0:
+        return _MilpOutcome(None, forced_value, True)
+    c = np.concatenate([np.zeros(n_cols), -sub_w])
+    a_cover = sp.hstack([-sub, sp.eye_array(n_rows)], format="csr")
+    a_k = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
+    # The cutoff row tells HiGHS the incumbent's value; scipy's milp takes no start solution.
+    a_cut = sp.csr_array(np.concatenate([np.zeros(n_cols), sub_w])[None, :])
+    need = incumbent - forced_value
+    constraints = [
+        LinearConstraint(a_cover, -np.inf, 0.0),
+        LinearConstraint(a_k, 0.0, float(min(slots, n_cols))),
+        LinearConstraint(a_cut, need, np.inf),
+    ]
+    integrality = np.concatenate([np.ones(n_cols), np.zeros(n_rows)])
+    res = milp(
+        c,
+        integrality=integrality,
+        bounds=Bounds(0.0, 1.0),
+        constraints=constraints,
+        options={
+            "time_limit": max(time_limit, 0.01),
+            "mip_rel_gap": mip_rel_gap,
+            "presolve": True,
+            "disp": False,
+        },
+    )
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = -float(dual) + forced_value if dual is not None and np.isfinite(dual) else np.inf
+    if res.status == 2:  # infeasible: nothing reaches the cutoff, the incumbent is optimal
+        return _MilpOutcome(None, incumbent, True)
+    chosen: list[int] | None = None
+    if res.x is not None:
+        x = np.asarray(res.x[:n_cols])
+        picked = free[np.flatnonzero(x > 0.5)]
+        chosen = [int(j) for j in forced] + [int(j) for j in picked]
+        value = cover.value(chosen)
+        if value < incumbent:
+            chosen = None
+        if res.status == 0:
+            bound = min(bound, value * (1 + mip_rel_gap)) if dual is None else bound
+    optimal = res.status == 0
+    return _MilpOutcome(chosen, bound, optimal)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+def _explain(
+    matrix: sp.csr_array,
+    w: FloatArray,
+    done: BoolArray,
+    chosen: IntArray,
+) -> tuple[IntArray, list[IntArray], float]:
+    """Order chosen sites by marginal gain and attribute each new demand point to one site."""
+    csc = sp.csc_array(matrix)
+    covered = done.copy()
+    remaining = [int(j) for j in chosen]
+    order: list[int] = []
+    newly: list[IntArray] = []
+    newly_weight = 0.0
+    while remaining:
+        best_t, best_gain, best_rows = 0, -1.0, np.zeros(0, np.intp)
+        for t, j in enumerate(remaining):
+            rows = np.asarray(csc.indices[csc.indptr[j] : csc.indptr[j + 1]], np.intp)
+            rows = rows[~covered[rows]]
+            gain = float(w[rows].sum())
+            if gain > best_gain:
+                best_t, best_gain, best_rows = t, gain, rows
+        j = remaining.pop(best_t)
+        order.append(j)
+        newly.append(np.sort(best_rows))
+        covered[best_rows] = True
+        newly_weight += best_gain
+    return np.asarray(order, dtype=np.intp), newly, newly_weight
+
+
+def _result(
+    matrix: sp.csr_array,
+    w: FloatArray,
+    done: BoolArray,
+    chosen: IntArray,
+    *,
+    greedy_weight: float,
+    upper_bound: float,
+    optimal: bool,
+    started: float,
+    method: str,
+) -> SitingResult:
+    order, newly, newly_weight = _explain(matrix, w, done, chosen)
+    covered = float(w[done].sum()) + newly_weight
+    ub = max(upper_bound, covered)
+    tol = _REL_TOL * max(1.0, ub)
+    if optimal:
+        ub = covered
+    elif ub - covered <= tol:
+        ub, optimal = covered, True
+    gap = (ub - covered) / ub if ub > 0 else 0.0
+    return SitingResult(
+        chosen=order,
+        covered_weight=covered,
+        newly_covered_weight=newly_weight,
+        greedy_weight=greedy_weight,
+        upper_bound=ub,
+        gap=gap,
+        optimal=optimal,
+        seconds=time.perf_counter() - started,
+        newly_covered=newly,
+        method=method,
+    )
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+        raise SitingError(f"k must be a non-negative integer, got {k!r}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Public solvers
+# --------------------------------------------------------------------------------------------
+
+
+def greedy_mclp(
+    coverage: Coverage,
+    weights: npt.ArrayLike,
+    k: int,
+    *,
+    already_covered: npt.ArrayLike | None = None,
+    swaps: bool = True,
+) -> SitingResult:
+    """Choose ``k`` sites greedily, then improve by 1-swaps and 2-swaps.
+
+    Greedy takes, one at a time, the candidate covering the most uncovered weight; it is
+    within ``1 - 1/e`` of the optimum in the worst case and usually within a few percent. The
+    swap search then exchanges chosen sites for unchosen ones while that covers more.
+
+    Parameters
+    ----------
+    coverage : scipy.sparse.csr_array or csr_matrix
+        ``(n_demand, n_candidates)`` boolean; demand ``i`` is covered by candidate ``j``.
+    weights : numpy.ndarray
+        ``(n_demand,)`` non-negative demand weights (population).
+    k : int
+        Number of new sites.
+    already_covered : numpy.ndarray, optional
+        ``(n_demand,)`` boolean; demand covered by existing facilities, which are kept.
+    swaps : bool, default True
+        Whether to run the swap local search after greedy.
+
+    Returns
+    -------
+    SitingResult
+        ``upper_bound`` is the submodularity bound from the greedy run (cheap, often loose);
+        ``optimal`` is true only when it meets the solution. Fewer than ``k`` sites are chosen
+        when fewer already cover every coverable demand point.
+    """
+    started = time.perf_counter()
+    _check_k(k)
+    matrix, w, done = _validate(coverage, weights, already_covered)
+    red = _reduce(matrix, w, done, drop_dominated=False)
+    cover = _Cover(red.matrix, red.weights)
+    chosen, value, bound = _greedy(cover, k)
+    method = "greedy"
+    if swaps and chosen:
+        chosen = _local_search(cover, chosen, deadline=started + 3600.0)
+        value = cover.value(chosen)
+        method = "greedy+swaps"
+    picked = red.columns[np.asarray(chosen, dtype=np.intp)]
+    return _result(
+        matrix,
+        w,
+        done,
+        picked,
+        greedy_weight=red.base_weight + value,
+        upper_bound=red.base_weight + min(bound, red.coverable_weight),
+        optimal=False,
+        started=started,
+        method=method,
+    )
+
+
+def solve_mclp(
+    coverage: Coverage,
+    weights: npt.ArrayLike,
+    k: int,
+    *,
+    already_covered: npt.ArrayLike | None = None,
+    time_limit: float = 10.0,
+    mip_rel_gap: float = 0.001,
+) -> SitingResult:
+    """Choose ``k`` new sites covering the most demand weight, with a proven bound.
+
+    Steps: exact reductions (:func:`reduce_mclp`); greedy with swaps for an incumbent; the LP
+    relaxation for an upper bound and reduced-cost fixing of candidates; then, unless the
+    incumbent is already proven within ``mip_rel_gap``, a MILP (HiGHS via
+    :func:`scipy.optimize.milp`) on what is left, told the incumbent's value as a cutoff.
+
+    Parameters
+    ----------
+    coverage : scipy.sparse.csr_array or csr_matrix
+        ``(n_demand, n_candidates)`` boolean; demand ``i`` is covered by candidate ``j``.
+    weights : numpy.ndarray
+        ``(n_demand,)`` non-negative demand weights (population).
+    k : int
+        Number of new sites.
+    already_covered : numpy.ndarray, optional
+        ``(n_demand,)`` boolean; demand covered by existing facilities, which are kept.
+    time_limit : float, default 10.0
+        Wall-clock budget in seconds for the whole call (the reductions and greedy always run
+        to the end; the LP and the MILP are cut off).
+    mip_rel_gap : float, default 0.001
+        Stop once the solution is proven within this share of the bound (0.001 = 0.1 %).
+
+    Returns
+    -------
+    SitingResult
+        ``optimal`` means proven optimal; otherwise ``gap`` is the proven relative gap.
+    """
+    started = time.perf_counter()
+    deadline = started + time_limit
+    _check_k(k)
+    matrix, w, done = _validate(coverage, weights, already_covered)
+    red = _reduce(matrix, w, done, drop_dominated=True)
+    base = red.base_weight
+    n_cols = red.matrix.shape[1]
+    if n_cols <= k:
+        picked = red.columns.copy()
+        return _result(
+            matrix,
+            w,
+            done,
+            picked,
+            greedy_weight=base + red.coverable_weight,
+            upper_bound=base + red.coverable_weight,
+            optimal=True,
+            started=started,
+            method="trivial",
+        )
+    cover = _Cover(red.matrix, red.weights)
+    chosen, value, bound = _greedy(cover, k)
+    ls_deadline = started + 0.25 * time_limit
+    chosen = _local_search(cover, chosen, deadline=ls_deadline)
+    value = cover.value(chosen)
+    greedy_value = value
+    bound = min(bound, red.coverable_weight)
+    method = "greedy+swaps"
+    optimal = bound - value <= _REL_TOL * max(1.0, bound)
+
+    if not optimal:
+        lp = _lp_bound(cover, k, value, deadline - time.perf_counter())
+        bound = min(bound, lp.value)
+        method = "lp-bound"
+        optimal = bound - value <= mip_rel_gap * bound
+        remaining = deadline - time.perf_counter()
+        if not optimal and remaining > 0:
+            free = np.flatnonzero(~lp.fix_zero & ~lp.fix_one).astype(np.intp)
+            forced = np.flatnonzero(lp.fix_one).astype(np.intp)
+            outcome = _solve_milp(
+                cover,
+                k,
+                incumbent=value,
+                free=free,
+                forced=forced,
+                time_limit=remaining,
+                mip_rel_gap=mip_rel_gap,
+            )
+            method = "milp"
+            if outcome.chosen is not None:
+                chosen = outcome.chosen
+                value = cover.value(chosen)
+            bound = max(min(bound, outcome.bound), value)
+            optimal = outcome.optimal and bound - value <= _REL_TOL * max(1.0, bound)
+    picked = red.columns[np.asarray(chosen, dtype=np.intp)]
+    return _result(
+        matrix,
+        w,
+        done,
+        picked,
+        greedy_weight=base + greedy_value,
+        upper_bound=base + bound,
+        optimal=optimal,
+        started=started,
+        method=method,
+    )
+
+
+def solve_lscp(
+    coverage: Coverage,
+    weights: npt.ArrayLike,
+    target_share: float,
+    *,
+    already_covered: npt.ArrayLike | None = None,
+    time_limit: float = 10.0,
+) -> SitingResult:
+    """Fewest new sites so that at least ``target_share`` of all demand weight is covered.
+
+    This is the partial location set covering problem: minimise the number of sites subject
+    to ``covered weight >= target_share * total weight`` (the weight already covered counts).
+
+    Parameters
+    ----------
+    coverage : scipy.sparse.csr_array or csr_matrix
+        ``(n_demand, n_candidates)`` boolean; demand ``i`` is covered by candidate ``j``.
+    weights : numpy.ndarray
+        ``(n_demand,)`` non-negative demand weights (population).
+    target_share : float
+        Share of the total weight to cover, in ``[0, 1]``.
+    already_covered : numpy.ndarray, optional
+        ``(n_demand,)`` boolean; demand covered by existing facilities, which are kept.
+    time_limit : float, default 10.0
+        Wall-clock budget in seconds for the MILP.
+
+    Returns
+    -------
+    SitingResult
+        ``optimal`` means the number of sites is proven minimal. ``upper_bound`` and ``gap``
+        describe the covered weight for ``len(chosen)`` sites, as for :func:`solve_mclp`.
+
+    Raises
+    ------
+    SitingError
+        When even opening every candidate cannot reach the target.
+    """
+    started = time.perf_counter()
+    deadline = started + time_limit
+    if not 0.0 <= target_share <= 1.0:
+        raise SitingError(f"target_share must lie in [0, 1], got {target_share!r}.")
+    matrix, w, done = _validate(coverage, weights, already_covered)
+    red = _reduce(matrix, w, done, drop_dominated=True)
+    total = red.total_weight
+    tol = _REL_TOL * max(1.0, total)
+    need = target_share * total - red.base_weight  # weight the new sites must add
+    reachable = red.coverable_weight
+    if need > reachable + tol:
+        raise SitingError(
+            f"Even opening all {red.n_candidates} candidates covers "
+            f"{(red.base_weight + reachable) / total:.1%} of the demand weight, "
+            f"short of the target {target_share:.1%}."
+        )
+    cover = _Cover(red.matrix, red.weights)
+    if need <= tol:
+        return _lscp_result(matrix, w, done, red, cover, [], 0.0, True, started, "trivial")
+    # Greedy until the target is reached, then the swap search at that count.
+    chosen, _, _ = _greedy(cover, red.matrix.shape[1])
+    values = np.cumsum([0.0] + _greedy_steps(cover, chosen))
+    count = int(np.searchsorted(values, need - tol, side="left"))
+    greedy_chosen = chosen[:count]
+    greedy_value = cover.value(greedy_chosen)
+    best = greedy_chosen
+    optimal = count <= 1
+    method = "greedy"
+    if not optimal:
+        outcome = _lscp_milp(cover, need - tol, count, deadline - time.perf_counter())
+        method = "lscp-milp"
+        if outcome.chosen is not None and len(outcome.chosen) < len(best):
+            best = outcome.chosen
+        optimal = outcome.optimal or outcome.bound >= len(best)
+    if time.perf_counter() < deadline:
+        best = _one_swap(cover, best, deadline)[0]
+    return _lscp_result(
+        matrix, w, done, red, cover, best, red.base_weight + greedy_value, optimal, started, method
+    )
+
+
+def _greedy_steps(cover: _Cover, chosen: list[int]) -> list[float]:
+    covered = np.zeros(cover.n_rows, dtype=bool)
+    steps = []
+    for j in chosen:
+        rows = cover.column_rows(j)
+        rows = rows[~covered[rows]]
+        steps.append(float(cover.w[rows].sum()))
+        covered[rows] = True
+    return steps
+
+
+@dataclass
+class _LscpOutcome:
+    chosen: list[int] | None
+    bound: int  # proven lower bound on the number of sites
+    optimal: bool
+
+
+def _lscp_milp(cover: _Cover, need: float, upper: int, time_limit: float) -> _LscpOutcome:
+    n_rows, n_cols = cover.n_rows, cover.n_cols
+    c = np.concatenate([np.ones(n_cols), np.zeros(n_rows)])
+    a_cover = sp.hstack([-cover.csr, sp.eye_array(n_rows)], format="csr")
+    a_need = sp.csr_array(np.concatenate([np.zeros(n_cols), cover.w])[None, :])
+    # Only solutions strictly better than greedy are of interest.
+    a_count = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
+    res = milp(
+        c,
+        integrality=np.concatenate([np.ones(n_cols), np.zeros(n_rows)]),
+        bounds=Bounds(0.0, 1.0),
+        constraints=[
+            LinearConstraint(a_cover, -np.inf, 0.0),
+            LinearConstraint(a_need, need, np.inf),
+            LinearConstraint(a_count, 0.0, float(upper - 1)),
+        ],
+        options={"time_limit": max(time_limit, 0.01), "disp": False, "mip_rel_gap": 0.0},
+    )
+    if res.status == 2:  # no solution with fewer sites than greedy's
+        return _LscpOutcome(None, upper, True)
+    dual = getattr(res, "mip_dual_bound", None)
+    lower = int(np.ceil(float(dual) - 1e-6)) if dual is not None and np.isfinite(dual) else 0
+    chosen: list[int] | None = None
+    if res.x is not None:
+        chosen = [int(j) for j in np.flatnonzero(res.x[:n_cols] > 0.5)]
+        if cover.value(chosen) < need:
+            chosen = None
+    return _LscpOutcome(chosen, lower, res.status == 0 and chosen is not None)
+
+
+def _lscp_result(
+    matrix: sp.csr_array,
+    w: FloatArray,
+    done: BoolArray,
+    red: ReducedProblem,
+    cover: _Cover,
+    chosen: list[int],
+    greedy_weight: float,
+    optimal: bool,
+    started: float,
+    method: str,
+) -> SitingResult:
+    _, _, bound = _greedy(cover, len(chosen))
+    picked = red.columns[np.asarray(chosen, dtype=np.intp)]
+    return _result(
+        matrix,
+        w,
+        done,
+        picked,
+        greedy_weight=greedy_weight if chosen else red.base_weight,
+        upper_bound=red.base_weight + min(bound, red.coverable_weight),
+        optimal=False,
+        started=started,
+        method=method,
+    ) if not optimal else _replace_optimal(
+        _result(
+            matrix,
+            w,
+            done,
+            picked,
+            greedy_weight=greedy_weight if chosen else red.base_weight,
+            upper_bound=red.base_weight + min(bound, red.coverable_weight),
+            optimal=False,
+            started=started,
+            method=method,
+        )
+    )
+
+
+def _replace_optimal(result: SitingResult) -> SitingResult:
+    from dataclasses import replace
+
+    return replace(result, optimal=True)
+
+
+def _unused(_: Any) -> None:  # pragma: no cover
+    return None

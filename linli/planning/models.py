@@ -1,0 +1,1 @@
+"""Planning: living-circle analyses of a district (the web wrapper around linli.circle)."""

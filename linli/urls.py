@@ -1,0 +1,20 @@
+"""URL map: resident pages at the root, the staff console under /console/, the API under /api/."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from linli.api import api
+
+urlpatterns = [
+    path("", include("linli.places.urls_resident")),
+    path("console/", include("linli.places.urls_console")),
+    path("console/planning/", include("linli.planning.urls")),
+    path("accounts/", include("linli.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
