@@ -530,9 +530,7 @@ def read_pbf(path: str | Path) -> WalkGraph:
     except CircleInputError:
         raise
     except (RuntimeError, ValueError, OSError) as exc:
-        raise CircleInputError(
-            str(p), problem=f"it is not a readable OSM file ({exc})"
-        ) from exc
+        raise CircleInputError(str(p), problem=f"it is not a readable OSM file ({exc})") from exc
     return _graph_from_ways(refs, lon, lat, starts, report)
 
 
@@ -579,9 +577,7 @@ def load_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> Walk
         try:
             with np.load(cache, allow_pickle=False) as z:
                 report = GraphReport(**{**json.loads(str(z["report"])), "from_cache": True})
-                return WalkGraph(
-                    **{k: z[k] for k in z.files if k != "report"}, report=report
-                )
+                return WalkGraph(**{k: z[k] for k in z.files if k != "report"}, report=report)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # A corrupt cache is rebuilt below.
     graph = read_pbf(p)

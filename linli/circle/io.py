@@ -237,11 +237,13 @@ def _coords(
     lon = _number(path, row, "lon", cells.get("lon", ""))
     lat = _number(path, row, "lat", cells.get("lat", ""))
     if not -180 <= lon <= 180:
-        raise CircleInputError(path, row=row, column="lon", value=cells["lon"],
-                               problem="longitude outside -180..180")
+        raise CircleInputError(
+            path, row=row, column="lon", value=cells["lon"], problem="longitude outside -180..180"
+        )
     if not -90 <= lat <= 90:
-        raise CircleInputError(path, row=row, column="lat", value=cells["lat"],
-                               problem="latitude outside -90..90")
+        raise CircleInputError(
+            path, row=row, column="lat", value=cells["lat"], problem="latitude outside -90..90"
+        )
     if gcj02:
         wlon, wlat = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
         lon, lat = float(wlon[0]), float(wlat[0])
@@ -249,12 +251,18 @@ def _coords(
         min_lon, min_lat, max_lon, max_lat = bbox
         if not min_lon <= lon <= max_lon:
             raise CircleInputError(
-                path, row=row, column="lon", value=cells["lon"],
+                path,
+                row=row,
+                column="lon",
+                value=cells["lon"],
                 problem=f"outside the network's extent {min_lon:.5f}..{max_lon:.5f}",
             )
         if not min_lat <= lat <= max_lat:
             raise CircleInputError(
-                path, row=row, column="lat", value=cells["lat"],
+                path,
+                row=row,
+                column="lat",
+                value=cells["lat"],
                 problem=f"outside the network's extent {min_lat:.5f}..{max_lat:.5f}",
             )
     return lon, lat
@@ -267,9 +275,7 @@ def _text(path: Path, row: int, col: str, cells: dict[str, str]) -> str:
     return value
 
 
-def read_compounds(
-    path: str | Path, *, bbox: Bbox | None = None, gcj02: bool = False
-) -> Compounds:
+def read_compounds(path: str | Path, *, bbox: Bbox | None = None, gcj02: bool = False) -> Compounds:
     """Read ``compounds.csv`` (or ``.xlsx``).
 
     Columns ``id,name,lon,lat,population`` and optionally ``households``, ``community``,
@@ -329,7 +335,10 @@ def read_compounds(
             k = index[cid]
             if population and _number(p, r, "population", population, minimum=0) != pop[k]:
                 raise CircleInputError(
-                    p, row=r, column="population", value=population,
+                    p,
+                    row=r,
+                    column="population",
+                    value=population,
                     problem=f"differs from an earlier gate row of compound {cid!r}",
                 )
         glon.append(lon)
@@ -398,7 +407,10 @@ def read_facilities(
         cat = _text(p, r, "category", cells)
         if cat not in allowed:
             raise CircleInputError(
-                p, row=r, column="category", value=cat,
+                p,
+                row=r,
+                column="category",
+                value=cat,
                 problem="unknown category code (see linli/circle/data/categories.csv)",
             )
         lon, lat = _coords(p, r, cells, bbox, gcj02)
@@ -455,13 +467,23 @@ _GCJ_EE = 0.00669342162296594323
 def _gcj_delta(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     x, y = lon - 105.0, lat - 35.0
     dlat = (
-        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * np.sqrt(np.abs(x))
         + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
         + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
         + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
     )
     dlon = (
-        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * np.sqrt(np.abs(x))
         + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
         + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
         + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0

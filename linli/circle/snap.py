@@ -163,8 +163,9 @@ def snap_points(
     n = plon.shape[0]
     if n == 0:
         empty_f = np.zeros(0, dtype=np.float64)
-        return Snapped(np.zeros(0, np.int64), empty_f, empty_f, empty_f, empty_f,
-                       np.zeros(0, bool), [])
+        return Snapped(
+            np.zeros(0, np.int64), empty_f, empty_f, empty_f, empty_f, np.zeros(0, bool), []
+        )
     si = _segment_index(graph)
     px = (plon - si.lon0) * si.kx
     py = (plat - si.lat0) * si.ky
