@@ -1,0 +1,241 @@
+"""Gaps (缺口): compounds lacking a required facility category within the standard's distance.
+
+The rules (对照标准) live in ``data/rules.csv``: one row per standard, level and category
+with the maximum walking distance and the clause it comes from.  Planners may edit the file
+or pass their own with ``--rules FILE``; the ``basis`` column says whether the distance is
+stated by the clause (``stated``) or taken from the level's walking distance because the
+clause names none (``level``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .access import AccessResult
+from .io import DATA_DIR, CircleInputError, Compounds, load_categories
+
+__all__ = ["Gap", "Rule", "find_gaps", "load_rules", "summarise_gaps"]
+
+_RULE_COLUMNS = ("standard", "level", "category", "max_distance_m", "source")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """对照标准条目 — one facility rule of a standard."""
+
+    standard: str
+    level: str
+    category: str
+    max_distance_m: float
+    source: str
+    basis: str = "stated"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """缺口 — a compound without a required category within the rule's distance."""
+
+    compound_id: str
+    compound_name: str
+    community: str
+    subdistrict: str
+    standard: str
+    level: str
+    category: str
+    max_distance_m: float
+    meters: float  # inf when no facility of the category is reachable
+    facility_id: str
+    population: float
+    households: float
+    source: str
+
+    @property
+    def reachable(self) -> bool:
+        """Whether any facility of the category is reachable at all."""
+        return math.isfinite(self.meters)
+
+    @property
+    def shortfall_m(self) -> float:
+        """How much farther than allowed the nearest facility is (``inf`` if unreachable)."""
+        return self.meters - self.max_distance_m
+
+
+def load_rules(
+    path: str | Path | None = None, *, categories: Iterable[str] | None = None
+) -> list[Rule]:
+    """Read a rules table.
+
+    Parameters
+    ----------
+    path
+        A CSV with columns ``standard,level,category,max_distance_m,source`` (optional
+        ``basis``); by default the packaged ``data/rules.csv``.
+    categories
+        Allowed category codes; by default those of ``data/categories.csv``.
+
+    Returns
+    -------
+    list of Rule
+
+    Raises
+    ------
+    CircleInputError
+        Naming the file, row, column and value of the first problem.
+    """
+    p = Path(path) if path else DATA_DIR / "rules.csv"
+    allowed = set(categories) if categories is not None else set(load_categories())
+    if not p.is_file():
+        raise CircleInputError(p, problem="the file does not exist")
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in reader.fieldnames or []]
+        missing = [c for c in _RULE_COLUMNS if c not in header]
+        if missing:
+            raise CircleInputError(
+                p,
+                row=1,
+                column=missing[0],
+                problem=f"missing required column(s) {', '.join(missing)}",
+            )
+        rules = []
+        for i, raw in enumerate(reader, start=2):
+            r = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+            if not any(r.values()):
+                continue
+            for col in ("standard", "level", "category"):
+                if not r[col]:
+                    raise CircleInputError(p, row=i, column=col, problem="empty value")
+            if r["category"] not in allowed:
+                raise CircleInputError(
+                    p,
+                    row=i,
+                    column="category",
+                    value=r["category"],
+                    problem="unknown category code (see linli/circle/data/categories.csv)",
+                )
+            try:
+                dist = float(r["max_distance_m"])
+            except ValueError:
+                raise CircleInputError(
+                    p,
+                    row=i,
+                    column="max_distance_m",
+                    value=r["max_distance_m"],
+                    problem="not a number",
+                ) from None
+            if not (math.isfinite(dist) and dist > 0):
+                raise CircleInputError(
+                    p,
+                    row=i,
+                    column="max_distance_m",
+                    value=r["max_distance_m"],
+                    problem="must be a positive number of metres",
+                )
+            rules.append(
+                Rule(
+                    r["standard"],
+                    r["level"],
+                    r["category"],
+                    dist,
+                    r["source"],
+                    r.get("basis", "") or "stated",
+                )
+            )
+    return rules
+
+
+def find_gaps(
+    access: AccessResult,
+    compounds: Compounds,
+    rules: Iterable[Rule],
+    *,
+    facility_ids: list[str] | None = None,
+) -> list[Gap]:
+    """Every compound lacking a required category within its rule's distance.
+
+    Parameters
+    ----------
+    access
+        Nearest-facility distances; categories it lacks count as unreachable everywhere.
+    compounds
+        The compounds.
+    rules
+        The rules to check.
+    facility_ids
+        Ids of the facilities ``access.facility`` indexes, to name the nearest one.
+
+    Returns
+    -------
+    list of Gap
+        Ordered by standard, level, category, then by shortfall (largest first).
+    """
+    gaps: list[Gap] = []
+    for rule in rules:
+        if rule.category in access.categories:
+            k = access.categories.index(rule.category)
+            meters = access.meters[:, k]
+            nearest = access.facility[:, k]
+        else:
+            meters = np.full(compounds.n, np.inf)
+            nearest = np.full(compounds.n, -1)
+        lacking = np.flatnonzero(~(meters <= rule.max_distance_m))
+        lacking = lacking[np.argsort(-meters[lacking], kind="stable")]
+        for c in lacking:
+            f = int(nearest[c])
+            gaps.append(
+                Gap(
+                    compound_id=compounds.ids[c],
+                    compound_name=compounds.names[c],
+                    community=compounds.community[c],
+                    subdistrict=compounds.subdistrict[c],
+                    standard=rule.standard,
+                    level=rule.level,
+                    category=rule.category,
+                    max_distance_m=rule.max_distance_m,
+                    meters=float(meters[c]),
+                    facility_id=facility_ids[f] if facility_ids is not None and f >= 0 else "",
+                    population=float(compounds.population[c]),
+                    households=float(compounds.households[c]),
+                    source=rule.source,
+                )
+            )
+    return gaps
+
+
+@dataclass(frozen=True)
+class GapSummary:
+    """People affected by the gaps of one rule."""
+
+    standard: str
+    level: str
+    category: str
+    compounds: int
+    population: float
+    households: float
+
+
+def summarise_gaps(gaps: Iterable[Gap]) -> list[GapSummary]:
+    """Count compounds, population and households affected per rule.
+
+    Parameters
+    ----------
+    gaps
+        Gaps from :func:`find_gaps`.
+
+    Returns
+    -------
+    list of GapSummary
+    """
+    acc: dict[tuple[str, str, str], list[float]] = {}
+    for g in gaps:
+        row = acc.setdefault((g.standard, g.level, g.category), [0, 0.0, 0.0])
+        row[0] += 1
+        row[1] += g.population
+        row[2] += 0.0 if math.isnan(g.households) else g.households
+    return [GapSummary(s, lvl, c, int(v[0]), v[1], v[2]) for (s, lvl, c), v in acc.items()]
