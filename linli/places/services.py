@@ -1,0 +1,773 @@
+"""Every write to places: one named function per use case.
+
+Each function owns its transaction, re-checks permission through ``linli.places.permissions``
+(defence in depth: the console views, the JSON API in ``linli.places.api`` and the Excel importer
+in ``linli.places.imports`` all call these, and none of them may be the only guard), records one
+audit entry and raises a ``linli.core.exceptions`` error with a stable code on refusal.
+
+Inputs are keyed by codes (category code, community code, function and amenity codes), not by
+database ids, so that a sheet, a form and an API payload share one path.
+
+Deleting a station is *soft* by default: ``is_active`` becomes False, the station leaves the
+resident directory and the API's public lists, and its services, hours and history stay for the
+audit trail and for activities that will refer to it. ``hard=True`` removes a record entered by
+mistake together with its hours, exceptions, photos and service links; the audit entry keeps a
+(masked) snapshot of what was removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dateutil.rrule import rrulestr
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from linli.core import audit
+from linli.core.exceptions import Conflict, Forbidden, LinliError, NotFound
+from linli.core.models import AuditEntry
+from linli.places import permissions
+from linli.places.models import (
+    Amenity,
+    Community,
+    Compound,
+    District,
+    FacilityCategory,
+    Gate,
+    Grid,
+    OpeningHours,
+    Organisation,
+    Service,
+    ServiceAtStation,
+    ServiceCategory,
+    Station,
+    StationFunction,
+    Subdistrict,
+)
+
+STATION_FIELDS = (
+    "code", "name", "category", "subdistrict", "community", "compound", "description", "address",
+    "lon", "lat", "phone", "contact_name", "contact_phone", "holiday_policy", "is_active",
+    "functions", "amenities",
+)
+COMPOUND_FIELDS = (
+    "code", "name", "community", "grid", "households", "population", "address", "gates",
+)
+SERVICE_FIELDS = (
+    "name", "category", "organisation", "description", "fee", "fee_description",
+    "booking_required", "is_active",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationInput:
+    """A station as staff describe it, by codes; coordinates are WGS-84.
+
+    ``community`` empty means a subdistrict-level place (the subdistrict's party service centre),
+    which then needs ``subdistrict``. ``district`` is needed only for actors not bound to one
+    district (superusers of a multi-district installation).
+    """
+
+    code: str
+    name: str
+    category: str
+    community: str = ""
+    subdistrict: str = ""
+    lon: float
+    lat: float
+    address: str = ""
+    description: str = ""
+    phone: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    functions: Sequence[str] = ()
+    amenities: Sequence[str] = ()
+    compound: str = ""
+    holiday_policy: str = Station.HolidayPolicy.OPEN
+    is_active: bool = True
+    district: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoursInput:
+    """One opening interval on a weekday (0 = Monday); a close of 00:00 means midnight."""
+
+    weekday: int
+    opens: dt.time
+    closes: dt.time
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateInput:
+    """A compound gate; coordinates are WGS-84."""
+
+    name: str = ""
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompoundInput:
+    """A residential compound by codes; ``gates`` replace the compound's gates on update."""
+
+    code: str
+    name: str
+    community: str
+    grid: str = ""
+    households: int = 0
+    population: int = 0
+    address: str = ""
+    gates: Sequence[GateInput] = ()
+    district: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceInput:
+    """A service by codes; ``organisation`` is the provider's name (created when new)."""
+
+    name: str
+    category: str
+    organisation: str = ""
+    organisation_kind: str = Organisation.Kind.SOCIAL
+    description: str = ""
+    fee: str = Service.Fee.FREE
+    fee_description: str = ""
+    booking_required: bool = False
+    is_active: bool = True
+    district: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleInput:
+    """When a service is offered at a station: an RRULE (HSDS) and optional times."""
+
+    rrule: str = ""
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+    note: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+
+
+def _invalid(message: Any, *, code: str, field_name: str) -> LinliError:
+    return LinliError(message, code=code, field=field_name)
+
+
+def _require_editor(actor: Any) -> None:
+    if not (
+        actor is not None and actor.is_authenticated and actor.is_staff_role
+        and (actor.is_superuser or actor.role in permissions.EDITOR_ROLES)
+    ):
+        raise Forbidden(_("You may not change places."), code="forbidden")
+
+
+def resolve_district(actor: Any, code: str = "") -> District:
+    """The district an actor works in; superusers name it by code when there are several."""
+    scope = actor.scope if actor is not None and actor.is_authenticated else None
+    if scope is None or (scope.district_id is None and not scope.everything):
+        raise Forbidden(_("You are not assigned to a district."), code="no_district")
+    if scope.district_id is not None and not code:
+        return District.objects.get(pk=scope.district_id)
+    qs = District.objects.all()
+    if not scope.everything:
+        qs = qs.filter(pk=scope.district_id)
+    if code:
+        qs = qs.filter(code=code)
+    districts = list(qs[:2])
+    if len(districts) != 1:
+        raise _invalid(_("Name the district by its code."), code="unknown_district",
+                       field_name="district")
+    return districts[0]
+
+
+def _category(code: str) -> FacilityCategory:
+    try:
+        return FacilityCategory.objects.get(code=code)
+    except FacilityCategory.DoesNotExist:
+        raise _invalid(
+            _("Unknown kind “%(code)s”.") % {"code": code}, code="unknown_category",
+            field_name="category",
+        ) from None
+
+
+def _placement(
+    actor: Any, district: District, *, community_code: str, subdistrict_code: str
+) -> tuple[Community | None, Subdistrict]:
+    """Resolve where a record sits and check the actor may create records there."""
+    community: Community | None = None
+    if community_code:
+        community = (
+            Community.objects.select_related("subdistrict")
+            .filter(district=district, code=community_code).first()
+        )
+        if community is None:
+            raise _invalid(
+                _("Unknown community code “%(code)s”.") % {"code": community_code},
+                code="unknown_community", field_name="community",
+            )
+        subdistrict = community.subdistrict
+        if subdistrict_code and subdistrict.code != subdistrict_code:
+            raise _invalid(
+                _("Community “%(community)s” is not in subdistrict “%(code)s”.")
+                % {"community": community.name, "code": subdistrict_code},
+                code="subdistrict_mismatch", field_name="subdistrict",
+            )
+    else:
+        found = Subdistrict.objects.filter(district=district, code=subdistrict_code).first()
+        if not subdistrict_code or found is None:
+            raise _invalid(
+                _("Give a community code, or a subdistrict code for a subdistrict-level place."),
+                code="unknown_community", field_name="community",
+            )
+        subdistrict = found
+    if not permissions.can_create_in(actor, community, subdistrict):
+        raise Forbidden(
+            _("You may not place records in “%(place)s”.")
+            % {"place": community.name if community else subdistrict.name},
+            code="outside_scope", field="community",
+        )
+    return community, subdistrict
+
+
+def _labelled(model: type[Any], codes: Iterable[str], *, field_name: str) -> list[Any]:
+    wanted = list(dict.fromkeys(c for c in codes if c))
+    rows = list(model.objects.filter(code__in=wanted))
+    missing = sorted(set(wanted) - {r.code for r in rows})
+    if missing:
+        raise _invalid(
+            _("Unknown codes: %(codes)s.") % {"codes": ", ".join(missing)},
+            code=f"unknown_{field_name.rstrip('s')}", field_name=field_name,
+        )
+    return rows
+
+
+def _check_position(district: District, lon: float, lat: float) -> None:
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or not district.contains(lon, lat):
+        raise _invalid(
+            _("The point (%(lon)s, %(lat)s) lies outside %(district)s.")
+            % {"lon": lon, "lat": lat, "district": district.name},
+            code="outside_district", field_name="lon",
+        )
+
+
+def _require_text(value: str, *, field_name: str, label: Any) -> None:
+    if not value.strip():
+        raise _invalid(_("%(field)s is required.") % {"field": label}, code="required",
+                       field_name=field_name)
+
+
+def _station_snapshot(station: Station) -> dict[str, Any]:
+    return {
+        **{f: getattr(station, f) for f in STATION_FIELDS if f not in {"functions", "amenities"}},
+        "category": station.category.code if station.category_id else None,
+        "subdistrict": station.subdistrict.code if station.subdistrict_id else None,
+        "community": station.community.code if station.community_id else None,
+        "compound": station.compound.code if station.compound_id else None,
+        "functions": sorted(station.functions.values_list("code", flat=True)),
+        "amenities": sorted(station.amenities.values_list("code", flat=True)),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Stations
+
+
+def _apply_station(actor: Any, station: Station, data: StationInput, district: District) -> None:
+    _require_text(data.code, field_name="code", label=_("Code"))
+    _require_text(data.name, field_name="name", label=_("Name"))
+    community, subdistrict = _placement(
+        actor, district, community_code=data.community, subdistrict_code=data.subdistrict
+    )
+    _check_position(district, data.lon, data.lat)
+    if data.holiday_policy not in Station.HolidayPolicy.values:
+        raise _invalid(_("Unknown holiday policy."), code="invalid", field_name="holiday_policy")
+    compound = None
+    if data.compound:
+        compound = Compound.objects.filter(district=district, code=data.compound).first()
+        if compound is None or (community is not None and compound.community_id != community.pk):
+            raise _invalid(
+                _("Unknown compound code “%(code)s” in this community.") % {"code": data.compound},
+                code="unknown_compound", field_name="compound",
+            )
+    clash = Station.objects.filter(district=district, code=data.code).exclude(pk=station.pk)
+    if clash.exists():
+        raise Conflict(
+            _("The station code “%(code)s” is already used in the district.") % {"code": data.code},
+            code="duplicate_code", field="code",
+        )
+    station.district = district
+    station.subdistrict = subdistrict
+    station.community = community
+    station.compound = compound
+    station.category = _category(data.category)
+    station.code = data.code.strip()
+    station.name = data.name.strip()
+    for name in ("description", "address", "phone", "contact_name", "contact_phone"):
+        setattr(station, name, getattr(data, name).strip())
+    station.lon, station.lat = data.lon, data.lat
+    station.holiday_policy = data.holiday_policy
+    station.is_active = data.is_active
+    functions = _labelled(StationFunction, data.functions, field_name="functions")
+    amenities = _labelled(Amenity, data.amenities, field_name="amenities")
+    station.full_clean(validate_unique=False, validate_constraints=False)
+    station.save()
+    station.functions.set(functions)
+    station.amenities.set(amenities)
+
+
+def create_station(
+    *, actor: Any, data: StationInput, request: HttpRequest | None = None
+) -> Station:
+    """Create a station in a community (or subdistrict) of the actor's scope."""
+    _require_editor(actor)
+    district = resolve_district(actor, data.district)
+    with transaction.atomic():
+        station = Station()
+        _apply_station(actor, station, data, district)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=station, request=request,
+            changes=audit.diff({}, _station_snapshot(station), fields=STATION_FIELDS),
+        )
+    return station
+
+
+def _locked_station(actor: Any, station: Station) -> Station:
+    """Re-read the station under a row lock, refusing anything outside the actor's scope."""
+    locked = (
+        permissions.stations_for_user(actor).select_for_update(of=("self",))
+        .select_related("district", "category", "community", "subdistrict", "compound")
+        .filter(pk=station.pk).first()
+    )
+    if locked is None:
+        raise NotFound(_("No such station."), code="not_found")
+    if not permissions.can_change_station(actor, locked):
+        raise Forbidden(_("You may not change this station."), code="forbidden")
+    return locked
+
+
+def update_station(
+    *, actor: Any, station: Station, data: StationInput, request: HttpRequest | None = None
+) -> Station:
+    """Replace a station's details; moving it needs the right to create at the destination too."""
+    _require_editor(actor)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        before = _station_snapshot(locked)
+        _apply_station(actor, locked, data, locked.district)
+        changes = audit.diff(before, _station_snapshot(locked), fields=STATION_FIELDS)
+        if changes:
+            audit.record(
+                actor=actor, action=AuditEntry.Action.UPDATE, obj=locked, request=request,
+                changes=changes,
+            )
+    return locked
+
+
+def delete_station(
+    *, actor: Any, station: Station, request: HttpRequest | None = None, hard: bool = False
+) -> None:
+    """Take a station out of service (default) or remove a mistaken record (``hard``)."""
+    _require_editor(actor)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        if not permissions.can_create_in(actor, locked.community, locked.subdistrict):
+            raise Forbidden(_("You may not delete this station."), code="forbidden")
+        snapshot = _station_snapshot(locked)
+        if hard:
+            audit.record(
+                actor=actor, action=AuditEntry.Action.DELETE, obj=locked, request=request,
+                changes={"hard": True, **audit.diff(snapshot, {}, fields=STATION_FIELDS)},
+            )
+            locked.delete()
+        else:
+            if locked.is_active:
+                locked.is_active = False
+                locked.save(update_fields=["is_active", "updated_at"])
+            audit.record(
+                actor=actor, action=AuditEntry.Action.DELETE, obj=locked, request=request,
+                changes={"is_active": [True, False], "hard": False},
+            )
+    station.is_active = False
+
+
+def _hours_problem(hours: Sequence[HoursInput]) -> str | None:
+    by_day: dict[int, list[tuple[dt.time, dt.time]]] = {}
+    for h in hours:
+        if not 0 <= h.weekday <= 6:
+            return str(_("Weekday must be 0 (Monday) to 6 (Sunday)."))
+        if not (h.closes > h.opens or h.closes == dt.time(0, 0)):
+            return str(_("Closing time must be after opening time."))
+        by_day.setdefault(h.weekday, []).append((h.opens, h.closes))
+    for intervals in by_day.values():
+        intervals.sort()
+        for (_o1, c1), (o2, _c2) in itertools.pairwise(intervals):
+            if c1 == dt.time(0, 0) or o2 < c1:
+                return str(_("Opening intervals on one day must not overlap."))
+    return None
+
+
+def set_opening_hours(
+    *,
+    actor: Any,
+    station: Station,
+    hours: Sequence[HoursInput],
+    holiday_policy: str | None = None,
+    request: HttpRequest | None = None,
+) -> Station:
+    """Replace the weekly opening hours (and optionally the holiday policy) of a station.
+
+    A station keeper may do this for their own station.
+    """
+    problem = _hours_problem(hours)
+    if problem:
+        raise _invalid(problem, code="invalid_hours", field_name="hours")
+    if holiday_policy is not None and holiday_policy not in Station.HolidayPolicy.values:
+        raise _invalid(_("Unknown holiday policy."), code="invalid", field_name="holiday_policy")
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        before = [
+            f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}" for h in locked.opening_hours.all()
+        ]
+        locked.opening_hours.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(station=locked, weekday=h.weekday, opens=h.opens, closes=h.closes)
+            for h in sorted(hours, key=lambda h: (h.weekday, h.opens))
+        )
+        after = [
+            f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}"
+            for h in sorted(hours, key=lambda h: (h.weekday, h.opens))
+        ]
+        changes: dict[str, Any] = {}
+        if before != after:
+            changes["opening_hours"] = [before, after]
+        if holiday_policy is not None and holiday_policy != locked.holiday_policy:
+            changes["holiday_policy"] = [locked.holiday_policy, holiday_policy]
+            locked.holiday_policy = holiday_policy
+            locked.save(update_fields=["holiday_policy", "updated_at"])
+        if changes:
+            audit.record(
+                actor=actor, action=AuditEntry.Action.UPDATE, obj=locked, request=request,
+                changes=changes,
+            )
+    return locked
+
+
+def _check_rrule(schedule: ScheduleInput) -> None:
+    if schedule.rrule:
+        try:
+            rrulestr(schedule.rrule, dtstart=dt.datetime(2024, 1, 1))
+        except (ValueError, TypeError):
+            raise _invalid(
+                _("“%(rrule)s” is not a valid recurrence rule (RRULE).")
+                % {"rrule": schedule.rrule},
+                code="invalid_rrule", field_name="rrule",
+            ) from None
+    if (schedule.opens is None) != (schedule.closes is None):
+        raise _invalid(_("Give both the start and the end time, or neither."),
+                       code="invalid_hours", field_name="opens")
+    if schedule.opens and schedule.closes and not schedule.closes > schedule.opens:
+        raise _invalid(_("Closing time must be after opening time."), code="invalid_hours",
+                       field_name="closes")
+
+
+def add_service_at_station(
+    *,
+    actor: Any,
+    service: Service,
+    station: Station,
+    schedule: ScheduleInput | None = None,
+    request: HttpRequest | None = None,
+) -> ServiceAtStation:
+    """Offer a service at a station (or change its schedule there); keepers may, at their own."""
+    schedule = schedule or ScheduleInput()
+    _check_rrule(schedule)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        if service.district_id != locked.district_id:
+            raise NotFound(_("No such service."), code="not_found")
+        link, created = ServiceAtStation.objects.update_or_create(
+            service=service, station=locked,
+            defaults={
+                "district_id": locked.district_id, "rrule": schedule.rrule.strip(),
+                "opens": schedule.opens, "closes": schedule.closes,
+                "schedule_note": schedule.note.strip(),
+            },
+        )
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+            obj=link, request=request,
+            changes={"station": locked.code, "service": service.name, "rrule": schedule.rrule},
+        )
+    return link
+
+
+def remove_service_at_station(
+    *, actor: Any, link: ServiceAtStation, request: HttpRequest | None = None
+) -> None:
+    """Stop offering a service at one station; the service itself stays."""
+    with transaction.atomic():
+        _locked_station(actor, link.station)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.DELETE, obj=link, request=request,
+            changes={"station": link.station.code, "service": link.service.name},
+        )
+        link.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# Compounds
+
+
+def _compound_snapshot(compound: Compound) -> dict[str, Any]:
+    return {
+        "code": compound.code, "name": compound.name,
+        "community": compound.community.code if compound.community_id else None,
+        "grid": compound.grid.code if compound.grid_id else None,
+        "households": compound.households, "population": compound.population,
+        "address": compound.address,
+        "gates": [f"{g.name} {g.lon:.6f},{g.lat:.6f}" for g in compound.gates.all()],
+    }
+
+
+def _apply_compound(
+    actor: Any, compound: Compound, data: CompoundInput, district: District
+) -> None:
+    _require_text(data.code, field_name="code", label=_("Code"))
+    _require_text(data.name, field_name="name", label=_("Name"))
+    community, _sub = _placement(actor, district, community_code=data.community,
+                                 subdistrict_code="")
+    assert community is not None
+    if data.households < 0 or data.population < 0:
+        raise _invalid(_("Households and population cannot be negative."), code="invalid",
+                       field_name="households")
+    grid = None
+    if data.grid:
+        grid = Grid.objects.filter(district=district, code=data.grid, community=community).first()
+        if grid is None:
+            raise _invalid(_("Unknown grid code “%(code)s” in this community.")
+                           % {"code": data.grid}, code="unknown_grid", field_name="grid")
+    for gate in data.gates:
+        _check_position(district, gate.lon, gate.lat)
+    if Compound.objects.filter(district=district, code=data.code).exclude(pk=compound.pk).exists():
+        raise Conflict(
+            _("The compound code “%(code)s” is already used in the district.")
+            % {"code": data.code},
+            code="duplicate_code", field="code",
+        )
+    compound.district = district
+    compound.community = community
+    compound.grid = grid
+    compound.code = data.code.strip()
+    compound.name = data.name.strip()
+    compound.households = data.households
+    compound.population = data.population
+    compound.address = data.address.strip()
+    compound.save()
+    compound.gates.all().delete()
+    Gate.objects.bulk_create(
+        Gate(district=district, compound=compound, name=g.name.strip(), lon=g.lon, lat=g.lat)
+        for g in data.gates
+    )
+
+
+def _locked_compound(actor: Any, compound: Compound) -> Compound:
+    _require_editor(actor)
+    locked = (
+        permissions.compounds_for_user(actor).select_for_update(of=("self",))
+        .select_related("district", "community__subdistrict", "grid")
+        .filter(pk=compound.pk).first()
+    )
+    if locked is None:
+        raise NotFound(_("No such compound."), code="not_found")
+    if not permissions.can_create_in(actor, locked.community, locked.community.subdistrict):
+        raise Forbidden(_("You may not change this compound."), code="forbidden")
+    return locked
+
+
+def create_compound(
+    *, actor: Any, data: CompoundInput, request: HttpRequest | None = None
+) -> Compound:
+    """Create a compound with its gates in a community of the actor's scope."""
+    _require_editor(actor)
+    district = resolve_district(actor, data.district)
+    with transaction.atomic():
+        compound = Compound()
+        _apply_compound(actor, compound, data, district)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=compound, request=request,
+            changes=audit.diff({}, _compound_snapshot(compound), fields=COMPOUND_FIELDS),
+        )
+    return compound
+
+
+def update_compound(
+    *, actor: Any, compound: Compound, data: CompoundInput, request: HttpRequest | None = None
+) -> Compound:
+    """Replace a compound's details and gates."""
+    with transaction.atomic():
+        locked = _locked_compound(actor, compound)
+        before = _compound_snapshot(locked)
+        _apply_compound(actor, locked, data, locked.district)
+        changes = audit.diff(before, _compound_snapshot(locked), fields=COMPOUND_FIELDS)
+        if changes:
+            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
+                         request=request, changes=changes)
+    return locked
+
+
+def delete_compound(
+    *, actor: Any, compound: Compound, request: HttpRequest | None = None
+) -> None:
+    """Remove a compound and its gates; stations that pointed to it keep their place."""
+    with transaction.atomic():
+        locked = _locked_compound(actor, compound)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.DELETE, obj=locked, request=request,
+            changes=audit.diff(_compound_snapshot(locked), {}, fields=COMPOUND_FIELDS),
+        )
+        locked.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# Services
+
+
+def _service_snapshot(service: Service) -> dict[str, Any]:
+    return {
+        "name": service.name,
+        "category": service.category.code if service.category_id else None,
+        "organisation": service.organisation.name if service.organisation_id else None,
+        "description": service.description, "fee": service.fee,
+        "fee_description": service.fee_description,
+        "booking_required": service.booking_required, "is_active": service.is_active,
+    }
+
+
+def can_change_service(actor: Any, service: Service) -> bool:
+    """Editors may change a service if every station offering it is in their scope.
+
+    A service shared with another community belongs to both; only someone whose scope covers all
+    of its stations (or the whole district) may rename or re-price it. Anyone may still manage
+    the service's links at their own stations (``add/remove_service_at_station``).
+    """
+    if not (actor is not None and actor.is_authenticated and actor.is_staff_role):
+        return False
+    if not (actor.is_superuser or actor.role in permissions.EDITOR_ROLES):
+        return False
+    scope = actor.scope
+    if scope.everything:
+        return True
+    if service.district_id != scope.district_id:
+        return False
+    if scope.subdistrict_id is None and scope.community_id is None:
+        return True
+    station_ids = set(service.at_stations.values_list("station_id", flat=True))
+    if not station_ids:
+        return False
+    visible = set(
+        permissions.stations_for_user(actor).filter(pk__in=station_ids).values_list("pk", flat=True)
+    )
+    return station_ids == visible
+
+
+def _apply_service(service: Service, data: ServiceInput, district: District) -> None:
+    _require_text(data.name, field_name="name", label=_("Name"))
+    try:
+        category = ServiceCategory.objects.get(code=data.category)
+    except ServiceCategory.DoesNotExist:
+        raise _invalid(_("Unknown service category “%(code)s”.") % {"code": data.category},
+                       code="unknown_service_category", field_name="category") from None
+    if data.fee not in Service.Fee.values:
+        raise _invalid(_("Unknown fee kind."), code="invalid", field_name="fee")
+    organisation = None
+    if data.organisation.strip():
+        if data.organisation_kind not in Organisation.Kind.values:
+            raise _invalid(_("Unknown organisation kind."), code="invalid",
+                           field_name="organisation_kind")
+        # Providers are named in sheets and forms; a new name creates the organisation so a
+        # fresh district can import its services before anyone has typed up the providers.
+        organisation, _created = Organisation.objects.get_or_create(
+            district=district, name=data.organisation.strip(),
+            defaults={"kind": data.organisation_kind},
+        )
+    service.district = district
+    service.category = category
+    service.organisation = organisation
+    service.name = data.name.strip()
+    service.description = data.description.strip()
+    service.fee = data.fee
+    service.fee_description = data.fee_description.strip()
+    service.booking_required = data.booking_required
+    service.is_active = data.is_active
+    service.save()
+
+
+def create_service(
+    *,
+    actor: Any,
+    data: ServiceInput,
+    stations: Sequence[tuple[Station, ScheduleInput]] = (),
+    request: HttpRequest | None = None,
+) -> Service:
+    """Create a service, offered at the given stations.
+
+    Staff below the district level must name at least one station of their scope: a service at
+    no station would be invisible to them (``permissions.services_for_user``).
+    """
+    _require_editor(actor)
+    district = resolve_district(actor, data.district)
+    scope = actor.scope
+    if not stations and (scope.community_id is not None or scope.subdistrict_id is not None):
+        raise _invalid(_("Choose at least one station that offers this service."),
+                       code="station_required", field_name="stations")
+    with transaction.atomic():
+        service = Service()
+        _apply_service(service, data, district)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=service, request=request,
+            changes=audit.diff({}, _service_snapshot(service), fields=SERVICE_FIELDS),
+        )
+        for station, schedule in stations:
+            add_service_at_station(actor=actor, service=service, station=station,
+                                   schedule=schedule, request=request)
+    return service
+
+
+def update_service(
+    *, actor: Any, service: Service, data: ServiceInput, request: HttpRequest | None = None
+) -> Service:
+    """Replace a service's details (not its stations)."""
+    _require_editor(actor)
+    with transaction.atomic():
+        # services_for_user is DISTINCT, which cannot be locked: check, then lock by pk.
+        visible = permissions.services_for_user(actor).filter(pk=service.pk).exists()
+        locked = (
+            Service.objects.select_for_update(of=("self",))
+            .select_related("category", "organisation", "district")
+            .filter(pk=service.pk).first()
+        )
+        if not visible or locked is None:
+            raise NotFound(_("No such service."), code="not_found")
+        if not can_change_service(actor, locked):
+            raise Forbidden(
+                _("This service is also offered outside your area; ask the district to change it."),
+                code="shared_service",
+            )
+        before = _service_snapshot(locked)
+        _apply_service(locked, data, locked.district)
+        changes = audit.diff(before, _service_snapshot(locked), fields=SERVICE_FIELDS)
+        if changes:
+            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
+                         request=request, changes=changes)
+    return locked
