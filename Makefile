@@ -1,0 +1,86 @@
+# Linli — the two commands a new machine needs are `make demo` and `make test` (README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?=
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+LINLI := $(VENV)/bin/linli
+export LINLI_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: help demo test lint typecheck serve sample install install-test install-bench bench system-test-deps messages clean
+
+help:
+	@echo "make demo   install into .venv, prepare the sample district in var/, start the server"
+	@echo "make test   install what the tests need and run them all"
+	@echo "make lint / make typecheck / make bench / make messages / make clean"
+
+# --- installation ---------------------------------------------------------------------------
+$(PY):
+	@py="$$(PYTHON=$(PYTHON) sh scripts/find-python)" && echo "Using $$py" && "$$py" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# Each lock installs exactly what CI tested (hashes checked); the stamp avoids reinstalling.
+$(VENV)/.installed-%: requirements/%.lock pyproject.toml | $(PY)
+	$(UV) pip sync --quiet --python $(PY) --require-hashes $<
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(VENV)/.installed-base
+install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
+
+# Browser tests drive Debian's chromium; screenshots need a CJK font. Installed when missing and
+# we may (root, or passwordless sudo); LINLI_NO_APT=1 skips this and the browser tests skip.
+system-test-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ] && [ -z "$$LINLI_NO_APT" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=no; fi; \
+		if [ "$$SUDO" = no ]; then echo "Cannot install$$missing (not root); browser tests will be skipped."; \
+		else echo "Installing$$missing from Debian"; \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi; \
+	fi
+
+# --- the demo -------------------------------------------------------------------------------
+sample: install
+	@mkdir -p $(LINLI_VAR_DIR)
+	$(LINLI) migrate --no-input -v0
+	$(LINLI) load_sample --analyse
+
+demo: sample
+	@$(LINLI) demo_logins
+	@echo ""
+	@echo "Linli is starting at http://127.0.0.1:$(PORT)/  (staff console: http://127.0.0.1:$(PORT)/console/)"
+	@echo "Press Ctrl+C to stop."
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(LINLI) db_worker --interval 1 >$(LINLI_VAR_DIR)/worker.log 2>&1 & worker=$$!; \
+	$(LINLI) runserver --noreload 127.0.0.1:$(PORT)
+
+serve: install
+	$(LINLI) runserver 127.0.0.1:$(PORT)
+
+# --- checks ---------------------------------------------------------------------------------
+test: install-test system-test-deps
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-test
+	$(VENV)/bin/mypy linli
+
+bench: install-bench
+	@echo "Benchmarks: $(PY) bench/circle.py, $(PY) bench/siting.py, $(PY) bench/web.py"
+
+messages: install-test
+	cd linli && ../$(VENV)/bin/linli makemessages -l zh_Hans --no-obsolete && ../$(VENV)/bin/linli compilemessages
+
+clean:
+	rm -rf $(VENV) var/linli.sqlite3* var/cache var/circle-cache
