@@ -1,0 +1,78 @@
+"""十分钟生活圈 — the ten-minute living-circle engine.
+
+A library with no Django import: typed functions over numpy arrays that read a walking
+network from OpenStreetMap, snap compounds' gates and facilities onto it, and compute exact
+walking distances, coverage, gaps against the standards, isochrones and an offline map.
+Submodules are imported lazily so that ``import linli.circle`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .access import (
+        AccessResult,
+        PointNetwork,
+        build_point_network,
+        coverage_matrix,
+        multi_source,
+        nearest_facilities,
+    )
+    from .coverage import CoverageRow, coverage_table
+    from .gaps import Gap, Rule, find_gaps, load_rules, summarise_gaps
+    from .graph import GraphReport, WalkGraph, build_graph, load_graph, read_pbf
+    from .io import (
+        CircleInputError,
+        Compounds,
+        Facilities,
+        gcj02_to_wgs84,
+        read_compounds,
+        read_facilities,
+        read_points,
+    )
+    from .isochrones import isochrone_features
+    from .mapview import render_map
+    from .snap import Snapped, snap_points
+
+_EXPORTS = {
+    "AccessResult": "access",
+    "PointNetwork": "access",
+    "build_point_network": "access",
+    "coverage_matrix": "access",
+    "multi_source": "access",
+    "nearest_facilities": "access",
+    "CoverageRow": "coverage",
+    "coverage_table": "coverage",
+    "Gap": "gaps",
+    "Rule": "gaps",
+    "find_gaps": "gaps",
+    "load_rules": "gaps",
+    "summarise_gaps": "gaps",
+    "GraphReport": "graph",
+    "WalkGraph": "graph",
+    "build_graph": "graph",
+    "load_graph": "graph",
+    "read_pbf": "graph",
+    "CircleInputError": "io",
+    "Compounds": "io",
+    "Facilities": "io",
+    "gcj02_to_wgs84": "io",
+    "read_compounds": "io",
+    "read_facilities": "io",
+    "read_points": "io",
+    "isochrone_features": "isochrones",
+    "render_map": "mapview",
+    "Snapped": "snap",
+    "snap_points": "snap",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'linli.circle' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

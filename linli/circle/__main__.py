@@ -1,0 +1,7 @@
+"""``python -m linli.circle``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

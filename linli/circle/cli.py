@@ -1,0 +1,490 @@
+"""Command line: ``python -m linli.circle analyze|site|generate``.
+
+Bad inputs end with exit code 2 and one line naming the file, row, column and value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .io import CircleInputError
+
+__all__ = ["main"]
+
+ALL_OUTPUTS = ("access", "coverage", "gaps", "isochrones", "map")
+
+#: Default search limit: beyond it a facility counts as out of walking reach (empty meters).
+DEFAULT_MAX_DISTANCE_M = 3000.0
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    return "" if not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _padded_bbox(bbox: tuple[float, float, float, float], pad_m: float) -> tuple[float, ...]:
+    min_lon, min_lat, max_lon, max_lat = bbox
+    dlat = pad_m / 111_195.0
+    dlon = dlat / max(math.cos(math.radians((min_lat + max_lat) / 2)), 1e-6)
+    return (min_lon - dlon, min_lat - dlat, max_lon + dlon, max_lat + dlat)
+
+
+def _station_categories() -> list[str]:
+    from .io import DATA_DIR
+
+    with (DATA_DIR / "categories.csv").open(encoding="utf-8") as fh:
+        return [r["code"] for r in csv.DictReader(fh) if r["group"] == "station"]
+
+
+def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, Any]:
+    from .graph import load_graph
+    from .io import read_compounds, read_facilities
+    from .snap import snap_points
+
+    t0 = time.perf_counter()
+    graph = load_graph(args.network, cache_dir=args.cache_dir)
+    r = graph.report
+    _log(
+        f"network: {r.nodes} nodes, {r.edges} edges"
+        f" ({'cache' if r.from_cache else 'parsed'} in {time.perf_counter() - t0:.2f} s;"
+        f" dropped {r.components_dropped} small components with {r.nodes_dropped} nodes"
+        f" and {r.edges_dropped} edges)"
+    )
+    bbox = _padded_bbox(graph.bbox, args.max_snap)
+    compounds = read_compounds(args.compounds, bbox=bbox, gcj02=args.gcj02)
+    facilities = read_facilities(args.facilities, bbox=bbox, gcj02=args.gcj02)
+    gate_ids = [compounds.ids[c] for c in compounds.gate_compound]
+    gates = snap_points(
+        graph, compounds.gate_lon, compounds.gate_lat, max_snap_m=args.max_snap, ids=gate_ids
+    )
+    facs = snap_points(
+        graph, facilities.lon, facilities.lat, max_snap_m=args.max_snap, ids=facilities.ids
+    )
+    for label, snapped in (("gate of compound", gates), ("facility", facs)):
+        for u in snapped.unsnapped:
+            _log(
+                f"warning: {label} {u.id!r} is {u.distance_m:.0f} m from the nearest walkable"
+                f" way (more than --max-snap {args.max_snap:g} m); left out"
+            )
+    return graph, compounds, facilities, gates, facs
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from .access import nearest_facilities
+    from .coverage import coverage_table
+    from .gaps import find_gaps, load_rules
+    from .io import load_categories
+
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()]
+    bad = [o for o in outputs if o not in ALL_OUTPUTS]
+    if bad:
+        _log(f"error: unknown output {bad[0]!r}; choose from {', '.join(ALL_OUTPUTS)}")
+        return 2
+    if args.speed <= 0:
+        _log("error: --speed must be positive")
+        return 2
+    t_start = time.perf_counter()
+    rules = load_rules(args.rules)
+    graph, compounds, facilities, gates, facs = _load_inputs(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    categories = sorted(set(facilities.category) | {r.category for r in rules})
+    t0 = time.perf_counter()
+    access = nearest_facilities(
+        graph,
+        gates,
+        compounds.gate_compound,
+        compounds.n,
+        facs,
+        facilities.category,
+        categories=categories,
+        cutoff_m=args.max_distance,
+        speed_m_s=args.speed,
+        progress=True,
+    )
+    _log(
+        f"access: {compounds.n} compounds x {len(categories)} categories"
+        f" in {time.perf_counter() - t0:.2f} s"
+    )
+    if "access" in outputs:
+        _write_csv(
+            out / "access.csv",
+            ["compound_id", "category", "meters", "minutes", "facility_id"],
+            (
+                [
+                    compounds.ids[c],
+                    cat,
+                    _fmt(access.meters[c, k]),
+                    _fmt(access.minutes[c, k]),
+                    facilities.ids[access.facility[c, k]] if access.facility[c, k] >= 0 else "",
+                ]
+                for c in range(compounds.n)
+                for k, cat in enumerate(categories)
+            ),
+        )
+    if "coverage" in outputs:
+        rows = coverage_table(access, compounds)
+        _write_csv(
+            out / "coverage.csv",
+            [
+                "scope",
+                "area",
+                "category",
+                "threshold",
+                "limit_m",
+                "population",
+                "households",
+                "total_population",
+                "total_households",
+                "population_share",
+                "households_share",
+            ],
+            (
+                [
+                    r.scope,
+                    r.area,
+                    r.category,
+                    r.threshold,
+                    f"{r.limit_m:g}",
+                    f"{r.population:g}",
+                    f"{r.households:g}",
+                    f"{r.total_population:g}",
+                    f"{r.total_households:g}",
+                    f"{r.population_share:.4f}",
+                    f"{r.households_share:.4f}",
+                ]
+                for r in rows
+            ),
+        )
+    gaps = find_gaps(access, compounds, rules, facility_ids=facilities.ids)
+    if "gaps" in outputs:
+        _write_csv(
+            out / "gaps.csv",
+            [
+                "standard",
+                "level",
+                "category",
+                "compound_id",
+                "compound_name",
+                "community",
+                "subdistrict",
+                "max_distance_m",
+                "meters",
+                "shortfall_m",
+                "population",
+                "households",
+                "nearest_facility_id",
+                "source",
+            ],
+            (
+                [
+                    g.standard,
+                    g.level,
+                    g.category,
+                    g.compound_id,
+                    g.compound_name,
+                    g.community,
+                    g.subdistrict,
+                    f"{g.max_distance_m:g}",
+                    _fmt(g.meters),
+                    _fmt(g.shortfall_m) if g.reachable else "unreachable",
+                    f"{g.population:g}",
+                    "" if math.isnan(g.households) else f"{g.households:g}",
+                    g.facility_id,
+                    g.source,
+                ]
+                for g in gaps
+            ),
+        )
+        _log(f"gaps: {len(gaps)} compound-rule pairs short of the standard")
+    iso: dict[str, Any] | None = None
+    if "isochrones" in outputs or "map" in outputs:
+        from .isochrones import isochrone_features
+
+        t0 = time.perf_counter()
+        wanted = (
+            args.isochrone_categories.split(",")
+            if args.isochrone_categories
+            else _station_categories()
+        )
+        idx = np.flatnonzero(np.isin(np.asarray(facilities.category, dtype=object), wanted))
+        iso = isochrone_features(
+            graph,
+            facs.subset(idx),
+            ids=[facilities.ids[i] for i in idx],
+            names=[facilities.names[i] for i in idx],
+            categories=[facilities.category[i] for i in idx],
+            station_lon=facilities.lon[idx],
+            station_lat=facilities.lat[idx],
+            speed_m_s=args.speed,
+            progress=True,
+        )
+        if "isochrones" in outputs:
+            (out / "isochrones.geojson").write_text(
+                json.dumps(iso, ensure_ascii=False), encoding="utf-8"
+            )
+        _log(f"isochrones: {len(iso['features'])} polygons in {time.perf_counter() - t0:.2f} s")
+    if "map" in outputs:
+        from .mapview import render_map, write_map
+
+        write_map(
+            out / "map.html",
+            render_map(
+                graph,
+                compounds,
+                facilities,
+                access,
+                gaps=gaps,
+                isochrones=iso,
+                category_names=load_categories(),
+            ),
+        )
+    _log(f"done in {time.perf_counter() - t_start:.2f} s; wrote {', '.join(outputs)} to {out}")
+    return 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    try:
+        from . import siting
+    except ImportError as exc:
+        _log(f"error: the siting module is not available ({exc})")
+        return 1
+    from .access import coverage_matrix, nearest_facilities
+    from .io import read_points
+    from .snap import snap_points
+
+    if args.k is None and args.target_share is None:
+        _log("error: give --k (maximal coverage) or --target-share (set cover) or both")
+        return 2
+    graph, compounds, facilities, gates, facs = _load_inputs(args)
+    if args.candidates:
+        pts = read_points(
+            args.candidates, bbox=_padded_bbox(graph.bbox, args.max_snap), gcj02=args.gcj02
+        )
+        cand_ids, cand_lon, cand_lat = pts.ids, pts.lon, pts.lat
+    else:
+        # Without a candidate list every street junction (degree ≥ 3) is a candidate.
+        deg = np.bincount(np.r_[graph.edge_u, graph.edge_v], minlength=graph.n_nodes)
+        nodes = np.flatnonzero(deg >= 3)
+        cand_ids = [f"node{int(graph.node_osm_id[i])}" for i in nodes]
+        cand_lon, cand_lat = graph.node_lon[nodes], graph.node_lat[nodes]
+    cands = snap_points(graph, cand_lon, cand_lat, max_snap_m=args.max_snap, ids=cand_ids)
+    t0 = time.perf_counter()
+    cov = coverage_matrix(
+        graph, gates, compounds.gate_compound, compounds.n, cands, radius_m=args.radius
+    )
+    existing = nearest_facilities(
+        graph,
+        gates,
+        compounds.gate_compound,
+        compounds.n,
+        facs,
+        facilities.category,
+        categories=[args.category],
+        cutoff_m=args.radius,
+    )
+    already = existing.meters[:, 0] <= args.radius
+    _log(
+        f"coverage matrix {cov.shape[0]} x {cov.shape[1]} ({cov.nnz} pairs)"
+        f" in {time.perf_counter() - t0:.2f} s; {int(already.sum())} compounds already covered"
+    )
+    weights = compounds.population.astype(np.float64)
+    results = []
+    if args.k is not None:
+        results.append(
+            (
+                "mclp",
+                siting.solve_mclp(
+                    cov, weights, args.k, already_covered=already, time_limit=args.time_limit
+                ),
+            )
+        )
+    if args.target_share is not None:
+        results.append(
+            (
+                "lscp",
+                siting.solve_lscp(
+                    cov,
+                    weights,
+                    args.target_share,
+                    already_covered=already,
+                    time_limit=args.time_limit,
+                ),
+            )
+        )
+    rows = []
+    total = float(weights.sum())
+    for name, res in results:
+        covered = float(weights[already].sum()) + 0.0
+        print(
+            f"{name}: {len(res.chosen)} sites, covered weight {res.covered_weight:g}"
+            f" of {total:g} (greedy {res.greedy_weight:g}, bound {res.upper_bound:g},"
+            f" gap {res.gap:.4f}, optimal {res.optimal}, {res.seconds:.2f} s)"
+        )
+        for rank, (col, new) in enumerate(zip(res.chosen, res.newly_covered, strict=False), 1):
+            gain = float(weights[np.asarray(new, dtype=np.int64)].sum())
+            covered += gain
+            c = int(col)
+            rows.append(
+                [
+                    name,
+                    rank,
+                    cand_ids[c],
+                    f"{cands.lon[c]:.7f}",
+                    f"{cands.lat[c]:.7f}",
+                    len(new),
+                    f"{gain:g}",
+                    f"{covered:g}",
+                ]
+            )
+            print(f"  {rank:>3}. {cand_ids[c]}  +{gain:g} people")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_csv(
+            out / "sites.csv",
+            [
+                "problem",
+                "rank",
+                "candidate_id",
+                "lon",
+                "lat",
+                "newly_covered_compounds",
+                "newly_covered_population",
+                "cumulative_covered_population",
+            ],
+            rows,
+        )
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    try:
+        from .synthetic import generate_district
+    except ImportError as exc:
+        _log(f"error: the synthetic module is not available ({exc})")
+        return 1
+    d = generate_district(Path(args.out), seed=args.seed, size=args.size)
+    print(f"wrote {d.pbf_path}, {d.compounds_csv}, {d.facilities_csv}")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--network", required=True, help="OSM .pbf file")
+    p.add_argument("--compounds", required=True, help="compounds.csv or .xlsx")
+    p.add_argument("--facilities", required=True, help="facilities.csv or .xlsx")
+    p.add_argument(
+        "--max-snap",
+        type=float,
+        default=200.0,
+        metavar="M",
+        help="farthest a point may be from a walkable way (default 200 m)",
+    )
+    p.add_argument(
+        "--gcj02",
+        action="store_true",
+        help="input coordinates are GCJ-02 (Chinese web maps); convert to WGS-84",
+    )
+    p.add_argument("--cache-dir", default=None, help="cache parsed networks here")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m linli.circle``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m linli.circle", description="Ten-minute living-circle engine."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="distances, coverage, gaps, isochrones and a map")
+    _common(a)
+    a.add_argument("--out", required=True, help="output directory")
+    a.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="M_PER_S",
+        help="walking speed (default 1.0 m/s)",
+    )
+    a.add_argument("--rules", default=None, help="rules CSV replacing data/rules.csv")
+    a.add_argument(
+        "--outputs",
+        default=",".join(ALL_OUTPUTS),
+        help=f"comma-separated subset of {','.join(ALL_OUTPUTS)}",
+    )
+    a.add_argument(
+        "--max-distance",
+        type=float,
+        default=DEFAULT_MAX_DISTANCE_M,
+        metavar="M",
+        help="search limit; farther facilities count as unreachable (default 3000)",
+    )
+    a.add_argument(
+        "--isochrone-categories",
+        default=None,
+        help="categories to draw isochrones for (default: the station group)",
+    )
+    a.set_defaults(func=_analyze)
+
+    s = sub.add_parser("site", help="choose new sites for a category (选址)")
+    _common(s)
+    s.add_argument("--category", required=True)
+    s.add_argument("--k", type=int, default=None, help="number of new sites (MCLP)")
+    s.add_argument("--radius", type=float, default=500.0, help="coverage radius in metres")
+    s.add_argument("--candidates", default=None, help="candidate sites CSV (id,lon,lat[,name])")
+    s.add_argument(
+        "--target-share",
+        type=float,
+        default=None,
+        help="population share to cover with the fewest sites (LSCP)",
+    )
+    s.add_argument("--time-limit", type=float, default=10.0)
+    s.add_argument("--out", default=None, help="directory for sites.csv")
+    s.set_defaults(func=_site)
+
+    g = sub.add_parser("generate", help="write a synthetic district for demos and tests")
+    g.add_argument("--out", required=True)
+    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--size", choices=["sample", "large"], default="sample")
+    g.set_defaults(func=_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; by default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 for bad inputs, 1 when an optional module is missing.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CircleInputError as exc:
+        _log(f"error: {exc}")
+        return 2
