@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +36,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
-Coverage = sp.csr_array | sp.csr_matrix
+type Coverage = sp.csr_array | sp.csr_matrix
 
 # Relative tolerance used when comparing weights (objective values): LP and MILP solvers
 # work to about 1e-9 relative feasibility, so a bound is only trusted to this precision.
@@ -438,23 +437,33 @@ def _local_search(cover: _Cover, chosen: list[int], *, deadline: float) -> list[
 
 @dataclass
 class _LPBound:
-    value: float  # LP optimum (upper bound on the reduced objective), inf when unknown
-    fix_zero: BoolArray  # columns no solution better than the incumbent can use
-    fix_one: BoolArray  # columns every solution better than the incumbent must use
+    """The LP relaxation's optimum, solution and reduced costs."""
+
+    value: float  # LP optimum: an upper bound on the reduced objective; inf when unknown
+    x: FloatArray  # LP values of the site variables
+    raise_cost: FloatArray  # bound on the loss from forcing a column at 0 to 1
+    lower_cost: FloatArray  # bound on the loss from forcing a column at 1 to 0
+
+    def fixings(self, incumbent: float) -> tuple[BoolArray, BoolArray]:
+        """Columns no better solution uses, and columns every better solution uses.
+
+        The LP value as a function of one variable's bound is concave (maximisation), so
+        the reduced cost ``d_j`` of a column at 0 bounds every solution using ``j`` by
+        ``z_LP - d_j``; if that does not exceed the incumbent, no better solution uses ``j``.
+        Symmetrically for columns at 1. A small slack keeps LP round-off from fixing wrongly.
+        """
+        if not np.isfinite(self.value):
+            none = np.zeros(self.x.size, dtype=bool)
+            return none, none.copy()
+        slack = 1e-7 * max(1.0, abs(self.value))
+        fix_zero = (self.x < 0.5) & (self.value - self.raise_cost + slack < incumbent)
+        fix_one = (self.x > 0.5) & (self.value - self.lower_cost + slack < incumbent)
+        return fix_zero, fix_one
 
 
-def _lp_bound(
-    cover: _Cover, k: int, incumbent: float, time_limit: float
-) -> _LPBound:
-    """LP relaxation of the MCLP, with reduced-cost fixing against the incumbent.
-
-    The LP value as a function of one variable's bound is concave (for maximisation), so the
-    reduced cost ``d_j`` of a column at 0 gives: every solution using ``j`` is worth at most
-    ``z_LP - d_j``. If that is not above the incumbent, no better solution uses ``j``.
-    Symmetrically for columns at 1 in the LP optimum.
-    """
+def _lp_bound(cover: _Cover, k: int, time_limit: float) -> _LPBound:
+    """Solve the LP relaxation of the MCLP on a reduced matrix."""
     n_rows, n_cols = cover.n_rows, cover.n_cols
-    none = np.zeros(n_cols, dtype=bool)
     c = np.concatenate([np.zeros(n_cols), -cover.w])
     a_cover = sp.hstack([-cover.csr, sp.eye_array(n_rows)], format="csr")
     a_k = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
@@ -464,20 +473,21 @@ def _lp_bound(
         b_ub=np.concatenate([np.zeros(n_rows), [float(k)]]),
         bounds=(0.0, 1.0),
         # Interior point with crossover: several times faster than dual simplex on these
-        # degenerate covering LPs, and crossover still yields the reduced costs used below.
+        # degenerate covering LPs (2.5 s against 12 s at 800 m in bench/siting.py), and
+        # crossover still yields the reduced costs that ``_LPBound.fixings`` needs.
         method="highs-ipm",
         options={"time_limit": max(time_limit, 0.01), "presolve": True},
     )
-    if res.status != 0:
-        return _LPBound(np.inf, none, none.copy())
-    z = -float(res.fun)
-    x = res.x[:n_cols]
-    lower = np.asarray(res.lower.marginals[:n_cols])  # >= 0 for min: cost of raising x_j
-    upper = np.asarray(res.upper.marginals[:n_cols])  # <= 0 for min: cost of lowering x_j
-    slack = _REL_TOL * max(1.0, z) + 1e-7 * max(1.0, abs(z))
-    fix_zero = (x < 0.5) & (z - lower + slack < incumbent)
-    fix_one = (x > 0.5) & (z + upper + slack < incumbent)
-    return _LPBound(z, fix_zero, fix_one)
+    if res.status != 0 or res.x is None:
+        zeros = np.zeros(n_cols)
+        return _LPBound(np.inf, zeros, zeros.copy(), zeros.copy())
+    # scipy reports marginals of the minimisation: lower >= 0 (raising x_j costs), upper <= 0.
+    return _LPBound(
+        value=-float(res.fun),
+        x=np.asarray(res.x[:n_cols], dtype=np.float64),
+        raise_cost=np.maximum(np.asarray(res.lower.marginals[:n_cols], np.float64), 0.0),
+        lower_cost=np.maximum(-np.asarray(res.upper.marginals[:n_cols], np.float64), 0.0),
+    )
 
 
 @dataclass
@@ -500,11 +510,16 @@ def _solve_milp(
     """MILP over the free columns, with the forced ones opened and a cutoff at the incumbent."""
     forced_cnt = cover.counts(forced) if forced.size else np.zeros(cover.n_rows, np.int64)
     forced_value = float(cover.w[forced_cnt > 0].sum())
-    open_rows = np.flatnonzero(forced_cnt == 0)
-    sub = sp.csr_array(cover.csr[open_rows][:, free])
-    sub_w = cover.w[open_rows]
-    keep = np.diff(sub.indptr) > 0
-    sub, sub_w = sp.csr_array(sub[np.flatnonzero(keep)]), sub_w[keep]
+    # The sub-problem is reduced again: fixing columns makes more rows identical and more
+    # columns dominated (exact for the sub-problem, see ``_reduce``).
+    red = _reduce(
+        sp.csr_array(cover.csr[:, free], dtype=bool),
+        cover.w,
+        forced_cnt > 0,
+        drop_dominated=True,
+    )
+    free = free[red.columns]
+    sub, sub_w = sp.csr_array(red.matrix, dtype=np.float64), red.weights
     n_rows, n_cols = sub.shape
     slots = k - forced.size
     if n_cols == 0 or slots <= 0 or n_rows == 0:
@@ -529,7 +544,9 @@ def _solve_milp(
         options={
             "time_limit": max(time_limit, 0.01),
             "mip_rel_gap": mip_rel_gap,
-            "presolve": True,
+            # HiGHS presolve finds nothing left to remove after ``_reduce`` yet spent 7 s
+            # trying on the 800 m bench instance.
+            "presolve": False,
             "disp": False,
         },
     )
@@ -596,15 +613,18 @@ def _result(
     optimal: bool,
     started: float,
     method: str,
+    count_objective: bool = False,
 ) -> SitingResult:
+    """Assemble a result; ``count_objective`` marks LSCP, where optimality is about the count."""
     order, newly, newly_weight = _explain(matrix, w, done, chosen)
     covered = float(w[done].sum()) + newly_weight
     ub = max(upper_bound, covered)
     tol = _REL_TOL * max(1.0, ub)
-    if optimal:
+    if ub - covered <= tol:
         ub = covered
-    elif ub - covered <= tol:
-        ub, optimal = covered, True
+        optimal = optimal or not count_objective
+    elif optimal and not count_objective:
+        ub = covered
     gap = (ub - covered) / ub if ub > 0 else 0.0
     return SitingResult(
         chosen=order,
@@ -757,29 +777,48 @@ def solve_mclp(
     optimal = bound - value <= _REL_TOL * max(1.0, bound)
 
     if not optimal:
-        lp = _lp_bound(cover, k, value, deadline - time.perf_counter())
+        lp = _lp_bound(cover, k, deadline - time.perf_counter())
         bound = min(bound, lp.value)
         method = "lp-bound"
-        optimal = bound - value <= mip_rel_gap * bound
+    if not optimal and bound - value > mip_rel_gap * bound:
+        # The LP bound is usually tight (0.1 % on the 800 m bench instance) while greedy is
+        # not (0.8 %): search the LP's support exactly for a better incumbent first.
+        support = np.union1d(np.flatnonzero(lp.x > 1e-6), chosen).astype(np.intp)
         remaining = deadline - time.perf_counter()
-        if not optimal and remaining > 0:
-            free = np.flatnonzero(~lp.fix_zero & ~lp.fix_one).astype(np.intp)
-            forced = np.flatnonzero(lp.fix_one).astype(np.intp)
+        if support.size > k and remaining > 0:
             outcome = _solve_milp(
                 cover,
                 k,
                 incumbent=value,
-                free=free,
-                forced=forced,
-                time_limit=remaining,
-                mip_rel_gap=mip_rel_gap,
+                free=support,
+                forced=np.zeros(0, dtype=np.intp),
+                time_limit=min(remaining, 0.3 * time_limit),
+                mip_rel_gap=mip_rel_gap / 4,
             )
-            method = "milp"
             if outcome.chosen is not None:
-                chosen = outcome.chosen
+                chosen = _local_search(cover, outcome.chosen, deadline=deadline)
                 value = cover.value(chosen)
-            bound = max(min(bound, outcome.bound), value)
-            optimal = outcome.optimal and bound - value <= _REL_TOL * max(1.0, bound)
+                method = "lp-support-milp"
+    if not optimal:
+        optimal = bound - value <= _REL_TOL * max(1.0, bound)
+    remaining = deadline - time.perf_counter()
+    if not optimal and bound - value > mip_rel_gap * bound and remaining > 0:
+        fix_zero, fix_one = lp.fixings(value)
+        outcome = _solve_milp(
+            cover,
+            k,
+            incumbent=value,
+            free=np.flatnonzero(~fix_zero & ~fix_one).astype(np.intp),
+            forced=np.flatnonzero(fix_one).astype(np.intp),
+            time_limit=remaining,
+            mip_rel_gap=mip_rel_gap,
+        )
+        method = "milp"
+        if outcome.chosen is not None:
+            chosen = outcome.chosen
+            value = cover.value(chosen)
+        bound = max(min(bound, outcome.bound), value)
+        optimal = outcome.optimal and bound - value <= _REL_TOL * max(1.0, bound)
     picked = red.columns[np.asarray(chosen, dtype=np.intp)]
     return _result(
         matrix,
@@ -805,7 +844,10 @@ def solve_lscp(
     """Fewest new sites so that at least ``target_share`` of all demand weight is covered.
 
     This is the partial location set covering problem: minimise the number of sites subject
-    to ``covered weight >= target_share * total weight`` (the weight already covered counts).
+    to ``covered weight >= target_share * total weight``, where the total counts all demand
+    (also demand no candidate reaches) and the weight already covered counts towards the
+    target. Greedy gives a first count; a MILP (HiGHS) then looks for a cover with fewer
+    sites, and a swap search finally raises the coverage of the answer at its count.
 
     Parameters
     ----------
@@ -824,7 +866,9 @@ def solve_lscp(
     -------
     SitingResult
         ``optimal`` means the number of sites is proven minimal. ``upper_bound`` and ``gap``
-        describe the covered weight for ``len(chosen)`` sites, as for :func:`solve_mclp`.
+        describe the covered weight reachable with ``len(chosen)`` sites (greedy's
+        submodularity bound), as for :func:`greedy_mclp`; ``greedy_weight`` is what the greedy
+        cover reached.
 
     Raises
     ------
@@ -836,43 +880,58 @@ def solve_lscp(
     if not 0.0 <= target_share <= 1.0:
         raise SitingError(f"target_share must lie in [0, 1], got {target_share!r}.")
     matrix, w, done = _validate(coverage, weights, already_covered)
+    # Dropping dominated candidates is exact here too: a cover using one stays a cover, with
+    # the same count, when it is replaced by the candidate dominating it.
     red = _reduce(matrix, w, done, drop_dominated=True)
     total = red.total_weight
     tol = _REL_TOL * max(1.0, total)
     need = target_share * total - red.base_weight  # weight the new sites must add
-    reachable = red.coverable_weight
-    if need > reachable + tol:
+    if need > red.coverable_weight + tol:
+        reachable = (red.base_weight + red.coverable_weight) / total if total > 0 else 0.0
         raise SitingError(
-            f"Even opening all {red.n_candidates} candidates covers "
-            f"{(red.base_weight + reachable) / total:.1%} of the demand weight, "
-            f"short of the target {target_share:.1%}."
+            f"Opening all {red.n_candidates} candidates covers {reachable:.2%} of the demand "
+            f"weight, short of the target {target_share:.2%}."
         )
     cover = _Cover(red.matrix, red.weights)
-    if need <= tol:
-        return _lscp_result(matrix, w, done, red, cover, [], 0.0, True, started, "trivial")
-    # Greedy until the target is reached, then the swap search at that count.
-    chosen, _, _ = _greedy(cover, red.matrix.shape[1])
-    values = np.cumsum([0.0] + _greedy_steps(cover, chosen))
-    count = int(np.searchsorted(values, need - tol, side="left"))
-    greedy_chosen = chosen[:count]
-    greedy_value = cover.value(greedy_chosen)
-    best = greedy_chosen
-    optimal = count <= 1
-    method = "greedy"
-    if not optimal:
-        outcome = _lscp_milp(cover, need - tol, count, deadline - time.perf_counter())
-        method = "lscp-milp"
-        if outcome.chosen is not None and len(outcome.chosen) < len(best):
-            best = outcome.chosen
-        optimal = outcome.optimal or outcome.bound >= len(best)
-    if time.perf_counter() < deadline:
-        best = _one_swap(cover, best, deadline)[0]
-    return _lscp_result(
-        matrix, w, done, red, cover, best, red.base_weight + greedy_value, optimal, started, method
+    chosen: list[int] = []
+    greedy_value = 0.0
+    optimal = True
+    method = "trivial"
+    if need > tol:
+        order, _, _ = _greedy(cover, cover.n_cols)
+        reached = np.cumsum(_greedy_steps(cover, order))
+        count = int(np.searchsorted(reached, need - tol, side="left")) + 1
+        chosen = order[:count]
+        greedy_value = float(reached[count - 1])
+        method = "greedy"
+        optimal = count == 1
+        remaining = deadline - time.perf_counter()
+        if not optimal and remaining > 0:
+            outcome = _lscp_milp(cover, need - tol, count - 1, remaining)
+            method = "lscp-milp"
+            if outcome.chosen is not None and len(outcome.chosen) < len(chosen):
+                chosen = outcome.chosen
+            optimal = outcome.lower_bound >= len(chosen)
+        # Swaps never lower the covered weight, so the answer stays a cover.
+        chosen = _local_search(cover, chosen, deadline=max(deadline, time.perf_counter() + 1.0))
+    _, _, bound = _greedy(cover, len(chosen))
+    picked = red.columns[np.asarray(chosen, dtype=np.intp)]
+    return _result(
+        matrix,
+        w,
+        done,
+        picked,
+        greedy_weight=red.base_weight + greedy_value,
+        upper_bound=red.base_weight + min(bound, red.coverable_weight),
+        optimal=optimal,
+        started=started,
+        method=method,
+        count_objective=True,
     )
 
 
 def _greedy_steps(cover: _Cover, chosen: list[int]) -> list[float]:
+    """Marginal gain of each site in order."""
     covered = np.zeros(cover.n_rows, dtype=bool)
     steps = []
     for j in chosen:
@@ -885,17 +944,16 @@ def _greedy_steps(cover: _Cover, chosen: list[int]) -> list[float]:
 
 @dataclass
 class _LscpOutcome:
-    chosen: list[int] | None
-    bound: int  # proven lower bound on the number of sites
-    optimal: bool
+    chosen: list[int] | None  # a cover with at most ``limit`` sites, when one was found
+    lower_bound: int  # proven lower bound on the number of sites of any cover
 
 
-def _lscp_milp(cover: _Cover, need: float, upper: int, time_limit: float) -> _LscpOutcome:
+def _lscp_milp(cover: _Cover, need: float, limit: int, time_limit: float) -> _LscpOutcome:
+    """Look for a cover reaching ``need`` with at most ``limit`` sites, using fewest sites."""
     n_rows, n_cols = cover.n_rows, cover.n_cols
     c = np.concatenate([np.ones(n_cols), np.zeros(n_rows)])
     a_cover = sp.hstack([-cover.csr, sp.eye_array(n_rows)], format="csr")
     a_need = sp.csr_array(np.concatenate([np.zeros(n_cols), cover.w])[None, :])
-    # Only solutions strictly better than greedy are of interest.
     a_count = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
     res = milp(
         c,
@@ -904,66 +962,22 @@ def _lscp_milp(cover: _Cover, need: float, upper: int, time_limit: float) -> _Ls
         constraints=[
             LinearConstraint(a_cover, -np.inf, 0.0),
             LinearConstraint(a_need, need, np.inf),
-            LinearConstraint(a_count, 0.0, float(upper - 1)),
+            # Only covers with fewer sites than greedy's are of interest.
+            LinearConstraint(a_count, 0.0, float(limit)),
         ],
         options={"time_limit": max(time_limit, 0.01), "disp": False, "mip_rel_gap": 0.0},
     )
-    if res.status == 2:  # no solution with fewer sites than greedy's
-        return _LscpOutcome(None, upper, True)
-    dual = getattr(res, "mip_dual_bound", None)
-    lower = int(np.ceil(float(dual) - 1e-6)) if dual is not None and np.isfinite(dual) else 0
+    if res.status == 2:  # infeasible: no cover within the limit
+        return _LscpOutcome(None, limit + 1)
     chosen: list[int] | None = None
     if res.x is not None:
         chosen = [int(j) for j in np.flatnonzero(res.x[:n_cols] > 0.5)]
-        if cover.value(chosen) < need:
+        if cover.value(chosen) < need * (1 - _REL_TOL):
             chosen = None
-    return _LscpOutcome(chosen, lower, res.status == 0 and chosen is not None)
-
-
-def _lscp_result(
-    matrix: sp.csr_array,
-    w: FloatArray,
-    done: BoolArray,
-    red: ReducedProblem,
-    cover: _Cover,
-    chosen: list[int],
-    greedy_weight: float,
-    optimal: bool,
-    started: float,
-    method: str,
-) -> SitingResult:
-    _, _, bound = _greedy(cover, len(chosen))
-    picked = red.columns[np.asarray(chosen, dtype=np.intp)]
-    return _result(
-        matrix,
-        w,
-        done,
-        picked,
-        greedy_weight=greedy_weight if chosen else red.base_weight,
-        upper_bound=red.base_weight + min(bound, red.coverable_weight),
-        optimal=False,
-        started=started,
-        method=method,
-    ) if not optimal else _replace_optimal(
-        _result(
-            matrix,
-            w,
-            done,
-            picked,
-            greedy_weight=greedy_weight if chosen else red.base_weight,
-            upper_bound=red.base_weight + min(bound, red.coverable_weight),
-            optimal=False,
-            started=started,
-            method=method,
-        )
-    )
-
-
-def _replace_optimal(result: SitingResult) -> SitingResult:
-    from dataclasses import replace
-
-    return replace(result, optimal=True)
-
-
-def _unused(_: Any) -> None:  # pragma: no cover
-    return None
+    if res.status == 0 and chosen is not None:
+        return _LscpOutcome(chosen, len(chosen))
+    dual = getattr(res, "mip_dual_bound", None)
+    lower = 0
+    if dual is not None and np.isfinite(dual):
+        lower = int(np.ceil(float(dual) - 1e-6))
+    return _LscpOutcome(chosen, lower)
