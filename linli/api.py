@@ -5,8 +5,13 @@ Every error is JSON ``{"code": …, "message": …}`` (see the exception handler
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -14,7 +19,45 @@ from ninja.security import SessionAuth
 
 from linli.core.exceptions import LinliError
 
-api = NinjaAPI(
+
+def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Ninja answers a wrong method with a plain-text 405; turn it into the JSON error shape."""
+
+    @wraps(view)  # keeps csrf_exempt: ninja checks CSRF itself in SessionAuth
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {"code": "method_not_allowed",
+                 "message": _("This address does not accept the %(method)s method.")
+                 % {"method": request.method}},
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+def _unknown_address(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+
+
+class LinliAPI(NinjaAPI):
+    """NinjaAPI whose every answer under /api/ is JSON, unknown addresses and 405 included."""
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        # Last, so that it only catches what no route matched (Django would answer with HTML).
+        urls.append(re_path(r"^.*$", _unknown_address))
+        return urls
+
+
+api = LinliAPI(
     title="Linli 邻里 API",
     version="1",
     description="Stations, services and organisations of the district (Open Referral HSDS 3.0 "
@@ -60,11 +103,21 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+_HTTP_ERROR_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "throttled",
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(
-        request, {"code": "error", "message": str(exc)}, status=exc.status_code
-    )
+    message = str(exc)
+    code = _HTTP_ERROR_CODES.get(exc.status_code, "error")
+    if message == "CSRF check Failed":  # raised by ninja's SessionAuth, untranslated
+        code, message = "csrf_failed", _("The security token is missing or out of date; "
+                                         "reload the page and try again.")
+    return api.create_response(request, {"code": code, "message": message},
+                               status=exc.status_code)
 
 
 staff_auth = SessionAuth()

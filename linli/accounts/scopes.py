@@ -9,6 +9,12 @@ from linli.accounts.models import Scope
 NOTHING = Q(pk__in=[])
 
 
+def _id(path: str) -> str:
+    """The lookup for a level's id: ``community`` → ``community_id``; ``pk`` (the model itself
+    is that level, e.g. stations filtered by a keeper's station) stays ``pk``."""
+    return path if path == "pk" or path.endswith("__pk") else f"{path}_id"
+
+
 def scope_q(
     scope: Scope,
     *,
@@ -27,17 +33,17 @@ def scope_q(
         return Q()
     if scope.district_id is None:
         return NOTHING
-    q = Q(**{f"{district}_id": scope.district_id})
+    q = Q(**{_id(district): scope.district_id})
     if scope.station_id is not None:
         if station is None:
             return NOTHING
-        return q & Q(**{f"{station}_id": scope.station_id})
+        return q & Q(**{_id(station): scope.station_id})
     if scope.community_id is not None:
         if community is None:
             return NOTHING
-        return q & Q(**{f"{community}_id": scope.community_id})
+        return q & Q(**{_id(community): scope.community_id})
     if scope.subdistrict_id is not None:
         if subdistrict is None:
             return NOTHING
-        return q & Q(**{f"{subdistrict}_id": scope.subdistrict_id})
+        return q & Q(**{_id(subdistrict): scope.subdistrict_id})
     return q

@@ -5,6 +5,11 @@ records inside their scope; everything else is refused with 404 (for ids outside
 that guessing ids reveals nothing) or 403 (for a record the user may see but not change).
 The public directory (resident pages, HSDS API) shows active stations to everyone and never
 exposes the keeper's personal contact.
+
+Every ``*_for_user`` function returns a queryset (never a list) so callers can keep filtering,
+count and page in the database; every ``get_*_for_user`` function is the chokepoint for one
+record and raises ``Http404`` for anything outside the scope. ``linli.places.api``, the console
+views and the import/export code call these and never filter by scope themselves.
 """
 
 from __future__ import annotations
@@ -12,20 +17,48 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from linli.accounts.models import Role, User
 from linli.accounts.scopes import scope_q
-from linli.places.models import Community, Compound, Organisation, Service, Station, Subdistrict
+from linli.places.models import (
+    Community,
+    Compound,
+    Organisation,
+    Service,
+    ServiceAtStation,
+    Station,
+    Subdistrict,
+)
 
 # Roles that may create, change and delete places inside their scope. Station keepers may change
 # their own station (hours, services, photos) but not create or delete stations.
-EDITOR_ROLES = {Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF}
+EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
 
 def _staff(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_staff_role)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_staff_role", False)
+    )
+
+
+def _editor(user: Any) -> bool:
+    return _staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
+
+
+def _as_pk(pk: Any) -> int:
+    """A primary key from a URL or form value; anything else is "not found", not a 500."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such record.") from None
+    if value <= 0 or value > 2**63 - 1:
+        raise Http404("No such record.")
+    return value
 
 
 def stations_for_user(user: Any) -> QuerySet[Station]:
@@ -35,13 +68,13 @@ def stations_for_user(user: Any) -> QuerySet[Station]:
     return Station.objects.filter(scope_q(user.scope, station="pk"))
 
 
-def get_station_for_user(user: Any, pk: int, *, for_change: bool = False) -> Station:
+def get_station_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Station:
     """The station ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
         station = stations_for_user(user).select_related(
             "category", "community", "subdistrict", "district"
-        ).get(pk=pk)
-    except (Station.DoesNotExist, ValueError, TypeError):
+        ).get(pk=_as_pk(pk))
+    except Station.DoesNotExist:
         raise Http404("No such station.") from None
     if for_change and not can_change_station(user, station):
         raise PermissionDenied
@@ -55,14 +88,28 @@ def can_change_station(user: Any, station: Station) -> bool:
     return bool(user.is_superuser or user.role in EDITOR_ROLES or user.station_id == station.pk)
 
 
+def can_delete_station(user: Any, station: Station) -> bool:
+    """Whether ``user`` may delete ``station``: editors in scope; keepers never delete."""
+    return _editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
+
+
 def can_create_in(user: Any, community: Community | None, subdistrict: Subdistrict) -> bool:
-    """Whether ``user`` may create a record placed in this community (or subdistrict level)."""
-    if not _staff(user) or not (user.is_superuser or user.role in EDITOR_ROLES):
+    """Whether ``user`` may create a record placed in this community (or subdistrict level).
+
+    A community that does not lie in ``subdistrict`` is refused whatever the scope: a form that
+    mixes them would otherwise let a community's staff file a record under another subdistrict.
+    """
+    if not _editor(user):
+        return False
+    if community is not None and (
+        community.subdistrict_id != subdistrict.pk
+        or community.district_id != subdistrict.district_id
+    ):
         return False
     scope = user.scope
     if scope.everything:
         return True
-    if subdistrict.district_id != scope.district_id:
+    if scope.district_id is None or subdistrict.district_id != scope.district_id:
         return False
     if scope.community_id is not None:
         return community is not None and community.pk == scope.community_id
@@ -80,7 +127,12 @@ def communities_for_user(user: Any) -> QuerySet[Community]:
         return Community.objects.none()
     scope = user.scope
     if scope.station_id is not None:
-        return Community.objects.filter(pk=user.community_id, district_id=scope.district_id)
+        return Community.objects.filter(
+            district_id=scope.district_id,
+            pk__in=Station.objects.filter(
+                pk=scope.station_id, district_id=scope.district_id
+            ).values("community_id"),
+        )
     return Community.objects.filter(scope_q(scope, community="pk"))
 
 
@@ -97,6 +149,7 @@ def subdistricts_for_user(user: Any) -> QuerySet[Subdistrict]:
 
 
 def compounds_for_user(user: Any) -> QuerySet[Compound]:
+    """Compounds of the communities in scope; a station keeper's scope holds none."""
     if not _staff(user):
         return Compound.objects.none()
     return Compound.objects.filter(
@@ -104,16 +157,49 @@ def compounds_for_user(user: Any) -> QuerySet[Compound]:
     )
 
 
+def get_compound_for_user(user: Any, pk: Any) -> Compound:
+    """The compound ``pk`` if ``user`` may see it."""
+    try:
+        return compounds_for_user(user).select_related("community").get(pk=_as_pk(pk))
+    except Compound.DoesNotExist:
+        raise Http404("No such compound.") from None
+
+
 def services_for_user(user: Any) -> QuerySet[Service]:
-    """Services offered at a station the user may see, or not yet at any station in the district."""
+    """Services a staff user may see.
+
+    District-wide scopes see every service of the district. Narrower scopes see the services
+    offered at a station they may see, plus the district's services not yet offered at any
+    station (a district-wide catalogue entry that a community may take up), never a service
+    that only another community's stations offer.
+    """
     if not _staff(user):
         return Service.objects.none()
     scope = user.scope
     if scope.everything:
         return Service.objects.all()
-    return Service.objects.filter(district_id=scope.district_id).filter(
-        at_stations__station__in=stations_for_user(user)
-    ).distinct()
+    in_district = Service.objects.filter(district_id=scope.district_id)
+    if scope.district_id is None or -1 in (
+        scope.subdistrict_id, scope.community_id, scope.station_id
+    ):
+        return Service.objects.none()
+    if scope.level == "district":
+        return in_district
+    offered_in_scope = ServiceAtStation.objects.filter(
+        station__in=stations_for_user(user).values("pk")
+    ).values("service_id")
+    offered_anywhere = ServiceAtStation.objects.values("service_id")
+    return in_district.filter(Q(pk__in=offered_in_scope) | ~Q(pk__in=offered_anywhere))
+
+
+def get_service_for_user(user: Any, pk: Any) -> Service:
+    """The service ``pk`` if ``user`` may see it."""
+    try:
+        return services_for_user(user).select_related("category", "organisation").get(
+            pk=_as_pk(pk)
+        )
+    except Service.DoesNotExist:
+        raise Http404("No such service.") from None
 
 
 def organisations_for_user(user: Any) -> QuerySet[Organisation]:
@@ -122,9 +208,12 @@ def organisations_for_user(user: Any) -> QuerySet[Organisation]:
         return Organisation.objects.none()
     if user.scope.everything:
         return Organisation.objects.all()
+    if user.scope.district_id is None:
+        return Organisation.objects.none()
     return Organisation.objects.filter(district_id=user.scope.district_id)
 
 
 def require_staff(user: User | Any) -> None:
+    """Refuse (403) anyone who is not staff; anonymous users are refused earlier with 401."""
     if not _staff(user):
         raise PermissionDenied

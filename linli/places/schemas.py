@@ -1,0 +1,238 @@
+"""Shapes of the staff API (``/api/places/``): what clients send and what the OpenAPI document says.
+
+The list endpoints build their rows with ``.values()`` and serialise them with ``json`` directly
+(see ``linli.places.api._json``), so these schemas are validated only on input and on the detail
+endpoints; on lists they document the response. ``tests/test_api_openapi`` keeps the two honest by
+validating a real list response against the schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+
+class ErrorOut(Schema):
+    """Every error of the API: a stable machine code and a message for people."""
+
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["Not found."])
+
+
+class Ref(Schema):
+    """A related record named by id and name."""
+
+    id: int
+    name: str
+
+
+class CodeName(Schema):
+    """A reference-list item: its stable code and its name in the request's language."""
+
+    code: str
+    name: str
+
+
+class StationRow(Schema):
+    """A station in a list (no personal data: the keeper's contact is on the detail only)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str = Field(description="Facility category code, e.g. happiness_station.")
+    kind_name: str
+    subdistrict_id: int
+    subdistrict_name: str
+    community_id: int | None
+    community_name: str | None
+    address: str
+    lon: float
+    lat: float
+    phone: str = Field(description="The station's public phone.")
+    is_active: bool
+    updated_at: dt.datetime
+
+
+class Page(Schema):
+    """Envelope of every staff list: the total count over all pages and one page of items."""
+
+    total: int = Field(description="Rows matching the filters, over all pages.")
+    page: int
+    page_size: int
+
+
+class StationPage(Page):
+    items: list[StationRow]
+
+
+class HoursOut(Schema):
+    weekday: int = Field(description="0 = Monday … 6 = Sunday.")
+    opens: str = Field(examples=["08:30"])
+    closes: str = Field(examples=["18:00"], description="00:00 means midnight.")
+
+
+class ExceptionOut(Schema):
+    date: dt.date
+    closed: bool
+    opens: str | None
+    closes: str | None
+    note: str
+
+
+class ServiceAtStationOut(Schema):
+    id: int = Field(description="The service's id.")
+    name: str
+    category: CodeName
+    organisation: Ref | None
+    fee: str
+    booking_required: bool
+    is_active: bool
+    rrule: str = Field(description="iCalendar RRULE, e.g. FREQ=MONTHLY;BYDAY=1FR; empty = "
+                       "whenever the station is open.")
+    opens: str | None
+    closes: str | None
+    schedule_note: str
+
+
+class StationDetail(Schema):
+    """One station with its hours, functions, amenities and services.
+
+    ``contact_name`` / ``contact_phone`` (the keeper's) are masked (王**, 138****5678) unless the
+    user may change the station; ``contact_masked`` says which.
+    """
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    kind_name: str
+    district_id: int
+    subdistrict: Ref
+    community: Ref | None
+    compound_id: int | None
+    description: str
+    address: str
+    lon: float
+    lat: float
+    phone: str
+    contact_name: str
+    contact_phone: str
+    contact_masked: bool
+    holiday_policy: str
+    is_active: bool
+    updated_at: dt.datetime
+    can_change: bool
+    can_delete: bool
+    hours: list[HoursOut]
+    exceptions: list[ExceptionOut] = Field(description="Exceptions from today on.")
+    functions: list[CodeName]
+    amenities: list[CodeName]
+    services: list[ServiceAtStationOut]
+
+
+class HoursIn(Schema):
+    weekday: int = Field(ge=0, le=6)
+    opens: dt.time
+    closes: dt.time
+
+
+class StationIn(Schema):
+    """A station as staff send it to create or replace one (PUT replaces every field)."""
+
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    kind: str = Field(description="Facility category code.", examples=["happiness_station"])
+    subdistrict_id: int
+    community_id: int | None = None
+    compound_id: int | None = None
+    description: str = ""
+    address: str = Field("", max_length=200)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    phone: str = Field("", max_length=30)
+    contact_name: str = Field("", max_length=50)
+    contact_phone: str = Field("", max_length=30)
+    holiday_policy: Literal["closed", "open"] = "open"
+    is_active: bool = True
+    functions: list[str] = Field(default_factory=list, description="Station function codes.")
+    amenities: list[str] = Field(default_factory=list, description="Amenity codes.")
+    hours: list[HoursIn] = Field(default_factory=list)
+
+
+class CompoundRow(Schema):
+    id: int
+    code: str
+    name: str
+    community_id: int
+    community_name: str
+    households: int
+    population: int
+    address: str
+
+
+class CompoundPage(Page):
+    items: list[CompoundRow]
+
+
+class GateOut(Schema):
+    id: int
+    name: str
+    lon: float
+    lat: float
+
+
+class CompoundDetail(CompoundRow):
+    grid_id: int | None
+    outline: dict[str, object] | None
+    gates: list[GateOut]
+    station_ids: list[int] = Field(description="Stations in the compound that the user may see.")
+
+
+class ServiceRow(Schema):
+    id: int
+    name: str
+    category: str
+    category_name: str
+    organisation_id: int | None
+    organisation_name: str | None
+    fee: str
+    booking_required: bool
+    is_active: bool
+
+
+class ServicePage(Page):
+    items: list[ServiceRow]
+
+
+class OrganisationRow(Schema):
+    id: int
+    name: str
+    kind: str
+    phone: str = Field(description="The organisation's public phone.")
+    website: str
+
+
+class OrganisationPage(Page):
+    items: list[OrganisationRow]
+
+
+class CommunityNode(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class SubdistrictNode(Schema):
+    id: int
+    code: str
+    name: str
+    communities: list[CommunityNode]
+
+
+class ScopeTree(Schema):
+    """The part of the hierarchy the user may see: subdistricts → communities."""
+
+    level: str = Field(description="all, district, subdistrict, community or station.")
+    subdistricts: list[SubdistrictNode]
