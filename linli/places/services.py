@@ -240,14 +240,16 @@ def _placement(
     return community, subdistrict
 
 
-def _labelled(model: type[Any], codes: Iterable[str], *, field_name: str) -> list[Any]:
+def _labelled(
+    model: type[Any], codes: Iterable[str], *, field_name: str, error_code: str
+) -> list[Any]:
     wanted = list(dict.fromkeys(c for c in codes if c))
     rows = list(model.objects.filter(code__in=wanted))
     missing = sorted(set(wanted) - {r.code for r in rows})
     if missing:
         raise _invalid(
             _("Unknown codes: %(codes)s.") % {"codes": ", ".join(missing)},
-            code=f"unknown_{field_name.rstrip('s')}", field_name=field_name,
+            code=error_code, field_name=field_name,
         )
     return rows
 
@@ -318,8 +320,12 @@ def _apply_station(actor: Any, station: Station, data: StationInput, district: D
     station.lon, station.lat = data.lon, data.lat
     station.holiday_policy = data.holiday_policy
     station.is_active = data.is_active
-    functions = _labelled(StationFunction, data.functions, field_name="functions")
-    amenities = _labelled(Amenity, data.amenities, field_name="amenities")
+    functions = _labelled(
+        StationFunction, data.functions, field_name="functions", error_code="unknown_function"
+    )
+    amenities = _labelled(
+        Amenity, data.amenities, field_name="amenities", error_code="unknown_amenity"
+    )
     station.full_clean(validate_unique=False, validate_constraints=False)
     station.save()
     station.functions.set(functions)
