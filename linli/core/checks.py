@@ -18,7 +18,9 @@ def check_secret_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     return []
 
 
-@register()
+# Deploy-only so that it does not repeat on every management command; staff also see it as a
+# banner in the console (linli/places/views_console.py).
+@register(deploy=True)
 def check_holiday_data(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Opening hours depend on the official holiday calendar; warn before a year runs out."""
     messages: list[CheckMessage] = []
