@@ -594,6 +594,9 @@ def _explain(
             gain = float(w[rows].sum())
             if gain > best_gain:
                 best_t, best_gain, best_rows = t, gain, rows
+        if best_gain <= 0:
+            # Sites that add nothing are left out: an answer never carries idle sites.
+            break
         j = remaining.pop(best_t)
         order.append(j)
         newly.append(np.sort(best_rows))
