@@ -54,7 +54,7 @@ def test_milp_alone_finds_the_brute_force_optimum(inst: Instance) -> None:
 @PROPERTY
 @given(instances())
 def test_lp_bound_holds_and_fixing_keeps_every_better_solution(inst: Instance) -> None:
-    red, cover = reduced(inst)
+    _, cover = reduced(inst)
     if cover.n_cols == 0:
         return
     best = best_over(cover, list(range(cover.n_cols)), inst.k)
