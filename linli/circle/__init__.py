@@ -68,7 +68,37 @@ _EXPORTS = {
     "snap_points": "snap",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AccessResult",
+    "CircleInputError",
+    "Compounds",
+    "CoverageRow",
+    "Facilities",
+    "Gap",
+    "GraphReport",
+    "PointNetwork",
+    "Rule",
+    "Snapped",
+    "WalkGraph",
+    "build_graph",
+    "build_point_network",
+    "coverage_matrix",
+    "coverage_table",
+    "find_gaps",
+    "gcj02_to_wgs84",
+    "isochrone_features",
+    "load_graph",
+    "load_rules",
+    "multi_source",
+    "nearest_facilities",
+    "read_compounds",
+    "read_facilities",
+    "read_pbf",
+    "read_points",
+    "render_map",
+    "snap_points",
+    "summarise_gaps",
+]
 
 
 def __getattr__(name: str) -> Any:

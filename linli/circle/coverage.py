@@ -105,7 +105,7 @@ def coverage_table(
         n_areas = areas.shape[0]
         tot_pop = np.bincount(code, weights=pop, minlength=n_areas)
         tot_hh = np.bincount(code, weights=hh, minlength=n_areas)
-        cov_pop = np.zeros((n_areas,) + covered.shape[1:])
+        cov_pop = np.zeros((n_areas, *covered.shape[1:]))
         cov_hh = np.zeros_like(cov_pop)
         np.add.at(cov_pop, code, covered * pop[:, None, None])
         np.add.at(cov_hh, code, covered * hh[:, None, None])

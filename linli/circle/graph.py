@@ -462,21 +462,40 @@ def _graph_from_ways(
     is_end = np.zeros(n_pos, dtype=bool)
     is_end[starts[:-1]] = True
     is_end[starts[1:] - 1] = True
-    is_node = is_end | (uses[inv] >= 2)
-    # A closed way touching the rest only at its end would become a self-loop and vanish;
-    # make its middle vertex a node so the ring survives as two edges.
-    closed = (refs[starts[:-1]] == refs[starts[1:] - 1]) & (counts >= 3)
-    inner = np.add.reduceat(is_node.astype(np.int64), starts[:-1]) - 2
-    ring = np.flatnonzero(closed & (inner <= 0))
-    is_node[starts[ring] + counts[ring] // 2] = True
     node_flag = np.zeros(uniq.shape[0], dtype=bool)
-    node_flag[inv[is_node]] = True
+    node_flag[inv[is_end | (uses[inv] >= 2)]] = True
+    # Within-way cumulative length, only to compare edges below.
+    seg = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    seg[starts[1:-1] - 1] = 0.0
+    csum = np.concatenate([[0.0], np.cumsum(seg)])
+    # Self-loops (rings touching the rest at one node) and the longer of two ways between
+    # the same junctions would vanish when the graph drops loops and collapses parallel
+    # edges, losing streets that points may need to snap to.  Promoting interior vertices
+    # to nodes keeps them as ordinary edges; only straight duplicates are left to collapse.
+    for _ in range(4):
+        gpos = np.flatnonzero(node_flag[inv])
+        same_way = way_of[gpos[1:]] == way_of[gpos[:-1]]
+        a, b = gpos[:-1][same_way], gpos[1:][same_way]
+        eu, ev = inv[a], inv[b]
+        lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
+        order = np.lexsort((csum[b] - csum[a], hi, lo))
+        dup = np.zeros(a.shape[0], dtype=bool)
+        dup[order[1:]] = (lo[order][1:] == lo[order][:-1]) & (hi[order][1:] == hi[order][:-1])
+        loop = eu == ev
+        span = b - a
+        fix_dup = np.flatnonzero(dup & ~loop & (span >= 2))
+        fix_loop = np.flatnonzero(loop & (span >= 3))
+        if fix_dup.shape[0] == 0 and fix_loop.shape[0] == 0:
+            break
+        promote = np.concatenate(
+            [
+                a[fix_dup] + span[fix_dup] // 2,
+                a[fix_loop] + span[fix_loop] // 3,
+                a[fix_loop] + 2 * span[fix_loop] // 3,
+            ]
+        )
+        node_flag[inv[promote]] = True
 
-    is_node = node_flag[inv]
-
-    gpos = np.flatnonzero(is_node)
-    same_way = way_of[gpos[1:]] == way_of[gpos[:-1]]
-    a, b = gpos[:-1][same_way], gpos[1:][same_way]
     # Per-edge sums rather than differences of one long cumulative sum, whose rounding
     # would drift by millimetres across a city.
     counts_e = (b - a + 1).astype(np.int64)

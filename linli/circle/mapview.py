@@ -183,11 +183,13 @@ _TEMPLATE = """<!DOCTYPE html>
 <title>__TITLE__</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}
-header{padding:.5rem 1rem;background:#f4f4f4;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+header{padding:.5rem 1rem;background:#f4f4f4;display:flex;gap:1rem;align-items:center;
+flex-wrap:wrap}
 h1{font-size:1.1rem;margin:0}
 #wrap{position:relative}
 canvas{display:block;width:100%;height:70vh;background:#fff;cursor:grab}
-.legend span{display:inline-block;width:.9em;height:.9em;margin:0 .25em 0 .6em;vertical-align:middle}
+.legend span{display:inline-block;width:.9em;height:.9em;margin:0 .25em 0 .6em;
+vertical-align:middle}
 table{border-collapse:collapse;margin:1rem;font-size:13px}
 td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}
 th{background:#eee}
@@ -221,10 +223,12 @@ for (let i = 0; i < P.length; i += 2) { minX=Math.min(minX,P[i]); maxX=Math.max(
   minY=Math.min(minY,P[i+1]); maxY=Math.max(maxY,P[i+1]); }
 let scale = 1, ox = 0, oy = 0;
 function fit() { const w = C.clientWidth, h = C.clientHeight; C.width = w * devicePixelRatio;
-  C.height = h * devicePixelRatio; scale = 0.95 * Math.min(w / (maxX - minX || 1), h / (maxY - minY || 1));
+  C.height = h * devicePixelRatio;
+  scale = 0.95 * Math.min(w / (maxX - minX || 1), h / (maxY - minY || 1));
   ox = w / 2 - scale * (minX + maxX) / 2; oy = h / 2 + scale * (minY + maxY) / 2; }
 const sx = x => ox + scale * x, sy = y => oy - scale * y;
-function colour(m) { if (m === null) return GREY; for (const b of BANDS) if (m <= b[0]) return b[1]; }
+function colour(m) { if (m === null) return GREY;
+  for (const b of BANDS) if (m <= b[0]) return b[1]; }
 function draw() {
   const k = +sel.value, code = D.categories[k] ? D.categories[k].code : '';
   X.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
@@ -247,7 +251,8 @@ function draw() {
     X.fillStyle = on ? '#08306b' : '#0002'; const s = on ? 7 : 4;
     X.fillRect(sx(f.x[i]) - s / 2, sy(f.y[i]) - s / 2, s, s); }
   const body = document.querySelector('#gaps tbody'); body.textContent = '';
-  const rows = D.gaps.filter(g => g.cat === code); document.getElementById('ngaps').textContent = rows.length;
+  const rows = D.gaps.filter(g => g.cat === code);
+  document.getElementById('ngaps').textContent = rows.length;
   for (const g of rows.slice(0, 2000)) { const tr = document.createElement('tr');
     for (const v of [g.std, g.level, g.name + ' (' + g.id + ')', g.pop, g.limit,
       g.m ?? '—', g.short ?? 'unreachable']) { const td = document.createElement('td');
