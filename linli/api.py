@@ -5,11 +5,13 @@ Every error is JSON ``{"code": …, "message": …}`` (see the exception handler
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
@@ -18,6 +20,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from linli.core.exceptions import LinliError
+
+logger = logging.getLogger("linli.api")
 
 
 def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,6 +86,17 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     )
 
 
+@api.exception_handler(ModelValidationError)
+def _model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+    """A model's full_clean() refusing a value the request schema let through."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": _("The request is not valid."), "errors": errors},
+        status=400,
+    )
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
@@ -118,6 +133,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
                                          "reload the page and try again.")
     return api.create_response(request, {"code": code, "message": message},
                                status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: log it with the traceback as Django would, but answer in the API's JSON shape."""
+    logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return api.create_response(
+        request, {"code": "server_error", "message": _("Something went wrong on our side.")},
+        status=500,
+    )
 
 
 staff_auth = SessionAuth()

@@ -16,42 +16,48 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.core.masking import mask_name, mask_phone
-from linli.places import permissions
-from linli.places.models import Station
+from linli.places import permissions, services
+from linli.places.models import ServiceAtStation
 from linli.places.schemas import (
     CodeName,
     CompoundDetail,
     CompoundPage,
     ErrorOut,
+    HoursPut,
     OrganisationPage,
     ScopeTree,
     ServicePage,
     StationDetail,
+    StationIn,
     StationPage,
 )
+
+if TYPE_CHECKING:
+    from linli.places.models import Station
 
 router = Router(tags=["places"], auth=SessionAuth())
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 400: ErrorOut, 409: ErrorOut}
 MAX_PAGE_SIZE = 500
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _json(data: Any, *, status: int = 200) -> HttpResponse:
-    """A JSON response built without pydantic (see the module docstring)."""
+def json_response(data: Any, *, status: int = 200) -> HttpResponse:
+    """A JSON response built without pydantic (see the module docstring); hsds.py uses it too."""
     return HttpResponse(
         json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default),
         content_type="application/json; charset=utf-8",
@@ -154,7 +160,7 @@ def list_stations(
         }
         for r in rows
     ]
-    return _json(_envelope(total, paging, items))
+    return json_response(_envelope(total, paging, items))
 
 
 @router.get("/stations/{station_id}", response={200: StationDetail, **ERRORS},
@@ -164,6 +170,65 @@ def get_station(request: HttpRequest, station_id: int) -> dict[str, Any]:
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
     return _station_detail(user, station)
+
+
+def _station_input(data: StationIn) -> services.StationInput:
+    return services.StationInput(
+        code=data.code, name=data.name, category=data.kind, community=data.community,
+        subdistrict=data.subdistrict, compound=data.compound, lon=data.lon, lat=data.lat,
+        address=data.address, description=data.description, phone=data.phone,
+        contact_name=data.contact_name, contact_phone=data.contact_phone,
+        functions=tuple(data.functions), amenities=tuple(data.amenities),
+        holiday_policy=data.holiday_policy, is_active=data.is_active,
+    )
+
+
+@router.post("/stations", response={201: StationDetail, **WRITE_ERRORS},
+             summary="Create a station")
+def create_station(request: HttpRequest, data: StationIn) -> Status[dict[str, Any]]:
+    """Editors (district, subdistrict, community staff) create stations inside their scope."""
+    user = _staff_user(request)
+    station = services.create_station(actor=user, data=_station_input(data), request=request)
+    return Status(201, _station_detail(user, permissions.get_station_for_user(user, station.pk)))
+
+
+@router.put("/stations/{station_id}", response={200: StationDetail, **WRITE_ERRORS},
+            summary="Replace a station's details")
+def update_station(request: HttpRequest, station_id: int, data: StationIn) -> dict[str, Any]:
+    """Every field is replaced; hours are changed with ``PUT /stations/{id}/hours``."""
+    user = _staff_user(request)
+    station = permissions.get_station_for_user(user, station_id)
+    services.update_station(actor=user, station=station, data=_station_input(data),
+                            request=request)
+    return _station_detail(user, permissions.get_station_for_user(user, station_id))
+
+
+@router.put("/stations/{station_id}/hours", response={200: StationDetail, **WRITE_ERRORS},
+            summary="Replace a station's weekly opening hours")
+def set_station_hours(request: HttpRequest, station_id: int, data: HoursPut) -> dict[str, Any]:
+    """Editors in scope and the station's own keeper may change its hours."""
+    user = _staff_user(request)
+    station = permissions.get_station_for_user(user, station_id)
+    services.set_opening_hours(
+        actor=user, station=station, request=request, holiday_policy=data.holiday_policy,
+        hours=[services.HoursInput(weekday=h.weekday, opens=h.opens, closes=h.closes)
+               for h in data.hours],
+    )
+    return _station_detail(user, permissions.get_station_for_user(user, station_id))
+
+
+@router.delete("/stations/{station_id}", response={204: None, **WRITE_ERRORS},
+               summary="Take a station out of service (or remove it with hard=true)")
+def delete_station(request: HttpRequest, station_id: int, hard: bool = False) -> Status[None]:
+    """Soft by default: the station leaves the directory, its history stays for the audit log."""
+    user = _staff_user(request)
+    station = permissions.get_station_for_user(user, station_id)
+    services.delete_station(actor=user, station=station, request=request, hard=hard)
+    return Status(204, None)
+
+
+def _place(node: Any) -> dict[str, Any] | None:
+    return None if node is None else {"id": node.pk, "code": node.code, "name": node.name}
 
 
 def _station_detail(user: Any, station: Station) -> dict[str, Any]:
@@ -176,12 +241,10 @@ def _station_detail(user: Any, station: Station) -> dict[str, Any]:
         "id": station.pk, "code": station.code, "name": station.name,
         "kind": station.category.code, "kind_name": station.category.display_name,
         "district_id": station.district_id,
-        "subdistrict": {"id": station.subdistrict_id, "name": station.subdistrict.name},
-        "community": (
-            {"id": station.community_id, "name": station.community.name}
-            if station.community is not None else None
-        ),
-        "compound_id": station.compound_id, "description": station.description,
+        "subdistrict": _place(station.subdistrict),
+        "community": _place(station.community),
+        "compound": _place(station.compound),
+        "description": station.description,
         "address": station.address, "lon": station.lon, "lat": station.lat,
         "phone": station.phone,
         "contact_name": station.contact_name if can_change else mask_name(station.contact_name),
@@ -254,7 +317,7 @@ def list_compounds(
     total, rows = _page(qs.order_by("code", "pk"), paging, _COMPOUND_FIELDS)
     for r in rows:
         r["community_name"] = r.pop("community__name")
-    return _json(_envelope(total, paging, rows))
+    return json_response(_envelope(total, paging, rows))
 
 
 @router.get("/compounds/{compound_id}", response={200: CompoundDetail, **ERRORS},
@@ -305,7 +368,7 @@ def list_services(
         # The station must itself be visible: filtering by another community's station id must
         # not reveal what it offers.
         visible = permissions.stations_for_user(user).filter(pk=filters.station)
-        qs = qs.filter(pk__in=Station.services.through.objects.filter(
+        qs = qs.filter(pk__in=ServiceAtStation.objects.filter(
             station__in=visible.values("pk")).values("service_id"))
     if filters.category:
         qs = qs.filter(category__code=filters.category)
@@ -326,7 +389,7 @@ def list_services(
         }
         for r in rows
     ]
-    return _json(_envelope(total, paging, items))
+    return json_response(_envelope(total, paging, items))
 
 
 class OrganisationFilters(Schema):
@@ -348,7 +411,7 @@ def list_organisations(
     total, rows = _page(
         qs.order_by("name", "pk"), paging, ("id", "name", "kind", "phone", "website")
     )
-    return _json(_envelope(total, paging, rows))
+    return json_response(_envelope(total, paging, rows))
 
 
 # --- the hierarchy ------------------------------------------------------------------------------
@@ -370,4 +433,4 @@ def scope_tree(request: HttpRequest) -> HttpResponse:
             "id", "code", "name"
         )
     ]
-    return _json({"level": user.scope.level, "subdistricts": subdistricts})
+    return json_response({"level": user.scope.level, "subdistricts": subdistricts})

@@ -72,7 +72,7 @@ def get_station_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Sta
     """The station ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
         station = stations_for_user(user).select_related(
-            "category", "community", "subdistrict", "district"
+            "category", "community", "subdistrict", "district", "compound"
         ).get(pk=_as_pk(pk))
     except Station.DoesNotExist:
         raise Http404("No such station.") from None

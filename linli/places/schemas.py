@@ -1,7 +1,7 @@
 """Shapes of the staff API (``/api/places/``): what clients send and what the OpenAPI document says.
 
 The list endpoints build their rows with ``.values()`` and serialise them with ``json`` directly
-(see ``linli.places.api._json``), so these schemas are validated only on input and on the detail
+(see ``linli.places.api.json_response``), so these schemas are validated only on input and on the detail
 endpoints; on lists they document the response. ``tests/test_api_openapi`` keeps the two honest by
 validating a real list response against the schema.
 """
@@ -31,6 +31,14 @@ class Ref(Schema):
 class CodeName(Schema):
     """A reference-list item: its stable code and its name in the request's language."""
 
+    code: str
+    name: str
+
+
+class Place(Schema):
+    """A node of the hierarchy (subdistrict, community, compound)."""
+
+    id: int
     code: str
     name: str
 
@@ -109,9 +117,9 @@ class StationDetail(Schema):
     kind: str
     kind_name: str
     district_id: int
-    subdistrict: Ref
-    community: Ref | None
-    compound_id: int | None
+    subdistrict: Place
+    community: Place | None
+    compound: Place | None
     description: str
     address: str
     lon: float
@@ -133,32 +141,42 @@ class StationDetail(Schema):
 
 
 class HoursIn(Schema):
-    weekday: int = Field(ge=0, le=6)
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday.")
     opens: dt.time
-    closes: dt.time
+    closes: dt.time = Field(description="00:00 means midnight.")
+
+
+class HoursPut(Schema):
+    """The whole weekly timetable of a station (replaces the old one)."""
+
+    hours: list[HoursIn]
+    holiday_policy: Literal["closed", "open"] | None = None
 
 
 class StationIn(Schema):
-    """A station as staff send it to create or replace one (PUT replaces every field)."""
+    """A station as staff send it to create or replace one (PUT replaces every field).
+
+    Places are named by codes, as in the Excel sheets, so that a sheet, a form and this API share
+    one path (``linli.places.services.StationInput``).
+    """
 
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=120)
     kind: str = Field(description="Facility category code.", examples=["happiness_station"])
-    subdistrict_id: int
-    community_id: int | None = None
-    compound_id: int | None = None
+    community: str = Field("", description="Community code; empty for a subdistrict-level place.")
+    subdistrict: str = Field("", description="Subdistrict code (needed without a community).")
+    compound: str = Field("", description="Compound code.")
     description: str = ""
     address: str = Field("", max_length=200)
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    phone: str = Field("", max_length=30)
-    contact_name: str = Field("", max_length=50)
-    contact_phone: str = Field("", max_length=30)
+    lon: float = Field(ge=-180, le=180, description="WGS-84 longitude.")
+    lat: float = Field(ge=-90, le=90, description="WGS-84 latitude.")
+    phone: str = Field("", max_length=30, description="Public phone.")
+    contact_name: str = Field("", max_length=50, description="Keeper's name.")
+    contact_phone: str = Field("", max_length=30, description="Keeper's mobile.")
     holiday_policy: Literal["closed", "open"] = "open"
     is_active: bool = True
     functions: list[str] = Field(default_factory=list, description="Station function codes.")
     amenities: list[str] = Field(default_factory=list, description="Amenity codes.")
-    hours: list[HoursIn] = Field(default_factory=list)
 
 
 class CompoundRow(Schema):
