@@ -1,14 +1,16 @@
-"""Authentication: staff passwords with lockout; residents' phone number + one-time code."""
+"""Authentication backends: staff passwords with lockout; residents' phone number + one-time code.
+
+Both delegate to linli.accounts.services, which owns the counting, locking and audit entries, so
+Django admin's login (which calls ``authenticate``) and the staff login page
+(linli.accounts.views, which calls the service directly to learn about a lock) behave the same.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
-from django.utils import timezone
 
 from linli.accounts.models import User
 
@@ -17,7 +19,8 @@ class LockoutModelBackend(ModelBackend):
     """Password login that locks an account for a while after repeated failures.
 
     The lock is per account (not per IP) because staff share office NAT addresses; the audit log
-    records every failure and lock (linli.accounts.services).
+    records every failure and lock. Residents have no usable password, so this backend never
+    logs them in.
     """
 
     def authenticate(
@@ -26,32 +29,13 @@ class LockoutModelBackend(ModelBackend):
     ) -> User | None:
         if username is None or password is None:
             return None
-        user = User.objects.filter(username=username).first()
-        now = timezone.now()
-        if user is not None and user.locked_until and user.locked_until > now:
-            return None
-        authenticated = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            return None
-        if authenticated is None:
-            user.failed_logins += 1
-            fields = ["failed_logins"]
-            if user.failed_logins >= settings.LINLI_LOCKOUT_THRESHOLD:
-                user.locked_until = now + timedelta(seconds=settings.LINLI_LOCKOUT_SECONDS)
-                user.failed_logins = 0
-                fields.append("locked_until")
-            user.save(update_fields=fields)
-            return None
-        if user.failed_logins or user.locked_until:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.save(update_fields=["failed_logins", "locked_until"])
-        assert isinstance(authenticated, User)
-        return authenticated
+        from linli.accounts.services import check_password_login
+
+        return check_password_login(username=username, password=password, request=request).user
 
 
 class PhoneCodeBackend(ModelBackend):
-    """Residents log in with a phone number and the code texted to it (see services.verify_code)."""
+    """Residents log in with a phone number and the code texted to it (services.verify_phone_code)."""
 
     def authenticate(  # type: ignore[override]
         self, request: HttpRequest | None, *, phone: str | None = None,

@@ -1,18 +1,36 @@
-"""Enforcing the second factor for district administrators when LINLI_REQUIRE_2FA is on."""
+"""Enforcing the second factor: for anyone with a confirmed device, and for district
+administrators and superusers when LINLI_REQUIRE_2FA is on."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role
+from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
 
-# Paths a district admin without a verified second factor may still open: enrolling and
-# verifying the factor, logging out, static files.
+# Paths a user without a verified second factor may still open: enrolling and verifying the
+# factor, logging out (all under /accounts/), static files, the language switch.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    """Whether this session must verify (or enrol) a second factor before going further.
+
+    Answered without a query on every request: the device check happens once, at login
+    (linli.accounts.receivers sets the session flag).
+    """
+    user: Any = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_verified():
+        return False
+    if request.session.get(OTP_PENDING_SESSION_KEY):
+        return True
+    from linli.accounts.services import second_factor_required
+
+    return second_factor_required(user)
 
 
 class RequireSecondFactorMiddleware:
@@ -20,21 +38,11 @@ class RequireSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if (
-            settings.LINLI_REQUIRE_2FA
-            and user is not None
-            and user.is_authenticated
-            and (user.role == Role.DISTRICT_ADMIN or user.is_superuser)
-            and not user.is_verified()
-            and not request.path.startswith(_ALLOWED_PREFIXES)
-        ):
+        if not request.path.startswith(_ALLOWED_PREFIXES) and needs_second_factor(request):
             if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
                 return JsonResponse(
                     {"code": "second_factor_required",
-                     "message": str("A second factor is required for this account.")},
+                     "message": _("A second factor is required for this account.")},
                     status=403,
                 )
             return redirect("accounts:two_factor")

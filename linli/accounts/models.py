@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -82,8 +83,11 @@ class User(AbstractUser):
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="members", verbose_name=_("organisation"),
     )
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    # Password lockout (linli.accounts.services.check_password_login): consecutive failures
+    # within LINLI_LOCKOUT_SECONDS of each other; the count restarts after a quiet period.
+    failed_logins = models.PositiveSmallIntegerField(_("failed logins"), default=0)
+    last_failed_login = models.DateTimeField(_("last failed login"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -99,6 +103,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.real_name or self.username
+
+    def is_locked(self, now: dt.datetime) -> bool:
+        """Whether password login is refused at ``now`` after repeated failures."""
+        return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def is_resident(self) -> bool:
+        """Whether the user is a resident, who logs in with a phone code instead of a password."""
+        return self.role == Role.RESIDENT and not self.is_superuser
 
     @property
     def is_staff_role(self) -> bool:
@@ -126,7 +139,11 @@ class User(AbstractUser):
 
 
 class PhoneCode(models.Model):
-    """A one-time login code sent to a resident's phone; only its hash is stored."""
+    """A one-time login code sent to a resident's phone; only its keyed hash is stored.
+
+    Rows double as the send log the rate limits count (linli.accounts.services.request_phone_code),
+    so they are kept after use; prune_phone_codes (run by prune_audit) deletes old ones.
+    """
 
     district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
     phone = models.CharField(max_length=20, db_index=True)
@@ -138,3 +155,12 @@ class PhoneCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("phone login code")
+        verbose_name_plural = _("phone login codes")
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        """Whether the code may still be tried: not used, not expired, not killed by wrong tries."""
+        return not self.used and self.expires_at > now

@@ -1,9 +1,14 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from linli.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("two-factor/", auth_views.LoginView.as_view(), name="two_factor"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    # Named in linli.accounts.middleware: where every unverified session is sent.
+    path("two-factor/", views.two_factor, name="two_factor"),
+    path("two-factor/enrol/", views.totp_enrol, name="totp_enrol"),
+    path("phone/", views.phone_login, name="phone_login"),
+    path("phone/code/", views.phone_code, name="phone_code"),
 ]

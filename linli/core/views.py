@@ -1,7 +1,36 @@
+"""The audit log page (/console/audit/) for district administrators and superusers."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import select_template
+
+from linli.core.forms import AuditFilterForm
+from linli.core.permissions import audit_entries_for_user
+from linli.core.queries import audit_rows, filter_audit_entries
+
+PAGE_SIZE = 50
 
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    """Who did what and when, newest first; filter by action, dates and user."""
+    entries = audit_entries_for_user(request.user)
+    form = AuditFilterForm(request.GET or None)
+    if form.is_valid():
+        entries = filter_audit_entries(entries, **form.cleaned_data)
+    elif form.is_bound:
+        entries = entries.none()
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    # The console layout is another app's template; fall back to the plain base until it exists.
+    layout = select_template(["console/base.html", "base.html"]).template.name
+    return render(request, "core/audit_log.html", {
+        "form": form, "page": page, "rows": audit_rows(list(page.object_list)),
+        "query": query.urlencode(), "layout": layout,
+        "show_district": bool(getattr(request.user, "is_superuser", False)),
+    })

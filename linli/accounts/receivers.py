@@ -1,0 +1,45 @@
+"""Reactions to Django's auth signals: every successful login is audited, whatever the path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from linli.accounts.models import User
+from linli.core.audit import record
+from linli.core.masking import mask_phone
+from linli.core.models import AuditEntry
+
+# Session key read by linli.accounts.middleware: the user has a confirmed TOTP device but this
+# session has not been verified with it (a login that bypassed the two-step page, e.g. admin's).
+OTP_PENDING_SESSION_KEY = "linli_otp_pending"
+
+_METHODS = {
+    "linli.accounts.backends.LockoutModelBackend": "password",
+    "linli.accounts.backends.PhoneCodeBackend": "phone_code",
+}
+
+
+@receiver(user_logged_in, dispatch_uid="linli.accounts.audit_login")
+def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    from linli.accounts.services import has_second_factor
+
+    verified = getattr(user, "otp_device", None) is not None
+    backend = getattr(user, "backend", None) or (
+        request.session.get(BACKEND_SESSION_KEY, "") if request is not None else ""
+    )
+    method = _METHODS.get(backend, "other")
+    if verified:
+        method += "+totp"
+    elif request is not None and has_second_factor(user):
+        request.session[OTP_PENDING_SESSION_KEY] = True
+        method += " (second factor pending)"
+    record(
+        actor=user, action=AuditEntry.Action.LOGIN, obj=user, request=request,
+        object_repr=mask_phone(user.username) if user.is_resident else user.username,
+        changes={"method": method},
+    )

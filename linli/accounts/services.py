@@ -1,0 +1,528 @@
+"""Use cases of logging in: staff passwords with lockout, TOTP enrolment, residents' phone codes.
+
+Every function owns its transaction and writes the audit entries (linli.core.audit.record); the
+views in linli.accounts.views only validate input, call one of these and respond. Successful
+logins are audited by the ``user_logged_in`` receiver (linli.accounts.receivers) so that every
+login path — these pages, Django admin, tests — leaves the same trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from linli.accounts.models import STAFF_ROLES, PhoneCode, Role, User
+from linli.core.audit import record
+from linli.core.exceptions import LinliError
+from linli.core.masking import mask_phone
+from linli.core.models import AuditEntry
+from linli.places.models import Community, District, Station, Subdistrict
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_CODE_LENGTH = 6
+PHONE_CODE_MAX_ATTEMPTS = 5
+PHONE_CODE_MIN_INTERVAL = timedelta(seconds=60)
+PHONE_CODE_HOURLY_LIMIT = 5
+TOTP_ISSUER = "Linli"
+
+
+class RateLimited(LinliError):
+    """Too many login codes requested for one phone number."""
+
+    code = "rate_limited"
+    status = 429
+
+
+class InvalidPhone(LinliError):
+    code = "invalid_phone"
+
+
+# --- Staff password login ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordLogin:
+    """The outcome of a password attempt.
+
+    ``user`` is set only when the password is right and the account may log in. ``locked_until``
+    is set only when the password is right but the account is locked: only someone who knows the
+    password learns that the account exists and is locked (see docs/accounts.md).
+    """
+
+    user: User | None = None
+    locked_until: dt.datetime | None = None
+
+    @property
+    def minutes_locked(self) -> int:
+        """Whole minutes until the lock ends, rounded up (never 0 while locked)."""
+        if self.locked_until is None:
+            return 0
+        seconds = (self.locked_until - timezone.now()).total_seconds()
+        return max(1, int(-(-seconds // 60)))
+
+
+def _username_label(username: str) -> str:
+    """The attempted username as the audit log keeps it; residents' usernames are phones."""
+    cleaned = username.strip()[:150]
+    return mask_phone(cleaned) if MOBILE_RE.match(cleaned) else cleaned
+
+
+def check_password_login(
+    *, username: str, password: str, request: HttpRequest | None = None
+) -> PasswordLogin:
+    """Check a staff password, counting failures and locking the account after too many.
+
+    The password hasher runs whether or not the username exists and whether or not the account
+    is locked, so timing does not tell an outsider which usernames exist. Failures while locked
+    are not counted: they neither extend the lock nor start a new one once it ends.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            # Same work as a real check (Django's ModelBackend does the same).
+            User().set_password(password)
+            record(
+                actor=None, action=AuditEntry.Action.LOGIN_FAILED, request=request,
+                object_type="accounts.user", object_repr=_username_label(username),
+                changes={"reason": "unknown_username"},
+            )
+            return PasswordLogin()
+        password_ok = user.check_password(password) and user.is_active
+        if user.is_locked(now):
+            if not password_ok:
+                _record_failure(user, request=request, reason="locked")
+                return PasswordLogin()
+            _record_failure(user, request=request, reason="locked_right_password")
+            return PasswordLogin(locked_until=user.locked_until)
+        if not password_ok:
+            register_login_failure(user, now=now, request=request, reason="wrong_password")
+            return PasswordLogin()
+        if user.failed_logins or user.locked_until or user.last_failed_login:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_failed_login = None
+            user.save(update_fields=["failed_logins", "locked_until", "last_failed_login"])
+        return PasswordLogin(user=user)
+
+
+def register_login_failure(
+    user: User, *, now: dt.datetime, request: HttpRequest | None, reason: str
+) -> bool:
+    """Count one failed login of ``user`` (wrong password or wrong second-factor code).
+
+    Returns whether this failure locked the account. The caller holds the row lock. A failure
+    long after the previous one starts a new count, so a few typos a week never lock anyone.
+    """
+    window = timedelta(seconds=settings.LINLI_LOCKOUT_SECONDS)
+    if user.last_failed_login is None or now - user.last_failed_login > window:
+        user.failed_logins = 0
+    user.failed_logins += 1
+    user.last_failed_login = now
+    locked = user.failed_logins >= settings.LINLI_LOCKOUT_THRESHOLD
+    if locked:
+        user.locked_until = now + window
+        user.failed_logins = 0
+    user.save(update_fields=["failed_logins", "last_failed_login", "locked_until"])
+    _record_failure(user, request=request, reason=reason)
+    if locked:
+        record(
+            actor=None, action=AuditEntry.Action.LOCKED, obj=user, request=request,
+            object_repr=_username_label(user.username),
+            changes={"locked_until": user.locked_until.isoformat() if user.locked_until else None},
+        )
+    return locked
+
+
+def _record_failure(user: User, *, request: HttpRequest | None, reason: str) -> None:
+    record(
+        actor=None, action=AuditEntry.Action.LOGIN_FAILED, obj=user, request=request,
+        object_repr=_username_label(user.username), changes={"reason": reason},
+    )
+
+
+@transaction.atomic
+def unlock_user(user: User, *, actor: User, request: HttpRequest | None = None) -> None:
+    """Lift a password lock before it runs out (Django admin's "unlock" action)."""
+    was = user.locked_until.isoformat() if user.locked_until else None
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, last_failed_login=None)
+    record(
+        actor=actor, action=AuditEntry.Action.UPDATE, obj=user, request=request,
+        object_repr=_username_label(user.username), changes={"locked_until": [was, None]},
+    )
+
+
+def home_url_name(user: Any) -> str:
+    """Where a user lands after logging in: staff in the console, everyone else at home."""
+    return "console:home" if user.is_staff_role else "resident:home"
+
+
+# --- TOTP second factor -----------------------------------------------------------------------
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    """The user's confirmed TOTP device, if they enrolled one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether logging in as ``user`` needs a TOTP code after the password."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def second_factor_required(user: Any) -> bool:
+    """Whether the installation forces ``user`` to enrol a second factor (LINLI_REQUIRE_2FA)."""
+    return bool(
+        settings.LINLI_REQUIRE_2FA
+        and user.is_authenticated
+        and (user.is_superuser or user.role == Role.DISTRICT_ADMIN)
+    )
+
+
+@transaction.atomic
+def start_totp_enrolment(user: User) -> TOTPDevice:
+    """The unconfirmed device the user is enrolling (a new secret only if none is pending).
+
+    Re-opening the enrolment page keeps the same secret, so a QR code already scanned stays
+    valid until it is confirmed.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    return device
+
+
+def verify_totp(device: TOTPDevice, token: str) -> bool:
+    """Whether ``token`` is the device's current code (django-otp refuses replays and throttles)."""
+    token = normalise_digits(token)
+    if not token.isdigit():
+        return False
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        ok = bool(locked.verify_token(token))
+    device.refresh_from_db()
+    return ok
+
+
+@transaction.atomic
+def confirm_totp_enrolment(
+    user: User, *, token: str, request: HttpRequest | None = None
+) -> TOTPDevice | None:
+    """Confirm the pending device with a code from the app; older devices are replaced."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None or not verify_totp(device, token):
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record(
+        actor=user, action=AuditEntry.Action.CREATE, obj=device, request=request,
+        object_repr=_("Authenticator app of %(username)s") % {"username": _username_label(user.username)},
+        changes={"second_factor": "totp"},
+    )
+    return device
+
+
+def check_second_factor(
+    user: User, *, token: str, request: HttpRequest | None = None
+) -> tuple[TOTPDevice | None, bool]:
+    """Check the code typed at login's second step.
+
+    Returns ``(device, locked)``: the device that accepted the code, or ``None`` — then the
+    failure counts towards the account's lockout like a wrong password, since whoever is here
+    already knows the password; ``locked`` says the account has just been locked.
+    """
+    device = confirmed_totp_device(user)
+    if device is not None and verify_totp(device, token):
+        return device, False
+    with transaction.atomic():
+        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        locked = register_login_failure(
+            locked_user, now=timezone.now(), request=request, reason="wrong_totp"
+        )
+    return None, locked
+
+
+def totp_secret_b32(device: TOTPDevice) -> str:
+    """The secret as people type it into an authenticator app: base32 in groups of four."""
+    from base64 import b32encode
+
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def totp_config_url(device: TOTPDevice) -> str:
+    """The otpauth:// URL the QR code carries, labelled "Linli:<username>"."""
+    from base64 import b32encode
+    from urllib.parse import quote, urlencode
+
+    params = urlencode(
+        {"secret": b32encode(device.bin_key).decode().rstrip("="), "algorithm": "SHA1",
+         "digits": device.digits, "period": device.step, "issuer": TOTP_ISSUER}
+    )
+    label = quote(f"{TOTP_ISSUER}:{device.user.get_username()}")
+    return f"otpauth://totp/{label}?{params}"
+
+
+def qr_svg(data: str, *, label: str) -> str:
+    """An inline SVG QR code (no external service, no image file), sized by CSS."""
+    import qrcode
+    import qrcode.image.svg
+    from django.utils.html import escape
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    svg = str(image.to_string(encoding="unicode"))
+    svg = re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)
+    # The page's CSS sets the size; a fixed size in millimetres would not scale on phones.
+    return re.sub(
+        r'<svg width="[^"]*" height="[^"]*"',
+        f'<svg class="qr" role="img" aria-label="{escape(label)}"',
+        svg, count=1,
+    )
+
+
+# --- Residents' phone codes -------------------------------------------------------------------
+
+
+def normalise_digits(value: str) -> str:
+    """Full-width digits to ASCII, spaces and dashes removed ("１３８ 1234-5678" → "13812345678")."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return re.sub(r"[\s\-()]", "", value)
+
+
+def normalise_phone(raw: str) -> str:
+    """A mainland mobile number in its 11-digit form, or InvalidPhone.
+
+    Accepts full-width digits, spaces, dashes and a +86 / 0086 prefix, as people type them.
+    """
+    phone = normalise_digits(raw)
+    phone = re.sub(r"^(\+86|0086|86)(?=1\d{10}$)", "", phone)
+    if not MOBILE_RE.match(phone):
+        raise InvalidPhone(gettext_lazy("Please enter an 11-digit mainland mobile number."))
+    return phone
+
+
+def _code_hash(*, phone: str, district_id: int, code: str) -> str:
+    """A keyed hash of the code: without SECRET_KEY the stored value cannot be brute-forced."""
+    return salted_hmac(
+        "linli.accounts.phone_code", f"{district_id}:{phone}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+def request_phone_code(*, phone: str, district_id: int, now: dt.datetime | None = None) -> PhoneCode:
+    """Text a new login code to ``phone``; earlier codes for it stop working.
+
+    Rate limits count per phone number across districts (the SMS is what costs and annoys):
+    one code per 60 s and five per hour. Raises RateLimited with ``retry_after`` seconds.
+    """
+    phone = normalise_phone(phone)
+    now = now or timezone.now()
+    district = District.objects.get(pk=district_id)
+    with transaction.atomic():
+        # Serialise requests for one phone: lock its recent codes (or nothing, the first time).
+        recent = list(
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, created_at__gt=now - timedelta(hours=1))
+            .order_by("-created_at")
+        )
+        if recent and now - recent[0].created_at < PHONE_CODE_MIN_INTERVAL:
+            wait = PHONE_CODE_MIN_INTERVAL - (now - recent[0].created_at)
+            raise RateLimited(
+                gettext_lazy("A code was sent a moment ago. You can ask for a new one in %(seconds)s seconds.")
+                % {"seconds": int(wait.total_seconds()) + 1},
+                retry_after=int(wait.total_seconds()) + 1,
+            )
+        if len(recent) >= PHONE_CODE_HOURLY_LIMIT:
+            wait = recent[-1].created_at + timedelta(hours=1) - now
+            minutes = max(1, int(-(-wait.total_seconds() // 60)))
+            raise RateLimited(
+                gettext_lazy("Too many codes were requested for this number. Please try again in %(minutes)s minutes.")
+                % {"minutes": minutes},
+                retry_after=int(wait.total_seconds()) + 1,
+            )
+        PhoneCode.objects.filter(phone=phone, district=district, used=False).update(used=True)
+        code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
+        phone_code = PhoneCode.objects.create(
+            district=district, phone=phone,
+            code_hash=_code_hash(phone=phone, district_id=district.pk, code=code),
+            expires_at=now + timedelta(seconds=settings.LINLI_PHONE_CODE_SECONDS),
+        )
+        # created_at is auto_now_add; pin it to ``now`` so the limits use one clock.
+        PhoneCode.objects.filter(pk=phone_code.pk).update(created_at=now)
+        minutes = max(1, settings.LINLI_PHONE_CODE_SECONDS // 60)
+        message = _(
+            "[Linli] Your login code is %(code)s. It is valid for %(minutes)s minutes. "
+            "Do not tell it to anyone."
+        ) % {"code": code, "minutes": minutes}
+        # Send inside the transaction: if the gateway fails, the code (and the rate-limit slot)
+        # is rolled back and the resident may try again at once.
+        from linli.accounts.sms import get_sender
+
+        get_sender().send(phone=phone, message=message)
+    return phone_code
+
+
+def verify_phone_code(*, phone: str, code: str, district_id: int) -> User | None:
+    """The resident who owns ``phone`` in the district, if ``code`` is its current login code.
+
+    Creates the resident on first login (username = phone). Five wrong tries kill the code.
+    Phone login is for residents only: a staff account with the same number is refused, so a
+    text message can never stand in for a staff password and second factor.
+    """
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone:
+        return None
+    code = normalise_digits(code)
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, district_id=district_id, used=False, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if current is None:
+            _record_phone_failure(phone, district_id, reason="no_valid_code")
+            return None
+        expected = current.code_hash
+        given = _code_hash(phone=phone, district_id=district_id, code=code)
+        if not constant_time_compare(expected, given):
+            current.attempts += 1
+            current.used = current.attempts >= PHONE_CODE_MAX_ATTEMPTS
+            current.save(update_fields=["attempts", "used"])
+            _record_phone_failure(phone, district_id, reason="wrong_code")
+            return None
+        current.used = True
+        current.save(update_fields=["used"])
+        user = User.objects.filter(district_id=district_id, phone=phone).first()
+        if user is None:
+            return _create_resident(phone=phone, district_id=district_id)
+        if not user.is_resident or not user.is_active:
+            _record_phone_failure(phone, district_id, reason="not_a_resident_account")
+            return None
+        return user
+
+
+def _create_resident(*, phone: str, district_id: int) -> User:
+    # Usernames are unique installation-wide but phones only per district: the same number
+    # registered in a second district gets the district's code appended.
+    username = phone
+    if User.objects.filter(username=username).exists():
+        district = District.objects.get(pk=district_id)
+        username = f"{phone}-{district.code}"
+    user = User(username=username, phone=phone, role=Role.RESIDENT, district_id=district_id)
+    user.set_unusable_password()
+    user.save()
+    record(
+        actor=None, action=AuditEntry.Action.CREATE, obj=user, object_repr=mask_phone(phone),
+        changes={"phone": mask_phone(phone), "role": Role.RESIDENT.value, "via": "phone_code"},
+    )
+    return user
+
+
+def _record_phone_failure(phone: str, district_id: int, *, reason: str) -> None:
+    record(
+        actor=None, action=AuditEntry.Action.LOGIN_FAILED, district_id=district_id,
+        object_type="accounts.user", object_repr=mask_phone(phone),
+        changes={"reason": reason, "method": "phone_code"},
+    )
+
+
+# --- Staff accounts (linli create_staff) ------------------------------------------------------
+
+
+class StaffScopeError(LinliError):
+    code = "invalid_scope"
+
+
+@transaction.atomic
+def create_staff_user(
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    district_code: str,
+    subdistrict_code: str | None = None,
+    community_code: str | None = None,
+    station_code: str | None = None,
+    real_name: str = "",
+    phone: str = "",
+) -> User:
+    """Create a staff account in a place of the hierarchy, checking the place fits the role.
+
+    Missing upper levels are filled from the lower ones (a station gives its community, a
+    community its subdistrict), so ``--station S001`` alone places a station keeper correctly.
+    """
+    if role not in STAFF_ROLES and role not in {
+        Role.UNIT_LIAISON, Role.PARTY_MEMBER, Role.VOLUNTEER, Role.SOCIAL_ORGANISATION
+    }:
+        raise StaffScopeError(gettext_lazy("Residents log in with their phone; create staff roles only."))
+    if User.objects.filter(username=username).exists():
+        raise StaffScopeError(gettext_lazy("A user with this username already exists."))
+    district = District.objects.filter(code=district_code).first()
+    if district is None:
+        raise StaffScopeError(gettext_lazy("There is no district with this code."))
+    station = subdistrict = community = None
+    if station_code:
+        station = Station.objects.filter(district=district, code=station_code).first()
+        if station is None:
+            raise StaffScopeError(gettext_lazy("There is no station with this code in the district."))
+    if community_code:
+        community = Community.objects.filter(district=district, code=community_code).first()
+        if community is None:
+            raise StaffScopeError(gettext_lazy("There is no community with this code in the district."))
+    elif station is not None and station.community_id is not None:
+        community = station.community
+    if subdistrict_code:
+        subdistrict = Subdistrict.objects.filter(district=district, code=subdistrict_code).first()
+        if subdistrict is None:
+            raise StaffScopeError(gettext_lazy("There is no subdistrict with this code in the district."))
+    elif community is not None:
+        subdistrict = community.subdistrict
+    elif station is not None:
+        subdistrict = station.subdistrict
+    if station is not None and community is not None and station.community_id != community.pk:
+        raise StaffScopeError(gettext_lazy("The station is not in this community."))
+    if community is not None and subdistrict is not None and community.subdistrict_id != subdistrict.pk:
+        raise StaffScopeError(gettext_lazy("The community is not in this subdistrict."))
+    needs = {
+        Role.SUBDISTRICT_STAFF: subdistrict, Role.COMMUNITY_STAFF: community,
+        Role.STATION_KEEPER: station,
+    }
+    if role in needs and needs[role] is None:
+        raise StaffScopeError(
+            gettext_lazy("This role needs its place: --subdistrict for subdistrict staff, "
+                         "--community for community staff, --station for station keepers.")
+        )
+    if phone:
+        phone = normalise_phone(phone)
+    user = User(
+        username=username, role=role, district=district, subdistrict=subdistrict,
+        community=community, station=station, real_name=real_name, phone=phone,
+    )
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    record(
+        actor=None, action=AuditEntry.Action.CREATE, obj=user,
+        changes={"role": role.value, "via": "create_staff", "phone": mask_phone(phone)},
+    )
+    return user

@@ -1,0 +1,261 @@
+"""Login pages: staff password (+ TOTP second step), TOTP enrolment, residents' phone codes.
+
+The staff login is two-step: after a right password, a user with a confirmed TOTP device is not
+logged in yet — the session only remembers who is half-way (``_PENDING``) until the code is right.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from linli.accounts import services
+from linli.accounts.forms import LoginForm, PhoneCodeForm, PhoneForm, TokenForm
+from linli.accounts.models import User
+from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
+from linli.core.masking import mask_phone
+
+PASSWORD_BACKEND = "linli.accounts.backends.LockoutModelBackend"
+PHONE_BACKEND = "linli.accounts.backends.PhoneCodeBackend"
+_PENDING = "linli_2fa_pending"  # {"user_id", "at", "next"} between password and code
+_PENDING_SECONDS = 300
+_PHONE = "linli_phone_login"  # {"phone", "district_id", "next"} between asking and typing the code
+
+
+def _next_url(request: HttpRequest, candidate: str | None) -> str:
+    """``candidate`` if it is a safe local URL, else empty."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _landing(user: Any, next_url: str = "") -> HttpResponseRedirect:
+    return redirect(next_url or services.home_url_name(user))
+
+
+def _locked_message(minutes: int) -> str:
+    return ngettext(
+        "This account is locked after too many failed attempts. Try again in %(minutes)s minute, "
+        "or ask your district administrator to unlock it.",
+        "This account is locked after too many failed attempts. Try again in %(minutes)s minutes, "
+        "or ask your district administrator to unlock it.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Staff login with username and password; a second step follows for enrolled users."""
+    next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
+    if request.user.is_authenticated and request.method == "GET":
+        return _landing(request.user, next_url)
+    form = LoginForm(request.POST or None)
+    locked_minutes = 0
+    if request.method == "POST" and form.is_valid():
+        result = services.check_password_login(
+            username=form.cleaned_data["username"], password=form.cleaned_data["password"],
+            request=request,
+        )
+        if result.user is not None:
+            if services.has_second_factor(result.user):
+                request.session[_PENDING] = {
+                    "user_id": result.user.pk, "at": time.time(), "next": next_url,
+                }
+                return redirect("accounts:two_factor")
+            login(request, result.user, backend=PASSWORD_BACKEND)
+            return _landing(result.user, next_url)
+        if result.locked_until is not None:
+            locked_minutes = result.minutes_locked
+            form.add_error(None, _locked_message(locked_minutes))
+        else:
+            form.add_error(None, _(
+                "The username or password is not correct. After %(count)s failed attempts in a "
+                "row an account is locked for %(minutes)s minutes."
+            ) % {"count": settings.LINLI_LOCKOUT_THRESHOLD,
+                 "minutes": settings.LINLI_LOCKOUT_SECONDS // 60})
+    return render(request, "accounts/login.html", {
+        "form": form, "next": next_url, "locked_minutes": locked_minutes,
+    }, status=200 if not form.errors else 400)
+
+
+def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
+    """The half-logged-in user of this session (right password, code still due), if fresh."""
+    pending = request.session.get(_PENDING)
+    if not pending or time.time() - pending.get("at", 0) > _PENDING_SECONDS:
+        request.session.pop(_PENDING, None)
+        return None, ""
+    user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
+    return user, pending.get("next", "")
+
+
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """The second-factor entry point: verify the code, or send the user to enrol one.
+
+    RequireSecondFactorMiddleware sends every unverified session here; the name
+    ``accounts:two_factor`` is part of that contract.
+    """
+    user: Any
+    if request.user.is_authenticated:
+        user, next_url = request.user, _next_url(request, request.GET.get("next"))
+        if user.is_verified():
+            return _landing(user, next_url)
+        if not services.has_second_factor(user):
+            return redirect("accounts:totp_enrol")
+    else:
+        user, next_url = _pending_user(request)
+        if user is None:
+            messages.info(request, _("Please log in again."))
+            return redirect("accounts:login")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device, locked = services.check_second_factor(
+            user, token=form.cleaned_data["token"], request=request
+        )
+        if device is not None:
+            if not request.user.is_authenticated:
+                request.session.pop(_PENDING, None)
+                user.otp_device = device  # django_otp's login receiver marks the session verified
+                login(request, user, backend=PASSWORD_BACKEND)
+            else:
+                otp_login(request, device)
+            request.session.pop(OTP_PENDING_SESSION_KEY, None)
+            return _landing(user, next_url)
+        if locked:
+            request.session.pop(_PENDING, None)
+            if request.user.is_authenticated:
+                logout(request)
+            user.refresh_from_db()
+            messages.error(request, _locked_message(
+                services.PasswordLogin(locked_until=user.locked_until).minutes_locked
+            ))
+            return redirect("accounts:login")
+        form.add_error("token", _(
+            "This code is not correct. Check that the time on your phone is right and enter "
+            "the code currently shown."
+        ))
+    return render(request, "accounts/two_factor.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@sensitive_post_parameters("token")
+@never_cache
+def totp_enrol(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code (or type the secret), confirm with a code."""
+    user: Any = request.user
+    if user.is_resident:
+        raise PermissionDenied
+    if services.has_second_factor(user) and not user.is_verified():
+        # Replacing a device needs the old one first, or a stolen password would be enough.
+        return redirect("accounts:two_factor")
+    next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
+    device = services.start_totp_enrolment(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirmed = services.confirm_totp_enrolment(
+            user, token=form.cleaned_data["token"], request=request
+        )
+        if confirmed is not None:
+            otp_login(request, confirmed)
+            request.session.pop(OTP_PENDING_SESSION_KEY, None)
+            messages.success(request, _(
+                "Two-step verification is on. From now on you enter a code from the app "
+                "each time you log in."
+            ))
+            return _landing(user, next_url)
+        form.add_error("token", _(
+            "This code is not correct. Check that the time on your phone is right and enter "
+            "the code currently shown."
+        ))
+    url = services.totp_config_url(device)
+    return render(request, "accounts/totp_enrol.html", {
+        "form": form, "next": next_url,
+        "qr_svg": services.qr_svg(url, label=_("QR code for your authenticator app")),
+        "secret": services.totp_secret_b32(device),
+        "already_enrolled": services.has_second_factor(user),
+        "required": services.second_factor_required(user),
+    }, status=400 if form.errors else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Log out (POST only, so a link or image elsewhere cannot log people out)."""
+    was_staff = bool(request.user.is_authenticated and getattr(request.user, "is_staff_role", False))
+    logout(request)
+    return redirect("accounts:login" if was_staff else settings.LOGOUT_REDIRECT_URL)
+
+
+@csrf_protect
+@never_cache
+def phone_login(request: HttpRequest) -> HttpResponse:
+    """Residents, step 1: type the mobile number and get a code by text message."""
+    next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        district = form.cleaned_data["district"]
+        try:
+            services.request_phone_code(phone=form.cleaned_data["phone"], district_id=district.pk)
+        except services.RateLimited as error:
+            form.add_error(None, str(error.message))
+        else:
+            request.session[_PHONE] = {
+                "phone": form.cleaned_data["phone"], "district_id": district.pk, "next": next_url,
+            }
+            return redirect("accounts:phone_code")
+    return render(request, "accounts/phone_login.html", {
+        "form": form, "next": next_url, "no_district": not form.fields["district"].queryset.exists(),  # type: ignore[attr-defined]
+    }, status=400 if form.errors else 200)
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def phone_code(request: HttpRequest) -> HttpResponse:
+    """Residents, step 2: type the code; the first login creates the resident's account."""
+    pending = request.session.get(_PHONE)
+    if not pending:
+        return redirect("accounts:phone_login")
+    form = PhoneCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, phone=pending["phone"], code=form.cleaned_data["code"],
+            district_id=pending["district_id"],
+        )
+        if user is not None:
+            request.session.pop(_PHONE, None)
+            login(request, user, backend=PHONE_BACKEND)
+            return _landing(user, pending.get("next", ""))
+        form.add_error("code", _(
+            "The code is not correct or has expired. Check the text message, or ask for a new code."
+        ))
+    return render(request, "accounts/phone_code.html", {
+        "form": form, "masked_phone": mask_phone(pending["phone"]),
+        "resend_phone": pending["phone"], "district_id": pending["district_id"],
+        "next": pending.get("next", ""),
+        "minutes": max(1, settings.LINLI_PHONE_CODE_SECONDS // 60),
+        "login_url": reverse("accounts:phone_login"),
+    }, status=400 if form.errors else 200)
