@@ -1,0 +1,182 @@
+"""The one place that answers "may this user see / start this analysis, these rows?".
+
+Planning is for district, subdistrict and community staff. District administrators (and
+superusers) see every row of their district's analyses and may start analyses and sitings;
+subdistrict and community staff see the rows of the compounds in their scope only (their
+compounds' access and gaps, their areas' coverage). Station keepers, residents, unit liaisons
+and anonymous users are refused. A run or gap outside the user's district is 404, as if it did
+not exist. ``linli.planning.views``, ``.api``, ``.queries`` and ``.exports`` call these and never
+filter by scope themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from linli.accounts.models import Role
+from linli.accounts.scopes import NOTHING, scope_q
+from linli.places.models import Compound, District
+from linli.places.permissions import compounds_for_user
+from linli.planning.models import AnalysisRun, CompoundAccess, CoverageRow, Gap, SitingRun
+
+PLANNER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
+
+
+def is_planner(user: Any) -> bool:
+    """Whether ``user`` may open the planning pages at all."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in PLANNER_ROLES)
+    )
+
+
+def require_planner(user: Any) -> None:
+    """Refuse (403) anyone who may not use planning; views send anonymous users to log in first."""
+    if not is_planner(user):
+        raise PermissionDenied
+
+
+def sees_whole_district(user: Any) -> bool:
+    """Whether ``user`` sees every compound of the district (district admins, superusers)."""
+    return is_planner(user) and user.scope.level in {"district", "all"}
+
+
+def can_run_analysis(user: Any, district: District) -> bool:
+    """Whether ``user`` may start an analysis or a siting for ``district``."""
+    if not is_planner(user):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.role == Role.DISTRICT_ADMIN and user.district_id == district.pk)
+
+
+def can_change_gap(user: Any, gap: Gap) -> bool:
+    """Whether ``user`` may accept or dismiss ``gap``: planners who see its compound."""
+    return is_planner(user) and gaps_for_user(user, gap.run).filter(pk=gap.pk).exists()
+
+
+def _as_pk(pk: Any) -> int:
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such record.") from None
+    if value <= 0 or value > 2**63 - 1:
+        raise Http404("No such record.")
+    return value
+
+
+def districts_for_user(user: Any) -> QuerySet[District]:
+    """Districts whose analyses ``user`` may see (one, except for superusers)."""
+    if not is_planner(user):
+        return District.objects.none()
+    if user.scope.everything:
+        return District.objects.all()
+    if user.district_id is None:
+        return District.objects.none()
+    return District.objects.filter(pk=user.district_id)
+
+
+def get_district_for_user(user: Any, pk: Any = None) -> District:
+    """The district the planning pages show: ``pk`` if given and visible, else the user's own."""
+    districts = districts_for_user(user)
+    if pk not in (None, ""):
+        district = districts.filter(pk=_as_pk(pk)).first()
+    elif user.district_id is not None:
+        district = districts.filter(pk=user.district_id).first()
+    else:
+        district = districts.first()
+    if district is None:
+        raise Http404("No such district.")
+    return district
+
+
+def runs_for_user(user: Any) -> QuerySet[AnalysisRun]:
+    """Analysis runs of the districts ``user`` may see."""
+    return AnalysisRun.objects.filter(district__in=districts_for_user(user).values("pk"))
+
+
+def get_run_for_user(user: Any, pk: Any) -> AnalysisRun:
+    """The analysis run ``pk`` if ``user`` may see it."""
+    try:
+        return runs_for_user(user).select_related("district", "created_by").get(pk=_as_pk(pk))
+    except AnalysisRun.DoesNotExist:
+        raise Http404("No such analysis.") from None
+
+
+def compounds_in_scope(user: Any) -> QuerySet[Compound]:
+    """Compounds whose rows ``user`` may see."""
+    if not is_planner(user):
+        return Compound.objects.none()
+    return compounds_for_user(user)
+
+
+def _compound_rows(user: Any) -> Q:
+    if not is_planner(user):
+        return NOTHING
+    if sees_whole_district(user):
+        return Q()
+    return Q(compound__in=compounds_in_scope(user).values("pk"))
+
+
+def access_for_user(user: Any, run: AnalysisRun) -> QuerySet[CompoundAccess]:
+    """Walking-access rows of ``run`` for the compounds in ``user``'s scope."""
+    return CompoundAccess.objects.filter(run=run).filter(_compound_rows(user))
+
+
+def gaps_for_user(user: Any, run: AnalysisRun) -> QuerySet[Gap]:
+    """Gaps of ``run`` at the compounds in ``user``'s scope."""
+    return Gap.objects.filter(run=run).filter(_compound_rows(user))
+
+
+def get_gap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Gap:
+    """The gap ``pk`` if ``user`` may see it (and change its status, with ``for_change``)."""
+    runs = runs_for_user(user)
+    try:
+        gap = Gap.objects.select_related("run", "compound").get(
+            pk=_as_pk(pk), run__in=runs.values("pk")
+        )
+    except Gap.DoesNotExist:
+        raise Http404("No such gap.") from None
+    if not gaps_for_user(user, gap.run).filter(pk=gap.pk).exists():
+        raise Http404("No such gap.")
+    if for_change and not can_change_gap(user, gap):
+        raise PermissionDenied
+    return gap
+
+
+def coverage_for_user(user: Any, run: AnalysisRun) -> QuerySet[CoverageRow]:
+    """Coverage rows of ``run`` for the areas in ``user``'s scope.
+
+    A community's staff see their community's rows, a subdistrict's staff their subdistrict's
+    and its communities'; whole-district rows only district-wide users.
+    """
+    if not is_planner(user):
+        return CoverageRow.objects.none()
+    return CoverageRow.objects.filter(run=run).filter(scope_q(user.scope))
+
+
+def sitings_for_user(user: Any, run: AnalysisRun) -> QuerySet[SitingRun]:
+    """Siting runs of ``run``; everyone who sees the run sees its proposals.
+
+    Narrower scopes see the proposed sites but, through ``queries.siting_explanation``, only the
+    newly covered compounds inside their scope.
+    """
+    if not is_planner(user):
+        return SitingRun.objects.none()
+    return SitingRun.objects.filter(run=run)
+
+
+def get_siting_for_user(user: Any, pk: Any) -> SitingRun:
+    """The siting run ``pk`` if ``user`` may see its analysis."""
+    try:
+        return SitingRun.objects.select_related("run").get(
+            pk=_as_pk(pk), run__in=runs_for_user(user).values("pk")
+        )
+    except SitingRun.DoesNotExist:
+        raise Http404("No such siting.") from None

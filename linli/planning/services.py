@@ -1,0 +1,707 @@
+"""Every change in planning: start and run an analysis, start and run a siting, mark a gap.
+
+The engine (``linli.circle``) is called through its command line contract
+(``linli.circle.cli.main([...])``): we export the district's compounds (one row per gate) and its
+active stations to CSV files in the run's folder, let the engine write ``access.csv``,
+``coverage.csv``, ``gaps.csv``, ``isochrones.geojson`` and ``map.html`` next to them, and load the
+CSVs into rows in one transaction. The files stay, so a planner can download the offline map and
+anyone can re-run the engine on exactly the same inputs.
+
+Starting functions check permission, lock the district row so two clicks cannot queue two runs,
+record an audit entry and enqueue a background task (``linli.planning.tasks``); the task calls
+``run_analysis`` / ``run_siting``, which never raise: a failure is stored on the run with a message
+a planner can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import logging
+import math
+import re
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from linli.core import audit
+from linli.core.exceptions import Conflict, Forbidden, LinliError
+from linli.core.models import AuditEntry
+from linli.places.models import Compound, District, Station
+from linli.planning import permissions
+from linli.planning.models import (
+    ACTIVE_STATUSES,
+    AnalysisRun,
+    CompoundAccess,
+    CoverageRow,
+    Gap,
+    RunStatus,
+    SitingRun,
+)
+
+logger = logging.getLogger(__name__)
+
+MIN_SPEED_M_S = 0.3
+MAX_SPEED_M_S = 3.0
+MAX_SITES = 20
+MIN_RADIUS_M = 100.0
+MAX_RADIUS_M = 2000.0
+# A run still "queued" or "running" after this long lost its worker; it no longer blocks a new one.
+STALE_AFTER = dt.timedelta(hours=2)
+
+
+class PlanningError(LinliError):
+    """A planning request that cannot be carried out (bad parameter, missing network …)."""
+
+    code = "invalid"
+
+
+class EngineFailed(Exception):
+    """The engine (or our export for it) failed; the message is shown to planners as is."""
+
+
+# --- paths ------------------------------------------------------------------------------------
+
+
+def network_path(district: District) -> Path | None:
+    """The district's OSM ``.pbf`` file, or None when none is configured."""
+    if not district.network_file:
+        return None
+    return Path(settings.LINLI_NETWORK_DIR) / district.network_file
+
+
+def rules_path() -> Path:
+    """The rules table the engine checks gaps against (planners may point to their own copy)."""
+    custom = getattr(settings, "LINLI_CIRCLE_RULES", None)
+    if custom:
+        return Path(custom)
+    from linli.circle.io import DATA_DIR
+
+    return DATA_DIR / "rules.csv"
+
+
+# --- starting -----------------------------------------------------------------------------------
+
+
+def _active_run(district: District) -> AnalysisRun | None:
+    since = timezone.now() - STALE_AFTER
+    return (
+        AnalysisRun.objects.filter(
+            district=district, status__in=ACTIVE_STATUSES, created_at__gte=since
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def start_analysis(*, actor: Any, district: District, speed: float = 1.0) -> AnalysisRun:
+    """Queue a living-circle analysis of ``district`` (district administrators and superusers).
+
+    Raises ``Forbidden`` for anyone else, ``PlanningError`` for a speed outside 0.3–3 m/s or a
+    district without a street network, ``Conflict`` while another analysis is queued or running.
+    """
+    if not permissions.can_run_analysis(actor, district):
+        raise Forbidden(
+            gettext_lazy("Only the district's administrators may start an analysis."),
+            code="forbidden",
+        )
+    if not (isinstance(speed, int | float) and MIN_SPEED_M_S <= speed <= MAX_SPEED_M_S):
+        raise PlanningError(
+            gettext_lazy("The walking speed must be between %(low)s and %(high)s m/s.")
+            % {"low": MIN_SPEED_M_S, "high": MAX_SPEED_M_S},
+            code="invalid_speed",
+        )
+    network = network_path(district)
+    if network is None:
+        raise PlanningError(
+            gettext_lazy("This district has no street network file yet; ask the system "
+                         "administrator to add one."),
+            code="no_network",
+        )
+    with transaction.atomic():
+        District.objects.select_for_update().filter(pk=district.pk).first()
+        if _active_run(district) is not None:
+            raise Conflict(
+                gettext_lazy("An analysis of this district is already queued or running."),
+                code="analysis_running",
+            )
+        run = AnalysisRun.objects.create(
+            district=district,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            speed_m_s=float(speed),
+            rules_file=str(rules_path()),
+            params={"speed_m_s": float(speed), "network": district.network_file},
+        )
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=run,
+            changes={"speed_m_s": [None, float(speed)]},
+        )
+        from linli.planning.tasks import analyse_district
+
+        # With the database backend the task row commits with the run; the worker picks it up
+        # afterwards. With the immediate backend (tests) the analysis runs right here.
+        analyse_district.enqueue(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def ensure_analysis(*, district: District) -> AnalysisRun:
+    """The district's latest finished analysis, running one now (synchronously) if it has none.
+
+    ``linli load_sample --analyse`` calls this so that the demo's planning pages have results the
+    moment ``make demo`` starts, without a task worker.
+    """
+    done = AnalysisRun.objects.filter(district=district, status=RunStatus.DONE).first()
+    if done is not None:
+        return done
+    run = AnalysisRun.objects.create(
+        district=district, rules_file=str(rules_path()),
+        params={"speed_m_s": 1.0, "network": district.network_file, "origin": "ensure_analysis"},
+    )
+    audit.record(actor=None, action=AuditEntry.Action.CREATE, obj=run, district_id=district.pk)
+    return run_analysis(run.pk)
+
+
+# --- running an analysis --------------------------------------------------------------------------
+
+
+@dataclass
+class _Inputs:
+    """What we exported for the engine, to map its rows back to ours."""
+
+    compounds_csv: Path
+    facilities_csv: Path
+    compound_rows: list[str] = field(default_factory=list)  # label per CSV data row
+    facility_rows: list[str] = field(default_factory=list)
+    compounds: int = 0
+    population: int = 0
+    households: int = 0
+    without_gates: list[str] = field(default_factory=list)
+    skipped_stations: list[str] = field(default_factory=list)
+
+
+def _export_inputs(run: AnalysisRun, out: Path) -> _Inputs:
+    """Write compounds.csv (one row per gate) and facilities.csv (active stations)."""
+    from linli.circle.io import load_categories
+
+    district = run.district
+    inputs = _Inputs(out / "compounds.csv", out / "facilities.csv")
+    compounds = (
+        Compound.objects.filter(district=district)
+        .select_related("community__subdistrict")
+        .prefetch_related("gates")
+        .order_by("code")
+    )
+    with inputs.compounds_csv.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "lon", "lat", "population", "households", "community",
+                    "subdistrict"])
+        for c in compounds:
+            gates = list(c.gates.all())
+            if not gates:
+                inputs.without_gates.append(f"{c.code} {c.name}")
+                continue
+            inputs.compounds += 1
+            inputs.population += c.population
+            inputs.households += c.households
+            for g in gates:
+                w.writerow([c.code, c.name, f"{g.lon:.7f}", f"{g.lat:.7f}", c.population,
+                            c.households, c.community.code, c.community.subdistrict.code])
+                inputs.compound_rows.append(f"{c.code} {c.name} {g.name}".strip())
+    if inputs.compounds == 0:
+        raise EngineFailed(_("The district has no compounds with gates to analyse. Add the "
+                             "compounds and their gates first."))
+    known = set(load_categories())
+    stations = (
+        Station.objects.filter(district=district, is_active=True)
+        .select_related("category")
+        .order_by("code")
+    )
+    with inputs.facilities_csv.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "category", "lon", "lat"])
+        for s in stations:
+            if s.category.code not in known:
+                inputs.skipped_stations.append(f"{s.code} {s.name}")
+                continue
+            w.writerow([s.code, s.name, s.category.code, f"{s.lon:.7f}", f"{s.lat:.7f}"])
+            inputs.facility_rows.append(f"{s.code} {s.name}")
+    return inputs
+
+
+def _call_engine(argv: list[str]) -> tuple[int, str, str]:
+    """Run the engine's command line in-process; return its exit code, stdout and stderr."""
+    from linli.circle.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main(argv)
+        except SystemExit as exc:  # argparse refuses options with SystemExit(2)
+            rc = exc.code if isinstance(exc.code, int) else 2
+    return int(rc or 0), out.getvalue(), err.getvalue()
+
+
+_ROW_IN_ERROR = re.compile(r"(?P<file>compounds|facilities)\.csv, row (?P<row>\d+)")
+
+
+def _engine_error(stderr: str, inputs: _Inputs | None) -> str:
+    """The engine's own error line, with the compound or station it points at named."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("error:")]
+    line = (errors or lines or ["(no output)"])[-1].removeprefix("error:").strip()
+    match = _ROW_IN_ERROR.search(line)
+    if match and inputs is not None:
+        rows = inputs.compound_rows if match["file"] == "compounds" else inputs.facility_rows
+        index = int(match["row"]) - 2  # the header is row 1
+        if 0 <= index < len(rows):
+            return _("The engine refused the input: %(error)s (record: %(record)s)") % {
+                "error": line, "record": rows[index],
+            }
+    return _("The engine refused the input: %(error)s") % {"error": line}
+
+
+_NETWORK_LINE = re.compile(
+    r"network: (?P<nodes>\d+) nodes, (?P<edges>\d+) edges .*?dropped (?P<components>\d+) small "
+    r"components with (?P<dnodes>\d+) nodes and (?P<dedges>\d+) edges"
+)
+_UNSNAPPED_LINE = re.compile(
+    r"warning: (?P<what>gate of compound|facility) '(?P<id>[^']*)' is (?P<m>[\d.]+) m"
+)
+
+
+def _parse_log(stderr: str) -> dict[str, Any]:
+    """Network size, dropped parts and unsnapped points from the engine's log lines."""
+    report: dict[str, Any] = {"network": {}, "unsnapped": {"gates": [], "facilities": []}}
+    for line in stderr.splitlines():
+        if m := _NETWORK_LINE.search(line):
+            report["network"] = {
+                "nodes": int(m["nodes"]), "edges": int(m["edges"]),
+                "components_dropped": int(m["components"]),
+                "nodes_dropped": int(m["dnodes"]), "edges_dropped": int(m["dedges"]),
+            }
+        elif m := _UNSNAPPED_LINE.search(line):
+            kind = "gates" if m["what"].startswith("gate") else "facilities"
+            report["unsnapped"][kind].append({"id": m["id"], "distance_m": float(m["m"])})
+    return report
+
+
+def _float(text: str) -> float | None:
+    text = (text or "").strip()
+    if not text or text == "unreachable":
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _read_csv(path: Path) -> Iterable[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, Any]) -> int:
+    """Load the engine's CSVs into rows; return the number of gaps. Caller owns the transaction."""
+    district = run.district
+    compounds = {
+        c.code: c for c in Compound.objects.filter(district=district).select_related("community")
+    }
+    stations = dict(Station.objects.filter(district=district).values_list("code", "pk"))
+    communities = {c.code: c for c in district.communities.all()}
+    subdistricts = {s.code: s for s in district.subdistricts.all()}
+    subdistrict_by_pk = {s.pk: s for s in subdistricts.values()}
+    CompoundAccess.objects.filter(run=run).delete()
+    Gap.objects.filter(run=run).delete()
+    CoverageRow.objects.filter(run=run).delete()
+
+    access: list[CompoundAccess] = []
+    categories: set[str] = set()
+    for r in _read_csv(out / "access.csv"):
+        compound = compounds.get(r["compound_id"])
+        if compound is None:
+            continue
+        categories.add(r["category"])
+        access.append(CompoundAccess(
+            run=run, district=district, compound=compound, category=r["category"],
+            meters=_float(r["meters"]), minutes=_float(r["minutes"]),
+            station_id=stations.get(r["facility_id"]),
+        ))
+    CompoundAccess.objects.bulk_create(access, batch_size=2000)
+
+    previous = {
+        key: (status, note)
+        for key, status, note in Gap.objects.filter(
+            district=district, run__status=RunStatus.DONE
+        )
+        .exclude(run=run)
+        .exclude(status=Gap.Status.OPEN)
+        .order_by("run__created_at")
+        .values_list("key", "status", "status_note")
+    }
+    gaps: list[Gap] = []
+    for r in _read_csv(out / "gaps.csv"):
+        compound = compounds.get(r["compound_id"])
+        if compound is None:
+            continue
+        key = Gap.make_key(compound_code=compound.code, standard=r["standard"],
+                           level=r["level"], category=r["category"])
+        status, note = previous.get(key, (Gap.Status.OPEN, ""))
+        households = _float(r.get("households", ""))
+        gaps.append(Gap(
+            run=run, district=district, compound=compound, key=key, category=r["category"],
+            standard=r["standard"], level=r["level"], threshold_m=float(r["max_distance_m"]),
+            meters=_float(r["meters"]), shortfall_m=_float(r["shortfall_m"]),
+            population=round(float(r["population"] or 0)),
+            households=round(households or 0), source=r.get("source", "")[:300],
+            station_id=stations.get(r.get("nearest_facility_id", "")),
+            status=status, status_note=note,
+        ))
+    Gap.objects.bulk_create(gaps, batch_size=2000)
+
+    coverage: list[CoverageRow] = []
+    for r in _read_csv(out / "coverage.csv"):
+        scope, area = r["scope"], r["area"]
+        sub = com = None
+        if scope == "whole":
+            kind = CoverageRow.Area.DISTRICT
+        elif scope == "subdistrict":
+            kind, sub = CoverageRow.Area.SUBDISTRICT, subdistricts.get(area)
+            if sub is None:
+                continue
+        elif scope == "community":
+            kind, com = CoverageRow.Area.COMMUNITY, communities.get(area)
+            if com is None:
+                continue
+            sub = subdistrict_by_pk.get(com.subdistrict_id)
+        else:
+            continue
+        coverage.append(CoverageRow(
+            run=run, district=district, area=kind, subdistrict=sub, community=com,
+            category=r["category"], threshold=r["threshold"], limit_m=float(r["limit_m"]),
+            population=float(r["population"]), households=float(r["households"] or 0),
+            total_population=float(r["total_population"]),
+            total_households=float(r["total_households"] or 0),
+        ))
+    CoverageRow.objects.bulk_create(coverage, batch_size=2000)
+
+    run.summary = {
+        "compounds": inputs.compounds,
+        "population": inputs.population,
+        "households": inputs.households,
+        "stations": len(inputs.facility_rows),
+        "categories": sorted(categories),
+        "gaps": len(gaps),
+        "gap_compounds": len({g.compound_id for g in gaps}),
+        "network": log["network"],
+        "unsnapped": log["unsnapped"],
+        "compounds_without_gates": inputs.without_gates,
+        "skipped_stations": inputs.skipped_stations,
+        "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+    }
+    return len(gaps)
+
+
+def _mark_failed(run: AnalysisRun | SitingRun, message: str) -> None:
+    run.status = RunStatus.FAILED
+    run.error = message
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+
+
+def run_analysis(run_id: int) -> AnalysisRun:
+    """Run a queued analysis to the end: export, call the engine, load the results.
+
+    Never raises for a failure of the inputs or the engine: the run is marked failed with a
+    message. A run that is not queued (a retried task) is returned untouched.
+    """
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_for_update().select_related("district").get(pk=run_id)
+        if run.status != RunStatus.QUEUED:
+            return run
+        run.status = RunStatus.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    with translation.override(settings.LANGUAGE_CODE):
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        inputs: _Inputs | None = None
+        try:
+            network = network_path(run.district)
+            if network is None or not network.is_file():
+                raise EngineFailed(
+                    _("The street network file %(file)s was not found; ask the system "
+                      "administrator to put it in place.")
+                    % {"file": run.district.network_file or "—"}
+                )
+            out = run.run_dir
+            if out.exists():
+                shutil.rmtree(out)
+            out.mkdir(parents=True)
+            rules = rules_path()
+            shutil.copyfile(rules, out / "rules-used.csv")
+            inputs = _export_inputs(run, out)
+            timings["export"] = round(time.perf_counter() - started, 3)
+            t0 = time.perf_counter()
+            rc, stdout, stderr = _call_engine([
+                "analyze", "--network", str(network), "--compounds", str(inputs.compounds_csv),
+                "--facilities", str(inputs.facilities_csv), "--out", str(out),
+                "--speed", f"{run.speed_m_s:g}", "--rules", str(rules),
+                "--outputs", "access,coverage,gaps,isochrones,map",
+                "--cache-dir", str(settings.LINLI_CIRCLE_CACHE_DIR),
+            ])
+            (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
+            timings["engine"] = round(time.perf_counter() - t0, 3)
+            if rc != 0:
+                raise EngineFailed(_engine_error(stderr, inputs))
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                _load_results(run, out, inputs, _parse_log(stderr))
+                timings["load"] = round(time.perf_counter() - t0, 3)
+                timings["total"] = round(time.perf_counter() - started, 3)
+                run.summary["timings"] = timings
+                run.status = RunStatus.DONE
+                run.finished_at = timezone.now()
+                run.error = ""
+                run.save(update_fields=["summary", "status", "finished_at", "error"])
+        except EngineFailed as exc:
+            _mark_failed(run, str(exc))
+        except Exception as exc:
+            logger.exception("living-circle analysis %s failed", run_id)
+            _mark_failed(run, _("The analysis stopped unexpectedly: %(error)s")
+                         % {"error": f"{type(exc).__name__}: {exc}"})
+    return run
+
+
+# --- siting ------------------------------------------------------------------------------------
+
+
+def start_siting(
+    *, actor: Any, run: AnalysisRun, category: str, k: int, radius: float
+) -> SitingRun:
+    """Queue a siting: ``k`` new sites of ``category`` covering the most people within ``radius``.
+
+    District administrators only; the analysis must be finished (its inputs are reused, so the
+    proposal matches what the planner sees).
+    """
+    if not permissions.can_run_analysis(actor, run.district):
+        raise Forbidden(
+            gettext_lazy("Only the district's administrators may propose new sites."),
+            code="forbidden",
+        )
+    if run.status != RunStatus.DONE:
+        raise Conflict(gettext_lazy("The analysis has not finished yet."), code="run_not_done")
+    if category not in run.summary.get("categories", []):
+        raise PlanningError(gettext_lazy("Choose a facility category of this analysis."),
+                            code="invalid_category")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_SITES:
+        raise PlanningError(
+            gettext_lazy("The number of new sites must be between 1 and %(max)s.")
+            % {"max": MAX_SITES},
+            code="invalid_k",
+        )
+    if not (isinstance(radius, int | float) and MIN_RADIUS_M <= radius <= MAX_RADIUS_M):
+        raise PlanningError(
+            gettext_lazy("The walking radius must be between %(low)s and %(high)s metres.")
+            % {"low": int(MIN_RADIUS_M), "high": int(MAX_RADIUS_M)},
+            code="invalid_radius",
+        )
+    with transaction.atomic():
+        siting = SitingRun.objects.create(
+            run=run, district=run.district, category=category, k=k, radius_m=float(radius),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=siting,
+            changes={"category": [None, category], "k": [None, k], "radius_m": [None, radius]},
+        )
+        from linli.planning.tasks import site_new_facilities
+
+        site_new_facilities.enqueue(siting.pk)
+    siting.refresh_from_db()
+    return siting
+
+
+_SITING_LINE = re.compile(
+    r"mclp: (?P<n>\d+) sites, covered weight (?P<covered>[\d.e+-]+) of (?P<total>[\d.e+-]+) "
+    r"\(greedy (?P<greedy>[\d.e+-]+), bound (?P<bound>[\d.e+-]+), gap (?P<gap>[\d.e+-]+), "
+    r"optimal (?P<optimal>True|False), (?P<seconds>[\d.]+) s\)"
+)
+
+
+def _explain_sites(
+    siting: SitingRun, network: Path, sites: list[dict[str, Any]], out: Path
+) -> None:
+    """Name, for each proposed site, the compounds it newly covers.
+
+    ``sites.csv`` counts them but does not name them, so we ask the engine once more, through the
+    same command line, for the nearest facility of each compound among the existing facilities of
+    the category plus the proposed sites (search limited to the radius). A compound newly covered
+    is one the analysis found outside the radius and which now has a proposed site as its nearest;
+    each is attributed to its nearest proposed site, so the lists partition the newly covered.
+    """
+    run = siting.run
+    facilities = out / "with-sites.csv"
+    with (run.run_dir / "facilities.csv").open(encoding="utf-8", newline="") as src, \
+            facilities.open("w", encoding="utf-8", newline="") as dst:
+        w = csv.writer(dst)
+        w.writerow(["id", "name", "category", "lon", "lat"])
+        for r in csv.DictReader(src):
+            if r["category"] == siting.category:
+                w.writerow([r["id"], r["name"], r["category"], r["lon"], r["lat"]])
+        for s in sites:
+            w.writerow([s["id"], s["id"], siting.category, s["lon"], s["lat"]])
+    rc, _stdout, stderr = _call_engine([
+        "analyze", "--network", str(network), "--compounds", str(run.run_dir / "compounds.csv"),
+        "--facilities", str(facilities), "--out", str(out / "with-sites"),
+        "--speed", f"{run.speed_m_s:g}", "--outputs", "access",
+        "--max-distance", f"{siting.radius_m:g}",
+        "--cache-dir", str(settings.LINLI_CIRCLE_CACHE_DIR),
+    ])
+    if rc != 0:
+        raise EngineFailed(_engine_error(stderr, None))
+    before = {
+        code: meters
+        for code, meters in CompoundAccess.objects.filter(
+            run=run, category=siting.category
+        ).values_list("compound__code", "meters")
+    }
+    info = {
+        c.code: (c.name, c.population)
+        for c in Compound.objects.filter(district=run.district, code__in=before.keys())
+    }
+    by_site: dict[str, dict[str, Any]] = {s["id"]: s for s in sites}
+    for s in sites:
+        s["compounds"], s["population"] = [], 0
+    for r in _read_csv(out / "with-sites" / "access.csv"):
+        if r["category"] != siting.category or r["facility_id"] not in by_site:
+            continue
+        old = before.get(r["compound_id"])
+        meters = _float(r["meters"])
+        if meters is None or (old is not None and old <= siting.radius_m):
+            continue
+        name, population = info.get(r["compound_id"], ("", 0))
+        site = by_site[r["facility_id"]]
+        site["compounds"].append(
+            {"code": r["compound_id"], "name": name, "population": population,
+             "meters": round(meters)}
+        )
+        site["population"] += population
+    for s in sites:
+        s["compounds"].sort(key=lambda c: -c["population"])
+
+
+def run_siting(siting_id: int) -> SitingRun:
+    """Run a queued siting through the engine's ``site`` command and store the proposal."""
+    with transaction.atomic():
+        siting = SitingRun.objects.select_for_update().select_related("run__district").get(
+            pk=siting_id
+        )
+        if siting.status != RunStatus.QUEUED:
+            return siting
+        siting.status = RunStatus.RUNNING
+        siting.save(update_fields=["status"])
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            run = siting.run
+            network = network_path(run.district)
+            if network is None or not network.is_file() or not (
+                run.run_dir / "compounds.csv"
+            ).is_file():
+                raise EngineFailed(_("The inputs of this analysis are no longer available; "
+                                     "run a new analysis first."))
+            out = siting.run_dir
+            out.mkdir(parents=True, exist_ok=True)
+            rc, stdout, stderr = _call_engine([
+                "site", "--network", str(network),
+                "--compounds", str(run.run_dir / "compounds.csv"),
+                "--facilities", str(run.run_dir / "facilities.csv"),
+                "--category", siting.category, "--k", str(siting.k),
+                "--radius", f"{siting.radius_m:g}", "--out", str(out),
+                "--cache-dir", str(settings.LINLI_CIRCLE_CACHE_DIR),
+            ])
+            (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
+            if rc != 0:
+                raise EngineFailed(_engine_error(stderr, None))
+            sites = [
+                {
+                    "rank": int(r["rank"]), "id": r["candidate_id"], "lon": float(r["lon"]),
+                    "lat": float(r["lat"]),
+                    "engine_compounds": int(r["newly_covered_compounds"]),
+                    "engine_population": float(r["newly_covered_population"]),
+                    "cumulative_population": float(r["cumulative_covered_population"]),
+                }
+                for r in _read_csv(out / "sites.csv")
+                if r["problem"] == "mclp"
+            ]
+            stats = _SITING_LINE.search(stdout)
+            result: dict[str, Any] = {"sites": sites}
+            if stats:
+                covered, greedy = float(stats["covered"]), float(stats["greedy"])
+                total = float(stats["total"])
+                result.update(
+                    covered=covered, total=total, greedy=greedy, bound=float(stats["bound"]),
+                    gap=float(stats["gap"]), optimal=stats["optimal"] == "True",
+                    seconds=float(stats["seconds"]),
+                    newly_covered=sum(s["engine_population"] for s in sites),
+                    already_covered=covered - sum(s["engine_population"] for s in sites),
+                )
+            if sites:
+                _explain_sites(siting, network, sites, out)
+            with transaction.atomic():
+                siting.result = result
+                siting.status = RunStatus.DONE
+                siting.finished_at = timezone.now()
+                siting.save(update_fields=["result", "status", "finished_at"])
+        except EngineFailed as exc:
+            _mark_failed(siting, str(exc))
+        except Exception as exc:
+            logger.exception("siting %s failed", siting_id)
+            _mark_failed(siting, _("The siting stopped unexpectedly: %(error)s")
+                         % {"error": f"{type(exc).__name__}: {exc}"})
+    return siting
+
+
+# --- gaps --------------------------------------------------------------------------------------
+
+
+def set_gap_status(*, actor: Any, gap: Gap, status: str, note: str = "") -> Gap:
+    """Accept or dismiss a gap (or reopen it); planners who see the gap's compound."""
+    if status not in Gap.Status.values:
+        raise PlanningError(gettext_lazy("Unknown gap status."), code="invalid_status")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise PlanningError(gettext_lazy("The note may be at most 300 characters."),
+                            code="note_too_long")
+    with transaction.atomic():
+        locked = Gap.objects.select_for_update().select_related("run", "compound").get(pk=gap.pk)
+        if not permissions.can_change_gap(actor, locked):
+            raise Forbidden(gettext_lazy("You may not change this gap."), code="forbidden")
+        before = {"status": locked.status, "status_note": locked.status_note}
+        locked.status = status
+        locked.status_note = note
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["status", "status_note", "status_changed_at"])
+        audit.record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
+            changes=audit.diff(before, {"status": status, "status_note": note},
+                               fields=("status", "status_note")),
+        )
+    return locked
+
+
+def record_export(*, actor: Any, run: AnalysisRun, rows: int, what: str) -> None:
+    """Note in the audit log that a gap list (or map) left the system."""
+    audit.record(
+        actor=actor, action=AuditEntry.Action.EXPORT, obj=run,
+        changes={"export": [None, what], "rows": [None, rows]},
+    )

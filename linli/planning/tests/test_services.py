@@ -1,0 +1,168 @@
+"""Running analyses and sitings through the engine, and what lands in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from linli.accounts.models import User
+from linli.core.exceptions import Conflict, Forbidden
+from linli.core.models import AuditEntry
+from linli.planning import services
+from linli.planning.models import (
+    AnalysisRun,
+    CompoundAccess,
+    CoverageRow,
+    Gap,
+    RunStatus,
+    SitingRun,
+)
+from tests.personas import Hierarchy
+
+
+def test_it_runs_an_analysis_end_to_end(planned: Hierarchy, district_admin: User) -> None:
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+
+    assert run.status == RunStatus.DONE, run.error
+    assert run.summary["compounds"] == 3
+    assert run.summary["population"] == 1150 + 800 + 1400
+    assert "happiness_station" in run.summary["categories"]
+    assert run.summary["network"]["nodes"] > 100
+    assert {"access.csv", "gaps.csv", "map.html", "isochrones.geojson"} <= set(
+        run.summary["files"]
+    )
+    near = CompoundAccess.objects.get(
+        run=run, compound=planned.compound_xingfu, category="happiness_station"
+    )
+    assert near.station == planned.station_xingfu
+    assert near.meters is not None and near.meters < 1500
+    assert near.minutes == pytest.approx(near.meters / 60, abs=0.01)
+    assert Gap.objects.filter(run=run).exists()
+    whole = CoverageRow.objects.get(
+        run=run, area="district", category="happiness_station", threshold="15min"
+    )
+    assert whole.total_population == 3350
+    assert CoverageRow.objects.filter(run=run, area="community", community=planned.xiyuan).exists()
+    assert AuditEntry.objects.filter(object_type="planning.analysisrun", actor=district_admin).exists()
+    assert "3 compounds" in run.summary_line
+
+
+def test_unreachable_categories_have_empty_distances(planned: Hierarchy, district_admin: User) -> None:
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+
+    row = CompoundAccess.objects.get(run=run, compound=planned.compound_xingfu, category="middle_school")
+    assert row.meters is None and row.minutes is None and row.station is None
+    gap = Gap.objects.get(run=run, compound=planned.compound_xingfu, category="middle_school")
+    assert gap.meters is None and gap.shortfall_m is None and not gap.reachable
+    assert gap.population == 1150
+
+
+def test_a_missing_network_fails_with_a_clear_message(planned: Hierarchy, district_admin: User) -> None:
+    planned.district.network_file = "missing.osm.pbf"
+    planned.district.save()
+
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+
+    assert run.status == RunStatus.FAILED
+    assert "missing.osm.pbf" in run.error
+    assert not CompoundAccess.objects.filter(run=run).exists()
+
+
+def test_a_station_outside_the_network_is_named_in_the_error(
+    planned: Hierarchy, district_admin: User
+) -> None:
+    planned.station_xiyuan.lon = 114.5
+    planned.station_xiyuan.save()
+
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+
+    assert run.status == RunStatus.FAILED
+    assert "S003" in run.error and "西园幸福驿站" in run.error
+
+
+def test_it_refuses_a_second_run_while_one_is_queued(planned: Hierarchy, district_admin: User) -> None:
+    AnalysisRun.objects.create(district=planned.district, status=RunStatus.RUNNING)
+
+    with pytest.raises(Conflict):
+        services.start_analysis(actor=district_admin, district=planned.district)
+
+
+@pytest.mark.parametrize("persona", ["subdistrict_staff", "community_staff", "other_district_admin"])
+def test_only_the_districts_admins_start_analyses(
+    planned: Hierarchy, persona: str, request: Any
+) -> None:
+    user = request.getfixturevalue(persona)
+
+    with pytest.raises(Forbidden):
+        services.start_analysis(actor=user, district=planned.district)
+
+    assert not AnalysisRun.objects.exists()
+
+
+def test_ensure_analysis_runs_once(planned: Hierarchy) -> None:
+    first = services.ensure_analysis(district=planned.district)
+    again = services.ensure_analysis(district=planned.district)
+
+    assert first.status == RunStatus.DONE
+    assert again.pk == first.pk
+    assert AnalysisRun.objects.count() == 1
+
+
+def test_gap_status_carries_over_to_the_next_run(
+    planned: Hierarchy, district_admin: User, community_staff: User
+) -> None:
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+    gap = Gap.objects.filter(run=run, compound=planned.compound_xingfu).first()
+    assert gap is not None
+
+    services.set_gap_status(actor=community_staff, gap=gap, status="dismissed", note="规划已有")
+    second = services.start_analysis(actor=district_admin, district=planned.district)
+
+    again = Gap.objects.get(run=second, key=gap.key)
+    assert again.status == "dismissed" and again.status_note == "规划已有"
+    assert AuditEntry.objects.filter(object_type="planning.gap", actor=community_staff).exists()
+
+
+def test_other_communitys_staff_may_not_change_a_gap(
+    planned: Hierarchy, district_admin: User, other_community_staff: User
+) -> None:
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+    gap = Gap.objects.filter(run=run, compound=planned.compound_xingfu).first()
+    assert gap is not None
+
+    with pytest.raises(Forbidden):
+        services.set_gap_status(actor=other_community_staff, gap=gap, status="accepted")
+
+    gap.refresh_from_db()
+    assert gap.status == "open"
+
+
+def test_siting_proposes_sites_and_names_whom_they_cover(
+    planned: Hierarchy, district_admin: User
+) -> None:
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+
+    siting = services.start_siting(
+        actor=district_admin, run=run, category="kindergarten", k=2, radius=300
+    )
+
+    assert siting.status == RunStatus.DONE, siting.error
+    sites = siting.result["sites"]
+    assert 1 <= len(sites) <= 2
+    assert siting.result["optimal"] is True
+    named = [c["code"] for s in sites for c in s["compounds"]]
+    assert named and "C002" not in named  # C002 is already near the kindergarten
+    assert sum(s["population"] for s in sites) == pytest.approx(siting.result["newly_covered"])
+
+
+def test_siting_refuses_bad_parameters(planned: Hierarchy, district_admin: User) -> None:
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+
+    with pytest.raises(services.PlanningError):
+        services.start_siting(actor=district_admin, run=run, category="nope", k=2, radius=300)
+    with pytest.raises(services.PlanningError):
+        services.start_siting(actor=district_admin, run=run, category="kindergarten", k=0, radius=300)
+    with pytest.raises(services.PlanningError):
+        services.start_siting(actor=district_admin, run=run, category="kindergarten", k=2, radius=5)
+    assert not SitingRun.objects.exists()
