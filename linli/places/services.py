@@ -469,7 +469,8 @@ def set_opening_hours(
     return locked
 
 
-def _check_rrule(schedule: ScheduleInput) -> None:
+def check_schedule(schedule: ScheduleInput) -> None:
+    """Refuse an RRULE dateutil cannot read, or a half-given or reversed time window."""
     if schedule.rrule:
         try:
             rrulestr(schedule.rrule, dtstart=dt.datetime(2024, 1, 1))
@@ -497,7 +498,7 @@ def add_service_at_station(
 ) -> ServiceAtStation:
     """Offer a service at a station (or change its schedule there); keepers may, at their own."""
     schedule = schedule or ScheduleInput()
-    _check_rrule(schedule)
+    check_schedule(schedule)
     with transaction.atomic():
         locked = _locked_station(actor, station)
         if service.district_id != locked.district_id:

@@ -34,7 +34,9 @@ def _new_station(**overrides: Any) -> StationInput:
     return replace(data, **overrides)
 
 
-def test_community_staff_creates_a_station_in_their_community(hierarchy: Any, community_staff: Any) -> None:
+def test_community_staff_creates_a_station_in_their_community(
+    hierarchy: Any, community_staff: Any
+) -> None:
     station = services.create_station(actor=community_staff, data=_new_station())
 
     assert station.community == hierarchy.xingfu
@@ -261,7 +263,9 @@ def test_compound_with_gates_is_created_and_updated(hierarchy: Any, community_st
     assert set(entry.changes) == {"population", "gates"}
 
 
-def test_compound_refusals(hierarchy: Any, other_community_staff: Any, community_staff: Any) -> None:
+def test_compound_refusals(
+    hierarchy: Any, other_community_staff: Any, community_staff: Any
+) -> None:
     with pytest.raises(NotFound):
         services.update_compound(actor=other_community_staff, compound=hierarchy.compound_xingfu,
                                  data=_compound(code="C001"))
