@@ -42,7 +42,9 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]])
         w.writerows(rows)
 
 
-def _padded_bbox(bbox: tuple[float, float, float, float], pad_m: float) -> tuple[float, ...]:
+def _padded_bbox(
+    bbox: tuple[float, float, float, float], pad_m: float
+) -> tuple[float, float, float, float]:
     min_lon, min_lat, max_lon, max_lat = bbox
     dlat = pad_m / 111_195.0
     dlon = dlat / max(math.cos(math.radians((min_lat + max_lat) / 2)), 1e-6)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .io import CircleInputError
+
+if TYPE_CHECKING:
+    import osmium.osm
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -63,7 +66,7 @@ _WALK_EXCLUDE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def is_walkable(tags: Mapping[str, str]) -> bool:
+def is_walkable(tags: Mapping[str, str] | osmium.osm.TagList) -> bool:
     """Whether a way's tags pass OSMnx's ``walk`` network filter.
 
     Parameters
@@ -415,7 +418,8 @@ def _read_ways(path: Path) -> tuple[IntArray, FloatArray, FloatArray, IntArray, 
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
         .with_filter(osmium.filter.KeyFilter("highway"))
     )
-    for way in fp:
+    for obj in fp:
+        way = cast("osmium.osm.Way", obj)
         ways_read += 1
         if not is_walkable(way.tags):
             continue
