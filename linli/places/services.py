@@ -503,19 +503,26 @@ def add_service_at_station(
         locked = _locked_station(actor, station)
         if service.district_id != locked.district_id:
             raise NotFound(_("No such service."), code="not_found")
-        link, created = ServiceAtStation.objects.update_or_create(
-            service=service, station=locked,
-            defaults={
-                "district_id": locked.district_id, "rrule": schedule.rrule.strip(),
-                "opens": schedule.opens, "closes": schedule.closes,
-                "schedule_note": schedule.note.strip(),
-            },
-        )
-        audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            obj=link, request=request,
-            changes={"station": locked.code, "service": service.name, "rrule": schedule.rrule},
-        )
+        wanted = {
+            "rrule": schedule.rrule.strip(), "opens": schedule.opens, "closes": schedule.closes,
+            "schedule_note": schedule.note.strip(),
+        }
+        link = ServiceAtStation.objects.filter(service=service, station=locked).first()
+        created = link is None
+        before = {k: getattr(link, k) for k in wanted} if link is not None else {}
+        if link is None:
+            link = ServiceAtStation(service=service, station=locked, district_id=locked.district_id)
+        for name, value in wanted.items():
+            setattr(link, name, value)
+        changes = audit.diff(before, wanted, fields=wanted)
+        if created or changes:
+            link.save()
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                obj=link, request=request,
+                changes={"station": locked.code, "service": service.name, **changes},
+            )
     return link
 
 
