@@ -239,6 +239,14 @@ def phone_code(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(_PHONE)
     if not pending:
         return redirect("accounts:phone_login")
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        try:
+            services.request_phone_code(phone=pending["phone"], district_id=pending["district_id"])
+        except services.RateLimited as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("A new code is on its way."))
+        return redirect("accounts:phone_code")
     form = PhoneCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
@@ -254,8 +262,6 @@ def phone_code(request: HttpRequest) -> HttpResponse:
         ))
     return render(request, "accounts/phone_code.html", {
         "form": form, "masked_phone": mask_phone(pending["phone"]),
-        "resend_phone": pending["phone"], "district_id": pending["district_id"],
-        "next": pending.get("next", ""),
         "minutes": max(1, settings.LINLI_PHONE_CODE_SECONDS // 60),
         "login_url": reverse("accounts:phone_login"),
     }, status=400 if form.errors else 200)
