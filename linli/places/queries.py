@@ -1,0 +1,900 @@
+"""The read side of the station directory: what resident pages, the map and dashboards ask.
+
+Why an in-process directory: the resident pages are the busiest pages of the platform (the
+benchmark in bench/web.py holds them to ≥ 25 % of a bare Django view at 50 connections). So a
+district's active stations, with everything a page shows, are loaded in about ten queries into plain
+immutable
+objects (:class:`Directory`) and kept in this process until the data changes. Each request pays
+one query — :func:`places_versions`, the latest ``Station.updated_at`` and the station count per
+district — and then only works in memory.
+
+Changes to rows hanging off a station (hours, exceptions, services, organisations, functions,
+amenities, reference lists, the district) "touch" the affected stations' ``updated_at`` through
+the receivers at the bottom of this module, so every gunicorn worker sees a new version at its
+next request. A process-local generation counter is added to the version as well, so that two
+states of the database that happen to share a timestamp and a count (tests with a frozen clock)
+never share cached pages in the process that made the change.
+
+The keeper's personal name and mobile are never loaded here: nothing built from this module can
+show them to a resident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import chinese_calendar
+from django.db.models import Count, Max
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from linli.core.holidays import DayKind
+from linli.places.models import (
+    Amenity,
+    District,
+    FacilityCategory,
+    OpeningException,
+    OpeningHours,
+    Organisation,
+    Service,
+    ServiceAtStation,
+    ServiceCategory,
+    Station,
+    StationFunction,
+    StationPhoto,
+    opening_on,
+)
+from linli.places.rrule_words import format_span, format_time, occurrences, schedule_in_words
+
+# How far ahead the station page looks for exceptions and dated sessions.
+LOOKAHEAD_DAYS = 60
+UPCOMING_LIMIT = 6
+
+# ---------------------------------------------------------------------------------------------
+# Versions and process-local caches
+
+
+_generation = 0
+_lock = threading.Lock()
+
+
+def _bump_generation() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+
+
+def places_versions() -> dict[int, str]:
+    """``{district_id: version}`` for every district with stations — one query per request."""
+    rows = Station.objects.values("district_id").annotate(
+        latest=Max("updated_at"), n=Count("id")
+    ).order_by()
+    generation = _generation
+    return {
+        r["district_id"]: f"{r['latest'].timestamp() if r['latest'] else 0}:{r['n']}:{generation}"
+        for r in rows
+    }
+
+
+class BoundedCache:
+    """A small thread-safe LRU mapping for rendered HTML and per-version data.
+
+    Process-local on purpose: a dictionary lookup costs microseconds, while the shared cache
+    backends pickle the value (LocMem) or cross the network (Redis); keys carry the version, so
+    stale entries are simply never asked for again and fall off the end.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def set(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def get_or_set(self, key: Any, build: Callable[[], Any]) -> Any:
+        value = self.get(key)
+        if value is None:
+            value = build()
+            self.set(key, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_directories = BoundedCache(16)
+_days = BoundedCache(64)
+_pages = BoundedCache(64)
+html_cache = BoundedCache(512)
+
+
+def clear_caches() -> None:
+    """Forget everything cached in this process (tests; after a bulk import in a shell)."""
+    _bump_generation()
+    for cache in (_directories, _days, _pages, html_cache):
+        cache.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# The directory: immutable per-version render data
+
+
+def language_is_english(language: str | None = None) -> bool:
+    return (language or get_language() or "").lower().startswith("en")
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A reference item (kind, function, amenity, service category) in both languages."""
+
+    code: str
+    zh: str
+    en: str
+    keywords: str = ""
+    group: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.en if language_is_english() else self.zh
+
+    @property
+    def search_text(self) -> str:
+        return normalise(" ".join((self.zh, self.en, self.keywords)))
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    """A service as offered at one station, with its schedule in both languages."""
+
+    service_id: int
+    name: str
+    description: str
+    category: Named
+    organisation: str
+    fee: str
+    fee_description: str
+    booking_required: bool
+    rrule: str
+    opens: dt.time | None
+    closes: dt.time | None
+    schedule_note: str
+    schedule_zh: str | None
+    schedule_en: str | None
+    search_text: str
+
+    @property
+    def schedule(self) -> str | None:
+        """The schedule in words in the active language (None: only the note, or station hours)."""
+        return self.schedule_en if language_is_english() else self.schedule_zh
+
+    @property
+    def span(self) -> str:
+        return format_span(self.opens, self.closes, language=get_language() or "zh-hans")
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    url: str
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationEntry:
+    """Everything a resident page shows about one active station (never the keeper)."""
+
+    id: int
+    code: str
+    name: str
+    address: str
+    description: str
+    lon: float
+    lat: float
+    phone: str
+    kind: Named
+    community: str
+    subdistrict: str
+    holiday_policy: str
+    functions: tuple[Named, ...]
+    amenities: tuple[Named, ...]
+    services: tuple[ServiceEntry, ...]
+    hours: tuple[OpeningHours, ...]
+    exceptions: dict[dt.date, list[OpeningException]]
+    photos: tuple[Photo, ...]
+    own_text: str
+
+    @property
+    def tel(self) -> str:
+        """The public phone as a tel: target (digits, + and - only)."""
+        return "".join(ch for ch in self.phone if ch.isdigit() or ch in "+-")
+
+    @property
+    def closes_on_holidays(self) -> bool:
+        return self.holiday_policy == Station.HolidayPolicy.CLOSED
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictInfo:
+    id: int
+    code: str
+    name: str
+    is_sample: bool
+    centre: tuple[float, float]  # (lat, lon)
+    bounds: tuple[float, float, float, float] | None  # (min_lat, min_lon, max_lat, max_lon)
+    network_file: str
+
+
+@dataclass(frozen=True)
+class Directory:
+    """A district's active stations and reference lists, as of one version."""
+
+    version: str
+    district: DistrictInfo
+    stations: dict[int, StationEntry]
+    kinds: tuple[Named, ...]  # the kinds present among the active stations, stations' group first
+    loaded_on: dt.date
+
+    def station(self, pk: int) -> StationEntry | None:
+        return self.stations.get(pk)
+
+
+def normalise(text: str) -> str:
+    """Fold full-width characters and case so "ＡＥＤ", "aed" and "AED" match alike."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _named_map(model: Any, *, with_group: bool = False) -> dict[int, Named]:
+    fields = ["id", "code", "name_zh", "name_en"] + (["group"] if with_group else ["keywords"])
+    result: dict[int, Named] = {}
+    for row in model.objects.values(*fields):
+        result[row["id"]] = Named(
+            code=row["code"], zh=row["name_zh"], en=row["name_en"],
+            keywords=row.get("keywords", ""), group=row.get("group", ""),
+        )
+    return result
+
+
+def _load_directory(district_id: int, version: str, today: dt.date) -> Directory:
+    """Load one district's directory: about ten queries, whatever the number of stations."""
+    d = District.objects.values(
+        "id", "code", "name", "is_sample", "centre_lon", "centre_lat", "min_lon", "min_lat",
+        "max_lon", "max_lat", "network_file",
+    ).get(pk=district_id)
+    bounds: tuple[float, float, float, float] | None = None
+    edges = (d["min_lat"], d["min_lon"], d["max_lat"], d["max_lon"])
+    if all(e is not None for e in edges):
+        bounds = tuple(float(e) for e in edges)  # type: ignore[assignment]  # checked just above
+    rows = list(
+        Station.objects.filter(district_id=district_id, is_active=True)
+        .order_by("code")
+        .values(
+            "id", "code", "name", "address", "description", "lon", "lat", "phone",
+            "holiday_policy", "category_id", "community__name", "subdistrict__name",
+        )
+    )
+    ids = [r["id"] for r in rows]
+    if rows and not bounds:
+        lats = [r["lat"] for r in rows]
+        lons = [r["lon"] for r in rows]
+        bounds = (min(lats), min(lons), max(lats), max(lons))
+    info = DistrictInfo(
+        id=d["id"], code=d["code"], name=d["name"], is_sample=d["is_sample"],
+        centre=(d["centre_lat"], d["centre_lon"]), bounds=bounds, network_file=d["network_file"],
+    )
+
+    kinds = _named_map(FacilityCategory, with_group=True)
+    functions = _named_map(StationFunction)
+    amenities = _named_map(Amenity)
+    service_categories = _named_map(ServiceCategory)
+
+    station_functions: dict[int, list[Named]] = {i: [] for i in ids}
+    for sid, fid in Station.functions.through.objects.filter(
+        station__district_id=district_id, station__is_active=True
+    ).order_by("stationfunction__sort_order").values_list("station_id", "stationfunction_id"):
+        station_functions[sid].append(functions[fid])
+    station_amenities: dict[int, list[Named]] = {i: [] for i in ids}
+    for sid, aid in Station.amenities.through.objects.filter(
+        station__district_id=district_id, station__is_active=True
+    ).order_by("amenity__sort_order").values_list("station_id", "amenity_id"):
+        station_amenities[sid].append(amenities[aid])
+
+    hours: dict[int, list[OpeningHours]] = {i: [] for i in ids}
+    for sid, weekday, opens, closes in OpeningHours.objects.filter(
+        station__district_id=district_id, station__is_active=True
+    ).order_by("station_id", "weekday", "opens").values_list(
+        "station_id", "weekday", "opens", "closes"
+    ):
+        hours[sid].append(OpeningHours(station_id=sid, weekday=weekday, opens=opens, closes=closes))
+    exceptions: dict[int, dict[dt.date, list[OpeningException]]] = {i: {} for i in ids}
+    for sid, day, closed, ex_opens, ex_closes, note in OpeningException.objects.filter(
+        station__district_id=district_id, station__is_active=True,
+        date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=LOOKAHEAD_DAYS),
+    ).order_by("date", "opens").values_list(
+        "station_id", "date", "closed", "opens", "closes", "note"
+    ):
+        exceptions[sid].setdefault(day, []).append(
+            OpeningException(
+                station_id=sid, date=day, closed=closed, opens=ex_opens, closes=ex_closes,
+                note=note,
+            )
+        )
+
+    services: dict[int, list[ServiceEntry]] = {i: [] for i in ids}
+    for link in ServiceAtStation.objects.filter(
+        district_id=district_id, station__is_active=True, service__is_active=True
+    ).order_by("service__category__sort_order", "service__name").values(
+        "station_id", "rrule", "opens", "closes", "schedule_note", "service_id", "service__name",
+        "service__description", "service__fee", "service__fee_description",
+        "service__booking_required", "service__category_id", "service__organisation__name",
+    ):
+        category = service_categories[link["service__category_id"]]
+        organisation = link["service__organisation__name"] or ""
+        services[link["station_id"]].append(
+            ServiceEntry(
+                service_id=link["service_id"], name=link["service__name"],
+                description=link["service__description"], category=category,
+                organisation=organisation, fee=link["service__fee"],
+                fee_description=link["service__fee_description"],
+                booking_required=link["service__booking_required"], rrule=link["rrule"],
+                opens=link["opens"], closes=link["closes"], schedule_note=link["schedule_note"],
+                schedule_zh=schedule_in_words(
+                    link["rrule"], opens=link["opens"], closes=link["closes"], language="zh-hans"
+                ),
+                schedule_en=schedule_in_words(
+                    link["rrule"], opens=link["opens"], closes=link["closes"], language="en"
+                ),
+                search_text=normalise(
+                    " ".join((link["service__name"], category.zh, category.en, category.keywords,
+                              organisation))
+                ),
+            )
+        )
+
+    photos: dict[int, list[Photo]] = {i: [] for i in ids}
+    for sid, image, caption in StationPhoto.objects.filter(
+        station__district_id=district_id, station__is_active=True
+    ).order_by("sort_order", "id").values_list("station_id", "image", "caption"):
+        photos[sid].append(Photo(url=StationPhoto.image.field.storage.url(image), caption=caption))
+
+    stations: dict[int, StationEntry] = {}
+    for r in rows:
+        kind = kinds[r["category_id"]]
+        stations[r["id"]] = StationEntry(
+            id=r["id"], code=r["code"], name=r["name"], address=r["address"],
+            description=r["description"], lon=r["lon"], lat=r["lat"], phone=r["phone"], kind=kind,
+            community=r["community__name"] or "", subdistrict=r["subdistrict__name"],
+            holiday_policy=r["holiday_policy"], functions=tuple(station_functions[r["id"]]),
+            amenities=tuple(station_amenities[r["id"]]), services=tuple(services[r["id"]]),
+            hours=tuple(hours[r["id"]]), exceptions=exceptions[r["id"]],
+            photos=tuple(photos[r["id"]]),
+            own_text=normalise(
+                " ".join((r["name"], r["address"], kind.zh, kind.en, r["community__name"] or "",
+                          r["subdistrict__name"]))
+            ),
+        )
+    present = {s.kind.code: s.kind for s in stations.values()}
+    order = {k.code: i for i, k in enumerate(kinds.values())}
+    kind_list = sorted(
+        present.values(), key=lambda k: (k.group != FacilityCategory.Group.STATION, order[k.code])
+    )
+    return Directory(
+        version=version, district=info, stations=stations, kinds=tuple(kind_list), loaded_on=today
+    )
+
+
+def get_directory(district_id: int, version: str, *, today: dt.date) -> Directory:
+    """The district's directory for ``version`` (built on first use in this process)."""
+    return _directories.get_or_set(  # type: ignore[no-any-return]
+        (district_id, version, today), lambda: _load_directory(district_id, version, today)
+    )
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a resident request starts from: the versions and the district it shows."""
+
+    versions: dict[int, str]
+    district_ids: tuple[int, ...]  # districts with stations, by code
+
+    def directory(self, district_id: int | None, *, today: dt.date) -> Directory | None:
+        if district_id is None:
+            if not self.district_ids:
+                return None
+            district_id = self.district_ids[0]
+        version = self.versions.get(district_id)
+        if version is None:
+            return None
+        return get_directory(district_id, version, today=today)
+
+
+def current_site() -> Site:
+    """The districts residents can browse; one query when nothing changed."""
+    versions = places_versions()
+    signature = tuple(sorted(versions.items()))
+    ids = _pages.get(("districts", signature))
+    if ids is None:
+        ids = tuple(
+            District.objects.filter(pk__in=list(versions))
+            .order_by("code")
+            .values_list("pk", flat=True)
+        )
+        _pages.set(("districts", signature), ids)
+    return Site(versions=versions, district_ids=ids)
+
+
+def district_id_for_code(code: str) -> int | None:
+    """A district's id from its code, cached for the process (codes never change meaning)."""
+    key = ("district-code", code)
+    found = _pages.get(key)
+    if found is None:
+        found = District.objects.filter(code=code).values_list("pk", flat=True).first() or 0
+        _pages.set(key, found)
+    return found or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening status
+
+StatusState = Literal["open", "later", "closed", "closed_today", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class DayHours:
+    """One day of a station: its intervals in words and why they differ from the week."""
+
+    date: dt.date
+    state: Literal["open", "closed", "unknown"]
+    hours: str  # "8:30–12:00、14:00–18:00" / "8:30–12:00, 14:00–18:00"; empty when closed
+    note: str  # exception note or holiday name (in the active language)
+    adjusted: bool  # an adjusted working day that keeps Monday's hours
+    exception: bool
+    intervals: tuple[tuple[dt.time, dt.time], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A station's state at a moment: open now, opens later today, closed, or unconfirmed."""
+
+    state: StatusState
+    today: DayHours
+    next_open: str = ""  # "14:00" when it opens later today
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def holiday_name(day: dt.date, *, english: bool) -> str:
+    """The official festival a day belongs to (国庆节 / National Day), or ""."""
+    try:
+        _, festival = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return ""
+    if festival is None:
+        return ""
+    if english:
+        return str(festival)
+    for holiday in chinese_calendar.Holiday:
+        if holiday.value == festival:
+            return str(holiday.chinese)
+    return str(festival)
+
+
+def _hours_text(intervals: Iterable[tuple[dt.time, dt.time]], *, english: bool) -> str:
+    spans = [format_span(o, c, language="en" if english else "zh") for o, c in intervals]
+    return (", " if english else "、").join(spans)
+
+
+def day_hours(station: StationEntry, day: dt.date, *, english: bool) -> DayHours:
+    """The station's hours on ``day`` with exceptions and the holiday calendar applied.
+
+    A station that closes on public holidays, on a day of a year the official calendar does
+    not know yet, is "unknown" (待确认): we do not guess whether that day is a holiday.
+    """
+    exceptions = station.exceptions.get(day, [])
+    opening = opening_on(
+        hours=list(station.hours), exceptions=exceptions, day=day, policy=station.holiday_policy
+    )
+    is_exception = bool(exceptions)
+    if not is_exception and station.closes_on_holidays and opening.kind is DayKind.UNKNOWN:
+        return DayHours(day, "unknown", "", "", False, False, ())
+    note = ""
+    if is_exception:
+        note = exceptions[0].note
+    elif opening.kind is DayKind.HOLIDAY:
+        note = holiday_name(day, english=english)
+    adjusted = (
+        not is_exception and station.closes_on_holidays and opening.kind is DayKind.ADJUSTED_WORKDAY
+    )
+    if not opening.intervals:
+        return DayHours(day, "closed", "", note, adjusted, is_exception, ())
+    return DayHours(
+        day, "open", _hours_text(opening.intervals, english=english), note, adjusted,
+        is_exception, opening.intervals,
+    )
+
+
+def _day_table(directory: Directory, day: dt.date, english: bool) -> dict[int, DayHours]:
+    return _days.get_or_set(  # type: ignore[no-any-return]
+        ("day", directory.district.id, directory.version, day, english),
+        lambda: {
+            pk: day_hours(s, day, english=english) for pk, s in directory.stations.items()
+        },
+    )
+
+
+def status_at(today: DayHours, moment: dt.time) -> Status:
+    """The state at ``moment`` (local time) given the day's hours."""
+    if today.state == "unknown":
+        return Status("unknown", today)
+    if today.state == "closed":
+        return Status("closed_today", today)
+    for opens, closes in today.intervals:
+        if opens <= moment and (moment < closes or closes == dt.time(0, 0)):
+            return Status("open", today)
+    later = [o for o, _ in today.intervals if o > moment]
+    if later:
+        return Status("later", today, next_open=format_time(min(later)))
+    return Status("closed", today)
+
+
+def statuses(directory: Directory, now: dt.datetime) -> dict[int, Status]:
+    """Every station's status at ``now`` (aware or local naive), computed from a per-day table."""
+    local = timezone.localtime(now) if timezone.is_aware(now) else now
+    table = _day_table(directory, local.date(), language_is_english())
+    moment = local.time()
+    return {pk: status_at(day, moment) for pk, day in table.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a resident asked: words, a kind, "open now" and their position for "near me"."""
+
+    text: str = ""
+    kind: str = ""
+    open_now: bool = False
+    near: tuple[float, float] | None = None  # (lat, lon) from the browser
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        cleaned = normalise(self.text)
+        for sep in "、，,;；/|":
+            cleaned = cleaned.replace(sep, " ")
+        return tuple(t for t in cleaned.split() if t)
+
+    @property
+    def is_browsing(self) -> bool:
+        """No words and no kind: the resident is browsing the neighbourhood stations."""
+        return not self.tokens and not self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    station: StationEntry
+    status: Status
+    distance_m: int | None
+    services: tuple[ServiceEntry, ...]
+    functions: tuple[Named, ...]
+    amenities: tuple[Named, ...]
+    rank: int = 0
+
+    @property
+    def distance_text(self) -> str:
+        """"350 米" / "1.2 公里" style numbers; the unit word comes from the template."""
+        if self.distance_m is None:
+            return ""
+        if self.distance_m < 1000:
+            return str(self.distance_m)
+        return f"{self.distance_m / 1000:.1f}"
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: SearchQuery
+    results: tuple[SearchResult, ...]
+    unknown_hidden: int = 0  # stations left out of "open now" because today's hours are unconfirmed
+    total_stations: int = 0
+
+    @property
+    def signature(self) -> tuple[Any, ...]:
+        """What the rendered list depends on besides the query and version."""
+        return tuple(
+            (r.station.id, r.status.state, r.status.next_open, r.distance_m) for r in self.results
+        )
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine; straight line, not walking distance)."""
+    r = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    services: tuple[ServiceEntry, ...]
+    functions: tuple[Named, ...]
+    amenities: tuple[Named, ...]
+    rank: int
+
+
+def _match(station: StationEntry, tokens: tuple[str, ...]) -> _Match | None:
+    """Whether every word matches the station somewhere; collect what matched, ranked."""
+    services: list[ServiceEntry] = []
+    functions: list[Named] = []
+    amenities: list[Named] = []
+    rank = 0
+    for token in tokens:
+        hit = False
+        for service in station.services:
+            if token in service.search_text:
+                hit = True
+                if service not in services:
+                    services.append(service)
+        for function in station.functions:
+            if token in function.search_text:
+                hit = True
+                if function not in functions:
+                    functions.append(function)
+        for amenity in station.amenities:
+            if token in amenity.search_text:
+                hit = True
+                if amenity not in amenities:
+                    amenities.append(amenity)
+        if hit:
+            continue
+        if token in station.own_text:
+            rank += 1  # matched only by name, address or kind: after what offers it
+            continue
+        return None
+    return _Match(tuple(services), tuple(functions), tuple(amenities), rank)
+
+
+def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> SearchResults:
+    """Stations matching the words, kind, "open now" and sorted by distance for "near me".
+
+    Words match service names and categories (with their keywords: "剪头" finds 理发),
+    functions ("调解"), amenities ("充电" is phone charging), station names, addresses and kinds,
+    in Chinese or English; every word must match. Without words or a kind the list shows the
+    neighbourhood stations (幸福驿站, 智慧小屋, 党群服务中心), not every school and market.
+    """
+    tokens = query.tokens
+    state = statuses(directory, now)
+    unknown_hidden = 0
+    found: list[SearchResult] = []
+    for station in directory.stations.values():
+        if query.kind and station.kind.code != query.kind:
+            continue
+        if query.is_browsing and station.kind.group != FacilityCategory.Group.STATION:
+            continue
+        matched = _match(station, tokens)
+        if matched is None:
+            continue
+        status = state[station.id]
+        if query.open_now and not status.is_open:
+            if status.state == "unknown":
+                unknown_hidden += 1
+            continue
+        distance = None
+        if query.near is not None:
+            metres = distance_m(query.near[0], query.near[1], station.lat, station.lon)
+            distance = int(round(metres, -1))
+        found.append(
+            SearchResult(station, status, distance, matched.services, matched.functions,
+                         matched.amenities, matched.rank)
+        )
+    if query.near is not None:
+        found.sort(key=lambda r: (r.distance_m or 0, r.station.code))
+    else:
+        found.sort(key=lambda r: (r.rank, not r.status.is_open, r.station.code))
+    return SearchResults(query, tuple(found), unknown_hidden, len(directory.stations))
+
+
+# ---------------------------------------------------------------------------------------------
+# The station page
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A dated session of a scheduled service (from its RRULE)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    service: ServiceEntry
+    station_closed: bool  # the station has a closed-all-day exception on that date
+
+
+@dataclass(frozen=True)
+class StationPage:
+    """Day-dependent render data of a station page, cached per version and date."""
+
+    station: StationEntry
+    week: tuple[DayHours, ...]
+    exceptions: tuple[DayHours, ...]  # upcoming days with an exception, beyond the week shown
+    sessions: tuple[Session, ...]
+    holiday_year_unknown: bool
+
+
+def _build_station_page(
+    directory: Directory, station: StationEntry, today: dt.date, english: bool
+) -> StationPage:
+    week = tuple(
+        day_hours(station, today + dt.timedelta(days=i), english=english) for i in range(7)
+    )
+    later = sorted(d for d in station.exceptions if d >= today + dt.timedelta(days=7))
+    exceptions = tuple(day_hours(station, d, english=english) for d in later)
+    start = dt.datetime.combine(today, dt.time(0, 0))
+    until = start + dt.timedelta(days=LOOKAHEAD_DAYS)
+    sessions: list[Session] = []
+    for service in station.services:
+        for begin in occurrences(
+            service.rrule, after=start, opens=service.opens, closes=service.closes, until=until,
+            limit=UPCOMING_LIMIT + 2,
+        ):
+            end = _session_end(begin, service)
+            closed = any(e.closed for e in station.exceptions.get(begin.date(), []))
+            sessions.append(Session(begin, end, service, closed))
+    sessions.sort(key=lambda s: (s.start, s.service.name))
+    unknown = station.closes_on_holidays and any(d.state == "unknown" for d in week)
+    return StationPage(station, week, exceptions, tuple(sessions), unknown)
+
+
+def _session_end(begin: dt.datetime, service: ServiceEntry) -> dt.datetime:
+    if service.closes is None:
+        return begin.replace(hour=23, minute=59)
+    end = dt.datetime.combine(begin.date(), service.closes)
+    return end + dt.timedelta(days=1) if service.closes <= begin.time() else end
+
+
+def station_page(directory: Directory, pk: int, *, today: dt.date) -> StationPage | None:
+    """The station page data for an active station of the directory, or None."""
+    station = directory.station(pk)
+    if station is None:
+        return None
+    english = language_is_english()
+    return _pages.get_or_set(  # type: ignore[no-any-return]
+        ("station", directory.district.id, directory.version, pk, today, english),
+        lambda: _build_station_page(directory, station, today, english),
+    )
+
+
+def upcoming_sessions(
+    page: StationPage, now: dt.datetime, *, limit: int = UPCOMING_LIMIT
+) -> tuple[Session, ...]:
+    """The next sessions that have not ended at ``now`` (naive local)."""
+    return tuple(s for s in page.sessions if s.end > now)[:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# Map data
+
+
+def map_points(results: Iterable[SearchResult]) -> list[dict[str, Any]]:
+    """Compact marker data for the map script (no personal data)."""
+    return [
+        {
+            "id": r.station.id, "n": r.station.name, "k": r.station.kind.name,
+            "g": r.station.kind.group, "lat": round(r.station.lat, 6),
+            "lon": round(r.station.lon, 6),
+            "o": r.status.state,
+        }
+        for r in results
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping versions honest: touch the stations a change affects
+
+
+def _touch(qs: Any) -> None:
+    _bump_generation()
+    qs.update(updated_at=timezone.now())
+
+
+def _on_station_saved(sender: Any, **kwargs: Any) -> None:
+    _bump_generation()
+
+
+def _on_station_child(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    _touch(Station.objects.filter(pk=instance.station_id))
+
+
+def _on_service(sender: Any, instance: Service, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    _touch(Station.objects.filter(service_links__service_id=instance.pk))
+
+
+def _on_organisation(sender: Any, instance: Organisation, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    _touch(Station.objects.filter(service_links__service__organisation_id=instance.pk))
+
+
+def _on_reference(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    _touch(Station.objects.all())
+
+
+def _on_district(sender: Any, instance: District, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    _touch(Station.objects.filter(district_id=instance.pk))
+
+
+def _on_m2m(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Station):
+        _touch(Station.objects.filter(pk=instance.pk))
+    elif pk_set:
+        _touch(Station.objects.filter(pk__in=pk_set))
+    else:
+        _touch(Station.objects.all())
+
+
+_connected = False
+
+def connect_receivers() -> None:
+    """Connect the receivers that keep versions honest (idempotent; called at import)."""
+    global _connected
+    if _connected:
+        return
+    _connected = True
+    uid = "linli.places.queries"
+    post_save.connect(_on_station_saved, sender=Station, dispatch_uid=f"{uid}.station.save")
+    post_delete.connect(_on_station_saved, sender=Station, dispatch_uid=f"{uid}.station.delete")
+    children: tuple[type[Any], ...] = (
+        OpeningHours, OpeningException, ServiceAtStation, StationPhoto
+    )
+    for child in children:
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(_on_station_child, sender=child,
+                           dispatch_uid=f"{uid}.{child.__name__}.{name}")
+    for signal, name in ((post_save, "save"), (post_delete, "delete")):
+        signal.connect(_on_service, sender=Service, dispatch_uid=f"{uid}.service.{name}")
+        signal.connect(_on_organisation, sender=Organisation, dispatch_uid=f"{uid}.org.{name}")
+        signal.connect(_on_district, sender=District, dispatch_uid=f"{uid}.district.{name}")
+        references: tuple[type[Any], ...] = (
+            FacilityCategory, StationFunction, Amenity, ServiceCategory
+        )
+        for reference in references:
+            signal.connect(_on_reference, sender=reference,
+                           dispatch_uid=f"{uid}.{reference.__name__}.{name}")
+    for through in (Station.functions.through, Station.amenities.through, Service.stations.through):
+        m2m_changed.connect(_on_m2m, sender=through, dispatch_uid=f"{uid}.m2m.{through.__name__}")
+
+
+connect_receivers()
