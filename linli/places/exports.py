@@ -67,8 +67,7 @@ def _style_header(sheet: Worksheet, columns: Sequence[Column]) -> None:
         if column.kind in (CellType.CODE, CellType.LIST, CellType.HOURS, CellType.TIME,
                            CellType.TEXT, CellType.GATES):
             # Text format keeps codes such as 140404001001 and times such as 08:30 as typed.
-            for row in range(2, TEMPLATE_ROWS + 2):
-                sheet.cell(row=row, column=index).number_format = "@"
+            sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     sheet.freeze_panes = "B2"
     sheet.row_dimensions[1].height = 22
 
@@ -203,10 +202,10 @@ def _hours_text(station: Station, weekday: int) -> str:
     intervals = [h for h in station.opening_hours.all() if h.weekday == weekday]
     if not intervals:
         return "休息"
-    return ",".join(f"{h.opens:%H:%M}-{_clock(h.closes)}" for h in intervals)
+    return ",".join(f"{h.opens:%H:%M}-{clock(h.closes)}" for h in intervals)
 
 
-def _clock(t: dt.time) -> str:
+def clock(t: dt.time) -> str:
     """A closing time; midnight is written 24:00 so the interval reads forwards."""
     return "24:00" if t == dt.time(0, 0) else f"{t:%H:%M}"
 

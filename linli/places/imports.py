@@ -131,7 +131,9 @@ def _raw_text(value: Any) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-class _CellError(ValueError):
+class CellError(ValueError):
+    """A cell (or form field) value that cannot be read; the message says what was expected."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -145,18 +147,18 @@ def _number(value: Any) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise _CellError(_("Expected a number.")) from None
+            raise CellError(_("Expected a number.")) from None
     if not math.isfinite(number):
-        raise _CellError(_("Expected a number."))
+        raise CellError(_("Expected a number."))
     return number
 
 
 def _integer(value: Any) -> int:
     number = _number(value)
     if not number.is_integer():
-        raise _CellError(_("Expected a whole number."))
+        raise CellError(_("Expected a whole number."))
     if number < 0:
-        raise _CellError(_("Expected a number that is not negative."))
+        raise CellError(_("Expected a number that is not negative."))
     return int(number)
 
 
@@ -174,16 +176,16 @@ def _time(value: Any) -> dt.time:
 def _parse_time(text: str) -> dt.time:
     match = _TIME.match(text)
     if not match:
-        raise _CellError(_("Expected a time such as 08:30."))
+        raise CellError(_("Expected a time such as 08:30."))
     hour, minute = int(match[1]), int(match[2])
     if hour == 24 and minute == 0:
         return dt.time(0, 0)
     if hour > 23 or minute > 59:
-        raise _CellError(_("Expected a time such as 08:30."))
+        raise CellError(_("Expected a time such as 08:30."))
     return dt.time(hour, minute)
 
 
-def _hours(text: str) -> list[tuple[dt.time, dt.time]]:
+def parse_hours(text: str) -> list[tuple[dt.time, dt.time]]:
     text = fold(text)
     if text.lower() in _CLOSED_WORDS:
         return []
@@ -193,10 +195,10 @@ def _hours(text: str) -> list[tuple[dt.time, dt.time]]:
             continue
         match = _RANGE.match(part)
         if not match:
-            raise _CellError(_("Expected hours such as 08:30-12:00,14:00-18:00 or 休息."))
+            raise CellError(_("Expected hours such as 08:30-12:00,14:00-18:00 or 休息."))
         opens, closes = _parse_time(match[1]), _parse_time(match[2])
         if not (closes > opens or closes == dt.time(0, 0)):
-            raise _CellError(_("Closing time must be after opening time."))
+            raise CellError(_("Closing time must be after opening time."))
         intervals.append((opens, closes))
     return intervals
 
@@ -213,7 +215,7 @@ def _gates(text: str) -> list[tuple[str, float, float]]:
             continue
         match = _GATE.match(fold(part))
         if not match:
-            raise _CellError(
+            raise CellError(
                 _("Expected gates such as 南门(113.0701,36.1802)；北门(113.0712,36.1830).")
             )
         gates.append((match[1].strip(), float(match[2]), float(match[3])))
@@ -224,14 +226,14 @@ def _choice(column: Column, text: str) -> str:
     if column.key == "crs":
         system = parse_coordinate_system(text)
         if system is None:
-            raise _CellError(_("Expected WGS-84 or GCJ-02 (高德/腾讯)."))
+            raise CellError(_("Expected WGS-84 or GCJ-02 (高德/腾讯)."))
         return system.value
     folded = fold(text).lower()
     for word, value in column.choices:
         if fold(word).lower() == folded:
             return value
     shown = "、".join(dict.fromkeys(w for w, _v in column.choices if not w.isascii()))
-    raise _CellError(_("Expected one of: %(choices)s.") % {"choices": shown})
+    raise CellError(_("Expected one of: %(choices)s.") % {"choices": shown})
 
 
 _PARSERS: dict[CellType, Callable[[Column, Any], Any]] = {
@@ -242,7 +244,7 @@ _PARSERS: dict[CellType, Callable[[Column, Any], Any]] = {
     CellType.BOOL: lambda c, v: _choice(c, _raw_text(v)) == "1",
     CellType.CHOICE: lambda c, v: _choice(c, _raw_text(v)),
     CellType.LIST: lambda c, v: _items(_raw_text(v)),
-    CellType.HOURS: lambda c, v: _hours(_raw_text(v)),
+    CellType.HOURS: lambda c, v: parse_hours(_raw_text(v)),
     CellType.TIME: lambda c, v: _time(v),
     CellType.GATES: lambda c, v: _gates(_raw_text(v)),
 }
@@ -308,7 +310,7 @@ class _Reader:
                     continue
                 try:
                     row.values[key] = _PARSERS[column.kind](column, value)
-                except _CellError as err:
+                except CellError as err:
                     self.problem(number, key, raw[key], err.message)
             yield row
 

@@ -1,3 +1,5 @@
+"""The staff console's URLs (namespace ``console``); other apps' console pages live beside it."""
+
 from django.urls import path
 
 from linli.places import views_console as views
@@ -5,4 +7,27 @@ from linli.places import views_console as views
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("stations/", views.station_list, name="stations"),
+    path("stations/new/", views.station_create, name="station_new"),
+    path("stations/delete/", views.station_delete, name="station_bulk_delete"),
+    path("stations/<int:pk>/", views.station_edit, name="station_edit"),
+    path("stations/<int:pk>/hours/", views.station_hours, name="station_hours"),
+    path("stations/<int:pk>/services/", views.station_add_service, name="station_add_service"),
+    path("stations/<int:pk>/services/<int:link_pk>/remove/", views.station_remove_service,
+         name="station_remove_service"),
+    path("stations/<int:pk>/delete/", views.station_delete, name="station_delete"),
+    path("compounds/", views.compound_list, name="compounds"),
+    path("compounds/new/", views.compound_form, name="compound_new"),
+    path("compounds/<int:pk>/", views.compound_form, name="compound_edit"),
+    path("compounds/<int:pk>/delete/", views.compound_delete, name="compound_delete"),
+    path("services/", views.service_list, name="services"),
+    path("services/new/", views.service_form, name="service_new"),
+    path("services/<int:pk>/", views.service_form, name="service_edit"),
+    path("services/<int:pk>/stations/", views.service_link, name="service_link"),
+    path("services/<int:pk>/stations/<int:link_pk>/remove/", views.service_unlink,
+         name="service_unlink"),
+    path("import/report.xlsx", views.import_report, name="import_report"),
+    path("import/<str:kind>/", views.import_page, name="import"),
+    path("template/<str:kind>.xlsx", views.template_download, name="template"),
+    path("export/<str:kind>.xlsx", views.export_download, name="export"),
 ]

@@ -1,0 +1,378 @@
+"""Console forms: they validate what a person typed and produce the services' inputs.
+
+Choices are limited to the user's scope (communities, stations) through
+``linli.places.permissions``; the services check again, so a tampered form gets a refusal, not a
+record outside the scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from linli.places import permissions
+from linli.places.exports import clock
+from linli.places.geo import CoordinateSystem, to_wgs84
+from linli.places.imports import CellError, fold, parse_hours
+from linli.places.models import (
+    Amenity,
+    FacilityCategory,
+    Organisation,
+    Service,
+    ServiceCategory,
+    Station,
+    StationFunction,
+)
+from linli.places.services import (
+    CompoundInput,
+    GateInput,
+    HoursInput,
+    ScheduleInput,
+    ServiceInput,
+    StationInput,
+)
+
+CRS_CHOICES = [
+    (CoordinateSystem.WGS84.value, _("WGS-84 (GPS, 天地图)")),
+    (CoordinateSystem.GCJ02.value, _("GCJ-02 (高德/腾讯 maps)")),
+]
+WEEKDAY_LABELS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+                  _("Saturday"), _("Sunday")]
+
+
+def _community_choices(user: Any, *, blank: str | None) -> list[tuple[str, str]]:
+    choices = [
+        (c.code, f"{c.subdistrict.name} / {c.name}")
+        for c in permissions.communities_for_user(user).select_related("subdistrict")
+    ]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+class StationFilterForm(forms.Form):
+    """The search form above the station table."""
+
+    q = forms.CharField(label=_("Name or code"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    community = forms.CharField(required=False, widget=forms.HiddenInput)
+    subdistrict = forms.CharField(required=False, widget=forms.HiddenInput)
+    active = forms.ChoiceField(
+        label=_("In service"), required=False,
+        choices=[("", _("All")), ("1", _("In service")), ("0", _("Out of service"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("All kinds"))] + [
+            (c.code, c.display_name) for c in FacilityCategory.objects.all()
+        ]
+
+
+class StationForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    category = forms.ChoiceField(label=_("Kind"))
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    subdistrict = forms.ChoiceField(
+        label=_("Subdistrict"), required=False,
+        help_text=_("Only for a subdistrict-level place without a community."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES,
+                            initial=CoordinateSystem.WGS84.value)
+    phone = forms.CharField(label=_("Public phone"), max_length=30, required=False)
+    contact_name = forms.CharField(label=_("Keeper's name"), max_length=50, required=False)
+    contact_phone = forms.RegexField(label=_("Keeper's mobile"), regex=r"^(1\d{10})?$",
+                                     required=False,
+                                     error_messages={"invalid": _("Enter an 11-digit mobile.")})
+    functions = forms.MultipleChoiceField(label=_("Functions"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    amenities = forms.MultipleChoiceField(label=_("Amenities"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    holiday_policy = forms.ChoiceField(label=_("On public holidays"),
+                                       choices=Station.HolidayPolicy.choices)
+    is_active = forms.BooleanField(label=_("In service"), required=False, initial=True)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            (c.code, c.display_name) for c in FacilityCategory.objects.all()
+        ]
+        self.fields["community"].choices = _community_choices(
+            user, blank=str(_("— subdistrict level —"))
+        )
+        self.fields["subdistrict"].choices = [("", "—")] + [
+            (s.code, s.name) for s in permissions.subdistricts_for_user(user)
+        ]
+        self.fields["functions"].choices = [
+            (f.code, f.display_name) for f in StationFunction.objects.all()
+        ]
+        self.fields["amenities"].choices = [(a.code, a.display_name) for a in Amenity.objects.all()]
+        for name in ("code", "lon", "lat", "contact_phone", "phone"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal" if name in ("lon", "lat") \
+                else "text"
+
+    def clean_code(self) -> str:
+        return fold(self.cleaned_data["code"])
+
+    def clean_contact_phone(self) -> str:
+        return fold(self.cleaned_data.get("contact_phone") or "")
+
+    @staticmethod
+    def initial_for(station: Station) -> dict[str, Any]:
+        return {
+            "code": station.code, "name": station.name, "category": station.category.code,
+            "community": station.community.code if station.community else "",
+            "subdistrict": "" if station.community else station.subdistrict.code,
+            "address": station.address, "lon": station.lon, "lat": station.lat,
+            "phone": station.phone, "contact_name": station.contact_name,
+            "contact_phone": station.contact_phone,
+            "functions": list(station.functions.values_list("code", flat=True)),
+            "amenities": list(station.amenities.values_list("code", flat=True)),
+            "holiday_policy": station.holiday_policy, "is_active": station.is_active,
+            "description": station.description,
+        }
+
+    def to_input(self, *, compound: str = "") -> StationInput:
+        d = self.cleaned_data
+        lon, lat = to_wgs84(d["lon"], d["lat"], CoordinateSystem(d["crs"]))
+        return StationInput(
+            code=d["code"], name=d["name"], category=d["category"],
+            community=d.get("community") or "",
+            subdistrict="" if d.get("community") else d.get("subdistrict") or "",
+            lon=lon, lat=lat, address=d["address"], description=d["description"],
+            phone=d["phone"], contact_name=d["contact_name"], contact_phone=d["contact_phone"],
+            functions=tuple(d["functions"]), amenities=tuple(d["amenities"]),
+            compound=compound, holiday_policy=d["holiday_policy"], is_active=d["is_active"],
+        )
+
+
+class HoursForm(forms.Form):
+    """Weekly hours as staff write them on the door: 08:30-12:00,14:00-18:00 (empty = closed)."""
+
+    holiday_policy = forms.ChoiceField(label=_("On public holidays"),
+                                       choices=Station.HolidayPolicy.choices,
+                                       widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day, label in enumerate(WEEKDAY_LABELS):
+            self.fields[f"day_{day}"] = forms.CharField(
+                label=label, required=False,
+                widget=forms.TextInput(attrs={"placeholder": "08:30-12:00,14:00-18:00"}),
+            )
+
+    def day_fields(self) -> list[forms.BoundField]:
+        return [self[f"day_{day}"] for day in range(7)]
+
+    @staticmethod
+    def initial_for(station: Station) -> dict[str, Any]:
+        initial: dict[str, Any] = {"holiday_policy": station.holiday_policy}
+        for day in range(7):
+            initial[f"day_{day}"] = ",".join(
+                f"{h.opens:%H:%M}-{clock(h.closes)}"
+                for h in station.opening_hours.all() if h.weekday == day
+            )
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.hours: list[HoursInput] = []
+        for day in range(7):
+            text = data.get(f"day_{day}") or ""
+            if not text.strip():
+                continue
+            try:
+                intervals = parse_hours(text)
+            except CellError as err:
+                self.add_error(f"day_{day}", err.message)
+                continue
+            self.hours += [HoursInput(weekday=day, opens=o, closes=c) for o, c in intervals]
+        return data
+
+
+class GatesField(forms.CharField):
+    """Gates typed one per line: 南门 113.0701,36.1802 (name, longitude, latitude)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "南门 113.0701,36.1802"})
+
+    def to_python(self, value: Any) -> list[tuple[str, float, float]]:  # type: ignore[override]
+        gates = []
+        for line in (super().to_python(value) or "").splitlines():
+            parts = fold(line).replace(",", " ").split()
+            if not parts:
+                continue
+            try:
+                lon, lat = float(parts[-2]), float(parts[-1])
+            except (ValueError, IndexError):
+                raise forms.ValidationError(
+                    _("Write each gate as: name longitude,latitude — e.g. 南门 113.0701,36.1802.")
+                ) from None
+            gates.append((" ".join(parts[:-2]), lon, lat))
+        return gates
+
+
+class CompoundForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    community = forms.ChoiceField(label=_("Community"))
+    households = forms.IntegerField(label=_("Households"), min_value=0, initial=0)
+    population = forms.IntegerField(label=_("Population"), min_value=0, initial=0)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    gates = GatesField(label=_("Gates"), required=False,
+                       help_text=_("One gate per line: name longitude,latitude."))
+    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES,
+                            initial=CoordinateSystem.WGS84.value)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = _community_choices(user, blank=None)
+
+    def clean_code(self) -> str:
+        return fold(self.cleaned_data["code"])
+
+    @staticmethod
+    def initial_for(compound: Any) -> dict[str, Any]:
+        return {
+            "code": compound.code, "name": compound.name, "community": compound.community.code,
+            "households": compound.households, "population": compound.population,
+            "address": compound.address,
+            "gates": "\n".join(f"{g.name} {g.lon:.7f},{g.lat:.7f}" for g in compound.gates.all()),
+        }
+
+    def to_input(self) -> CompoundInput:
+        d = self.cleaned_data
+        system = CoordinateSystem(d["crs"])
+        gates = []
+        for name, lon, lat in d["gates"]:
+            wlon, wlat = to_wgs84(lon, lat, system)
+            gates.append(GateInput(name=name, lon=wlon, lat=wlat))
+        return CompoundInput(
+            code=d["code"], name=d["name"], community=d["community"],
+            households=d["households"], population=d["population"], address=d["address"],
+            gates=tuple(gates),
+        )
+
+
+class ScheduleFields(forms.Form):
+    rrule = forms.CharField(
+        label=_("Recurrence (RRULE)"), required=False, max_length=200,
+        help_text=_("e.g. FREQ=MONTHLY;BYDAY=1FR for the first Friday of each month; "
+                    "empty means whenever the station is open."),
+    )
+    opens = forms.TimeField(label=_("From"), required=False,
+                            widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label=_("Until"), required=False,
+                             widget=forms.TimeInput(attrs={"type": "time"}))
+    schedule_note = forms.CharField(label=_("Schedule as residents read it"), required=False,
+                                    max_length=200)
+
+    def schedule(self) -> ScheduleInput:
+        d = self.cleaned_data
+        return ScheduleInput(rrule=fold(d.get("rrule") or "").upper(), opens=d.get("opens"),
+                             closes=d.get("closes"), note=d.get("schedule_note") or "")
+
+
+class ServiceLinkForm(ScheduleFields):
+    station = forms.ChoiceField(label=_("Station"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stations = {
+            str(s.pk): s for s in permissions.stations_for_user(user).select_related("category")
+            if permissions.can_change_station(user, s)
+        }
+        self.fields["station"].choices = [
+            (pk, f"{s.code} {s.name}") for pk, s in self.stations.items()
+        ]
+        self.order_fields(["station"])
+
+    def station_obj(self) -> Station:
+        return self.stations[self.cleaned_data["station"]]
+
+
+class AddServiceForm(ScheduleFields):
+    """Offer one of the district's services at this station (from the station's page)."""
+
+    service = forms.ChoiceField(label=_("Service"))
+
+    def __init__(self, *args: Any, user: Any, station: Station, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offered = set(station.service_links.values_list("service_id", flat=True))
+        self.fields["service"].choices = [
+            (s.pk, f"{s.name}（{s.category.display_name}）")
+            for s in permissions.services_for_user(user).select_related("category")
+            .filter(district_id=station.district_id).exclude(pk__in=offered)
+        ]
+        self.order_fields(["service"])
+
+
+class ServiceForm(ScheduleFields):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    category = forms.ChoiceField(label=_("Category"))
+    organisation = forms.CharField(label=_("Provider"), max_length=150, required=False,
+                                   help_text=_("A new name creates the organisation."))
+    fee = forms.ChoiceField(label=_("Fee"), choices=Service.Fee.choices)
+    fee_description = forms.CharField(label=_("Fee details"), max_length=200, required=False)
+    booking_required = forms.BooleanField(label=_("Booking needed"), required=False)
+    is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    stations = forms.MultipleChoiceField(label=_("Offered at"), required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            (c.code, c.display_name) for c in ServiceCategory.objects.all()
+        ]
+        self.organisations = list(
+            permissions.organisations_for_user(user).values_list("name", flat=True)
+        )
+        self.station_objs = {
+            str(s.pk): s for s in permissions.stations_for_user(user)
+        }
+        if creating:
+            self.fields["stations"].choices = [
+                (pk, f"{s.code} {s.name}") for pk, s in self.station_objs.items()
+            ]
+        else:
+            for name in ("stations", "rrule", "opens", "closes", "schedule_note"):
+                del self.fields[name]
+        self.order_fields(["name", "category", "organisation", "fee", "fee_description",
+                           "booking_required", "is_active", "description", "stations"])
+
+    @staticmethod
+    def initial_for(service: Service) -> dict[str, Any]:
+        return {
+            "name": service.name, "category": service.category.code,
+            "organisation": service.organisation.name if service.organisation else "",
+            "fee": service.fee, "fee_description": service.fee_description,
+            "booking_required": service.booking_required, "is_active": service.is_active,
+            "description": service.description,
+        }
+
+    def to_input(self) -> ServiceInput:
+        d = self.cleaned_data
+        return ServiceInput(
+            name=d["name"], category=d["category"], organisation=d["organisation"],
+            organisation_kind=Organisation.Kind.SOCIAL, description=d["description"],
+            fee=d["fee"], fee_description=d["fee_description"],
+            booking_required=d["booking_required"], is_active=d["is_active"],
+        )
+
+    def station_links(self) -> list[tuple[Station, ScheduleInput]]:
+        schedule = self.schedule()
+        return [(self.station_objs[pk], schedule) for pk in self.cleaned_data.get("stations", [])]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
