@@ -1,3 +1,5 @@
+"""Planning console URLs, mounted at /console/planning/."""
+
 from django.urls import path
 
 from linli.planning import views
@@ -5,4 +7,15 @@ from linli.planning import views
 app_name = "planning"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("analyse/", views.start_analysis, name="start_analysis"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/status/", views.run_status, name="run_status"),
+    path("runs/<int:pk>/gaps/", views.gap_table, name="gap_table"),
+    path("runs/<int:pk>/gaps.xlsx", views.gaps_xlsx, name="gaps_xlsx"),
+    path("runs/<int:pk>/map-data.json", views.map_data, name="map_data"),
+    path("runs/<int:pk>/isochrones.geojson", views.isochrones, name="isochrones"),
+    path("runs/<int:pk>/map.html", views.map_html, name="map_html"),
+    path("runs/<int:pk>/siting/", views.start_siting, name="start_siting"),
+    path("gaps/<int:pk>/status/", views.gap_status, name="gap_status"),
+    path("sitings/<int:pk>/status/", views.siting_status, name="siting_status"),
 ]

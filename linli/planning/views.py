@@ -1,8 +1,324 @@
+"""Console pages of planning: the district's analyses, a run's map, gaps, coverage and sites.
+
+Thin views: authorise through ``linli.planning.permissions`` → validate → one service or query
+call → respond. Anonymous users are sent to log in; logged-in users who are not planners get 403;
+ids outside the user's district 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from linli.core.exceptions import LinliError
+from linli.planning import exports, permissions, queries, services
+from linli.planning.models import AnalysisRun, Gap, SitingRun
+
+View = Callable[..., HttpResponseBase]
 
 
-@login_required
+def planner_required(view: View) -> View:
+    """Log in first, then refuse (403) anyone who is not a planner."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        permissions.require_planner(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _console_base() -> str:
+    """The console layout once it exists, else a minimal stand-in with the same blocks."""
+    try:
+        get_template("console/base.html")
+    except TemplateDoesNotExist:
+        return "planning/_standalone_base.html"
+    return "console/base.html"
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    return render(request, template, {"console_base": _console_base(), **context})
+
+
+@require_GET
+@planner_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "planning/index.html", {})
+    """Planning home: the latest analysis of the user's district and a button to run one."""
+    district = permissions.get_district_for_user(request.user, request.GET.get("district"))
+    return _render(request, "planning/index.html", {
+        "district": district,
+        "districts": permissions.districts_for_user(request.user),
+        "latest": queries.latest_run(district),
+        "latest_done": queries.latest_done_run(district),
+        "runs": queries.recent_runs(request.user, district),
+        "can_run": permissions.can_run_analysis(request.user, district),
+        "network_path": services.network_path(district),
+    })
+
+
+@require_POST
+@planner_required
+def start_analysis(request: HttpRequest) -> HttpResponse:
+    """Queue an analysis of the district (district administrators)."""
+    district = permissions.get_district_for_user(request.user, request.POST.get("district"))
+    try:
+        speed = float(request.POST.get("speed", "1.0"))
+    except ValueError:
+        speed = -1.0
+    try:
+        run = services.start_analysis(actor=request.user, district=district, speed=speed)
+    except LinliError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, str(exc.message))
+        return redirect(f"{reverse('planning:index')}?district={district.pk}")
+    messages.success(request, _("The analysis has been queued; this page updates by itself."))
+    return redirect("planning:run", pk=run.pk)
+
+
+@require_GET
+@planner_required
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status box, polled by htmx while the run is queued or running."""
+    run = permissions.get_run_for_user(request.user, pk)
+    response = render(request, "planning/_run_status.html", {"run": run, "polling": True})
+    if not run.is_active and request.headers.get("HX-Request") and request.GET.get("was_active"):
+        # The run just finished: reload the page so the map and tables appear.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+@planner_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One analysis: summary, map, coverage, gap list and proposed sites."""
+    run = permissions.get_run_for_user(request.user, pk)
+    user = request.user
+    context: dict[str, Any] = {
+        "run": run,
+        "district": run.district,
+        "can_run": permissions.can_run_analysis(user, run.district),
+        "whole_district": permissions.sees_whole_district(user),
+        "five_minutes_m": round(run.speed_m_s * 300),
+    }
+    if run.is_done:
+        names = queries.category_names()
+        categories = [(c, names.get(c, c)) for c in run.summary.get("categories", [])]
+        categories.sort(key=lambda item: item[1])
+        area, lines = queries.coverage_lines(user, run, request.GET.get("area", ""))
+        filters = queries.GapFilters.from_params(request.GET)
+        sitings = list(permissions.sitings_for_user(user, run)[:5])
+        latest_siting = sitings[0] if sitings else None
+        context.update({
+            "categories": categories,
+            "default_category": _default_category(categories),
+            "coverage_areas": queries.coverage_areas(user, run),
+            "coverage_area": area,
+            "coverage_lines": lines,
+            "chart": queries.chart_data(lines),
+            "filters": filters,
+            "gap_page": queries.gap_page(user, run, filters, request.GET.get("page")),
+            "gap_choices": queries.gap_filter_choices(user, run),
+            "category_names": names,
+            "gap_total": permissions.gaps_for_user(user, run).count(),
+            "sitings": sitings,
+            "latest_siting": latest_siting,
+            "latest_siting_name": names.get(latest_siting.category, latest_siting.category)
+            if latest_siting else "",
+            "latest_sites": queries.siting_explanation(user, latest_siting)
+            if latest_siting else [],
+            "map_config": {
+                "data": reverse("planning:map_data", args=[run.pk]),
+                "centre": [run.district.centre_lon, run.district.centre_lat],
+                "isochrones": reverse("planning:isochrones", args=[run.pk]),
+                "network": _network_url(),
+                "tiles": settings.LINLI_TILE_URL,
+                "attribution": settings.LINLI_TILE_ATTRIBUTION,
+                "sites": [
+                    {"rank": s["rank"], "lon": s["lon"], "lat": s["lat"],
+                     "population": s.get("population", 0)}
+                    for s in (latest_siting.result.get("sites", []) if latest_siting else [])
+                ],
+                "siting_category": latest_siting.category if latest_siting else "",
+            },
+        })
+    return _render(request, "planning/run.html", context)
+
+
+def _default_category(categories: list[tuple[str, str]]) -> str:
+    """The map first shows 幸福驿站 walking times, the programme's own stations."""
+    codes = [code for code, _name in categories]
+    if "happiness_station" in codes:
+        return "happiness_station"
+    return codes[0] if codes else ""
+
+
+def _network_url() -> str:
+    """The street-network GeoJSON endpoint of linli.places, when it exists."""
+    from django.urls import NoReverseMatch
+
+    for name in ("resident:network_layer", "resident:network", "console:network_layer"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@require_GET
+@planner_required
+def gap_table(request: HttpRequest, pk: int) -> HttpResponse:
+    """The gap list alone (htmx swaps it in when filters, sorting or the page change)."""
+    run = permissions.get_run_for_user(request.user, pk)
+    if not run.is_done:
+        raise Http404("The analysis has no results.")
+    filters = queries.GapFilters.from_params(request.GET)
+    return render(request, "planning/_gap_table.html", {
+        "run": run,
+        "filters": filters,
+        "gap_page": queries.gap_page(request.user, run, filters, request.GET.get("page")),
+        "category_names": queries.category_names(),
+    })
+
+
+@require_GET
+@planner_required
+def map_data(request: HttpRequest, pk: int) -> JsonResponse:
+    """Compounds with minutes per category, and stations, for the run's map (within scope)."""
+    run = permissions.get_run_for_user(request.user, pk)
+    if not run.is_done:
+        raise Http404("The analysis has no results.")
+    return JsonResponse(queries.map_payload(request.user, run), json_dumps_params={
+        "ensure_ascii": False, "separators": (",", ":"),
+    })
+
+
+def _run_file(run: AnalysisRun, name: str) -> Any:
+    path = run.run_dir / name
+    if not run.is_done or not path.is_file():
+        raise Http404("The file is not available.")
+    return path.open("rb")
+
+
+@require_GET
+@planner_required
+def isochrones(request: HttpRequest, pk: int) -> FileResponse:
+    """The stations' 5/10/15-minute isochrones (GeoJSON); stations are public places."""
+    run = permissions.get_run_for_user(request.user, pk)
+    return FileResponse(_run_file(run, "isochrones.geojson"), content_type="application/geo+json")
+
+
+@require_GET
+@planner_required
+def map_html(request: HttpRequest, pk: int) -> FileResponse:
+    """The engine's offline map page, for district-wide viewers (it shows every compound)."""
+    run = permissions.get_run_for_user(request.user, pk)
+    if not permissions.sees_whole_district(request.user):
+        raise PermissionDenied
+    services.record_export(actor=request.user, run=run, rows=0, what="map.html")
+    return FileResponse(
+        _run_file(run, "map.html"), as_attachment=True,
+        filename=f"living-circle-{run.district.code}-{run.pk}.html",
+        content_type="text/html; charset=utf-8",
+    )
+
+
+@require_GET
+@planner_required
+def gaps_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The (filtered) gap list as .xlsx with Chinese headers."""
+    run = permissions.get_run_for_user(request.user, pk)
+    if not run.is_done:
+        raise Http404("The analysis has no results.")
+    filters = queries.GapFilters.from_params(request.GET)
+    rows = list(queries.gaps(request.user, run, filters).select_related(
+        "compound__community__subdistrict"
+    ))
+    content = exports.gaps_workbook(run, rows)
+    services.record_export(actor=request.user, run=run, rows=len(rows), what="gaps.xlsx")
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="gaps-{run.district.code}-{run.pk}.xlsx"'
+    )
+    return response
+
+
+@require_POST
+@planner_required
+def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept, dismiss or reopen one gap; htmx gets the updated row back."""
+    gap = permissions.get_gap_for_user(request.user, pk, for_change=True)
+    try:
+        gap = services.set_gap_status(
+            actor=request.user, gap=gap, status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
+    except LinliError as exc:
+        if request.headers.get("HX-Request"):
+            return HttpResponse(str(exc.message), status=exc.status)
+        messages.error(request, str(exc.message))
+        return redirect("planning:run", pk=gap.run_id)
+    if request.headers.get("HX-Request"):
+        gap = Gap.objects.select_related("compound__community", "station").get(pk=gap.pk)
+        return render(request, "planning/_gap_row.html", {
+            "gap": gap, "category_names": queries.category_names(), "run": gap.run,
+        })
+    return redirect(f"{reverse('planning:run', args=[gap.run_id])}#gaps")
+
+
+@require_POST
+@planner_required
+def start_siting(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a siting for the run (district administrators)."""
+    run = permissions.get_run_for_user(request.user, pk)
+    try:
+        k = int(request.POST.get("k", ""))
+        radius = float(request.POST.get("radius", ""))
+    except ValueError:
+        k, radius = -1, -1.0
+    try:
+        services.start_siting(
+            actor=request.user, run=run, category=request.POST.get("category", ""), k=k,
+            radius=radius,
+        )
+    except LinliError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, str(exc.message))
+    return redirect(f"{reverse('planning:run', args=[run.pk])}#siting")
+
+
+@require_GET
+@planner_required
+def siting_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A siting's status, polled while it runs; reloads the page when it is done."""
+    siting: SitingRun = permissions.get_siting_for_user(request.user, pk)
+    response = render(request, "planning/_siting_status.html", {"siting": siting})
+    if not siting.is_active and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response

@@ -29,7 +29,7 @@ def _planning_dirs(settings: Any, tmp_path: Path, sample_network: Path) -> Itera
     settings.VAR_DIR = tmp_path / "var"
     settings.LINLI_NETWORK_DIR = sample_network.parent
     settings.LINLI_CIRCLE_CACHE_DIR = sample_network.parent / "cache"
-    yield
+    return
 
 
 @pytest.fixture
@@ -39,19 +39,32 @@ def planned(hierarchy: Hierarchy, sample_network: Path) -> Hierarchy:
     district.network_file = sample_network.name
     district.save(update_fields=["network_file"])
     heping = Compound.objects.create(
-        district=district, community=hierarchy.heping, code="C002", name="和平里",
-        households=300, population=800,
+        district=district,
+        community=hierarchy.heping,
+        code="C002",
+        name="和平里",
+        households=300,
+        population=800,
     )
     Gate.objects.create(district=district, compound=heping, name="北门", lon=113.081, lat=36.186)
     xiyuan = Compound.objects.create(
-        district=district, community=hierarchy.xiyuan, code="C003", name="西园小区",
-        households=500, population=1400,
+        district=district,
+        community=hierarchy.xiyuan,
+        code="C003",
+        name="西园小区",
+        households=500,
+        population=1400,
     )
     Gate.objects.create(district=district, compound=xiyuan, name="东门", lon=113.061, lat=36.191)
     Gate.objects.create(district=district, compound=xiyuan, name="西门", lon=113.058, lat=36.190)
     Station.objects.create(
-        district=district, subdistrict=hierarchy.east, community=hierarchy.heping,
-        category=FacilityCategory.objects.get(code="kindergarten"), code="K001",
-        name="和平幼儿园", lon=113.082, lat=36.187,
+        district=district,
+        subdistrict=hierarchy.east,
+        community=hierarchy.heping,
+        category=FacilityCategory.objects.get(code="kindergarten"),
+        code="K001",
+        name="和平幼儿园",
+        lon=113.082,
+        lat=36.187,
     )
     return hierarchy

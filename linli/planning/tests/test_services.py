@@ -29,14 +29,13 @@ def test_it_runs_an_analysis_end_to_end(planned: Hierarchy, district_admin: User
     assert run.summary["population"] == 1150 + 800 + 1400
     assert "happiness_station" in run.summary["categories"]
     assert run.summary["network"]["nodes"] > 100
-    assert {"access.csv", "gaps.csv", "map.html", "isochrones.geojson"} <= set(
-        run.summary["files"]
-    )
+    assert {"access.csv", "gaps.csv", "map.html", "isochrones.geojson"} <= set(run.summary["files"])
     near = CompoundAccess.objects.get(
         run=run, compound=planned.compound_xingfu, category="happiness_station"
     )
     assert near.station == planned.station_xingfu
-    assert near.meters is not None and near.meters < 1500
+    assert near.meters is not None
+    assert near.meters < 1500
     assert near.minutes == pytest.approx(near.meters / 60, abs=0.01)
     assert Gap.objects.filter(run=run).exists()
     whole = CoverageRow.objects.get(
@@ -44,21 +43,33 @@ def test_it_runs_an_analysis_end_to_end(planned: Hierarchy, district_admin: User
     )
     assert whole.total_population == 3350
     assert CoverageRow.objects.filter(run=run, area="community", community=planned.xiyuan).exists()
-    assert AuditEntry.objects.filter(object_type="planning.analysisrun", actor=district_admin).exists()
+    assert AuditEntry.objects.filter(
+        object_type="planning.analysisrun", actor=district_admin
+    ).exists()
     assert "3 compounds" in run.summary_line
 
 
-def test_unreachable_categories_have_empty_distances(planned: Hierarchy, district_admin: User) -> None:
+def test_unreachable_categories_have_empty_distances(
+    planned: Hierarchy, district_admin: User
+) -> None:
     run = services.start_analysis(actor=district_admin, district=planned.district)
 
-    row = CompoundAccess.objects.get(run=run, compound=planned.compound_xingfu, category="middle_school")
-    assert row.meters is None and row.minutes is None and row.station is None
+    row = CompoundAccess.objects.get(
+        run=run, compound=planned.compound_xingfu, category="middle_school"
+    )
+    assert row.meters is None
+    assert row.minutes is None
+    assert row.station is None
     gap = Gap.objects.get(run=run, compound=planned.compound_xingfu, category="middle_school")
-    assert gap.meters is None and gap.shortfall_m is None and not gap.reachable
+    assert gap.meters is None
+    assert gap.shortfall_m is None
+    assert not gap.reachable
     assert gap.population == 1150
 
 
-def test_a_missing_network_fails_with_a_clear_message(planned: Hierarchy, district_admin: User) -> None:
+def test_a_missing_network_fails_with_a_clear_message(
+    planned: Hierarchy, district_admin: User
+) -> None:
     planned.district.network_file = "missing.osm.pbf"
     planned.district.save()
 
@@ -78,17 +89,22 @@ def test_a_station_outside_the_network_is_named_in_the_error(
     run = services.start_analysis(actor=district_admin, district=planned.district)
 
     assert run.status == RunStatus.FAILED
-    assert "S003" in run.error and "西园幸福驿站" in run.error
+    assert "S003" in run.error
+    assert "西园幸福驿站" in run.error
 
 
-def test_it_refuses_a_second_run_while_one_is_queued(planned: Hierarchy, district_admin: User) -> None:
+def test_it_refuses_a_second_run_while_one_is_queued(
+    planned: Hierarchy, district_admin: User
+) -> None:
     AnalysisRun.objects.create(district=planned.district, status=RunStatus.RUNNING)
 
     with pytest.raises(Conflict):
         services.start_analysis(actor=district_admin, district=planned.district)
 
 
-@pytest.mark.parametrize("persona", ["subdistrict_staff", "community_staff", "other_district_admin"])
+@pytest.mark.parametrize(
+    "persona", ["subdistrict_staff", "community_staff", "other_district_admin"]
+)
 def test_only_the_districts_admins_start_analyses(
     planned: Hierarchy, persona: str, request: Any
 ) -> None:
@@ -120,7 +136,8 @@ def test_gap_status_carries_over_to_the_next_run(
     second = services.start_analysis(actor=district_admin, district=planned.district)
 
     again = Gap.objects.get(run=second, key=gap.key)
-    assert again.status == "dismissed" and again.status_note == "规划已有"
+    assert again.status == "dismissed"
+    assert again.status_note == "规划已有"
     assert AuditEntry.objects.filter(object_type="planning.gap", actor=community_staff).exists()
 
 
@@ -152,7 +169,8 @@ def test_siting_proposes_sites_and_names_whom_they_cover(
     assert 1 <= len(sites) <= 2
     assert siting.result["optimal"] is True
     named = [c["code"] for s in sites for c in s["compounds"]]
-    assert named and "C002" not in named  # C002 is already near the kindergarten
+    assert named
+    assert "C002" not in named
     assert sum(s["population"] for s in sites) == pytest.approx(siting.result["newly_covered"])
 
 
@@ -162,7 +180,9 @@ def test_siting_refuses_bad_parameters(planned: Hierarchy, district_admin: User)
     with pytest.raises(services.PlanningError):
         services.start_siting(actor=district_admin, run=run, category="nope", k=2, radius=300)
     with pytest.raises(services.PlanningError):
-        services.start_siting(actor=district_admin, run=run, category="kindergarten", k=0, radius=300)
+        services.start_siting(
+            actor=district_admin, run=run, category="kindergarten", k=0, radius=300
+        )
     with pytest.raises(services.PlanningError):
         services.start_siting(actor=district_admin, run=run, category="kindergarten", k=2, radius=5)
     assert not SitingRun.objects.exists()
