@@ -140,6 +140,11 @@ def clear_caches() -> None:
 # The directory: immutable per-version render data
 
 
+def now_local() -> dt.datetime:
+    """The local wall-clock time, naive: what opening hours and schedules are written in."""
+    return timezone.localtime().replace(tzinfo=None)
+
+
 def language_is_english(language: str | None = None) -> bool:
     return (language or get_language() or "").lower().startswith("en")
 
@@ -283,7 +288,7 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
     bounds: tuple[float, float, float, float] | None = None
     edges = (d["min_lat"], d["min_lon"], d["max_lat"], d["max_lon"])
     if all(e is not None for e in edges):
-        bounds = tuple(float(e) for e in edges)  # type: ignore[assignment]  # checked just above
+        bounds = tuple(float(e or 0) for e in edges)  # type: ignore[assignment]  # four values
     rows = list(
         Station.objects.filter(district_id=district_id, is_active=True)
         .order_by("code")

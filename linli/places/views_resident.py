@@ -10,7 +10,6 @@ rendered with a placeholder that is replaced by the visitor's token on the way o
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import json
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from django.http import (
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -38,11 +36,6 @@ from linli.places import queries
 
 CSRF_PLACEHOLDER = "linli-csrf-placeholder-5d1c9e"
 MAX_QUERY_LENGTH = 50
-
-
-def _now() -> dt.datetime:
-    """The local wall-clock time, naive (what opening hours are written in)."""
-    return timezone.localtime().replace(tzinfo=None)
 
 
 def _cached_page(
@@ -128,7 +121,7 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
             request, ("empty",), lambda: _render(request, "places/resident/empty.html", {})
         )
     query, form = _parse_query(request.GET, directory)
-    now = _now()
+    now = queries.now_local()
     found = queries.search(directory, query, now=now)
     fragment = request.headers.get("HX-Request") == "true"
     network_url = "" if fragment else _network_url(directory)
@@ -152,20 +145,24 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
     )
 
 
+def _district_directory(code: str) -> queries.Directory | None:
+    district_id = queries.district_id_for_code(code)
+    if district_id is None:
+        return None
+    return queries.current_site().directory(district_id, today=queries.now_local().date())
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The map and search of the district's stations (the first district with stations)."""
-    directory = queries.current_site().directory(None, today=_now().date())
+    directory = queries.current_site().directory(None, today=queries.now_local().date())
     return _home(request, directory)
 
 
 @require_GET
 def district_home(request: HttpRequest, code: str) -> HttpResponse:
     """The same page for one district of a multi-district installation."""
-    district_id = queries.district_id_for_code(code)
-    directory = (
-        queries.current_site().directory(district_id, today=_now().date()) if district_id else None
-    )
+    directory = _district_directory(code)
     if directory is None:
         raise Http404("No such district.")
     return _home(request, directory)
@@ -174,7 +171,7 @@ def district_home(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A station's page; inactive or unknown stations are 404."""
-    now = _now()
+    now = queries.now_local()
     site = queries.current_site()
     for district_id in site.district_ids:
         directory = site.directory(district_id, today=now.date())
@@ -213,10 +210,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def network_layer(request: HttpRequest, code: str, digest: str) -> HttpResponse | FileResponse:
     """The district's street network as GeoJSON, cacheable for a year (the URL has the hash)."""
-    district_id = queries.district_id_for_code(code)
-    directory = (
-        queries.current_site().directory(district_id, today=_now().date()) if district_id else None
-    )
+    directory = _district_directory(code)
     path = streets.network_path(directory.district.network_file) if directory else None
     if directory is None or path is None:
         raise Http404("No street network for this district.")
