@@ -102,11 +102,20 @@ class Paging(Schema):
 def _page(
     qs: QuerySet[Any], paging: Paging, fields: tuple[str, ...]
 ) -> tuple[int, list[dict[str, Any]]]:
-    """The total count and one page of rows as dicts (two queries)."""
-    start = (paging.page - 1) * paging.page_size
-    total = qs.count()
-    rows = list(qs.values(*fields)[start : start + paging.page_size]) if start < total else []
-    return total, rows
+    """The total count and one page of rows as dicts (one or two queries)."""
+    return page_of(qs, start=(paging.page - 1) * paging.page_size, size=paging.page_size,
+                   fields=fields)
+
+
+def page_of(
+    qs: QuerySet[Any], *, start: int, size: int, fields: tuple[str, ...]
+) -> tuple[int, list[dict[str, Any]]]:
+    """One page of ``qs`` as dicts and the total; a short page is the last, so its total
+    needs no ``count()`` (most community-level lists fit in one page). hsds.py uses it too."""
+    rows = list(qs.values(*fields)[start : start + size])
+    if 0 < len(rows) < size or (not rows and start == 0):
+        return start + len(rows), rows
+    return qs.count(), rows
 
 
 def _envelope(total: int, paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:

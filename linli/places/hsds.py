@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from linli.places.api import json_response
+from linli.places.api import json_response, page_of
 from linli.places.models import (
     OpeningHours,
     Organisation,
@@ -425,10 +425,8 @@ def _filtered(qs: QuerySet[Any], query: HsdsQuery, *, district: str, search: tup
 
 def _page(qs: QuerySet[Any], query: HsdsQuery, fields: tuple[str, ...]
           ) -> tuple[int, list[dict[str, Any]]]:
-    total = qs.count()
-    start = (query.page - 1) * query.per_page
-    rows = list(qs.values(*fields)[start : start + query.per_page]) if start < total else []
-    return total, rows
+    return page_of(qs, start=(query.page - 1) * query.per_page, size=query.per_page,
+                   fields=fields)
 
 
 def _envelope(total: int, query: HsdsQuery, contents: list[dict[str, Any]]) -> HttpResponse:
