@@ -82,8 +82,11 @@ class SitingResult:
         attributed to the first chosen site that covers it, so the arrays partition the newly
         covered demand.
     method : str
-        What produced the answer: ``"trivial"``, ``"greedy"``, ``"greedy+swaps"``, ``"lp-bound"``
-        (greedy proven optimal by the LP bound), ``"milp"``, ``"lscp-milp"``.
+        The last step that changed the answer or its bound: ``"trivial"`` (no more useful
+        candidates than sites), ``"greedy"``, ``"greedy+swaps"``, ``"lp-bound"`` (the LP
+        bound closed the gap), ``"lp-guided-search"`` (perturbation over the LP's candidates),
+        ``"lp-support-milp"`` (MILP restricted to the LP's candidates), ``"milp"`` (MILP on
+        what reduced-cost fixing left); for :func:`solve_lscp` also ``"mclp-descent"``.
     """
 
     chosen: IntArray
@@ -574,6 +577,7 @@ class _MilpOutcome:
     chosen: list[int] | None  # None when no solution better than the incumbent was found
     bound: float
     optimal: bool
+    infeasible: bool = False  # nothing reaches the cutoff
 
 
 def _solve_milp(
@@ -631,8 +635,8 @@ def _solve_milp(
     )
     dual = getattr(res, "mip_dual_bound", None)
     bound = -float(dual) + forced_value if dual is not None and np.isfinite(dual) else np.inf
-    if res.status == 2:  # infeasible: nothing reaches the cutoff, the incumbent is optimal
-        return _MilpOutcome(None, incumbent, True)
+    if res.status == 2:  # infeasible: nothing reaches the cutoff
+        return _MilpOutcome(None, incumbent, True, infeasible=True)
     chosen: list[int] | None = None
     if res.x is not None:
         x = np.asarray(res.x[:n_cols])
@@ -645,6 +649,118 @@ def _solve_milp(
             bound = min(bound, value * (1 + mip_rel_gap)) if dual is None else bound
     optimal = res.status == 0
     return _MilpOutcome(chosen, bound, optimal)
+
+
+@dataclass
+class _Outcome:
+    chosen: list[int]
+    value: float  # covered weight on the reduced problem
+    greedy_value: float  # what greedy + swaps reached
+    bound: float  # proven upper bound on the reduced problem
+    method: str
+    refuted: bool = False  # proven that no solution reaches ``decide``
+
+
+def _mclp_reduced(
+    cover: _Cover,
+    k: int,
+    *,
+    started: float,
+    time_limit: float,
+    mip_rel_gap: float,
+    decide: float | None = None,
+) -> _Outcome:
+    """Solve the MCLP on a reduced matrix: greedy, swaps, bounds, LP-guided search, MILP.
+
+    With ``decide``, stop as soon as the question "can ``k`` sites reach ``decide``?" is
+    answered: a solution reaching it, or a bound below it (used by :func:`solve_lscp`).
+    """
+    deadline = started + time_limit
+    chosen, value, bound = _greedy(cover, k)
+    chosen = _local_search(cover, chosen, deadline=started + 0.25 * time_limit)
+    value = greedy_value = cover.value(chosen)
+    bound = min(bound, float(cover.w.sum()))
+    method = "greedy+swaps"
+
+    def open_gap() -> bool:
+        """Whether the gap is still above the target and there is time to narrow it."""
+        slack = mip_rel_gap * bound + _REL_TOL * max(1.0, bound)
+        if decide is not None and (value >= decide or bound < decide):
+            return False
+        return bound - value > slack and time.perf_counter() < deadline
+
+    lp: _LPBound | None = None
+    if open_gap():
+        now = time.perf_counter()
+        bound = min(
+            bound,
+            _lagrangian_bound(
+                cover, k, value, iterations=300, deadline=now + 0.1 * (deadline - now)
+            ),
+        )
+    if open_gap():
+        lp = _lp_bound(cover, k, deadline - time.perf_counter())
+        if np.isfinite(lp.value):
+            bound = min(bound, lp.value)
+            method = "lp-bound"
+        else:
+            lp = None
+    if open_gap():
+        # The LP bound is usually tight (0.1 % on the 800 m bench instance) while greedy is
+        # not (0.8 %): look for a better incumbent among the columns the LP uses, first by
+        # perturbation and swaps, then exactly with a MILP restricted to them.
+        support = np.arange(cover.n_cols, dtype=np.intp)
+        if lp is not None:
+            support = np.union1d(np.flatnonzero(lp.x > 1e-6), chosen).astype(np.intp)
+        now = time.perf_counter()
+        kicked = _perturbation_search(
+            cover, chosen, support, rounds=_KICK_ROUNDS, deadline=now + 0.25 * (deadline - now)
+        )
+        if cover.value(kicked) > value:
+            chosen = _local_search(cover, kicked, deadline=deadline)
+            value = cover.value(chosen)
+            method = "lp-guided-search"
+        support = np.union1d(support, chosen).astype(np.intp)
+        if lp is not None and support.size > k and open_gap():
+            outcome = _solve_milp(
+                cover,
+                k,
+                incumbent=value,
+                free=support,
+                forced=np.zeros(0, dtype=np.intp),
+                time_limit=min(deadline - time.perf_counter(), 0.3 * time_limit),
+                mip_rel_gap=mip_rel_gap / 4,
+            )
+            if outcome.chosen is not None and cover.value(outcome.chosen) > value:
+                chosen = _local_search(cover, outcome.chosen, deadline=deadline)
+                value = cover.value(chosen)
+                method = "lp-support-milp"
+    refuted = False
+    if open_gap():
+        # When deciding, only solutions reaching ``decide`` matter: cut off there.
+        cutoff = value if decide is None else max(value, decide)
+        fix_zero, fix_one = (
+            lp.fixings(cutoff) if lp is not None else (np.zeros(cover.n_cols, bool),) * 2
+        )
+        outcome = _solve_milp(
+            cover,
+            k,
+            incumbent=cutoff,
+            free=np.flatnonzero(~fix_zero & ~fix_one).astype(np.intp),
+            forced=np.flatnonzero(fix_one).astype(np.intp),
+            time_limit=deadline - time.perf_counter(),
+            mip_rel_gap=mip_rel_gap,
+        )
+        method = "milp"
+        if outcome.chosen is not None and cover.value(outcome.chosen) > value:
+            chosen = outcome.chosen
+            value = cover.value(chosen)
+        if outcome.infeasible and cutoff > value:
+            refuted = True  # nothing reaches ``decide``; the bound below it is not known
+        else:
+            # Solutions the fixing excluded are worth at most the cutoff.
+            bound = min(bound, max(outcome.bound, value))
+    return _Outcome(chosen, value, greedy_value, bound, method, refuted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -829,7 +945,6 @@ def solve_mclp(
         ``optimal`` means proven optimal; otherwise ``gap`` is the proven relative gap.
     """
     started = time.perf_counter()
-    deadline = started + time_limit
     _check_k(k)
     matrix, w, done = _validate(coverage, weights, already_covered)
     red = _reduce(matrix, w, done, drop_dominated=True)
@@ -849,94 +964,18 @@ def solve_mclp(
             method="trivial",
         )
     cover = _Cover(red.matrix, red.weights)
-    chosen, value, bound = _greedy(cover, k)
-    chosen = _local_search(cover, chosen, deadline=started + 0.25 * time_limit)
-    value = greedy_value = cover.value(chosen)
-    bound = min(bound, red.coverable_weight)
-    method = "greedy+swaps"
-
-    def open_gap() -> bool:
-        """Whether the gap is still above the target and there is time to narrow it."""
-        slack = mip_rel_gap * bound + _REL_TOL * max(1.0, bound)
-        return bound - value > slack and time.perf_counter() < deadline
-
-    lp: _LPBound | None = None
-    if open_gap():
-        now = time.perf_counter()
-        bound = min(
-            bound,
-            _lagrangian_bound(
-                cover, k, value, iterations=300, deadline=now + 0.1 * (deadline - now)
-            ),
-        )
-    if open_gap():
-        lp = _lp_bound(cover, k, deadline - time.perf_counter())
-        if np.isfinite(lp.value):
-            bound = min(bound, lp.value)
-            method = "lp-bound"
-        else:
-            lp = None
-    if open_gap():
-        # The LP bound is usually tight (0.1 % on the 800 m bench instance) while greedy is
-        # not (0.8 %): look for a better incumbent among the columns the LP uses, first by
-        # perturbation and swaps, then exactly with a MILP restricted to them.
-        support = np.arange(cover.n_cols, dtype=np.intp)
-        if lp is not None:
-            support = np.union1d(np.flatnonzero(lp.x > 1e-6), chosen).astype(np.intp)
-        now = time.perf_counter()
-        kicked = _perturbation_search(
-            cover, chosen, support, rounds=_KICK_ROUNDS, deadline=now + 0.25 * (deadline - now)
-        )
-        if cover.value(kicked) > value:
-            chosen = _local_search(cover, kicked, deadline=deadline)
-            value = cover.value(chosen)
-            method = "lp-guided-search"
-        support = np.union1d(support, chosen).astype(np.intp)
-        if lp is not None and support.size > k and open_gap():
-            outcome = _solve_milp(
-                cover,
-                k,
-                incumbent=value,
-                free=support,
-                forced=np.zeros(0, dtype=np.intp),
-                time_limit=min(deadline - time.perf_counter(), 0.3 * time_limit),
-                mip_rel_gap=mip_rel_gap / 4,
-            )
-            if outcome.chosen is not None and cover.value(outcome.chosen) > value:
-                chosen = _local_search(cover, outcome.chosen, deadline=deadline)
-                value = cover.value(chosen)
-                method = "lp-support-milp"
-    if open_gap():
-        fix_zero, fix_one = (
-            lp.fixings(value) if lp is not None else (np.zeros(cover.n_cols, bool),) * 2
-        )
-        outcome = _solve_milp(
-            cover,
-            k,
-            incumbent=value,
-            free=np.flatnonzero(~fix_zero & ~fix_one).astype(np.intp),
-            forced=np.flatnonzero(fix_one).astype(np.intp),
-            time_limit=deadline - time.perf_counter(),
-            mip_rel_gap=mip_rel_gap,
-        )
-        method = "milp"
-        if outcome.chosen is not None and cover.value(outcome.chosen) > value:
-            chosen = outcome.chosen
-            value = cover.value(chosen)
-        # Solutions the fixing excluded are worth at most the incumbent.
-        bound = min(bound, max(outcome.bound, value))
-    optimal = bound - value <= _REL_TOL * max(1.0, bound)
-    picked = red.columns[np.asarray(chosen, dtype=np.intp)]
+    out = _mclp_reduced(cover, k, started=started, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+    picked = red.columns[np.asarray(out.chosen, dtype=np.intp)]
     return _result(
         matrix,
         w,
         done,
         picked,
-        greedy_weight=base + greedy_value,
-        upper_bound=base + bound,
-        optimal=optimal,
+        greedy_weight=base + out.greedy_value,
+        upper_bound=base + out.bound,
+        optimal=out.bound - out.value <= _REL_TOL * max(1.0, out.bound),
         started=started,
-        method=method,
+        method=out.method,
     )
 
 
@@ -1005,22 +1044,32 @@ def solve_lscp(
     optimal = True
     method = "trivial"
     if need > tol:
-        order, _, _ = _greedy(cover, cover.n_cols)
-        reached = np.cumsum(_greedy_steps(cover, order))
-        count = int(np.searchsorted(reached, need - tol, side="left")) + 1
-        chosen = order[:count]
-        greedy_value = float(reached[count - 1])
+        chosen = _greedy_until(cover, need - tol)
+        greedy_value = cover.value(chosen)
         method = "greedy"
-        optimal = count == 1
-        remaining = deadline - time.perf_counter()
-        if not optimal and remaining > 0:
-            outcome = _lscp_milp(cover, need - tol, count - 1, remaining)
-            method = "lscp-milp"
-            if outcome.chosen is not None and len(outcome.chosen) < len(chosen):
-                chosen = outcome.chosen
-            optimal = outcome.lower_bound >= len(chosen)
-        # Swaps never lower the covered weight, so the answer stays a cover.
-        chosen = _local_search(cover, chosen, deadline=max(deadline, time.perf_counter() + 1.0))
+        optimal = len(chosen) <= 1
+        # Ask the MCLP machinery, with one site fewer each time, whether the target is still
+        # reachable; a bound below the target proves the current count minimal.
+        while not optimal and time.perf_counter() < deadline:
+            now = time.perf_counter()
+            out = _mclp_reduced(
+                cover,
+                len(chosen) - 1,
+                started=now,
+                time_limit=deadline - now,
+                mip_rel_gap=0.0,
+                decide=need - tol,
+            )
+            method = "mclp-descent"
+            if out.value >= need - tol:
+                chosen = out.chosen
+                optimal = len(chosen) <= 1
+                continue
+            optimal = out.refuted or out.bound < need - tol
+            break
+        # Swaps never lower the covered weight, so the answer stays a cover; they only
+        # pick, among covers of this size, one that reaches more people.
+        chosen, _ = _one_swap(cover, chosen, max(deadline, time.perf_counter() + 1.0))
     _, _, bound = _greedy(cover, len(chosen))
     picked = red.columns[np.asarray(chosen, dtype=np.intp)]
     return _result(
@@ -1037,54 +1086,21 @@ def solve_lscp(
     )
 
 
-def _greedy_steps(cover: _Cover, chosen: list[int]) -> list[float]:
-    """Marginal gain of each site in order."""
-    covered = np.zeros(cover.n_rows, dtype=bool)
-    steps = []
-    for j in chosen:
+def _greedy_until(cover: _Cover, need: float) -> list[int]:
+    """Greedy sites until the covered weight reaches ``need`` (or nothing more is gained)."""
+    uncovered = cover.w.copy()
+    gains = cover.gains(uncovered)
+    chosen: list[int] = []
+    value = 0.0
+    while value < need and gains.size:
+        j = int(np.argmax(gains))
+        if gains[j] <= 0:
+            break
         rows = cover.column_rows(j)
-        rows = rows[~covered[rows]]
-        steps.append(float(cover.w[rows].sum()))
-        covered[rows] = True
-    return steps
-
-
-@dataclass
-class _LscpOutcome:
-    chosen: list[int] | None  # a cover with at most ``limit`` sites, when one was found
-    lower_bound: int  # proven lower bound on the number of sites of any cover
-
-
-def _lscp_milp(cover: _Cover, need: float, limit: int, time_limit: float) -> _LscpOutcome:
-    """Look for a cover reaching ``need`` with at most ``limit`` sites, using fewest sites."""
-    n_rows, n_cols = cover.n_rows, cover.n_cols
-    c = np.concatenate([np.ones(n_cols), np.zeros(n_rows)])
-    a_cover = sp.hstack([-cover.csr, sp.eye_array(n_rows)], format="csr")
-    a_need = sp.csr_array(np.concatenate([np.zeros(n_cols), cover.w])[None, :])
-    a_count = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
-    res = milp(
-        c,
-        integrality=np.concatenate([np.ones(n_cols), np.zeros(n_rows)]),
-        bounds=Bounds(0.0, 1.0),
-        constraints=[
-            LinearConstraint(a_cover, -np.inf, 0.0),
-            LinearConstraint(a_need, need, np.inf),
-            # Only covers with fewer sites than greedy's are of interest.
-            LinearConstraint(a_count, 0.0, float(limit)),
-        ],
-        options={"time_limit": max(time_limit, 0.01), "disp": False, "mip_rel_gap": 0.0},
-    )
-    if res.status == 2:  # infeasible: no cover within the limit
-        return _LscpOutcome(None, limit + 1)
-    chosen: list[int] | None = None
-    if res.x is not None:
-        chosen = [int(j) for j in np.flatnonzero(res.x[:n_cols] > 0.5)]
-        if cover.value(chosen) < need * (1 - _REL_TOL):
-            chosen = None
-    if res.status == 0 and chosen is not None:
-        return _LscpOutcome(chosen, len(chosen))
-    dual = getattr(res, "mip_dual_bound", None)
-    lower = 0
-    if dual is not None and np.isfinite(dual):
-        lower = int(np.ceil(float(dual) - 1e-6))
-    return _LscpOutcome(chosen, lower)
+        delta = np.zeros_like(uncovered)
+        delta[rows] = uncovered[rows]
+        value += float(delta.sum())
+        uncovered[rows] = 0.0
+        gains = gains - cover.gains(delta)
+        chosen.append(j)
+    return chosen
