@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -61,7 +62,7 @@ class User(AbstractUser):
     """A person who logs in: staff with a password, residents with their phone number."""
 
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.RESIDENT)
-    real_name = models.CharField(_("name"), max_length=50, blank=True)
+    real_name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
     district = models.ForeignKey(
         "places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="users",

@@ -32,14 +32,12 @@ def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: 
     backend = getattr(user, "backend", None) or (
         request.session.get(BACKEND_SESSION_KEY, "") if request is not None else ""
     )
-    method = _METHODS.get(backend, "other")
-    if verified:
-        method += "+totp"
-    elif request is not None and has_second_factor(user):
+    changes = {"method": _METHODS.get(backend, "other") + ("+totp" if verified else "")}
+    if not verified and request is not None and has_second_factor(user):
         request.session[OTP_PENDING_SESSION_KEY] = True
-        method += " (second factor pending)"
+        changes["second_factor"] = "pending"
     record(
         actor=user, action=AuditEntry.Action.LOGIN, obj=user, request=request,
         object_repr=mask_phone(user.username) if user.is_resident else user.username,
-        changes={"method": method},
+        changes=changes,
     )

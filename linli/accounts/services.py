@@ -523,6 +523,7 @@ def create_staff_user(
     user.save()
     record(
         actor=None, action=AuditEntry.Action.CREATE, obj=user,
-        changes={"role": role.value, "via": "create_staff", "phone": mask_phone(phone)},
+        changes={"role": role.value, "via": "create_staff",
+                 **({"phone": mask_phone(phone)} if phone else {})},
     )
     return user

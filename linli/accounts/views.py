@@ -196,6 +196,7 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
         "form": form, "next": next_url,
         "qr_svg": services.qr_svg(url, label=_("QR code for your authenticator app")),
         "secret": services.totp_secret_b32(device),
+        "secret_groups": services.totp_secret_b32(device).split(),
         "already_enrolled": services.has_second_factor(user),
         "required": services.second_factor_required(user),
     }, status=400 if form.errors else 200)

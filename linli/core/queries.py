@@ -10,11 +10,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.audit import PERSONAL_FIELDS
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.models import AuditEntry
 
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
@@ -24,7 +26,7 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _CHANGE_LABELS = {
     "reason": _("reason"), "method": _("method"), "locked_until": _("locked until"),
     "fields": _("fields shown"), "role": _("role"), "via": _("created by"), "phone": _("mobile"),
-    "second_factor": _("second factor"), "real_name": _("name"),
+    "second_factor": _("second factor"), "real_name": pgettext_lazy("person", "name"),
 }
 _REASON_LABELS = {
     "wrong_password": _("wrong password"),
@@ -36,6 +38,47 @@ _REASON_LABELS = {
     "no_valid_code": _("no valid text-message code"),
     "not_a_resident_account": _("not a resident account"),
 }
+
+
+_VALUE_LABELS = {
+    "password": _("password"),
+    "password+totp": _("password and authenticator code"),
+    "phone_code": _("text-message code"),
+    "create_staff": _("command line (create_staff)"),
+    "totp": _("authenticator app"),
+    "pending": _("not yet verified"),
+    "other": _("other"),
+}
+
+
+def _value_label(key: str, value: Any) -> str:
+    """A stored machine value in words: reasons, methods, roles, timestamps."""
+    if key == "reason" and value in _REASON_LABELS:
+        return str(_REASON_LABELS[value])
+    if key == "role" and isinstance(value, str):
+        from linli.accounts.models import Role
+
+        return str(dict(Role.choices).get(value, value))
+    if isinstance(value, str) and value in _VALUE_LABELS:
+        return str(_VALUE_LABELS[value])
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    return _format(value)
+
+
+def _object_type_label(label: str) -> str:
+    """The model's name in the reader's language ("accounts.user" → "用户")."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return str(model._meta.verbose_name)
 
 
 def mask_text(text: str) -> str:
@@ -103,14 +146,14 @@ class AuditRow:
 def _format(value: Any) -> str:
     if isinstance(value, list) and len(value) == 2:
         old, new = value
-        return f"{_blank(old)} → {_blank(new)}"
+        return f"{_value_label('', old)} → {_value_label('', new)}"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return _blank(value)
 
 
 def _blank(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
+    return "—" if value is None or value == "" else str(value)
 
 
 def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
@@ -124,12 +167,10 @@ def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
             actor=mask_text(entry.actor_label) if entry.actor_label else "",
             action=entry.action,
             action_label=str(labels.get(entry.action, entry.action)),
-            object_type=entry.object_type,
+            object_type=_object_type_label(entry.object_type) if entry.object_type else "",
             object_repr=mask_text(entry.object_repr),
             changes=[
-                (str(_CHANGE_LABELS.get(k, k)),
-                 str(_REASON_LABELS.get(v, v)) if k == "reason" else _format(v))
-                for k, v in changes.items()
+                (str(_CHANGE_LABELS.get(k, k)), _value_label(k, v)) for k, v in changes.items()
             ],
             ip_address=entry.ip_address or "",
             district=str(entry.district) if entry.district_id else "",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.translation import override
 
 from linli.accounts.models import Role, User
 from linli.core.models import AuditEntry
@@ -16,7 +17,8 @@ STRONG = "qiang-mima-2026-linli"
 
 def _create(*args: str) -> str:
     out = StringIO()
-    call_command("create_staff", *args, "--password", STRONG, stdout=out)
+    with override("en"):  # the messages are matched in English below
+        call_command("create_staff", *args, "--password", STRONG, stdout=out)
     return out.getvalue()
 
 
