@@ -17,7 +17,9 @@ the benchmarks in ``bench/`` call :func:`generate_district`.
 
 from __future__ import annotations
 
+import collections
 import csv
+import itertools
 import json
 import math
 import re
@@ -31,6 +33,8 @@ import numpy.typing as npt
 import osmium
 import shapely
 from osmium.osm import mutable
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import unary_union
@@ -344,6 +348,7 @@ class _Spec:
     smart_huts: int
     street_spacing_m: float
     internal_spacing_m: float
+    entrance_spacing_m: float
 
 
 _SPECS: Final[dict[str, _Spec]] = {
@@ -356,6 +361,7 @@ _SPECS: Final[dict[str, _Spec]] = {
         smart_huts=2,
         street_spacing_m=50.0,
         internal_spacing_m=25.0,
+        entrance_spacing_m=60.0,
     ),
     # bench/ needs ≥100,000 walkable nodes; denser internal roads get there at 3 × 3 the area.
     "large": _Spec(
@@ -365,7 +371,8 @@ _SPECS: Final[dict[str, _Spec]] = {
         happiness_stations=207,
         smart_huts=18,
         street_spacing_m=40.0,
-        internal_spacing_m=14.0,
+        internal_spacing_m=25.0,
+        entrance_spacing_m=25.0,
     ),
 }
 
@@ -409,7 +416,9 @@ _CN_DIGITS: Final = "零一二三四五六七八九"
 
 
 def _cn_number(n: int) -> str:
-    """Chinese numeral for 1 ≤ n ≤ 99 (一, 十二, 二十三)."""
+    """Chinese numeral for 1 ≤ n ≤ 99 (一, 十二, 二十三); Arabic digits from 100 on."""
+    if n >= 100:
+        return str(n)
     tens, ones = divmod(n, 10)
     if tens == 0:
         return _CN_DIGITS[ones]
@@ -454,6 +463,8 @@ class _Net:
         self.xy: list[XY] = []
         self.node_tags: dict[int, dict[str, str]] = {}
         self.lines: list[_Line] = []
+        # Two-node ways that need no projection or fill-in, numbered after the lines.
+        self.short_ways: list[tuple[dict[str, str], list[int], str]] = []
 
     def node(self, xy: XY, tags: dict[str, str] | None = None) -> int:
         self.xy.append((float(xy[0]), float(xy[1])))
@@ -623,6 +634,12 @@ def _direction_zh(dx: float, dy: float) -> str:
 # The generator
 
 
+@dataclass(frozen=True)
+class _SegmentTree:
+    tree: Any  # shapely.STRtree over single two-point segments
+    owner: npt.NDArray[np.int64]  # index of the line each segment belongs to
+
+
 @dataclass
 class _CompoundDraft:
     poly: Any
@@ -631,6 +648,7 @@ class _CompoundDraft:
     population: int = 0
     community: int = -1
     gate_ids: list[int] = field(default_factory=list)
+    gate_inner: list[int] = field(default_factory=list)  # where each gate road meets the ring
     gate_names: list[str] = field(default_factory=list)
 
 
@@ -1061,7 +1079,15 @@ class _Builder:
             names += [n + "二期" for n in names[: len(self.drafts) - len(names)]]
 
         eligible = self.street_lines + self.path_lines
-        tree = shapely.STRtree([ln.geom for ln in eligible])
+        # Index single segments, not whole streets: a long street's envelope covers half the
+        # district and would make every nearest-line query test it.
+        segments: list[Any] = []
+        owner: list[int] = []
+        for k, ln in enumerate(eligible):
+            coords = ln.coords
+            segments += [LineString([a, b]) for a, b in itertools.pairwise(coords)]
+            owner += [k] * (len(coords) - 1)
+        tree = _SegmentTree(shapely.STRtree(segments), np.asarray(owner, dtype=np.int64))
         for k, dr in enumerate(self.drafts):
             dr.name = names[k]
             density = float(rng.uniform(55.0, 130.0))  # households per hectare
@@ -1071,16 +1097,18 @@ class _Builder:
             dr.community = self.community_of((cx, cy))
             self._gates_and_roads(dr, eligible, tree)
 
-    def _gates_and_roads(self, dr: _CompoundDraft, eligible: list[_Line], tree: Any) -> None:
+    def _gates_and_roads(
+        self, dr: _CompoundDraft, eligible: list[_Line], tree: _SegmentTree
+    ) -> None:
         rng, net, spec = self.rng, self.net, self.spec
         poly = dr.poly
         boundary = poly.exterior
         length = float(boundary.length)
         ds = np.arange(5.0, length, 10.0)
         pts = shapely.line_interpolate_point(boundary, ds)
-        idx, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        idx, dist = tree.tree.query_nearest(pts, return_distance=True, all_matches=False)
         nearest_line = np.empty(len(ds), dtype=np.int64)
-        nearest_line[idx[0]] = idx[1]
+        nearest_line[idx[0]] = tree.owner[idx[1]]
         near_dist = np.full(len(ds), np.inf)
         near_dist[idx[0]] = dist
         corners = _corner_distances(poly)
@@ -1161,7 +1189,43 @@ class _Builder:
             for nid in (street, gate, inside):
                 net.pin(way, nid)
             dr.gate_ids.append(gate)
+            dr.gate_inner.append(inside)
             dr.gate_names.append(label)
+        if ring is not None:
+            self._entrance_paths(poly, inner, ring)
+
+    def _entrance_paths(self, poly: Any, inner: Any, ring: _Line) -> None:
+        """Short footways from the ring road out to the building entrances (单元门).
+
+        They are dead ends, as in detailed OSM data of Chinese compounds, and they give the
+        engine's simplified graph its realistic share of degree-1 nodes.
+        """
+        net, spacing = self.net, self.spec.entrance_spacing_m
+        length = float(ring.geom.length)
+        ds = np.arange(spacing / 2, length, spacing)
+        if ds.size == 0:
+            return
+        here = shapely.get_coordinates(shapely.line_interpolate_point(ring.geom, ds))
+        ahead = shapely.get_coordinates(
+            shapely.line_interpolate_point(ring.geom, (ds + 1.0) % length)
+        )
+        tangent = ahead - here
+        tangent /= np.maximum(np.hypot(*tangent.T), 1e-9)[:, None]
+        normal = np.stack([tangent[:, 1], -tangent[:, 0]], axis=1)
+        # Point every spur away from the ring's interior, toward the compound's boundary.
+        probe = here + normal * 2.0
+        normal[shapely.contains_xy(inner, probe[:, 0], probe[:, 1])] *= -1.0
+        ends = here + normal * 12.0
+        inside = shapely.contains_xy(poly.buffer(-4.0), ends[:, 0], ends[:, 1])
+        pinned = np.fromiter(ring.forced.values(), dtype=np.float64)
+        for d, start, end, ok in zip(ds, here, ends, inside, strict=True):
+            gap = np.abs(pinned - d)
+            if not ok or (gap.size and float(np.minimum(gap, length - gap).min()) < 8.0):
+                continue
+            nid = net.node((float(start[0]), float(start[1])))
+            ring.forced[nid] = float(d)
+            door = net.node((float(end[0]), float(end[1])))
+            net.short_ways.append(({"highway": "footway"}, [nid, door], "internal"))
 
     # -- 8. OSM ids --------------------------------------------------------------------------
 
@@ -1170,40 +1234,37 @@ class _Builder:
         self.ways: list[tuple[int, dict[str, str], list[int], str]] = []
         for k, ln in enumerate(net.lines):
             self.ways.append((k + 1, ln.tags, net.materialise(ln), ln.role))
-        # Union–find over walkable ways: facilities go only where the main component reaches.
-        parent = list(range(len(net.xy) + 1))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        walk_nodes: set[int] = set()
+        for tags, nodes, role in net.short_ways:
+            self.ways.append((len(self.ways) + 1, tags, nodes, role))
+        # The walking graph in metres: facilities go only where its main component reaches,
+        # and the coverage placement below measures walking distances on it.
+        xy = np.array([(0.0, 0.0), *net.xy])  # row = OSM node id
+        u_parts: list[npt.NDArray[np.int64]] = []
+        v_parts: list[npt.NDArray[np.int64]] = []
         for _, tags, nodes, _ in self.ways:
-            if not is_walkable(tags):
-                continue
-            walk_nodes.update(nodes)
-            r0 = find(nodes[0])
-            for n in nodes[1:]:
-                r = find(n)
-                if r != r0:
-                    parent[r] = r0
-        sizes: dict[int, int] = {}
-        for n in sorted(walk_nodes):
-            r = find(n)
-            sizes[r] = sizes.get(r, 0) + 1
-        main_root = max(sorted(sizes), key=lambda r: sizes[r])
+            if is_walkable(tags):
+                arr = np.asarray(nodes, dtype=np.int64)
+                u_parts.append(arr[:-1])
+                v_parts.append(arr[1:])
+        a, b = np.concatenate(u_parts), np.concatenate(v_parts)
+        # One edge per node pair: a sparse matrix would add up duplicates.
+        pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1), axis=0)
+        u, v = pairs[:, 0], pairs[:, 1]
+        w = np.maximum(np.hypot(*(xy[u] - xy[v]).T), 0.01)
+        size = len(xy)
+        self.walk_csr = csr_array((w, (u, v)), shape=(size, size))
+        walk_nodes = np.unique(np.concatenate([u, v]))
+        _, labels = connected_components(self.walk_csr, directed=False)
+        counts = np.bincount(labels[walk_nodes])
+        main_label = int(np.argmax(counts))
         self.walk_node_count = len(walk_nodes)
-        self.main_nodes = np.array(
-            [n for n in sorted(walk_nodes) if find(n) == main_root], dtype=np.int64
-        )
-        self.main_xy = np.array([net.xy[n - 1] for n in self.main_nodes])
+        self.main_nodes = walk_nodes[labels[walk_nodes] == main_label]
+        self.main_xy = xy[self.main_nodes]
         self.main_tree = cKDTree(self.main_xy)
         street_nodes = sorted(
             {n for _, _, nodes, role in self.ways if role == "street" for n in nodes}
         )
-        self.street_xy = np.array([net.xy[n - 1] for n in street_nodes])
+        self.street_xy = xy[np.asarray(street_nodes, dtype=np.int64)]
         self.street_tree_kd = cKDTree(self.street_xy)
 
     # -- 9. facilities -----------------------------------------------------------------------
@@ -1213,7 +1274,6 @@ class _Builder:
         n = len(drafts)
         self.fac: list[tuple[str, str, XY]] = []
         used: set[str] = set()
-        cen = np.array([d.poly.centroid.coords[0] for d in drafts])
         pop = np.array([d.population for d in drafts], dtype=np.float64)
         gates = [np.array([self.net.xy[g - 1] for g in d.gate_ids]) for d in drafts]
         by_comm: list[list[int]] = [[] for _ in self.cm_rows]
@@ -1242,7 +1302,7 @@ class _Builder:
             "kindergarten",
             f"No kindergarten near the south-east corner of {sd0[1]}.",
             (maxx, miny),
-            900.0,
+            700.0,
             300.0,
         )
         far = [
@@ -1256,10 +1316,9 @@ class _Builder:
             "market",
             f"No market or grocery in the middle of {self.cm_rows[c_gap][1]}.",
             (float(gap_c.x), float(gap_c.y)),
-            1000.0,
+            800.0,
             500.0,
         )
-        canteenless = (c_gap + 1) % n_comm
 
         def site(target: Sequence[float], *, frontage: bool, offset: float = 15.0) -> XY:
             """Nearest street node (frontage) or walkway node, moved a little toward target."""
@@ -1285,29 +1344,79 @@ class _Builder:
             self.fac.append((category, _unique(name, used), xy))
 
         def at_gate(k: int, inward: float = 15.0) -> XY:
-            """Inside compound k, just past its main gate on the gate road."""
+            """Inside compound k, on the road from its main gate, ``inward`` metres in."""
             gx, gy = self.net.xy[drafts[k].gate_ids[0] - 1]
-            vec = cen[k] - np.array([gx, gy])
-            vec = vec / max(float(np.hypot(*vec)), 1e-6)
-            return (gx + float(vec[0]) * inward, gy + float(vec[1]) * inward)
+            vec = np.array(self.net.xy[drafts[k].gate_inner[0] - 1]) - np.array([gx, gy])
+            along = float(np.hypot(*vec))
+            step = min(inward, 0.8 * along) / max(along, 1e-6)
+            return (gx + float(vec[0]) * step, gy + float(vec[1]) * step)
+
+        gate_nodes = [np.asarray(d.gate_ids, dtype=np.int64) for d in drafts]
+
+        def reach_from(sites: list[XY], limit: float) -> npt.NDArray[np.float64]:
+            """Walking distance from the nearest of ``sites`` to every node, up to ``limit``."""
+            _, idx = self.main_tree.query(np.array(sites))
+            sources = self.main_nodes[np.atleast_1d(idx)]
+            out: npt.NDArray[np.float64] = dijkstra(
+                self.walk_csr, directed=False, indices=sources, min_only=True, limit=limit
+            )
+            return out
 
         def cover(
             category: str,
-            radius: float,
+            threshold: float,
             name: Callable[[int, int], str],
             *,
             frontage: bool,
-            offset: float = 15.0,
+            skip: float = 0.0,
+            inward: float = 15.0,
+            existing: Sequence[XY] = (),
         ) -> None:
-            """Greedy cover: visit compounds in random order, serve those still unserved."""
-            placed: list[XY] = []
-            for k in (int(o) for o in rng.permutation(n)):
-                if placed and float(np.min(np.hypot(*(np.array(placed) - cen[k]).T))) <= radius:
-                    continue
-                xy = site(cen[k], frontage=frontage, offset=offset)
-                if allowed(category, xy):
-                    placed.append(xy)
-                    add(category, name(k, len(placed)), xy)
+            """Serve every compound within ``threshold`` metres' walk of one of its gates.
+
+            Compounds are visited in random order; an unserved one gets a facility by its main
+            gate (inside, or on the street in front). A share ``skip`` is left to chance, so
+            the sample has the scattered shortfalls of a real district. Placement proceeds in
+            batches of sites far enough apart not to serve each other, with one multi-source
+            Dijkstra per batch. ``existing`` sites of the category count as serving already.
+            """
+            order = [int(o) for o in rng.permutation(n)]
+            skipped = rng.random(n) < skip
+            best = np.full(self.walk_csr.shape[0], np.inf)
+            if existing:
+                best = reach_from(list(existing), threshold)
+            done = np.zeros(n, dtype=bool)
+            placed = 0
+            batch_xy = np.empty((n, 2))
+            while True:
+                batch: list[tuple[int, XY]] = []
+                for k in order:
+                    if done[k] or skipped[k]:
+                        continue
+                    if float(best[gate_nodes[k]].min()) <= threshold - 30.0:
+                        done[k] = True
+                        continue
+                    if frontage:
+                        gx, gy = self.net.xy[drafts[k].gate_ids[0] - 1]
+                        xy = site((gx, gy), frontage=True, offset=12.0)
+                    else:
+                        xy = at_gate(k, inward)
+                    if not allowed(category, xy):
+                        done[k] = True
+                        continue
+                    if (
+                        not batch
+                        or float(np.min(np.hypot(*(batch_xy[: len(batch)] - xy).T))) > threshold
+                    ):
+                        batch_xy[len(batch)] = xy
+                        batch.append((k, xy))
+                if not batch:
+                    return
+                for k, xy in batch:
+                    placed += 1
+                    add(category, name(k, placed), xy)
+                    done[k] = True
+                best = np.minimum(best, reach_from([xy for _, xy in batch], threshold))
 
         # 幸福驿站: every community gets its share, the rest go to the most populous ones.
         base, extra = divmod(spec.happiness_stations, n_comm)
@@ -1341,16 +1450,17 @@ class _Builder:
         for k in huts:
             add("smart_hut", f"{self.cm_rows[drafts[k].community][1]}智慧小屋", at_gate(k, 25.0))
 
-        # One 党群服务中心 per community and per subdistrict, on a street near its middle;
-        # the service station or centre of the same level shares the building's frontage.
+        # The programme's one-per-unit places: a 党群服务中心 per community and per
+        # subdistrict on a street near its middle, with the community's service station or the
+        # subdistrict's service centre next door, and the subdistrict's clinic and culture centre.
+        # Coverage below adds branches where the unit's own building is too far away.
+        first: dict[str, list[XY]] = collections.defaultdict(list)
         for _, name, _, poly in self.cm_rows:
             rp = poly.representative_point()
             add("party_service_center", f"{name}党群服务中心", site((rp.x, rp.y), frontage=True))
-            add(
-                "community_service_station",
-                f"{name}综合服务站",
-                site((rp.x, rp.y), frontage=True, offset=30.0),
-            )
+            xy = site((rp.x, rp.y), frontage=True, offset=30.0)
+            add("community_service_station", f"{name}综合服务站", xy)
+            first["community_service_station"].append(xy)
         for _, name, poly in self.sd_rows:
             c = poly.centroid
             add("party_service_center", f"{name}党群服务中心", site((c.x, c.y), frontage=True))
@@ -1359,41 +1469,22 @@ class _Builder:
                 f"{name}社区服务中心",
                 site((c.x, c.y), frontage=True, offset=30.0),
             )
-            add(
-                "health_service_center",
-                f"{name}社区卫生服务中心",
-                site((c.x + 150.0, c.y - 120.0), frontage=True),
-            )
-            add(
-                "culture_center",
-                f"{name}文化活动中心",
-                site((c.x - 160.0, c.y + 140.0), frontage=True),
-            )
-            add(
-                "elderly_care_home",
-                f"{name[:2]}颐养院",
-                site((c.x + 200.0, c.y + 220.0), frontage=False),
-            )
+            for category, label, dx, dy in (
+                ("health_service_center", "社区卫生服务中心", 150.0, -120.0),
+                ("culture_center", "文化活动中心", -160.0, 140.0),
+            ):
+                xy = site((c.x + dx, c.y + dy), frontage=True)
+                add(category, f"{name}{label}", xy)
+                first[category].append(xy)
 
-        for c, ks in enumerate(by_comm):
-            if not ks:
-                continue
-            name = self.cm_rows[c][1]
-            big = sorted(ks, key=lambda k: (-pop[k], k))
-            add("health_station", f"{name}卫生服务站", site(cen[big[0]], frontage=True))
-            add(
-                "elderly_day_care",
-                f"{name}老年人日间照料中心",
-                at_gate(big[min(1, len(big) - 1)], 22.0),
-            )
-            add("culture_station", f"{name}文化活动站", site(cen[big[-1]], frontage=False))
-            add(
-                "recycling_point",
-                f"{name}再生资源回收站",
-                site(cen[big[len(big) // 2]], frontage=False),
-            )
-            if c != canteenless:
-                add("community_canteen", f"{name}社区食堂", at_gate(big[0], 28.0))
+        crossings = self.P.reshape(-1, 2)
+
+        def stop_name(k: int, _q: int) -> str:
+            """公交车站 named after the nearest crossing of the stop's street."""
+            gx, gy = self.net.xy[drafts[k].gate_ids[0] - 1]
+            p = int(np.argmin(np.hypot(*(crossings - np.array([gx, gy])).T)))
+            i, j = divmod(p, self.ny)
+            return f"{self.row_stem[j]}街{self.col_stem[i]}路口站"
 
         def own(suffix: str) -> Callable[[int, int], str]:
             return lambda k, _q: f"{drafts[k].name}{suffix}"
@@ -1401,53 +1492,76 @@ class _Builder:
         def stem(suffix: str) -> Callable[[int, int], str]:
             return lambda k, _q: f"{drafts[k].name[:2]}{suffix}"
 
-        cover("kindergarten", 350.0, own("幼儿园"), frontage=False)
-        cover("nursery", 700.0, own("托育园"), frontage=False)
-        cover("primary_school", 800.0, stem("小学"), frontage=True, offset=25.0)
+        def of_community(suffix: str) -> Callable[[int, int], str]:
+            return lambda k, _q: (
+                f"{self.cm_rows[drafts[k].community][1]}{drafts[k].name[:2]}{suffix}"
+            )
+
+        # Walking-distance coverage to the GB 50180-2018 and 完整社区 service radii. The skip
+        # shares leave the scattered shortfalls a real district has; nurseries (托育) are
+        # scarce on purpose.
+        cover(
+            "community_service_station",
+            500.0,
+            of_community("便民服务站"),
+            frontage=True,
+            skip=0.15,
+            existing=first["community_service_station"],
+        )
+        cover(
+            "health_service_center",
+            1000.0,
+            stem("社区卫生服务分中心"),
+            frontage=True,
+            skip=0.5,
+            existing=first["health_service_center"],
+        )
+        cover(
+            "culture_center",
+            1000.0,
+            stem("文化活动中心"),
+            frontage=True,
+            skip=0.5,
+            existing=first["culture_center"],
+        )
+        cover("elderly_care_home", 1000.0, stem("颐养院"), frontage=False, skip=0.3, inward=30.0)
+        cover("kindergarten", 300.0, own("幼儿园"), frontage=False, skip=0.05)
+        cover("nursery", 300.0, own("托育园"), frontage=False, skip=0.6)
+        cover("primary_school", 500.0, stem("小学"), frontage=True, skip=0.05)
         cover(
             "middle_school",
-            1300.0,
+            1000.0,
             lambda _k, q: f"示例区第{_cn_number(q)}中学",
             frontage=True,
-            offset=25.0,
         )
         cover(
             "market",
-            700.0,
+            500.0,
             lambda k, q: f"{drafts[k].name[:2]}{'菜市场' if q % 2 else '生鲜超市'}",
             frontage=True,
+            skip=0.05,
         )
-        cover("fitness_area", 400.0, own("健身广场"), frontage=False)
-        cover("sports_ground", 1000.0, stem("多功能运动场"), frontage=True)
-        cover("pharmacy", 550.0, lambda k, _q: f"康民大药房（{drafts[k].name}店）", frontage=True)
+        cover("health_station", 500.0, own("卫生服务站"), frontage=True, skip=0.15)
+        cover("elderly_day_care", 500.0, own("日间照料中心"), frontage=False, skip=0.1, inward=22.0)
+        cover("community_canteen", 300.0, own("邻里食堂"), frontage=False, skip=0.35, inward=28.0)
+        cover("culture_station", 500.0, own("文化活动站"), frontage=False, skip=0.1, inward=30.0)
+        cover("sports_ground", 500.0, stem("多功能运动场"), frontage=True, skip=0.1)
+        cover("fitness_area", 300.0, own("健身广场"), frontage=False, skip=0.05, inward=35.0)
+        cover("pharmacy", 300.0, lambda k, _q: f"康民大药房（{drafts[k].name}店）", frontage=True)
         cover(
             "convenience_store",
-            350.0,
+            250.0,
             lambda k, _q: f"邻家便利店（{drafts[k].name}店）",
             frontage=True,
         )
-        cover("public_toilet", 700.0, stem("公厕"), frontage=True, offset=12.0)
-        for k in (int(o) for o in rng.permutation(n)):
-            if rng.random() < 0.6:
-                add("parcel_point", f"{drafts[k].name}快递驿站", at_gate(k, 10.0))
+        cover("parcel_point", 250.0, own("快递驿站"), frontage=False, skip=0.1, inward=10.0)
+        cover(
+            "recycling_point", 300.0, own("再生资源回收点"), frontage=False, skip=0.3, inward=18.0
+        )
+        cover("public_toilet", 300.0, stem("公厕"), frontage=True, skip=0.15)
+        cover("bus_stop", 500.0, stop_name, frontage=True, skip=0.05)
         for k in range(n):
-            add(
-                "waste_collection",
-                f"{drafts[k].name}垃圾分类收集点",
-                site(cen[k], frontage=False, offset=8.0),
-            )
-
-        # 公交车站 at the arterial crossings along the two main roads and every fourth elsewhere.
-        for i in range(self.nx):
-            for j in range(self.ny):
-                if (i + j) % 2 or (i != self.i_mid and j != self.j_mid and (i + j) % 4):
-                    continue
-                x, y = self.P[i, j]
-                add(
-                    "bus_stop",
-                    f"{self.row_stem[j]}街{self.col_stem[i]}路口站",
-                    (float(x) + 18.0, float(y) + 14.0),
-                )
+            add("waste_collection", f"{drafts[k].name}垃圾分类收集点", at_gate(k, 20.0))
         self.hosts, self.huts = hosts, huts
 
     # -- 10. output --------------------------------------------------------------------------

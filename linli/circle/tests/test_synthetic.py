@@ -13,6 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import osmium
 import pytest
 import shapely
@@ -407,7 +408,7 @@ def test_the_deliberate_gaps_are_really_empty(district: SyntheticDistrict) -> No
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
@@ -424,10 +425,16 @@ def test_any_seed_gives_a_usable_district(tmp_path: Path, seed: int) -> None:
 
 
 @pytest.mark.slow
-def test_the_large_district_has_a_hundred_thousand_walkable_nodes(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_the_large_district_has_a_hundred_thousand_junctions(tmp_path: Path) -> None:
     d = generate_district(tmp_path, size="large")
+    refs: list[npt.NDArray[np.int64]] = []
+    for way in osmium.FileProcessor(str(d.pbf_path), osmium.osm.WAY):
+        if isinstance(way, osmium.osm.Way) and is_walkable(dict(way.tags)):
+            ids = np.array([n.ref for n in way.nodes], dtype=np.int64)
+            refs += [ids[:-1], ids[1:]]
+    ends = np.concatenate(refs)
+    nodes, degree = np.unique(ends, return_counts=True)
 
-    assert time.perf_counter() - start < 60.0
-    assert d.walkable_node_count >= 100_000
-    assert len(walk_graph(read_osm(d.pbf_path))) == d.walkable_node_count
+    assert len(nodes) == d.walkable_node_count >= 100_000
+    # What survives the engine's simplification: dead ends and junctions.
+    assert int(np.count_nonzero(degree != 2)) >= 100_000
