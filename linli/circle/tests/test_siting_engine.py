@@ -7,10 +7,12 @@ alone would not notice a broken MILP or a wrong reduced-cost fixing; these drive
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linli.circle import siting
 from linli.circle.tests.test_siting import Instance, instances
@@ -72,3 +74,27 @@ def test_lp_bound_holds_and_fixing_keeps_every_better_solution(inst: Instance) -
         if cover.value(list(c)) >= best - 1e-9
     ]
     assert any(s <= set(allowed) and forced <= s for s in optimal_sets)
+
+
+@PROPERTY
+@given(instances(), st.sampled_from([0.3, 0.6, 0.9, 1.0]))
+def test_deciding_whether_k_sites_reach_a_level_matches_brute_force(
+    inst: Instance, share: float
+) -> None:
+    _, cover = reduced(inst)
+    if cover.n_cols == 0 or inst.k == 0:
+        return
+    k = max(1, inst.k - 1)
+    level = share * float(cover.w.sum())
+    reachable = best_over(cover, list(range(cover.n_cols)), k) >= level
+
+    out = siting._mclp_reduced(
+        cover, k, started=time.perf_counter(), time_limit=5.0, mip_rel_gap=0.0, decide=level
+    )
+
+    if reachable:
+        assert out.value >= level
+    else:
+        assert out.refuted or out.bound < level
+        assert not out.refuted or out.value < level
+    assert out.bound >= best_over(cover, list(range(cover.n_cols)), k) - 1e-6 or out.refuted
