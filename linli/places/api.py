@@ -432,10 +432,10 @@ def scope_tree(request: HttpRequest) -> HttpResponse:
     """The console's hierarchy tree, in code order."""
     user = _staff_user(request)
     communities: dict[int, list[dict[str, Any]]] = {}
-    for c in permissions.communities_for_user(user).order_by("code").values(
-        "id", "code", "name", "subdistrict_id"
-    ):
-        communities.setdefault(c.pop("subdistrict_id"), []).append(c)
+    for pk, code, name, subdistrict_id in permissions.communities_for_user(user).order_by(
+        "code"
+    ).values_list("id", "code", "name", "subdistrict_id"):
+        communities.setdefault(subdistrict_id, []).append({"id": pk, "code": code, "name": name})
     subdistricts = [
         {**s, "communities": communities.get(s["id"], [])}
         for s in permissions.subdistricts_for_user(user).order_by("code").values(

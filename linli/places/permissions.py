@@ -114,7 +114,7 @@ def can_create_in(user: Any, community: Community | None, subdistrict: Subdistri
     if scope.community_id is not None:
         return community is not None and community.pk == scope.community_id
     if scope.subdistrict_id is not None:
-        return subdistrict.pk == scope.subdistrict_id
+        return bool(subdistrict.pk == scope.subdistrict_id)
     return True
 
 

@@ -213,6 +213,7 @@ def test_scope_q_filters_by_the_model_itself_for_pk_paths(station_keeper: User) 
 def test_organisation_of_another_district_is_invisible(
     hierarchy: Hierarchy, other_district_admin: User, district_admin: User
 ) -> None:
+    assert other_district_admin.district is not None
     Organisation.objects.create(district=other_district_admin.district, name="外区机构",
                                 kind=Organisation.Kind.SOCIAL)
     assert "外区机构" not in set(
