@@ -15,35 +15,66 @@ from django.utils.translation import ngettext
 
 from linli.accounts import services
 from linli.accounts.models import PhoneCode, User
-from linli.core.audit import record
 from linli.core.masking import mask_phone
-from linli.core.models import AuditEntry
+from linli.core.personal import record_personal_view
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "real_name", "role", "district", "subdistrict", "community",
-                    "station", "is_active", "locked_display")
+class UserAdmin(DjangoUserAdmin[User]):
+    list_display = (
+        "username",
+        "real_name",
+        "role",
+        "district",
+        "subdistrict",
+        "community",
+        "station",
+        "is_active",
+        "locked_display",
+    )
     list_filter = ("role", "district", "is_active", "is_superuser")
     search_fields = ("username", "real_name", "phone")
     list_select_related = ("district", "subdistrict", "community", "station")
     raw_id_fields = ("station", "organisation")
-    readonly_fields = ("last_login", "date_joined", "failed_logins", "last_failed_login", "locked_until")
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "failed_logins",
+        "last_failed_login",
+        "locked_until",
+    )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("real_name", "phone", "email")}),
-        (_("Role and scope"), {"fields": ("role", "district", "subdistrict", "community", "station",
-                                          "organisation")}),
-        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
-                                  "user_permissions")}),
-        (_("Login"), {"fields": ("last_login", "date_joined", "failed_logins",
-                                 "last_failed_login", "locked_until")}),
+        (
+            _("Role and scope"),
+            {"fields": ("role", "district", "subdistrict", "community", "station", "organisation")},
+        ),
+        (
+            _("Access"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (
+            _("Login"),
+            {
+                "fields": (
+                    "last_login",
+                    "date_joined",
+                    "failed_logins",
+                    "last_failed_login",
+                    "locked_until",
+                )
+            },
+        ),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        (_("Role and scope"), {"fields": ("role", "district", "subdistrict", "community", "station")}),
+        (
+            _("Role and scope"),
+            {"fields": ("role", "district", "subdistrict", "community", "station")},
+        ),
     )
-    actions = ["unlock"]
+    actions = ("unlock",)
 
     @admin.display(description=_("locked"), boolean=True)
     def locked_display(self, user: User) -> bool:
@@ -56,21 +87,29 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset:
             services.unlock_user(user, actor=request.user, request=request)
             count += 1
-        self.message_user(request, ngettext(
-            "%(count)d account unlocked.", "%(count)d accounts unlocked.", count
-        ) % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         # The change page shows the phone number and name in full: that is a view of personal
         # data and goes into the audit log (GET only; a save is audited as a change).
         user = self.get_object(request, object_id)
         if request.method == "GET" and user is not None:
-            record(
-                actor=request.user, action=AuditEntry.Action.VIEW_PERSONAL, obj=user,
-                request=request,
+            record_personal_view(
+                request,
+                user,
+                fields=["real_name", "phone", "email"],
                 object_repr=mask_phone(user.username) if user.is_resident else user.username,
-                changes={"fields": ["real_name", "phone", "email"]},
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -24,8 +24,11 @@ class LockoutModelBackend(ModelBackend):
     """
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:
             return None
@@ -35,11 +38,19 @@ class LockoutModelBackend(ModelBackend):
 
 
 class PhoneCodeBackend(ModelBackend):
-    """Residents log in with a phone number and the code texted to it (services.verify_phone_code)."""
+    """Residents log in with a phone number and the code texted to it.
+
+    See linli.accounts.services.verify_phone_code.
+    """
 
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, *, phone: str | None = None,
-        code: str | None = None, district_id: int | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        *,
+        phone: str | None = None,
+        code: str | None = None,
+        district_id: int | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if not phone or not code or district_id is None:
             return None

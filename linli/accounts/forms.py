@@ -14,23 +14,37 @@ from linli.places.models import District
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label=_("Username"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none",
-                                      "spellcheck": "false", "autofocus": True}),
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label=_("6-digit code from your authenticator app"), max_length=12,
-        widget=forms.TextInput(attrs={
-            "inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9０-９ ]*",
-            "autofocus": True, "class": "code-input",
-        }),
+        label=_("6-digit code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9０-９ ]*",
+                "autofocus": True,
+                "class": "code-input",
+            }
+        ),
     )
 
     def clean_token(self) -> str:
@@ -42,11 +56,16 @@ class TokenForm(forms.Form):
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
-        label=_("Mobile number"), max_length=40,
-        widget=forms.TextInput(attrs={
-            "inputmode": "tel", "autocomplete": "tel-national", "autofocus": True,
-            "placeholder": _("e.g. 138 1234 5678"),
-        }),
+        label=_("Mobile number"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel-national",
+                "autofocus": True,
+                "placeholder": _("e.g. 138 1234 5678"),
+            }
+        ),
     )
     district = forms.ModelChoiceField(
         label=_("Your district"), queryset=District.objects.none(), empty_label=None
@@ -67,16 +86,22 @@ class PhoneForm(forms.Form):
         try:
             return normalise_phone(self.cleaned_data["phone"])
         except InvalidPhone as error:
-            raise forms.ValidationError(error.message) from None
+            raise forms.ValidationError(str(error.message)) from None
 
 
 class PhoneCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code from the text message"), max_length=12,
-        widget=forms.TextInput(attrs={
-            "inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9０-９ ]*",
-            "autofocus": True, "class": "code-input",
-        }),
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9０-９ ]*",
+                "autofocus": True,
+                "class": "code-input",
+            }
+        ),
     )
 
     def clean_code(self) -> str:

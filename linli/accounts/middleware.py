@@ -41,8 +41,10 @@ class RequireSecondFactorMiddleware:
         if not request.path.startswith(_ALLOWED_PREFIXES) and needs_second_factor(request):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "second_factor_required",
-                     "message": _("A second factor is required for this account.")},
+                    {
+                        "code": "second_factor_required",
+                        "message": _("A second factor is required for this account."),
+                    },
                     status=403,
                 )
             return redirect("accounts:two_factor")

@@ -1,4 +1,7 @@
-"""Users, their role and their scope in the hierarchy (district → subdistrict → community → station)."""
+"""Users, their role and their scope in the hierarchy.
+
+The hierarchy is district → subdistrict → community → station.
+"""
 
 from __future__ import annotations
 
@@ -65,24 +68,44 @@ class User(AbstractUser):
     real_name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
     district = models.ForeignKey(
-        "places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        "places.District",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         verbose_name=_("district"),
     )
     subdistrict = models.ForeignKey(
-        "places.Subdistrict", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        "places.Subdistrict",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         verbose_name=_("subdistrict"),
     )
     community = models.ForeignKey(
-        "places.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        "places.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         verbose_name=_("community"),
     )
     station = models.ForeignKey(
-        "places.Station", null=True, blank=True, on_delete=models.SET_NULL, related_name="keepers",
+        "places.Station",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="keepers",
         verbose_name=_("station"),
     )
     organisation = models.ForeignKey(
-        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="members", verbose_name=_("organisation"),
+        "places.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("organisation"),
     )
     # Password lockout (linli.accounts.services.check_password_login): consecutive failures
     # within LINLI_LOCKOUT_SECONDS of each other; the count restarts after a quiet period.
@@ -95,12 +118,13 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
-                fields=["district", "phone"], condition=~models.Q(phone=""),
+                fields=["district", "phone"],
+                condition=~models.Q(phone=""),
                 name="user_phone_unique_in_district",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return self.real_name or self.username
@@ -116,7 +140,7 @@ class User(AbstractUser):
 
     @property
     def is_staff_role(self) -> bool:
-        """Whether the user works in the staff console (district, subdistrict, community, station)."""
+        """Whether the user works in the staff console (district to station level)."""
         return self.is_superuser or self.role in STAFF_ROLES
 
     @property
@@ -131,7 +155,8 @@ class User(AbstractUser):
             return Scope(district_id=self.district_id, subdistrict_id=self.subdistrict_id or -1)
         if role == Role.STATION_KEEPER:
             return Scope(
-                district_id=self.district_id, community_id=self.community_id,
+                district_id=self.district_id,
+                community_id=self.community_id,
                 station_id=self.station_id or -1,
             )
         if role in STAFF_ROLES or role in {Role.UNIT_LIAISON, Role.PARTY_MEMBER, Role.VOLUNTEER}:
@@ -155,7 +180,7 @@ class PhoneCode(models.Model):
     used = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at"]  # noqa: RUF012  (a list, as in the migration)
         verbose_name = _("phone login code")
         verbose_name_plural = _("phone login codes")
 

@@ -37,7 +37,10 @@ def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: 
         request.session[OTP_PENDING_SESSION_KEY] = True
         changes["second_factor"] = "pending"
     record(
-        actor=user, action=AuditEntry.Action.LOGIN, obj=user, request=request,
+        actor=user,
+        action=AuditEntry.Action.LOGIN,
+        obj=user,
+        request=request,
         object_repr=mask_phone(user.username) if user.is_resident else user.username,
         changes=changes,
     )

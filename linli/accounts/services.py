@@ -100,8 +100,11 @@ def check_password_login(
             # Same work as a real check (Django's ModelBackend does the same).
             User().set_password(password)
             record(
-                actor=None, action=AuditEntry.Action.LOGIN_FAILED, request=request,
-                object_type="accounts.user", object_repr=_username_label(username),
+                actor=None,
+                action=AuditEntry.Action.LOGIN_FAILED,
+                request=request,
+                object_type="accounts.user",
+                object_repr=_username_label(username),
                 changes={"reason": "unknown_username"},
             )
             return PasswordLogin()
@@ -144,7 +147,10 @@ def register_login_failure(
     _record_failure(user, request=request, reason=reason)
     if locked:
         record(
-            actor=None, action=AuditEntry.Action.LOCKED, obj=user, request=request,
+            actor=None,
+            action=AuditEntry.Action.LOCKED,
+            obj=user,
+            request=request,
             object_repr=_username_label(user.username),
             changes={"locked_until": user.locked_until.isoformat() if user.locked_until else None},
         )
@@ -153,8 +159,12 @@ def register_login_failure(
 
 def _record_failure(user: User, *, request: HttpRequest | None, reason: str) -> None:
     record(
-        actor=None, action=AuditEntry.Action.LOGIN_FAILED, obj=user, request=request,
-        object_repr=_username_label(user.username), changes={"reason": reason},
+        actor=None,
+        action=AuditEntry.Action.LOGIN_FAILED,
+        obj=user,
+        request=request,
+        object_repr=_username_label(user.username),
+        changes={"reason": reason},
     )
 
 
@@ -162,10 +172,16 @@ def _record_failure(user: User, *, request: HttpRequest | None, reason: str) -> 
 def unlock_user(user: User, *, actor: User, request: HttpRequest | None = None) -> None:
     """Lift a password lock before it runs out (Django admin's "unlock" action)."""
     was = user.locked_until.isoformat() if user.locked_until else None
-    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, last_failed_login=None)
+    User.objects.filter(pk=user.pk).update(
+        failed_logins=0, locked_until=None, last_failed_login=None
+    )
     record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=user, request=request,
-        object_repr=_username_label(user.username), changes={"locked_until": [was, None]},
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=user,
+        request=request,
+        object_repr=_username_label(user.username),
+        changes={"locked_until": [was, None]},
     )
 
 
@@ -184,7 +200,7 @@ def confirmed_totp_device(user: User) -> TOTPDevice | None:
 
 def has_second_factor(user: User) -> bool:
     """Whether logging in as ``user`` needs a TOTP code after the password."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def second_factor_required(user: Any) -> bool:
@@ -233,8 +249,12 @@ def confirm_totp_enrolment(
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     record(
-        actor=user, action=AuditEntry.Action.CREATE, obj=device, request=request,
-        object_repr=_("Authenticator app of %(username)s") % {"username": _username_label(user.username)},
+        actor=user,
+        action=AuditEntry.Action.CREATE,
+        obj=device,
+        request=request,
+        object_repr=_("Authenticator app of %(username)s")
+        % {"username": _username_label(user.username)},
         changes={"second_factor": "totp"},
     )
     return device
@@ -274,8 +294,13 @@ def totp_config_url(device: TOTPDevice) -> str:
     from urllib.parse import quote, urlencode
 
     params = urlencode(
-        {"secret": b32encode(device.bin_key).decode().rstrip("="), "algorithm": "SHA1",
-         "digits": device.digits, "period": device.step, "issuer": TOTP_ISSUER}
+        {
+            "secret": b32encode(device.bin_key).decode().rstrip("="),
+            "algorithm": "SHA1",
+            "digits": device.digits,
+            "period": device.step,
+            "issuer": TOTP_ISSUER,
+        }
     )
     label = quote(f"{TOTP_ISSUER}:{device.user.get_username()}")
     return f"otpauth://totp/{label}?{params}"
@@ -294,7 +319,8 @@ def qr_svg(data: str, *, label: str) -> str:
     return re.sub(
         r'<svg width="[^"]*" height="[^"]*"',
         f'<svg class="qr" role="img" aria-label="{escape(label)}"',
-        svg, count=1,
+        svg,
+        count=1,
     )
 
 
@@ -302,7 +328,10 @@ def qr_svg(data: str, *, label: str) -> str:
 
 
 def normalise_digits(value: str) -> str:
-    """Full-width digits to ASCII, spaces and dashes removed ("１３８ 1234-5678" → "13812345678")."""
+    """Full-width digits to ASCII, spaces and dashes removed.
+
+    "１３８ 1234-5678" → "13812345678".
+    """
     value = unicodedata.normalize("NFKC", value or "")
     return re.sub(r"[\s\-()]", "", value)
 
@@ -326,7 +355,9 @@ def _code_hash(*, phone: str, district_id: int, code: str) -> str:
     ).hexdigest()
 
 
-def request_phone_code(*, phone: str, district_id: int, now: dt.datetime | None = None) -> PhoneCode:
+def request_phone_code(
+    *, phone: str, district_id: int, now: dt.datetime | None = None
+) -> PhoneCode:
     """Text a new login code to ``phone``; earlier codes for it stop working.
 
     Rate limits count per phone number across districts (the SMS is what costs and annoys):
@@ -345,7 +376,10 @@ def request_phone_code(*, phone: str, district_id: int, now: dt.datetime | None 
         if recent and now - recent[0].created_at < PHONE_CODE_MIN_INTERVAL:
             wait = PHONE_CODE_MIN_INTERVAL - (now - recent[0].created_at)
             raise RateLimited(
-                gettext_lazy("A code was sent a moment ago. You can ask for a new one in %(seconds)s seconds.")
+                gettext_lazy(
+                    "A code was sent a moment ago. "
+                    "You can ask for a new one in %(seconds)s seconds."
+                )
                 % {"seconds": int(wait.total_seconds()) + 1},
                 retry_after=int(wait.total_seconds()) + 1,
             )
@@ -353,14 +387,18 @@ def request_phone_code(*, phone: str, district_id: int, now: dt.datetime | None 
             wait = recent[-1].created_at + timedelta(hours=1) - now
             minutes = max(1, int(-(-wait.total_seconds() // 60)))
             raise RateLimited(
-                gettext_lazy("Too many codes were requested for this number. Please try again in %(minutes)s minutes.")
+                gettext_lazy(
+                    "Too many codes were requested for this number. "
+                    "Please try again in %(minutes)s minutes."
+                )
                 % {"minutes": minutes},
                 retry_after=int(wait.total_seconds()) + 1,
             )
         PhoneCode.objects.filter(phone=phone, district=district, used=False).update(used=True)
         code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
         phone_code = PhoneCode.objects.create(
-            district=district, phone=phone,
+            district=district,
+            phone=phone,
             code_hash=_code_hash(phone=phone, district_id=district.pk, code=code),
             expires_at=now + timedelta(seconds=settings.LINLI_PHONE_CODE_SECONDS),
         )
@@ -432,7 +470,10 @@ def _create_resident(*, phone: str, district_id: int) -> User:
     user.set_unusable_password()
     user.save()
     record(
-        actor=None, action=AuditEntry.Action.CREATE, obj=user, object_repr=mask_phone(phone),
+        actor=None,
+        action=AuditEntry.Action.CREATE,
+        obj=user,
+        object_repr=mask_phone(phone),
         changes={"phone": mask_phone(phone), "role": Role.RESIDENT.value, "via": "phone_code"},
     )
     return user
@@ -440,8 +481,11 @@ def _create_resident(*, phone: str, district_id: int) -> User:
 
 def _record_phone_failure(phone: str, district_id: int, *, reason: str) -> None:
     record(
-        actor=None, action=AuditEntry.Action.LOGIN_FAILED, district_id=district_id,
-        object_type="accounts.user", object_repr=mask_phone(phone),
+        actor=None,
+        action=AuditEntry.Action.LOGIN_FAILED,
+        district_id=district_id,
+        object_type="accounts.user",
+        object_repr=mask_phone(phone),
         changes={"reason": reason, "method": "phone_code"},
     )
 
@@ -472,9 +516,14 @@ def create_staff_user(
     community its subdistrict), so ``--station S001`` alone places a station keeper correctly.
     """
     if role not in STAFF_ROLES and role not in {
-        Role.UNIT_LIAISON, Role.PARTY_MEMBER, Role.VOLUNTEER, Role.SOCIAL_ORGANISATION
+        Role.UNIT_LIAISON,
+        Role.PARTY_MEMBER,
+        Role.VOLUNTEER,
+        Role.SOCIAL_ORGANISATION,
     }:
-        raise StaffScopeError(gettext_lazy("Residents log in with their phone; create staff roles only."))
+        raise StaffScopeError(
+            gettext_lazy("Residents log in with their phone; create staff roles only.")
+        )
     if User.objects.filter(username=username).exists():
         raise StaffScopeError(gettext_lazy("A user with this username already exists."))
     district = District.objects.filter(code=district_code).first()
@@ -484,46 +533,70 @@ def create_staff_user(
     if station_code:
         station = Station.objects.filter(district=district, code=station_code).first()
         if station is None:
-            raise StaffScopeError(gettext_lazy("There is no station with this code in the district."))
+            raise StaffScopeError(
+                gettext_lazy("There is no station with this code in the district.")
+            )
     if community_code:
         community = Community.objects.filter(district=district, code=community_code).first()
         if community is None:
-            raise StaffScopeError(gettext_lazy("There is no community with this code in the district."))
+            raise StaffScopeError(
+                gettext_lazy("There is no community with this code in the district.")
+            )
     elif station is not None and station.community_id is not None:
         community = station.community
     if subdistrict_code:
         subdistrict = Subdistrict.objects.filter(district=district, code=subdistrict_code).first()
         if subdistrict is None:
-            raise StaffScopeError(gettext_lazy("There is no subdistrict with this code in the district."))
+            raise StaffScopeError(
+                gettext_lazy("There is no subdistrict with this code in the district.")
+            )
     elif community is not None:
         subdistrict = community.subdistrict
     elif station is not None:
         subdistrict = station.subdistrict
     if station is not None and community is not None and station.community_id != community.pk:
         raise StaffScopeError(gettext_lazy("The station is not in this community."))
-    if community is not None and subdistrict is not None and community.subdistrict_id != subdistrict.pk:
+    if (
+        community is not None
+        and subdistrict is not None
+        and community.subdistrict_id != subdistrict.pk
+    ):
         raise StaffScopeError(gettext_lazy("The community is not in this subdistrict."))
     needs = {
-        Role.SUBDISTRICT_STAFF: subdistrict, Role.COMMUNITY_STAFF: community,
+        Role.SUBDISTRICT_STAFF: subdistrict,
+        Role.COMMUNITY_STAFF: community,
         Role.STATION_KEEPER: station,
     }
     if role in needs and needs[role] is None:
         raise StaffScopeError(
-            gettext_lazy("This role needs its place: --subdistrict for subdistrict staff, "
-                         "--community for community staff, --station for station keepers.")
+            gettext_lazy(
+                "This role needs its place: --subdistrict for subdistrict staff, "
+                "--community for community staff, --station for station keepers."
+            )
         )
     if phone:
         phone = normalise_phone(phone)
     user = User(
-        username=username, role=role, district=district, subdistrict=subdistrict,
-        community=community, station=station, real_name=real_name, phone=phone,
+        username=username,
+        role=role,
+        district=district,
+        subdistrict=subdistrict,
+        community=community,
+        station=station,
+        real_name=real_name,
+        phone=phone,
     )
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save()
     record(
-        actor=None, action=AuditEntry.Action.CREATE, obj=user,
-        changes={"role": role.value, "via": "create_staff",
-                 **({"phone": mask_phone(phone)} if phone else {})},
+        actor=None,
+        action=AuditEntry.Action.CREATE,
+        obj=user,
+        changes={
+            "role": role.value,
+            "via": "create_staff",
+            **({"phone": mask_phone(phone)} if phone else {}),
+        },
     )
     return user

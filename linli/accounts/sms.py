@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -18,7 +18,8 @@ class SmsSender(Protocol):
 class ConsoleSender:
     """Development sender: writes the message to the log instead of sending it."""
 
-    sent: list[tuple[str, str]] = []  # the tests read the last code from here
+    # The tests read the last code from here (class-level on purpose: one outbox per process).
+    sent: ClassVar[list[tuple[str, str]]] = []
 
     def send(self, *, phone: str, message: str) -> None:
         ConsoleSender.sent.append((phone, message))

@@ -74,13 +74,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     locked_minutes = 0
     if request.method == "POST" and form.is_valid():
         result = services.check_password_login(
-            username=form.cleaned_data["username"], password=form.cleaned_data["password"],
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
             request=request,
         )
         if result.user is not None:
             if services.has_second_factor(result.user):
                 request.session[_PENDING] = {
-                    "user_id": result.user.pk, "at": time.time(), "next": next_url,
+                    "user_id": result.user.pk,
+                    "at": time.time(),
+                    "next": next_url,
                 }
                 return redirect("accounts:two_factor")
             login(request, result.user, backend=PASSWORD_BACKEND)
@@ -89,14 +92,27 @@ def login_view(request: HttpRequest) -> HttpResponse:
             locked_minutes = result.minutes_locked
             form.add_error(None, _locked_message(locked_minutes))
         else:
-            form.add_error(None, _(
-                "The username or password is not correct. After %(count)s failed attempts in a "
-                "row an account is locked for %(minutes)s minutes."
-            ) % {"count": settings.LINLI_LOCKOUT_THRESHOLD,
-                 "minutes": settings.LINLI_LOCKOUT_SECONDS // 60})
-    return render(request, "accounts/login.html", {
-        "form": form, "next": next_url, "locked_minutes": locked_minutes,
-    }, status=200 if not form.errors else 400)
+            form.add_error(
+                None,
+                _(
+                    "The username or password is not correct. After %(count)s failed attempts in a "
+                    "row an account is locked for %(minutes)s minutes."
+                )
+                % {
+                    "count": settings.LINLI_LOCKOUT_THRESHOLD,
+                    "minutes": settings.LINLI_LOCKOUT_SECONDS // 60,
+                },
+            )
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": form,
+            "next": next_url,
+            "locked_minutes": locked_minutes,
+        },
+        status=200 if not form.errors else 400,
+    )
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
@@ -149,16 +165,23 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if request.user.is_authenticated:
                 logout(request)
             user.refresh_from_db()
-            messages.error(request, _locked_message(
-                services.PasswordLogin(locked_until=user.locked_until).minutes_locked
-            ))
+            messages.error(
+                request,
+                _locked_message(
+                    services.PasswordLogin(locked_until=user.locked_until).minutes_locked
+                ),
+            )
             return redirect("accounts:login")
-        form.add_error("token", _(
-            "This code is not correct. Check that the time on your phone is right and enter "
-            "the code currently shown."
-        ))
-    return render(request, "accounts/two_factor.html", {"form": form},
-                  status=400 if form.errors else 200)
+        form.add_error(
+            "token",
+            _(
+                "This code is not correct. Check that the time on your phone is right and enter "
+                "the code currently shown."
+            ),
+        )
+    return render(
+        request, "accounts/two_factor.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -182,30 +205,44 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
         if confirmed is not None:
             otp_login(request, confirmed)
             request.session.pop(OTP_PENDING_SESSION_KEY, None)
-            messages.success(request, _(
-                "Two-step verification is on. From now on you enter a code from the app "
-                "each time you log in."
-            ))
+            messages.success(
+                request,
+                _(
+                    "Two-step verification is on. From now on you enter a code from the app "
+                    "each time you log in."
+                ),
+            )
             return _landing(user, next_url)
-        form.add_error("token", _(
-            "This code is not correct. Check that the time on your phone is right and enter "
-            "the code currently shown."
-        ))
+        form.add_error(
+            "token",
+            _(
+                "This code is not correct. Check that the time on your phone is right and enter "
+                "the code currently shown."
+            ),
+        )
     url = services.totp_config_url(device)
-    return render(request, "accounts/totp_enrol.html", {
-        "form": form, "next": next_url,
-        "qr_svg": services.qr_svg(url, label=_("QR code for your authenticator app")),
-        "secret": services.totp_secret_b32(device),
-        "secret_groups": services.totp_secret_b32(device).split(),
-        "already_enrolled": services.has_second_factor(user),
-        "required": services.second_factor_required(user),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/totp_enrol.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_svg": services.qr_svg(url, label=_("QR code for your authenticator app")),
+            "secret": services.totp_secret_b32(device),
+            "secret_groups": services.totp_secret_b32(device).split(),
+            "already_enrolled": services.has_second_factor(user),
+            "required": services.second_factor_required(user),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Log out (POST only, so a link or image elsewhere cannot log people out)."""
-    was_staff = bool(request.user.is_authenticated and getattr(request.user, "is_staff_role", False))
+    was_staff = bool(
+        request.user.is_authenticated and getattr(request.user, "is_staff_role", False)
+    )
     logout(request)
     return redirect("accounts:login" if was_staff else settings.LOGOUT_REDIRECT_URL)
 
@@ -224,12 +261,21 @@ def phone_login(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error.message))
         else:
             request.session[_PHONE] = {
-                "phone": form.cleaned_data["phone"], "district_id": district.pk, "next": next_url,
+                "phone": form.cleaned_data["phone"],
+                "district_id": district.pk,
+                "next": next_url,
             }
             return redirect("accounts:phone_code")
-    return render(request, "accounts/phone_login.html", {
-        "form": form, "next": next_url, "no_district": not form.fields["district"].queryset.exists(),  # type: ignore[attr-defined]
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/phone_login.html",
+        {
+            "form": form,
+            "next": next_url,
+            "no_district": not form.fields["district"].queryset.exists(),  # type: ignore[attr-defined]
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @sensitive_post_parameters("code")
@@ -251,18 +297,30 @@ def phone_code(request: HttpRequest) -> HttpResponse:
     form = PhoneCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
-            request, phone=pending["phone"], code=form.cleaned_data["code"],
+            request,
+            phone=pending["phone"],
+            code=form.cleaned_data["code"],
             district_id=pending["district_id"],
         )
         if user is not None:
             request.session.pop(_PHONE, None)
             login(request, user, backend=PHONE_BACKEND)
             return _landing(user, pending.get("next", ""))
-        form.add_error("code", _(
-            "The code is not correct or has expired. Check the text message, or ask for a new code."
-        ))
-    return render(request, "accounts/phone_code.html", {
-        "form": form, "masked_phone": mask_phone(pending["phone"]),
-        "minutes": max(1, settings.LINLI_PHONE_CODE_SECONDS // 60),
-        "login_url": reverse("accounts:phone_login"),
-    }, status=400 if form.errors else 200)
+        form.add_error(
+            "code",
+            _(
+                "The code is not correct or has expired. "
+                "Check the text message, or ask for a new code."
+            ),
+        )
+    return render(
+        request,
+        "accounts/phone_code.html",
+        {
+            "form": form,
+            "masked_phone": mask_phone(pending["phone"]),
+            "minutes": max(1, settings.LINLI_PHONE_CODE_SECONDS // 60),
+            "login_url": reverse("accounts:phone_login"),
+        },
+        status=400 if form.errors else 200,
+    )

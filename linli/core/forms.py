@@ -10,7 +10,8 @@ from linli.core.models import AuditEntry
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Action"), required=False,
+        label=_("Action"),
+        required=False,
         choices=[("", _("All actions")), *AuditEntry.Action.choices],
     )
     date_from = forms.DateField(
@@ -20,13 +21,15 @@ class AuditFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     user = forms.CharField(
-        label=_("User"), required=False, max_length=150,
+        label=_("User"),
+        required=False,
+        max_length=150,
         widget=forms.TextInput(attrs={"placeholder": _("Username or name")}),
     )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         date_from, date_to = data.get("date_from"), data.get("date_to")
-        if date_from and date_to and date_from > date_to:  # type: ignore[operator]
+        if date_from and date_to and date_from > date_to:
             raise forms.ValidationError(_("The start date is after the end date."))
         return data

@@ -24,9 +24,15 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 # Labels for the keys and reason codes the accounts services write (linli.accounts.services);
 # unknown keys are shown as stored.
 _CHANGE_LABELS = {
-    "reason": _("reason"), "method": _("method"), "locked_until": _("locked until"),
-    "fields": _("fields shown"), "role": _("role"), "via": _("created by"), "phone": _("mobile"),
-    "second_factor": _("second factor"), "real_name": pgettext_lazy("person", "name"),
+    "reason": _("reason"),
+    "method": _("method"),
+    "locked_until": _("locked until"),
+    "fields": _("fields shown"),
+    "role": _("role"),
+    "via": _("created by"),
+    "phone": _("mobile"),
+    "second_factor": _("second factor"),
+    "real_name": pgettext_lazy("person", "name"),
 }
 _REASON_LABELS = {
     "wrong_password": _("wrong password"),
@@ -122,7 +128,8 @@ def filter_audit_entries(
         )
     if user:
         entries = entries.filter(
-            Q(actor_label__icontains=user) | Q(actor__real_name__icontains=user)
+            Q(actor_label__icontains=user)
+            | Q(actor__real_name__icontains=user)
             | Q(object_repr__icontains=user)
         )
     return entries
@@ -162,17 +169,19 @@ def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
     rows = []
     for entry in entries:
         changes = _mask_value("", entry.changes) if isinstance(entry.changes, dict) else {}
-        rows.append(AuditRow(
-            at=entry.at,
-            actor=mask_text(entry.actor_label) if entry.actor_label else "",
-            action=entry.action,
-            action_label=str(labels.get(entry.action, entry.action)),
-            object_type=_object_type_label(entry.object_type) if entry.object_type else "",
-            object_repr=mask_text(entry.object_repr),
-            changes=[
-                (str(_CHANGE_LABELS.get(k, k)), _value_label(k, v)) for k, v in changes.items()
-            ],
-            ip_address=entry.ip_address or "",
-            district=str(entry.district) if entry.district_id else "",
-        ))
+        rows.append(
+            AuditRow(
+                at=entry.at,
+                actor=mask_text(entry.actor_label) if entry.actor_label else "",
+                action=entry.action,
+                action_label=str(labels.get(entry.action, entry.action)),
+                object_type=_object_type_label(entry.object_type) if entry.object_type else "",
+                object_repr=mask_text(entry.object_repr),
+                changes=[
+                    (str(_CHANGE_LABELS.get(k, k)), _value_label(k, v)) for k, v in changes.items()
+                ],
+                ip_address=entry.ip_address or "",
+                district=str(entry.district) if entry.district_id else "",
+            )
+        )
     return rows

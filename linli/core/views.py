@@ -29,8 +29,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     # The console layout is another app's template; fall back to the plain base until it exists.
     layout = select_template(["console/base.html", "base.html"]).template.name
-    return render(request, "core/audit_log.html", {
-        "form": form, "page": page, "rows": audit_rows(list(page.object_list)),
-        "query": query.urlencode(), "layout": layout,
-        "show_district": bool(getattr(request.user, "is_superuser", False)),
-    })
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": audit_rows(list(page.object_list)),
+            "query": query.urlencode(),
+            "layout": layout,
+            "show_district": bool(getattr(request.user, "is_superuser", False)),
+        },
+    )

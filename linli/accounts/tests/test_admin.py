@@ -20,7 +20,9 @@ def root(client: Client, db: Any) -> User:
     return user
 
 
-def test_the_user_list_shows_roles_and_scopes(client: Client, root: User, community_staff: User) -> None:
+def test_the_user_list_shows_roles_and_scopes(
+    client: Client, root: User, community_staff: User
+) -> None:
     response = client.get("/admin/accounts/user/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -39,12 +41,18 @@ def test_opening_a_user_is_audited_as_a_view_of_personal_data(
     assert resident.phone not in entry.object_repr
 
 
-def test_the_unlock_action_lifts_the_lock(client: Client, root: User, community_staff: User) -> None:
+def test_the_unlock_action_lifts_the_lock(
+    client: Client, root: User, community_staff: User
+) -> None:
     community_staff.locked_until = timezone.now() + timedelta(minutes=10)
     community_staff.save()
-    response = client.post("/admin/accounts/user/", {
-        "action": "unlock", "_selected_action": [str(community_staff.pk)],
-    })
+    response = client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "unlock",
+            "_selected_action": [str(community_staff.pk)],
+        },
+    )
     assert response.status_code == 302
     community_staff.refresh_from_db()
     assert community_staff.locked_until is None

@@ -33,8 +33,16 @@ def test_it_creates_a_district_admin(hierarchy: Any) -> None:
 
 
 def test_a_station_fills_in_its_community_and_subdistrict(hierarchy: Any) -> None:
-    _create("--username", "keeper1", "--role", "station_keeper", "--district", "T140404",
-            "--station", "S001")
+    _create(
+        "--username",
+        "keeper1",
+        "--role",
+        "station_keeper",
+        "--district",
+        "T140404",
+        "--station",
+        "S001",
+    )
     user = User.objects.get(username="keeper1")
     assert user.station == hierarchy.station_xingfu
     assert user.community == hierarchy.xingfu
@@ -43,8 +51,16 @@ def test_a_station_fills_in_its_community_and_subdistrict(hierarchy: Any) -> Non
 
 
 def test_a_community_fills_in_its_subdistrict(hierarchy: Any) -> None:
-    _create("--username", "c1", "--role", "community_staff", "--district", "T140404",
-            "--community", "T14040402001")
+    _create(
+        "--username",
+        "c1",
+        "--role",
+        "community_staff",
+        "--district",
+        "T140404",
+        "--community",
+        "T14040402001",
+    )
     user = User.objects.get(username="c1")
     assert (user.community, user.subdistrict) == (hierarchy.xiyuan, hierarchy.west)
 
@@ -55,12 +71,36 @@ def test_a_community_fills_in_its_subdistrict(hierarchy: Any) -> None:
         (["--role", "community_staff", "--district", "T140404"], "needs its place"),
         (["--role", "subdistrict_staff", "--district", "T140404"], "needs its place"),
         (["--role", "district_admin", "--district", "NOPE"], "no district"),
-        (["--role", "community_staff", "--district", "T140404", "--community", "T14040402001",
-          "--subdistrict", "T14040401"], "not in this subdistrict"),
-        (["--role", "station_keeper", "--district", "T140404", "--station", "S001",
-          "--community", "T14040401002"], "not in this community"),
-        (["--role", "community_staff", "--district", "T999999", "--community", "T14040401001"],
-         "no district"),
+        (
+            [
+                "--role",
+                "community_staff",
+                "--district",
+                "T140404",
+                "--community",
+                "T14040402001",
+                "--subdistrict",
+                "T14040401",
+            ],
+            "not in this subdistrict",
+        ),
+        (
+            [
+                "--role",
+                "station_keeper",
+                "--district",
+                "T140404",
+                "--station",
+                "S001",
+                "--community",
+                "T14040401002",
+            ],
+            "not in this community",
+        ),
+        (
+            ["--role", "community_staff", "--district", "T999999", "--community", "T14040401001"],
+            "no district",
+        ),
     ],
 )
 def test_it_refuses_places_that_do_not_fit(hierarchy: Any, args: list[str], problem: str) -> None:
@@ -71,8 +111,18 @@ def test_it_refuses_places_that_do_not_fit(hierarchy: Any, args: list[str], prob
 
 def test_it_refuses_a_weak_password(hierarchy: Any) -> None:
     with pytest.raises(CommandError):
-        call_command("create_staff", "--username", "weak", "--role", "district_admin",
-                     "--district", "T140404", "--password", "123456", stdout=StringIO())
+        call_command(
+            "create_staff",
+            "--username",
+            "weak",
+            "--role",
+            "district_admin",
+            "--district",
+            "T140404",
+            "--password",
+            "123456",
+            stdout=StringIO(),
+        )
     assert not User.objects.filter(username="weak").exists()
 
 
@@ -90,6 +140,14 @@ def test_the_password_may_come_from_the_environment(
     hierarchy: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LINLI_STAFF_PASSWORD", STRONG)
-    call_command("create_staff", "--username", "env1", "--role", "district_admin",
-                 "--district", "T140404", stdout=StringIO())
+    call_command(
+        "create_staff",
+        "--username",
+        "env1",
+        "--role",
+        "district_admin",
+        "--district",
+        "T140404",
+        stdout=StringIO(),
+    )
     assert User.objects.get(username="env1").check_password(STRONG)

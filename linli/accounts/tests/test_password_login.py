@@ -43,8 +43,9 @@ def test_staff_land_in_the_console(client: Client, community_staff: User) -> Non
 
 
 def test_a_resident_role_lands_at_home(client: Client, hierarchy: Any) -> None:
-    User.objects.create_user(username="liaison2", password=PASSWORD, role="unit_liaison",
-                             district=hierarchy.district)
+    User.objects.create_user(
+        username="liaison2", password=PASSWORD, role="unit_liaison", district=hierarchy.district
+    )
     response = _post(client, "liaison2", PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == reverse("resident:home")
@@ -102,9 +103,12 @@ def test_repeated_failures_lock_the_account_and_the_lock_is_audited(
     community_staff.refresh_from_db()
     assert community_staff.locked_until is not None
     assert community_staff.locked_until > timezone.now() + timedelta(minutes=14)
-    assert AuditEntry.objects.filter(
-        action=AuditEntry.Action.LOCKED, object_id=str(community_staff.pk)
-    ).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditEntry.Action.LOCKED, object_id=str(community_staff.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_a_locked_account_stays_locked_even_with_the_right_password(
@@ -128,9 +132,10 @@ def test_the_lock_message_is_only_shown_to_someone_who_knows_the_password(
     response = _post(client, "xingfu_staff", "still-wrong")
     assert response.status_code == 400
     assert response.context["locked_minutes"] == 0
-    assert response.context["form"].non_field_errors() == _post(
-        client, "nobody", "x"
-    ).context["form"].non_field_errors()
+    assert (
+        response.context["form"].non_field_errors()
+        == _post(client, "nobody", "x").context["form"].non_field_errors()
+    )
 
 
 def test_failures_while_locked_do_not_extend_the_lock(

@@ -163,9 +163,7 @@ def test_the_first_login_creates_the_resident(client: Client, district: District
     assert "13812345678" not in login.object_repr
 
 
-def test_a_returning_resident_logs_into_the_same_account(
-    client: Client, resident: User
-) -> None:
+def test_a_returning_resident_logs_into_the_same_account(client: Client, resident: User) -> None:
     _ask(client, resident.phone, resident.district)
     client.post(CODE_PAGE, {"code": last_code(resident.phone)})
     assert client.session["_auth_user_id"] == str(resident.pk)
@@ -217,7 +215,9 @@ def test_a_used_code_is_refused(district: District) -> None:
     services.request_phone_code(phone="13812345678", district_id=district.pk)
     code = last_code("13812345678")
     assert services.verify_phone_code(phone="13812345678", code=code, district_id=district.pk)
-    assert services.verify_phone_code(phone="13812345678", code=code, district_id=district.pk) is None
+    assert (
+        services.verify_phone_code(phone="13812345678", code=code, district_id=district.pk) is None
+    )
 
 
 def test_a_new_code_replaces_the_old_one(district: District) -> None:
@@ -229,9 +229,10 @@ def test_a_new_code_replaces_the_old_one(district: District) -> None:
     )
     new = last_code("13812345678")
     if old != new:
-        assert services.verify_phone_code(
-            phone="13812345678", code=old, district_id=district.pk
-        ) is None
+        assert (
+            services.verify_phone_code(phone="13812345678", code=old, district_id=district.pk)
+            is None
+        )
     assert services.verify_phone_code(phone="13812345678", code=new, district_id=district.pk)
 
 

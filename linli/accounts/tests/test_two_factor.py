@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -67,7 +66,9 @@ def test_a_right_code_confirms_the_device_and_verifies_the_session(
     device.refresh_from_db()
     assert device.confirmed is True
     assert client.session["otp_device_id"] == device.persistent_id
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.CREATE, object_type="otp_totp.totpdevice")
+    entry = AuditEntry.objects.get(
+        action=AuditEntry.Action.CREATE, object_type="otp_totp.totpdevice"
+    )
     assert entry.actor == district_admin
 
 
@@ -174,9 +175,7 @@ def test_repeated_wrong_codes_lock_the_account(
     assert client.get(TWO_FACTOR)["Location"] == reverse("accounts:login")
 
 
-def test_the_code_step_without_a_password_step_goes_back_to_login(
-    client: Client, db: Any
-) -> None:
+def test_the_code_step_without_a_password_step_goes_back_to_login(client: Client, db: Any) -> None:
     response = client.post(TWO_FACTOR, {"token": "123456"})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:login")
@@ -235,9 +234,7 @@ def test_when_required_the_api_answers_json(
     assert response.json()["code"] == "second_factor_required"
 
 
-def test_when_required_a_superuser_is_forced_too(
-    client: Client, db: Any, settings: Any
-) -> None:
+def test_when_required_a_superuser_is_forced_too(client: Client, db: Any, settings: Any) -> None:
     settings.LINLI_REQUIRE_2FA = True
     admin = User.objects.create_superuser("root", password=PASSWORD)
     client.force_login(admin, backend="linli.accounts.backends.LockoutModelBackend")

@@ -18,12 +18,22 @@ AUDIT = "/console/audit/"
 
 
 @pytest.fixture
-def entries(hierarchy: Any, community_staff: User, resident: User, other_district_admin: User) -> None:
-    record(actor=community_staff, action=AuditEntry.Action.UPDATE, obj=hierarchy.station_xingfu,
-           changes={"contact_phone": ["13812345678", "13987654321"], "name": ["旧", "新"]})
+def entries(
+    hierarchy: Any, community_staff: User, resident: User, other_district_admin: User
+) -> None:
+    record(
+        actor=community_staff,
+        action=AuditEntry.Action.UPDATE,
+        obj=hierarchy.station_xingfu,
+        changes={"contact_phone": ["13812345678", "13987654321"], "name": ["旧", "新"]},
+    )
     record(actor=resident, action=AuditEntry.Action.LOGIN, obj=resident)
-    record(actor=other_district_admin, action=AuditEntry.Action.UPDATE,
-           object_type="places.station", object_repr="外区驿站")
+    record(
+        actor=other_district_admin,
+        action=AuditEntry.Action.UPDATE,
+        object_type="places.station",
+        object_repr="外区驿站",
+    )
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client: Client, db: Any) -> None:
@@ -92,20 +102,26 @@ def test_personal_values_are_masked(
     assert "139****1111" in html
 
 
-def test_it_filters_by_action(client: Client, as_user: Any, district_admin: User, entries: None) -> None:
+def test_it_filters_by_action(
+    client: Client, as_user: Any, district_admin: User, entries: None
+) -> None:
     as_user(district_admin)
     response = client.get(AUDIT, {"action": "update"})
     assert response.context["page"].paginator.count == 1
     assert response.context["rows"][0].object_repr == "幸福苑幸福驿站"
 
 
-def test_it_filters_by_user(client: Client, as_user: Any, district_admin: User, entries: None) -> None:
+def test_it_filters_by_user(
+    client: Client, as_user: Any, district_admin: User, entries: None
+) -> None:
     as_user(district_admin)
     response = client.get(AUDIT, {"user": "xingfu"})
     assert [r.actor for r in response.context["rows"]] == ["xingfu_staff"]
 
 
-def test_it_filters_by_date(client: Client, as_user: Any, district_admin: User, entries: None) -> None:
+def test_it_filters_by_date(
+    client: Client, as_user: Any, district_admin: User, entries: None
+) -> None:
     old = AuditEntry.objects.filter(action="login").get()
     AuditEntry.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=10))
     as_user(district_admin)
@@ -139,7 +155,7 @@ def test_it_pages_fifty_entries_at_a_time(
     assert len(first.context["rows"]) == 50
     assert first.context["page"].paginator.num_pages == 3
     assert "action=update&amp;page=2" in first.content.decode()
-    last = client.get(AUDIT, {"action": "update", "page": 3})
+    last = client.get(AUDIT, {"action": "update", "page": "3"})
     assert len(last.context["rows"]) == 20
 
 

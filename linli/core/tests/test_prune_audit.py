@@ -52,10 +52,12 @@ def test_a_dry_run_deletes_nothing(settings: Any, district: Any) -> None:
 
 def test_it_deletes_old_phone_codes(district: Any) -> None:
     now = timezone.now()
-    old = PhoneCode.objects.create(district=district, phone="13812345678", code_hash="x",
-                                   expires_at=now)
+    old = PhoneCode.objects.create(
+        district=district, phone="13812345678", code_hash="x", expires_at=now
+    )
     PhoneCode.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=2))
-    fresh = PhoneCode.objects.create(district=district, phone="13812345678", code_hash="y",
-                                     expires_at=now)
+    fresh = PhoneCode.objects.create(
+        district=district, phone="13812345678", code_hash="y", expires_at=now
+    )
     call_command("prune_audit", stdout=StringIO())
     assert list(PhoneCode.objects.all()) == [fresh]
