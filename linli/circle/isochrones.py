@@ -146,7 +146,9 @@ def _polygon(
         lines.append(np.array([shapely.linestrings(xy)]))
     if not lines:
         return None
-    geom = shapely.buffer(shapely.multilinestrings(np.concatenate(lines)), buffer_m, quad_segs=4)
+    # Buffer each piece, then union: GEOS buffers a whole MultiLineString of overlapping
+    # pieces about a hundred times slower than it unions their separate buffers.
+    geom = shapely.union_all(shapely.buffer(np.concatenate(lines), buffer_m, quad_segs=4))
     geom = shapely.simplify(geom, 1.0)
     return shapely.transform(geom, plane.inverse)
 
