@@ -110,9 +110,10 @@ def test_it_refuses_an_unknown_size(tmp_path: Path) -> None:
 
 
 def test_the_sample_is_generated_well_within_ten_seconds(tmp_path: Path) -> None:
-    start = time.perf_counter()
+    # CPU time, not wall time: a busy machine must not fail the test.
+    start = time.process_time()
     generate_district(tmp_path, seed=11)
-    assert time.perf_counter() - start < 10.0
+    assert time.process_time() - start < 10.0
 
 
 # --- the hierarchy --------------------------------------------------------------------------
