@@ -258,7 +258,7 @@ def service_rows(actor: Any, services: QuerySet[Service]) -> Iterable[list[Any]]
     for s in services.select_related("category", "organisation").prefetch_related(
         Prefetch("at_stations", queryset=links, to_attr="visible_links")
     ):
-        own: list[ServiceAtStation] = s.visible_links  # type: ignore[attr-defined]
+        own: list[ServiceAtStation] = s.visible_links
         first = own[0] if own else None
         yield [
             s.name, s.category.name_zh, s.organisation.name if s.organisation else "",

@@ -42,6 +42,13 @@ WEEKDAY_LABELS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("F
                   _("Saturday"), _("Sunday")]
 
 
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A choice field of ``form``, typed, so its choices can be set from the user's scope."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 def _community_choices(user: Any, *, blank: str | None) -> list[tuple[str, str]]:
     choices = [
         (c.code, f"{c.subdistrict.name} / {c.name}")
@@ -64,7 +71,7 @@ class StationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All kinds"))] + [
+        _choices(self, "kind").choices = [("", _("All kinds"))] + [
             (c.code, c.display_name) for c in FacilityCategory.objects.all()
         ]
 
@@ -102,22 +109,23 @@ class StationForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
+        _choices(self, "category").choices = [
             (c.code, c.display_name) for c in FacilityCategory.objects.all()
         ]
-        self.fields["community"].choices = _community_choices(
+        _choices(self, "community").choices = _community_choices(
             user, blank=str(_("— subdistrict level —"))
         )
-        self.fields["subdistrict"].choices = [("", "—")] + [
+        _choices(self, "subdistrict").choices = [("", "—")] + [
             (s.code, s.name) for s in permissions.subdistricts_for_user(user)
         ]
-        self.fields["functions"].choices = [
+        _choices(self, "functions").choices = [
             (f.code, f.display_name) for f in StationFunction.objects.all()
         ]
-        self.fields["amenities"].choices = [(a.code, a.display_name) for a in Amenity.objects.all()]
-        for name in ("code", "lon", "lat", "contact_phone", "phone"):
-            self.fields[name].widget.attrs["inputmode"] = "decimal" if name in ("lon", "lat") \
-                else "text"
+        _choices(self, "amenities").choices = [
+            (a.code, a.display_name) for a in Amenity.objects.all()
+        ]
+        for name in ("lon", "lat"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal"
 
     def clean_code(self) -> str:
         return fold(self.cleaned_data["code"])
@@ -166,7 +174,7 @@ class HoursForm(forms.Form):
         for day, label in enumerate(WEEKDAY_LABELS):
             self.fields[f"day_{day}"] = forms.CharField(
                 label=label, required=False,
-                widget=forms.TextInput(attrs={"placeholder": "08:30-12:00,14:00-18:00"}),
+                widget=forms.TextInput(attrs={"placeholder": _("Closed")}),
             )
 
     def day_fields(self) -> list[forms.BoundField]:
@@ -233,7 +241,7 @@ class CompoundForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = _community_choices(user, blank=None)
+        _choices(self, "community").choices = _community_choices(user, blank=None)
 
     def clean_code(self) -> str:
         return fold(self.cleaned_data["code"])
@@ -289,7 +297,7 @@ class ServiceLinkForm(ScheduleFields):
             str(s.pk): s for s in permissions.stations_for_user(user).select_related("category")
             if permissions.can_change_station(user, s)
         }
-        self.fields["station"].choices = [
+        _choices(self, "station").choices = [
             (pk, f"{s.code} {s.name}") for pk, s in self.stations.items()
         ]
         self.order_fields(["station"])
@@ -306,7 +314,7 @@ class AddServiceForm(ScheduleFields):
     def __init__(self, *args: Any, user: Any, station: Station, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offered = set(station.service_links.values_list("service_id", flat=True))
-        self.fields["service"].choices = [
+        _choices(self, "service").choices = [
             (s.pk, f"{s.name}（{s.category.display_name}）")
             for s in permissions.services_for_user(user).select_related("category")
             .filter(district_id=station.district_id).exclude(pk__in=offered)
@@ -330,7 +338,7 @@ class ServiceForm(ScheduleFields):
 
     def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
+        _choices(self, "category").choices = [
             (c.code, c.display_name) for c in ServiceCategory.objects.all()
         ]
         self.organisations = list(
@@ -340,7 +348,7 @@ class ServiceForm(ScheduleFields):
             str(s.pk): s for s in permissions.stations_for_user(user)
         }
         if creating:
-            self.fields["stations"].choices = [
+            _choices(self, "stations").choices = [
                 (pk, f"{s.code} {s.name}") for pk, s in self.station_objs.items()
             ]
         else:

@@ -274,8 +274,8 @@ def _station_snapshot(station: Station) -> dict[str, Any]:
         **{f: getattr(station, f) for f in STATION_FIELDS if f not in {"functions", "amenities"}},
         "category": station.category.code if station.category_id else None,
         "subdistrict": station.subdistrict.code if station.subdistrict_id else None,
-        "community": station.community.code if station.community_id else None,
-        "compound": station.compound.code if station.compound_id else None,
+        "community": station.community.code if station.community else None,
+        "compound": station.compound.code if station.compound else None,
         "functions": sorted(station.functions.values_list("code", flat=True)),
         "amenities": sorted(station.amenities.values_list("code", flat=True)),
     }
@@ -547,7 +547,7 @@ def _compound_snapshot(compound: Compound) -> dict[str, Any]:
     return {
         "code": compound.code, "name": compound.name,
         "community": compound.community.code if compound.community_id else None,
-        "grid": compound.grid.code if compound.grid_id else None,
+        "grid": compound.grid.code if compound.grid else None,
         "households": compound.households, "population": compound.population,
         "address": compound.address,
         "gates": [f"{g.name} {g.lon:.6f},{g.lat:.6f}" for g in compound.gates.all()],
@@ -661,7 +661,7 @@ def _service_snapshot(service: Service) -> dict[str, Any]:
     return {
         "name": service.name,
         "category": service.category.code if service.category_id else None,
-        "organisation": service.organisation.name if service.organisation_id else None,
+        "organisation": service.organisation.name if service.organisation else None,
         "description": service.description, "fee": service.fee,
         "fee_description": service.fee_description,
         "booking_required": service.booking_required, "is_active": service.is_active,

@@ -55,7 +55,16 @@ def staff_required[V: Callable[..., HttpResponse]](view: V) -> V:
         user = request.user
         if not (user.is_authenticated and getattr(user, "is_staff_role", False)):
             return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
+        # Refusals render inside the console layout, so staff keep their menu and bearings; a
+        # 404 says nothing about whether the record exists elsewhere.
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return render(request, "places/console/refused.html",
+                          {"page_title": _("Not found"), "status": 404}, status=404)
+        except PermissionDenied:
+            return render(request, "places/console/refused.html",
+                          {"page_title": _("Not allowed"), "status": 403}, status=403)
 
     return wrapper  # type: ignore[return-value]
 

@@ -15,7 +15,7 @@ STATION_HEADER = [
 ]
 
 
-def station_row(code: str = "XF-101", name: str = "幸福苑二号驿站", **over: Any) -> list[Any]:
+def station_row(code: str = "XF-101", name: str = "幸福苑二号驿站", /, **over: Any) -> list[Any]:
     values = {
         "编码*": code, "名称*": name, "类型*": "幸福驿站", "社区编码": "T14040401001",
         "地址": "幸福路12号", "经度*": 113.0712, "纬度*": 36.1815, "坐标系": "WGS-84",

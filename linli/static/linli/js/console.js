@@ -2,17 +2,19 @@
    deferred, in order), so the components are registered on alpine:init. */
 document.addEventListener("alpine:init", () => {
   /* A results table with row checkboxes: 修改 needs exactly one row, 删除 at least one. */
-  window.Alpine.data("consoleTable", (editTemplate) => ({
+  window.Alpine.data("consoleTable", (editTemplate, deleteTemplate = "") => ({
     selected: [],
     reset() { this.selected = []; },
-    editUrl() {
-      return this.selected.length === 1 ? editTemplate.replace("/0/", `/${this.selected[0]}/`) : "#";
+    urlFor(template) {
+      return this.selected.length === 1 && template
+        ? template.replace("/0/", `/${this.selected[0]}/`) : "#";
     },
+    editUrl() { return this.urlFor(editTemplate); },
+    deleteUrl() { return this.urlFor(deleteTemplate); },
     toggleAll(event) {
       const boxes = this.$root.querySelectorAll("input[name=ids]");
       this.selected = event.target.checked ? Array.from(boxes, (b) => b.value) : [];
     },
-    selectedText(template) { return template.replace("%(n)s", this.selected.length); },
   }));
 });
 

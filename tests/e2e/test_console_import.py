@@ -1,0 +1,194 @@
+"""Browser journeys in the staff console: importing a station sheet, and another community's 404.
+
+The console's Chinese strings live in linli/places/i18n/console.json until the catalogs are
+merged; ``_console_catalog`` compiles them into a temporary catalog so the pages (and the
+screenshots) show the interface staff will see.
+"""
+
+from __future__ import annotations
+
+import array
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linli.places.models import Station
+from linli.places.reference import sync_reference_data
+from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
+from tests.e2e.conftest import log_in, screenshot
+from tests.personas import PASSWORD
+
+CATALOG = Path(__file__).resolve().parents[2] / "linli" / "places" / "i18n" / "console.json"
+
+
+def _write_mo(messages: dict[str, str], path: Path) -> None:
+    """A GNU .mo file (the format msgfmt writes) for ``messages``."""
+    entries = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
+    ids = b"".join(k.encode() + b"\0" for k, _v in entries)
+    strs = b"".join(v.encode() + b"\0" for _k, v in entries)
+    offsets, id_pos, str_pos = [], 0, 0
+    for key, value in entries:
+        offsets.append((len(key.encode()), id_pos, len(value.encode()), str_pos))
+        id_pos += len(key.encode()) + 1
+        str_pos += len(value.encode()) + 1
+    n = len(entries)
+    key_start = 7 * 4 + 16 * n
+    value_start = key_start + len(ids)
+    table = []
+    for key_len, key_off, _vl, _vo in offsets:
+        table += [key_len, key_off + key_start]
+    for _kl, _ko, value_len, value_off in offsets:
+        table += [value_len, value_off + value_start]
+    header = array.array("I", [0x950412DE, 0, n, 7 * 4, 7 * 4 + n * 8, 0, 0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header.tobytes() + array.array("I", table).tobytes() + ids + strs)
+
+
+@pytest.fixture
+def reference(transactional_db: Any) -> None:
+    """Reference lists again: a transactional test flushes what the data migration loaded."""
+    sync_reference_data()
+
+
+@pytest.fixture
+def _console_catalog(settings: Any, tmp_path: Path) -> None:
+    messages = json.loads(CATALOG.read_text("utf-8"))
+    _write_mo(messages, tmp_path / "zh_Hans" / "LC_MESSAGES" / "django.mo")
+    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+    # linli/static is not an app's static folder; until settings.STATICFILES_DIRS names it, the
+    # live server finds no CSS or JavaScript there.
+    project_static = Path(settings.BASE_DIR) / "linli" / "static"
+    if project_static not in [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]:
+        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), project_static]
+
+
+def test_mo_writer_round_trips(tmp_path: Path) -> None:
+    import gettext
+
+    _write_mo({"Add": "新增", "Delete": "删除"}, tmp_path / "x.mo")
+    with (tmp_path / "x.mo").open("rb") as f:
+        catalog = gettext.GNUTranslations(f)
+    assert catalog.gettext("Add") == "新增"
+    assert ast.literal_eval(repr(catalog.gettext("Delete"))) == "删除"
+
+
+def _bad_and_good_files(tmp_path: Path) -> tuple[Path, Path]:
+    bad = xlsx(STATION_HEADER, [
+        station_row("XF-201", "幸福苑东区驿站", **{"经度*": "１１３．０７２"}),  # full width: fine
+        station_row("XF-202", "幸福苑西区驿站", **{"纬度*": "三十六"}),
+        station_row("XF-202", "重复的驿站"),
+        station_row("XF-203", "越界驿站", **{"社区编码": "T14040402001"}),
+        station_row("XF-204", "坐标错误驿站", **{"经度*": 116.40, "纬度*": 39.90}),
+    ])
+    good = xlsx(STATION_HEADER, [
+        station_row("XF-201", "幸福苑东区驿站", **{"经度*": "１１３．０７２"}),
+        station_row("XF-202", "幸福苑西区驿站", **{"纬度*": 36.1822}),
+        station_row("XF-203", "幸福苑北区驿站", **{"经度*": 113.0705, "纬度*": 36.1830}),
+    ])
+    paths = tmp_path / "驿站导入-有错误.xlsx", tmp_path / "驿站导入-已修正.xlsx"
+    paths[0].write_bytes(bad.getvalue())
+    paths[1].write_bytes(good.getvalue())
+    return paths
+
+
+@pytest.mark.usefixtures("_console_catalog")
+def test_community_staff_imports_a_sheet_after_fixing_it(
+    reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any,
+    tmp_path: Path,
+) -> None:
+    page = desktop_page
+    bad, good = _bad_and_good_files(tmp_path)
+    log_in(page, community_staff.username, PASSWORD)
+    page.wait_for_url("**/console/")
+    screenshot(page, "console-home")
+
+    page.goto("/console/stations/")
+    page.get_by_role("link", name="导入").first.click()
+    page.wait_for_url("**/console/import/stations/")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("button[value=import]")
+    report = page.locator(".report-table")
+    report.wait_for()
+    text = report.inner_text()
+    assert "G 纬度" in text
+    assert "应填写数字" in text
+    assert "与第 3 行相同" in text
+    assert "不在您的管辖范围内" in text
+    assert "F 经度" in text
+    assert "发现 4 个问题" in page.locator(".banner-error").inner_text()
+    screenshot(page, "console-import-report")
+    assert not Station.objects.filter(code__startswith="XF-2").exists()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载问题清单").click()
+    assert download.value.suggested_filename.endswith("导入问题.xlsx")
+
+    page.set_input_files("input[type=file]", str(good))
+    page.click("button[value=check]")
+    page.locator(".banner-ok").wait_for()
+    assert "将新增 3 条" in page.locator(".banner-ok").inner_text()
+    assert not Station.objects.filter(code__startswith="XF-2").exists()
+
+    page.set_input_files("input[type=file]", str(good))
+    page.click("button[value=import]")
+    page.wait_for_url("**/console/stations/")
+    assert "新增 3 条" in page.locator(".messages").inner_text()
+    table = page.locator("#results table").inner_text()
+    for name in ("幸福苑东区驿站", "幸福苑西区驿站", "幸福苑北区驿站"):
+        assert name in table
+    screenshot(page, "console-stations-after-import")
+    assert Station.objects.filter(code__startswith="XF-2", community=hierarchy.xingfu).count() == 3
+
+    row = page.locator("#results tbody tr").filter(has_text="XF-201")
+    row.locator("input[type=checkbox]").check()
+    page.get_by_role("link", name="修改").first.click()
+    page.wait_for_url("**/console/stations/*/")
+    screenshot(page, "console-station-edit")
+
+
+@pytest.mark.usefixtures("_console_catalog")
+def test_community_staff_cannot_open_another_communitys_station(
+    reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any
+) -> None:
+    page = desktop_page
+    log_in(page, community_staff.username, PASSWORD)
+    page.wait_for_url("**/console/")
+    page.goto("/console/stations/")
+    assert "西园幸福驿站" not in page.locator("#results").inner_text()
+    assert "西园社区" not in page.locator(".tree").inner_text()
+    screenshot(page, "console-stations")
+    for url in (f"/console/stations/{hierarchy.station_xiyuan.pk}/",
+                f"/console/stations/{hierarchy.station_xiyuan.pk}/delete/",
+                f"/console/stations/{hierarchy.station_heping.pk}/hours/"):
+        response = page.goto(url)
+        assert response is not None
+        assert response.status == 404, url
+        assert "西园幸福驿站" not in page.content()
+        assert "不在您的管辖范围内" in page.locator(".refused").inner_text()
+    screenshot(page, "console-other-community-404")
+
+
+@pytest.mark.usefixtures("_console_catalog")
+def test_district_admin_pages_look_right(
+    reference: None, hierarchy: Any, district_admin: Any, desktop_page: Any
+) -> None:
+    """Not a journey: renders the other console pages so a person can look at them."""
+    page = desktop_page
+    log_in(page, district_admin.username, PASSWORD)
+    page.wait_for_url("**/console/")
+    page.goto("/console/stations/")
+    page.get_by_role("link", name="西园社区").click()
+    page.wait_for_url("**/console/stations/?community=*")
+    assert "西园幸福驿站" in page.locator("#results").inner_text()
+    assert "和平里幸福驿站" not in page.locator("#results").inner_text()
+    page.goto("/console/compounds/")
+    screenshot(page, "console-compounds")
+    page.goto("/console/services/")
+    screenshot(page, "console-services")
+    page.goto(f"/console/compounds/{hierarchy.compound_xingfu.pk}/")
+    screenshot(page, "console-compound-edit")
+    page.goto("/console/import/services/")
+    screenshot(page, "console-import")
