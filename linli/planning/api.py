@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from linli.planning import permissions, queries, services
@@ -159,12 +159,12 @@ def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/runs", response={202: RunOut, **ERRORS}, summary="Start an analysis")
-def start_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any]]:
+def start_run(request: HttpRequest, payload: RunIn) -> Status[dict[str, Any]]:
     """Queue an analysis of the district (district administrators); poll the run for its status."""
     user = _planner(request)
     district = permissions.get_district_for_user(user, payload.district_id)
     run = services.start_analysis(actor=user, district=district, speed=payload.speed_m_s)
-    return 202, _run_out(run)
+    return Status(202, _run_out(run))
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="One analysis")
@@ -250,14 +250,14 @@ def coverage(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
 )
 def start_siting(
     request: HttpRequest, run_id: int, payload: SitingIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Queue a siting (district administrators); poll ``/sitings/{id}`` for the proposal."""
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)
     siting = services.start_siting(
         actor=user, run=run, category=payload.category, k=payload.k, radius=payload.radius_m
     )
-    return 202, _siting_out(user, siting)
+    return Status(202, _siting_out(user, siting))
 
 
 @router.get("/sitings/{siting_id}", response={200: SitingOut, **ERRORS}, summary="One siting")

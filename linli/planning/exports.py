@@ -68,11 +68,11 @@ def gaps_workbook(run: AnalysisRun, gaps: Iterable[Gap]) -> bytes:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
         info = wb.create_sheet(_("About"))
         info.append([_("District"), run.district.name])
-        info.append([_("Analysis"), run.pk])
+        info.append([_("Analysis number"), run.pk])
         finished = run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else ""
         info.append([_("Finished at"), finished])
         info.append([_("Walking speed (m/s)"), run.speed_m_s])
-        info.append([_("Gaps"), count])
+        info.append([_("Number of gaps"), count])
         info.column_dimensions["A"].width = 20
         info.column_dimensions["B"].width = 30
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.places.models import Community, Compound, District, Station, Subdistrict
 
@@ -132,9 +133,9 @@ class Gap(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        ACCEPTED = "accepted", _("Accepted")
-        DISMISSED = "dismissed", _("Dismissed")
+        OPEN = "open", pgettext_lazy("gap status", "Open")
+        ACCEPTED = "accepted", pgettext_lazy("gap status", "Accepted")
+        DISMISSED = "dismissed", pgettext_lazy("gap status", "Dismissed")
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="gaps")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
@@ -198,7 +199,7 @@ class CoverageRow(models.Model):
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="coverage")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
-    area = models.CharField(_("area"), max_length=12, choices=Area.choices)
+    area = models.CharField(pgettext_lazy("coverage", "area"), max_length=12, choices=Area.choices)
     subdistrict = models.ForeignKey(
         Subdistrict, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

@@ -650,7 +650,8 @@ def run_siting(siting_id: int) -> SitingRun:
                 total = float(stats["total"])
                 result.update(
                     covered=covered, total=total, greedy=greedy, bound=float(stats["bound"]),
-                    gap=float(stats["gap"]), optimal=stats["optimal"] == "True",
+                    gap=float(stats["gap"]), gap_percent=round(100 * float(stats["gap"]), 2),
+                    optimal=stats["optimal"] == "True",
                     seconds=float(stats["seconds"]),
                     newly_covered=sum(s["engine_population"] for s in sites),
                     already_covered=covered - sum(s["engine_population"] for s in sites),

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.core.exceptions import LinliError
+from linli.places.models import District
 from linli.planning import exports, permissions, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 
@@ -59,7 +60,9 @@ def _console_base() -> str:
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"console_base": _console_base(), **context})
+    return render(
+        request, template, {"console_base": _console_base(), "console_nav": "planning", **context}
+    )
 
 
 @require_GET
@@ -153,7 +156,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "data": reverse("planning:map_data", args=[run.pk]),
                 "centre": [run.district.centre_lon, run.district.centre_lat],
                 "isochrones": reverse("planning:isochrones", args=[run.pk]),
-                "network": _network_url(),
+                "network": _network_url(run.district),
                 "tiles": settings.LINLI_TILE_URL,
                 "attribution": settings.LINLI_TILE_ATTRIBUTION,
                 "sites": [
@@ -175,16 +178,20 @@ def _default_category(categories: list[tuple[str, str]]) -> str:
     return codes[0] if codes else ""
 
 
-def _network_url() -> str:
-    """The street-network GeoJSON endpoint of linli.places, when it exists."""
-    from django.urls import NoReverseMatch
+def _network_url(district: District) -> str:
+    """The district's street network as GeoJSON (linli.places.network_layer), or "" without one.
 
-    for name in ("resident:network_layer", "resident:network", "console:network_layer"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
+    The URL carries the file's digest so browsers may cache it; ``file_digest`` is memoised.
+    """
+    try:
+        from linli.places.network_layer import file_digest
+        from linli.places.network_layer import network_path as layer_path
+    except ImportError:  # pragma: no cover - the map works without the street layer
+        return ""
+    path = layer_path(district.network_file)
+    if path is None:
+        return ""
+    return reverse("resident:network", kwargs={"code": district.code, "digest": file_digest(path)})
 
 
 @require_GET

@@ -165,7 +165,7 @@ def test_a_bad_speed_is_refused_with_a_message(
 
     assert response.status_code == 200
     assert not AnalysisRun.objects.exists()
-    assert "m/s" in response.content.decode()
+    assert "步行速度须在" in response.content.decode()
 
 
 def test_a_queued_run_shows_a_polling_status(

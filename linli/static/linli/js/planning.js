@@ -39,13 +39,25 @@
     if (config.tiles) {
       L.tileLayer(config.tiles, { attribution: config.attribution || "", maxZoom: 19 }).addTo(map);
     }
+    // Streets stay underneath the compounds: their own pane below Leaflet's overlay pane.
+    map.createPane("streets").style.zIndex = 350;
+    map.createPane("isochrones").style.zIndex = 380;
+    var streetLayer = L.layerGroup().addTo(map);
     if (config.network) {
       fetch(config.network, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) return;
-          L.geoJSON(data, { interactive: false, style: { color: "#8c8c8c", weight: 1, opacity: 0.7 } })
-            .addTo(map).bringToBack();
+          var weights = { a: 4, b: 3, c: 1.6, f: 1 };
+          L.geoJSON(data, {
+            interactive: false, pane: "streets",
+            filter: function (f) { return f.properties.k !== "label"; },
+            style: function (f) {
+              var k = f.properties.k;
+              return { color: k === "f" ? "#a7a7a7" : "#bdbdbd", weight: weights[k] || 1, opacity: 0.9,
+                       dashArray: k === "f" ? "2 3" : null };
+            }
+          }).addTo(streetLayer);
         })
         .catch(function () { /* the map works without the street layer */ });
     }
@@ -132,12 +144,11 @@
       }
       features.sort(function (a, b) { return b.properties.minutes - a.properties.minutes; });
       L.geoJSON({ type: "FeatureCollection", features: features }, {
-        interactive: false,
+        interactive: false, pane: "isochrones",
         style: function (f) {
           return { color: ISO_COLOURS[f.properties.minutes] || "#555", weight: 1, fillOpacity: 0.12 };
         }
       }).addTo(isoLayer);
-      isoLayer.eachLayer(function (l) { if (l.bringToBack) l.bringToBack(); });
     }
 
     document.getElementById("pl-iso").addEventListener("change", function () {
