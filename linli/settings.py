@@ -156,6 +156,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Project-wide assets (design tokens, vendored libraries) live beside the apps' own static dirs.
+STATICFILES_DIRS = [BASE_DIR / "linli" / "static"]
 STATIC_ROOT = Path(os.environ.get("LINLI_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("LINLI_MEDIA_ROOT", VAR_DIR / "media"))
