@@ -157,7 +157,9 @@ def list_stations(
     if filters.q:
         q = filters.q.strip()
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(address__icontains=q))
-    total, rows = _page(qs.order_by("code", "pk"), paging, _STATION_FIELDS)
+    # (district, code) is unique and indexed: the page is read in index order, no sort of the
+    # whole district (1 000+ facilities in the sample) for 50 rows.
+    total, rows = _page(qs.order_by("district_id", "code"), paging, _STATION_FIELDS)
     items = [
         {
             "id": r["id"], "code": r["code"], "name": r["name"], "kind": r["category__code"],
@@ -323,7 +325,7 @@ def list_compounds(
     if filters.q:
         q = filters.q.strip()
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(address__icontains=q))
-    total, rows = _page(qs.order_by("code", "pk"), paging, _COMPOUND_FIELDS)
+    total, rows = _page(qs.order_by("district_id", "code"), paging, _COMPOUND_FIELDS)
     for r in rows:
         r["community_name"] = r.pop("community__name")
     return json_response(_envelope(total, paging, rows))
@@ -418,7 +420,7 @@ def list_organisations(
     if filters.q:
         qs = qs.filter(name__icontains=filters.q.strip())
     total, rows = _page(
-        qs.order_by("name", "pk"), paging, ("id", "name", "kind", "phone", "website")
+        qs.order_by("district_id", "name"), paging, ("id", "name", "kind", "phone", "website")
     )
     return json_response(_envelope(total, paging, rows))
 

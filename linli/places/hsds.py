@@ -466,7 +466,7 @@ def meta(request: HttpRequest) -> HttpResponse:
 def list_organizations(request: HttpRequest, query: Query[HsdsQuery]) -> HttpResponse:
     qs = _filtered(public_organisations(), query, district="district__code",
                    search=("name", "description"))
-    total, rows = _page(qs.order_by("district__code", "name", "pk"), query, _ORG_FIELDS)
+    total, rows = _page(qs.order_by("district_id", "name"), query, _ORG_FIELDS)
     return _envelope(total, query, [_organization(r) for r in rows])
 
 
@@ -499,7 +499,7 @@ def list_services(
     if organization_id is not None:
         parsed = parse_hsds_id(organization_id, "organization")
         qs = qs.filter(organisation_id=parsed[1] if parsed else 0)
-    total, rows = _page(qs.order_by("district__code", "name", "pk"), query, _SERVICE_FIELDS)
+    total, rows = _page(qs.order_by("district_id", "name", "pk"), query, _SERVICE_FIELDS)
     return _envelope(total, query, [_service(r) for r in rows])
 
 
@@ -523,7 +523,7 @@ def get_service(request: HttpRequest, service_id: str) -> HttpResponse:
 def list_locations(request: HttpRequest, query: Query[HsdsQuery]) -> HttpResponse:
     qs = _filtered(public_stations(), query, district="district__code",
                    search=("name", "address", "description"))
-    total, rows = _page(qs.order_by("district__code", "code", "pk"), query, _STATION_FIELDS)
+    total, rows = _page(qs.order_by("district_id", "code"), query, _STATION_FIELDS)
     return _envelope(total, query, [_location(r) for r in rows])
 
 
@@ -579,7 +579,7 @@ def list_service_at_locations(
         parsed = parse_hsds_id(organization_id, "organization")
         qs = qs.filter(service__organisation_id=parsed[1] if parsed else 0)
     total, rows = _page(
-        qs.order_by("district__code", "station__code", "service__name", "pk"), query, _LINK_FIELDS
+        qs.order_by("district_id", "station_id", "service_id"), query, _LINK_FIELDS
     )
     return _envelope(total, query, [_service_at_location(r, {}, nested=False) for r in rows])
 
