@@ -18,7 +18,7 @@ import pytest
 from linli.places.models import Station
 from linli.places.reference import sync_reference_data
 from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import screenshot
 from tests.personas import PASSWORD
 
 CATALOG = Path(__file__).resolve().parents[2] / "linli" / "places" / "i18n" / "console.json"
@@ -73,6 +73,15 @@ def test_mo_writer_round_trips(tmp_path: Path) -> None:
         catalog = gettext.GNUTranslations(f)
     assert catalog.gettext("Add") == "新增"
     assert ast.literal_eval(repr(catalog.gettext("Delete"))) == "删除"
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    """Log in with Enter in the password field (the login page also has a language button)."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
 
 
 def _bad_and_good_files(tmp_path: Path) -> tuple[Path, Path]:
@@ -191,11 +200,11 @@ def test_district_admin_pages_look_right(
     page.wait_for_url("**/console/stations/?*q=*")
     assert "西园幸福驿站" not in page.locator("#results").inner_text()
     assert "和平里幸福驿站" in page.locator("#results").inner_text()
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
     assert page.locator(".sidenav").get_by_text("Stations and facilities").is_visible()
-    page.get_by_role("button", name="中文").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="中文").click()
     page.goto("/console/compounds/")
     screenshot(page, "console-compounds")
     page.goto("/console/services/")
