@@ -63,8 +63,11 @@ MAX_PER_PAGE = 500
 KINDS = {
     "organization": 1, "service": 2, "location": 3, "service_at_location": 4,
     "location_schedule": 5, "phone": 6, "address": 7, "sal_schedule": 8,
-    "organization_phone": 9,
+    "organization_phone": 9, "location_attribute": 10, "taxonomy_term": 11,
 }
+# Taxonomy terms (facility categories) are the installation's, not a district's.
+TAXONOMY_PREFIX = "taxonomy"
+FACILITY_TAXONOMY = "linli_facility_category"
 _PK_BITS = 62
 
 
@@ -280,7 +283,8 @@ _SERVICE_FIELDS = (
 )
 _STATION_FIELDS = (
     "id", "district__code", "district__name", "code", "name", "description", "address", "lon",
-    "lat", "phone", "subdistrict__name", "category__name_en",
+    "lat", "phone", "subdistrict__name", "category_id", "category__code", "category__name_zh",
+    "category__name_en",
 )
 _LINK_FIELDS = (
     "id", "district__code", "service_id", "station_id", "rrule", "opens", "closes",
@@ -340,7 +344,6 @@ def _location(row: dict[str, Any], *, prefix: str = "") -> dict[str, Any]:
         "id": hsds_id(code, "location", pk),
         "location_type": "physical",
         "name": row[f"{prefix}name"],
-        "alternate_name": row[f"{prefix}category__name_en"],
         "description": row[f"{prefix}description"],
         "latitude": row[f"{prefix}lat"],
         "longitude": row[f"{prefix}lon"],
@@ -374,6 +377,20 @@ def _location_children(row: dict[str, Any], hours: list[tuple[int, dt.time, dt.t
             code, pk, hours, kind="location_schedule", owner_pk=pk,
             extra={"location_id": location_id},
         ),
+        # The kind of place (幸福驿站, kindergarten …) as an HSDS attribute with a taxonomy term.
+        "attributes": [{
+            "id": hsds_id(code, "location_attribute", pk),
+            "link_id": location_id, "link_entity": "location", "link_type": "facility_category",
+            "taxonomy_term_id": hsds_id(TAXONOMY_PREFIX, "taxonomy_term",
+                                        row[f"{prefix}category_id"]),
+            "taxonomy_term": {
+                "id": hsds_id(TAXONOMY_PREFIX, "taxonomy_term", row[f"{prefix}category_id"]),
+                "code": row[f"{prefix}category__code"],
+                "name": row[f"{prefix}category__name_zh"],
+                "description": row[f"{prefix}category__name_en"],
+                "taxonomy": FACILITY_TAXONOMY, "language": "zh",
+            },
+        }],
     }
 
 
@@ -520,9 +537,15 @@ def get_service(request: HttpRequest, service_id: str) -> HttpResponse:
 
 @router.get("/locations", response=_LIST, summary="Paginated list of locations (stations)",
             openapi_extra=_openapi("service_at_location_list.json"))
-def list_locations(request: HttpRequest, query: Query[HsdsQuery]) -> HttpResponse:
+def list_locations(
+    request: HttpRequest, query: Query[HsdsQuery], kind: str | None = None
+) -> HttpResponse:
+    """``kind`` (a facility category code such as happiness_station) narrows the list: the
+    directory also holds the standard facilities planners count (kindergartens, clinics …)."""
     qs = _filtered(public_stations(), query, district="district__code",
                    search=("name", "address", "description"))
+    if kind:
+        qs = qs.filter(category__code=kind)
     total, rows = _page(qs.order_by("district_id", "code"), query, _STATION_FIELDS)
     return _envelope(total, query, [_location(r) for r in rows])
 

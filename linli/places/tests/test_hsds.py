@@ -111,6 +111,9 @@ def test_details_validate_and_nest_their_parts(client: Client, hierarchy: Hierar
     assert [s["id"] for s in service["service_at_locations"]] == [sal["id"]]
     location = _get(client, f"/api/hsds/locations/{sal['location_id']}")
     assert validate(location, LOCATION) == []
+    [attribute] = location["attributes"]
+    assert attribute["taxonomy_term"]["code"] == "happiness_station"
+    assert attribute["link_id"] == location["id"]
     [weekly] = location["schedules"]
     assert weekly["freq"] == "WEEKLY"
     assert weekly["byday"] == "MO,TU,WE,TH,FR,SA,SU"
@@ -174,6 +177,11 @@ def test_an_organisation_without_public_services_is_not_published(
                                 kind=Organisation.Kind.UNIT)
     names = [o["name"] for o in _get(client, "/api/hsds/organizations")["contents"]]
     assert names == ["仁爱社工服务中心"]
+
+
+def test_filter_locations_by_kind(client: Client, hierarchy: Hierarchy) -> None:
+    assert _get(client, "/api/hsds/locations?kind=happiness_station")["total_items"] == 3
+    assert _get(client, "/api/hsds/locations?kind=kindergarten")["total_items"] == 0
 
 
 def test_filter_by_district(client: Client, hierarchy: Hierarchy) -> None:
