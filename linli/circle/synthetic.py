@@ -574,12 +574,11 @@ def _axes(poly: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Unit vectors along the long and short side of the polygon's minimum rectangle."""
     rect = np.asarray(poly.minimum_rotated_rectangle.exterior.coords, dtype=np.float64)
     e1, e2 = rect[1] - rect[0], rect[2] - rect[1]
-    long_, short = (e1, e2) if np.hypot(*e1) >= np.hypot(*e2) else (e2, e1)
+    long_ = e1 if np.hypot(*e1) >= np.hypot(*e2) else e2
     u = long_ / np.hypot(*long_)
     if u[0] < 0 or (u[0] == 0 and u[1] < 0):
         u = -u
     v = np.array([-u[1], u[0]])
-    del short
     return u, v
 
 
@@ -649,7 +648,6 @@ class _CompoundDraft:
     community: int = -1
     gate_ids: list[int] = field(default_factory=list)
     gate_inner: list[int] = field(default_factory=list)  # where each gate road meets the ring
-    gate_names: list[str] = field(default_factory=list)
 
 
 class _Builder:
@@ -1190,7 +1188,6 @@ class _Builder:
                 net.pin(way, nid)
             dr.gate_ids.append(gate)
             dr.gate_inner.append(inside)
-            dr.gate_names.append(label)
         if ring is not None:
             self._entrance_paths(poly, inner, ring)
 
@@ -1562,7 +1559,6 @@ class _Builder:
         cover("bus_stop", 500.0, stop_name, frontage=True, skip=0.05)
         for k in range(n):
             add("waste_collection", f"{drafts[k].name}垃圾分类收集点", at_gate(k, 20.0))
-        self.hosts, self.huts = hosts, huts
 
     # -- 10. output --------------------------------------------------------------------------
 
