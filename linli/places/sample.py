@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from linli.accounts.models import Role, User
@@ -279,12 +280,14 @@ def _create_demo_users(
         c for c in communities.values() if c.subdistrict_id != first_community.subdistrict_id
     )
     keeper_station = next((s for s in happiness if s.community_id == first_community.pk), happiness[0])
+    # One argon2 hash (about a second each on a small machine) shared by all demo accounts.
+    password_hash = make_password(DEMO_PASSWORD)
     for username, role, level, real_name in DEMO_USERS:
         User.objects.filter(username=username).delete()
         if role == "superuser":
-            user = User.objects.create_superuser(
-                username=username, password=DEMO_PASSWORD, district=district,
-                role=Role.DISTRICT_ADMIN, real_name=real_name,
+            User.objects.create(
+                username=username, password=password_hash, district=district,
+                role=Role.DISTRICT_ADMIN, real_name=real_name, is_superuser=True, is_staff=True,
             )
             continue
         scope: dict[str, object] = {"district": district}
@@ -296,10 +299,9 @@ def _create_demo_users(
             scope.update(subdistrict=other_community.subdistrict, community=other_community)
         elif level == "station":
             scope.update(community=keeper_station.community, station=keeper_station)
-        user = User.objects.create_user(
-            username=username, password=DEMO_PASSWORD, role=role, real_name=real_name, **scope
+        User.objects.create(
+            username=username, password=password_hash, role=role, real_name=real_name, **scope
         )
-        del user
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
