@@ -106,8 +106,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     stations = permissions.stations_for_user(user)
     by_kind = list(
-        stations.filter(is_active=True).values("category__name_zh", "category__name_en")
-        .annotate(n=Count("pk")).order_by("-n")
+        stations.filter(is_active=True)
+        .values("category__name_zh", "category__name_en", "category__sort_order")
+        .annotate(n=Count("pk")).order_by("category__sort_order")
     )
     compounds = permissions.compounds_for_user(user).aggregate(
         n=Count("pk"), population=Sum("population"), households=Sum("households")

@@ -110,3 +110,25 @@ def query_with(context: dict[str, Any], **params: Any) -> str:
         else:
             query[key] = str(value)
     return "?" + query.urlencode()
+
+
+@register.simple_tag
+def is_console_editor(user: Any) -> bool:
+    """Whether the menu offers creating, importing and the compound list (not to keepers)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_superuser or user.role in permissions.EDITOR_ROLES)
+    )
+
+
+@register.filter
+def schedule_words(link: Any) -> str:
+    """A service-at-station schedule in words ("每月第一个星期五 9:00–11:30"), else ''."""
+    from django.utils.translation import get_language
+
+    from linli.places.rrule_words import schedule_in_words
+
+    return schedule_in_words(
+        link.rrule or "", opens=link.opens, closes=link.closes,
+        language=get_language() or "zh-hans",
+    ) or ""
