@@ -53,20 +53,37 @@ _digests: dict[str, tuple[int, int, str]] = {}
 _build_lock = threading.Lock()
 
 
+_resolved: dict[tuple[str, str], Path] = {}
+
+
 def network_path(network_file: str) -> Path | None:
-    """The district's .pbf under LINLI_NETWORK_DIR, or None (unset, missing, or outside it)."""
+    """The district's .pbf under LINLI_NETWORK_DIR, or None (unset, missing, or outside it).
+
+    Found paths are remembered: resolving costs more syscalls than a whole cached page view.
+    """
     if not network_file:
         return None
+    key = (str(settings.LINLI_NETWORK_DIR), network_file)
+    known = _resolved.get(key)
+    if known is not None:
+        return known
     base = Path(settings.LINLI_NETWORK_DIR).resolve()
     path = (base / network_file).resolve()
     if base != path and base not in path.parents:
         return None
-    return path if path.is_file() else None
+    if not path.is_file():
+        return None
+    _resolved[key] = path
+    return path
 
 
 def file_digest(path: Path) -> str:
     """SHA-256 of the file, remembered per (size, mtime) so a page view costs one stat()."""
-    st = path.stat()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        _resolved.clear()  # the file went away: resolve again next time
+        raise
     known = _digests.get(str(path))
     if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
         return known[2]

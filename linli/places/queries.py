@@ -27,14 +27,15 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import chinese_calendar
-from django.db.models import Count, Max
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.holidays import DayKind
 from linli.places.models import (
@@ -57,6 +58,7 @@ from linli.places.rrule_words import format_span, format_time, occurrences, sche
 # How far ahead the station page looks for exceptions and dated sessions.
 LOOKAHEAD_DAYS = 60
 UPCOMING_LIMIT = 6
+ALL_DAY = _("open 24 hours")
 
 # ---------------------------------------------------------------------------------------------
 # Versions and process-local caches
@@ -72,16 +74,22 @@ def _bump_generation() -> None:
         _generation += 1
 
 
+def _versions_sql() -> str:
+    table = connection.ops.quote_name(Station._meta.db_table)
+    return f"SELECT district_id, MAX(updated_at), COUNT(*) FROM {table} GROUP BY district_id"
+
+
 def places_versions() -> dict[int, str]:
-    """``{district_id: version}`` for every district with stations — one query per request."""
-    rows = Station.objects.values("district_id").annotate(
-        latest=Max("updated_at"), n=Count("id")
-    ).order_by()
+    """``{district_id: version}`` for every district with stations — one query per request.
+
+    Plain SQL rather than the ORM: this runs on every resident page view, and compiling the
+    equivalent ``values().annotate()`` costs more than executing it.
+    """
     generation = _generation
-    return {
-        r["district_id"]: f"{r['latest'].timestamp() if r['latest'] else 0}:{r['n']}:{generation}"
-        for r in rows
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(_versions_sql())
+        rows = cursor.fetchall()
+    return {district_id: f"{latest}:{count}:{generation}" for district_id, latest, count in rows}
 
 
 class BoundedCache:
@@ -258,6 +266,10 @@ class Directory:
     stations: dict[int, StationEntry]
     kinds: tuple[Named, ...]  # the kinds present among the active stations, stations' group first
     loaded_on: dt.date
+    # Indexes for search: a district has a few dozen stations among a thousand facilities.
+    neighbourhood: tuple[StationEntry, ...] = ()  # the stations' group (驿站, 小屋, 党群中心)
+    by_kind: dict[str, tuple[StationEntry, ...]] = field(default_factory=dict)
+    haystack: dict[int, str] = field(default_factory=dict)  # every searchable word of a station
 
     def station(self, pk: int) -> StationEntry | None:
         return self.stations.get(pk)
@@ -402,8 +414,22 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
     kind_list = sorted(
         present.values(), key=lambda k: (k.group != FacilityCategory.Group.STATION, order[k.code])
     )
+    by_kind: dict[str, list[StationEntry]] = {}
+    for station in stations.values():
+        by_kind.setdefault(station.kind.code, []).append(station)
     return Directory(
-        version=version, district=info, stations=stations, kinds=tuple(kind_list), loaded_on=today
+        version=version, district=info, stations=stations, kinds=tuple(kind_list), loaded_on=today,
+        neighbourhood=tuple(
+            s for s in stations.values() if s.kind.group == FacilityCategory.Group.STATION
+        ),
+        by_kind={k: tuple(v) for k, v in by_kind.items()},
+        haystack={
+            s.id: " ".join(
+                (s.own_text, *(x.search_text for x in s.services),
+                 *(x.search_text for x in s.functions), *(x.search_text for x in s.amenities))
+            )
+            for s in stations.values()
+        },
     )
 
 
@@ -507,6 +533,8 @@ def holiday_name(day: dt.date, *, english: bool) -> str:
 
 def _hours_text(intervals: Iterable[tuple[dt.time, dt.time]], *, english: bool) -> str:
     spans = [format_span(o, c, language="en" if english else "zh") for o, c in intervals]
+    if spans == ["0:00–24:00"]:
+        return str(ALL_DAY)
     return (", " if english else "、").join(spans)
 
 
@@ -682,6 +710,33 @@ def _match(station: StationEntry, tokens: tuple[str, ...]) -> _Match | None:
     return _Match(tuple(services), tuple(functions), tuple(amenities), rank)
 
 
+def _matches(
+    directory: Directory, tokens: tuple[str, ...], kind: str
+) -> tuple[tuple[StationEntry, _Match], ...]:
+    """The stations matching the words and kind, with what matched (cached per version)."""
+
+    def build() -> tuple[tuple[StationEntry, _Match], ...]:
+        if kind:
+            pool: Iterable[StationEntry] = directory.by_kind.get(kind, ())
+        elif not tokens:
+            pool = directory.neighbourhood
+        else:
+            pool = directory.stations.values()
+        found: list[tuple[StationEntry, _Match]] = []
+        for station in pool:
+            text = directory.haystack[station.id]
+            if not all(t in text for t in tokens):
+                continue  # cheap rejection before looking at what matched
+            matched = _match(station, tokens)
+            if matched is not None:
+                found.append((station, matched))
+        return tuple(found)
+
+    return _pages.get_or_set(  # type: ignore[no-any-return]
+        ("match", directory.district.id, directory.version, tokens, kind), build
+    )
+
+
 def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> SearchResults:
     """Stations matching the words, kind, "open now" and sorted by distance for "near me".
 
@@ -690,19 +745,13 @@ def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> Sea
     in Chinese or English; every word must match. Without words or a kind the list shows the
     neighbourhood stations (幸福驿站, 智慧小屋, 党群服务中心), not every school and market.
     """
-    tokens = query.tokens
-    state = statuses(directory, now)
+    local = timezone.localtime(now) if timezone.is_aware(now) else now
+    table = _day_table(directory, local.date(), language_is_english())
+    moment = local.time()
     unknown_hidden = 0
     found: list[SearchResult] = []
-    for station in directory.stations.values():
-        if query.kind and station.kind.code != query.kind:
-            continue
-        if query.is_browsing and station.kind.group != FacilityCategory.Group.STATION:
-            continue
-        matched = _match(station, tokens)
-        if matched is None:
-            continue
-        status = state[station.id]
+    for station, matched in _matches(directory, query.tokens, query.kind):
+        status = status_at(table[station.id], moment)
         if query.open_now and not status.is_open:
             if status.state == "unknown":
                 unknown_hidden += 1

@@ -65,10 +65,11 @@ def _network_url(directory: queries.Directory) -> str:
     path = streets.network_path(directory.district.network_file)
     if path is None:
         return ""
-    return reverse(
-        "resident:network",
-        kwargs={"code": directory.district.code, "digest": streets.file_digest(path)},
-    )
+    try:
+        digest = streets.file_digest(path)
+    except FileNotFoundError:
+        return ""
+    return reverse("resident:network", kwargs={"code": directory.district.code, "digest": digest})
 
 
 def _map_config(directory: queries.Directory, network_url: str, **extra: Any) -> str:
