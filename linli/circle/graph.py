@@ -408,10 +408,13 @@ def _read_ways(path: Path) -> tuple[IntArray, FloatArray, FloatArray, IntArray, 
     import osmium  # Imported here: loading the C extension costs ~50 ms at import time.
 
     refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    starts: list[int] = [0]
+    coords: list[FloatArray] = []
+    counts: list[int] = []
     ways_read = ways_walkable = missing = 0
+    # One WKB call per way fetches all its coordinates in C++; only the node ids need a
+    # Python-level loop.  Ways with missing nodes take the slow path below.
+    wkb = osmium.geom.WKBFactory()
+    all_nodes = osmium.geom.use_nodes.ALL
     fp = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
@@ -424,30 +427,46 @@ def _read_ways(path: Path) -> tuple[IntArray, FloatArray, FloatArray, IntArray, 
         if not is_walkable(way.tags):
             continue
         ways_walkable += 1
-        for nd in way.nodes:
+        nodes = way.nodes
+        n = len(nodes)
+        try:
+            raw = bytes.fromhex(wkb.create_linestring(nodes, use_nodes=all_nodes))
+        except (osmium.InvalidLocationError, RuntimeError):
+            raw = b""
+        if len(raw) == 9 + 16 * n:
+            xy = np.frombuffer(raw, dtype="<f8" if raw[0] == 1 else ">f8", offset=9)
+            coords.append(xy)
+            refs.extend([nd.ref for nd in nodes])
+            counts.append(n)
+            continue
+        # A way clipped by the extract: break it where its nodes are missing.
+        run: list[float] = []
+        for nd in nodes:
             loc = nd.location
             if loc.valid():
                 refs.append(nd.ref)
-                lons.append(loc.lon)
-                lats.append(loc.lat)
+                run.extend((loc.lon, loc.lat))
             else:
-                # A way clipped by the extract: break it where its nodes are missing.
                 missing += 1
-                if len(refs) > starts[-1]:
-                    starts.append(len(refs))
-        if len(refs) > starts[-1]:
-            starts.append(len(refs))
+                if run:
+                    coords.append(np.asarray(run))
+                    counts.append(len(run) // 2)
+                    run = []
+        if run:
+            coords.append(np.asarray(run))
+            counts.append(len(run) // 2)
     report = GraphReport(
         source=str(path),
         ways_read=ways_read,
         ways_walkable=ways_walkable,
         missing_locations=missing,
     )
+    xy_all = np.concatenate(coords).reshape(-1, 2) if coords else np.zeros((0, 2))
     return (
         np.asarray(refs, dtype=np.int64),
-        np.asarray(lons, dtype=np.float64),
-        np.asarray(lats, dtype=np.float64),
-        np.asarray(starts, dtype=np.int64),
+        np.ascontiguousarray(xy_all[:, 0]),
+        np.ascontiguousarray(xy_all[:, 1]),
+        np.concatenate([[0], np.cumsum(np.asarray(counts, dtype=np.int64))]).astype(np.int64),
         report,
     )
 

@@ -38,9 +38,15 @@ def to_networkx(g: WalkGraph) -> nx.Graph:
 
 
 def nx_point_distance(
-    g: WalkGraph, G: nx.Graph, sp_all: dict[int, dict[int, float]], s: Snapped, i: int, j: int
+    g: WalkGraph,
+    G: nx.Graph,
+    sp_all: dict[int, dict[int, float]],
+    s: Snapped,
+    i: int | np.integer,
+    j: int | np.integer,
 ) -> float:
     """Exact point-to-point distance from first principles: leave an edge by an end."""
+    i, j = int(i), int(j)
     ei, ej = int(s.edge[i]), int(s.edge[j])
     ends_i = {int(g.edge_u[ei]): s.offset[i], int(g.edge_v[ei]): g.edge_length[ei] - s.offset[i]}
     ends_j = {int(g.edge_u[ej]): s.offset[j], int(g.edge_v[ej]): g.edge_length[ej] - s.offset[j]}

@@ -23,9 +23,9 @@ def raw_graph(path: Path) -> tuple[nx.Graph, dict[int, tuple[float, float]]]:
 
     G = nx.Graph()
     where: dict[int, tuple[float, float]] = {}
-    fp = osmium.FileProcessor(str(path)).with_locations()
+    fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
     for obj in fp:
-        if obj.is_way() and is_walkable(obj.tags):
+        if isinstance(obj, osmium.osm.Way) and is_walkable(obj.tags):
             prev = None
             for nd in obj.nodes:
                 if not nd.location.valid():
