@@ -22,6 +22,9 @@ from linli.circle.siting import (
 
 # Hypothesis runs a fixed, derandomised set of examples so the suite is deterministic.
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True)
+# Where a test asserts a proof, the time limit is far above the milliseconds the instances
+# need, so a busy machine cannot turn a proof into a time-out (a flaky test).
+GENEROUS = 60.0
 
 
 class Instance:
@@ -92,7 +95,9 @@ def assert_explanation_partitions(inst: Instance, result: SitingResult) -> None:
 @PROPERTY
 @given(instances())
 def test_milp_optimum_equals_brute_force(inst: Instance) -> None:
-    result = solve_mclp(inst.coverage, inst.weights, inst.k, already_covered=inst.done)
+    result = solve_mclp(
+        inst.coverage, inst.weights, inst.k, already_covered=inst.done, time_limit=GENEROUS
+    )
 
     assert result.optimal
     assert result.covered_weight == pytest.approx(inst.best(inst.k))
@@ -172,7 +177,9 @@ def test_lscp_count_equals_brute_force(inst: Instance, target: float) -> None:
             solve_lscp(inst.coverage, inst.weights, target, already_covered=inst.done)
         return
 
-    result = solve_lscp(inst.coverage, inst.weights, target, already_covered=inst.done)
+    result = solve_lscp(
+        inst.coverage, inst.weights, target, already_covered=inst.done, time_limit=GENEROUS
+    )
 
     assert result.optimal
     assert len(result.chosen) == expected
@@ -206,7 +213,7 @@ def test_it_proves_a_medium_instance_optimal_and_beats_or_matches_greedy() -> No
 
     plain = greedy_mclp(coverage, weights, 6, swaps=False)
     swapped = greedy_mclp(coverage, weights, 6)
-    exact = solve_mclp(coverage, weights, 6, mip_rel_gap=0.0)
+    exact = solve_mclp(coverage, weights, 6, mip_rel_gap=0.0, time_limit=GENEROUS)
 
     assert plain.covered_weight <= swapped.covered_weight <= exact.covered_weight
     assert exact.optimal
@@ -218,8 +225,8 @@ def test_it_proves_a_medium_instance_optimal_and_beats_or_matches_greedy() -> No
 def test_it_is_deterministic() -> None:
     coverage, weights = geometric_instance(5, 300, 120, 350.0)
 
-    first = solve_mclp(coverage, weights, 5)
-    second = solve_mclp(coverage, weights, 5)
+    first = solve_mclp(coverage, weights, 5, time_limit=GENEROUS)
+    second = solve_mclp(coverage, weights, 5, time_limit=GENEROUS)
 
     np.testing.assert_array_equal(first.chosen, second.chosen)
     assert first.covered_weight == second.covered_weight
@@ -227,7 +234,7 @@ def test_it_is_deterministic() -> None:
 
 def test_it_returns_within_a_tiny_time_limit_with_an_honest_gap() -> None:
     coverage, weights = geometric_instance(7, 600, 200, 400.0)
-    exact = solve_mclp(coverage, weights, 8, mip_rel_gap=0.0)
+    exact = solve_mclp(coverage, weights, 8, mip_rel_gap=0.0, time_limit=GENEROUS)
 
     rushed = solve_mclp(coverage, weights, 8, time_limit=0.001)
 
@@ -244,7 +251,7 @@ def test_already_covered_demand_counts_but_is_never_credited_to_a_new_site() -> 
     weights = np.array([10.0, 5.0, 1.0])
     done = np.array([True, False, False])
 
-    result = solve_mclp(coverage, weights, 1, already_covered=done)
+    result = solve_mclp(coverage, weights, 1, already_covered=done, time_limit=GENEROUS)
 
     assert result.chosen.tolist() == [1]
     assert result.covered_weight == 16.0
@@ -255,7 +262,7 @@ def test_already_covered_demand_counts_but_is_never_credited_to_a_new_site() -> 
 def test_it_leaves_out_sites_that_add_nothing() -> None:
     coverage = sp.csr_array(np.array([[1, 1, 0], [0, 1, 0]], dtype=bool))
 
-    result = solve_mclp(coverage, np.array([3.0, 4.0]), 3)
+    result = solve_mclp(coverage, np.array([3.0, 4.0]), 3, time_limit=GENEROUS)
 
     assert result.chosen.tolist() == [1]
     assert result.method == "trivial"

@@ -42,7 +42,7 @@ def test_milp_alone_finds_the_brute_force_optimum(inst: Instance) -> None:
         incumbent=0.0,
         free=everything,
         forced=np.zeros(0, dtype=np.intp),
-        time_limit=5.0,
+        time_limit=60.0,
         mip_rel_gap=0.0,
     )
 
@@ -61,7 +61,7 @@ def test_lp_bound_holds_and_fixing_keeps_every_better_solution(inst: Instance) -
         return
     best = best_over(cover, list(range(cover.n_cols)), inst.k)
 
-    lp = siting._lp_bound(cover, inst.k, 5.0)
+    lp = siting._lp_bound(cover, inst.k, 60.0)
     # An incumbent just below the optimum: fixing must leave an optimal solution reachable.
     fix_zero, fix_one = lp.fixings(best - 0.5)
 
@@ -89,7 +89,7 @@ def test_deciding_whether_k_sites_reach_a_level_matches_brute_force(
     reachable = best_over(cover, list(range(cover.n_cols)), k) >= level
 
     out = siting._mclp_reduced(
-        cover, k, started=time.perf_counter(), time_limit=5.0, mip_rel_gap=0.0, decide=level
+        cover, k, started=time.perf_counter(), time_limit=60.0, mip_rel_gap=0.0, decide=level
     )
 
     if reachable:
