@@ -73,6 +73,20 @@ def recent_runs(user: Any, district: District, *, limit: int = 10) -> list[Analy
     )
 
 
+def scope_totals(user: Any, run: AnalysisRun) -> dict[str, int]:
+    """Compounds, residents and gaps of the run within the user's scope (the summary cards)."""
+    from django.db.models import Sum
+
+    compounds = permissions.compounds_in_scope(user).filter(
+        pk__in=permissions.access_for_user(user, run).values("compound")
+    )
+    return {
+        "compounds": compounds.count(),
+        "population": compounds.aggregate(total=Sum("population"))["total"] or 0,
+        "gaps": permissions.gaps_for_user(user, run).count(),
+    }
+
+
 def minute_class(minutes: float | None) -> str:
     """The map's colour class of a walking time: "5", "10", "15", "over" or "none"."""
     if minutes is None or not math.isfinite(minutes):

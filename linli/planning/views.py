@@ -145,7 +145,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "gap_page": queries.gap_page(user, run, filters, request.GET.get("page")),
             "gap_choices": queries.gap_filter_choices(user, run),
             "category_names": names,
-            "gap_total": permissions.gaps_for_user(user, run).count(),
+            "totals": queries.scope_totals(user, run),
             "sitings": sitings,
             "latest_siting": latest_siting,
             "latest_siting_name": names.get(latest_siting.category, latest_siting.category)

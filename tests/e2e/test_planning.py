@@ -1,0 +1,161 @@
+"""Browser journey: a district planner analyses the sample district and works the gap list.
+
+The sample district (linli.places.sample, ~120 compounds) is loaded so the screenshots show what
+planners will see. The analysis runs through the page's button; the test settings use Django's
+immediate task backend, so it finishes inside the POST (about half a minute for the sample's
+isochrones), hence the longer timeouts on that step.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from linli.places.models import Compound
+from linli.places.reference import sync_reference_data
+from linli.places.sample import DEMO_PASSWORD, load_sample
+from linli.planning.models import AnalysisRun, Gap, RunStatus
+from tests.e2e.conftest import SCREENSHOTS, axe_violations, screenshot
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sample(transactional_db: Any, settings: Any, tmp_path: Path) -> Any:
+    settings.VAR_DIR = tmp_path / "var"
+    settings.LINLI_NETWORK_DIR = tmp_path / "networks"
+    settings.LINLI_CIRCLE_CACHE_DIR = tmp_path / "cache"
+    sync_reference_data()
+    return load_sample().district
+
+
+def _log_in(page: Any, username: str) -> None:
+    # Enter in the password field: the login page also has a language button before "Log in".
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+
+
+def test_a_planner_analyses_the_district_and_exports_the_gaps(
+    desktop_page: Any, sample: Any, browser: Any, live_server: Any
+) -> None:
+    page = desktop_page
+    _log_in(page, "district")
+
+    page.goto("/console/planning/")
+    assert page.get_by_text("本区尚未进行生活圈分析").is_visible()
+    screenshot(page, "planning-home")
+
+    with page.expect_navigation(timeout=180_000):
+        page.get_by_role("button", name="发起新的分析").click(timeout=180_000)
+    run = AnalysisRun.objects.get()
+    assert run.status == RunStatus.DONE, run.error
+
+    page.wait_for_selector("#pl-map path.leaflet-interactive, #pl-map canvas", timeout=20_000)
+    page.wait_for_selector("#pl-chart svg")
+    assert page.get_by_role("heading", name="缺口清单：未达配套标准的小区").is_visible()
+    rows = page.locator("#pl-gap-list tbody tr")
+    assert rows.count() == 25
+    assert "120 个小区已显示" in page.inner_text("#pl-map-note")
+    screenshot(page, "planning-run")
+    # Only this page's own content: the console's shared menu is checked by its own journeys.
+    violations = [
+        v for v in axe_violations(page)
+        if any(".sidenav" not in str(n["target"]) and ".topbar" not in str(n["target"])
+               for n in v["nodes"])
+    ]
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:5], v["nodes"][0].get("failureSummary")) for v in violations]
+
+    page.check("#pl-iso")
+    page.wait_for_timeout(1500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#pl-map").screenshot(path=str(SCREENSHOTS / "planning-map-isochrones.png"))
+
+    # Filter the gap list to one category; htmx swaps the table in place.
+    page.select_option("#gf-category", label="托儿所")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#pl-gap-list tbody tr td:nth-child(3)')]"
+        ".every(td => td.textContent.trim() === '托儿所')"
+    )
+    expected = Gap.objects.filter(run=run, category="nursery").count()
+    assert f"共 {expected} 条缺口" in page.inner_text("#pl-gap-table")
+
+    # Accept the first gap: its row is replaced with the new status.
+    first = page.locator("#pl-gap-list tbody tr").first
+    gap_id = int(first.get_attribute("id").removeprefix("gap-"))
+    first.get_by_role("button", name="采纳").click()
+    page.wait_for_selector(f"#gap-{gap_id} .pl-badge-accepted")
+    assert Gap.objects.get(pk=gap_id).status == "accepted"
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="导出筛选结果（Excel）").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["缺口编号", "小区编码", "小区"]
+    assert sheet.max_row - 1 == expected
+    assert {sheet.cell(row=r, column=6).value for r in range(2, sheet.max_row + 1)} == {"托儿所"}
+
+    # Propose three new 幸福驿站 within 300 m; the proposal appears with whom each site serves.
+    page.goto(f"/console/planning/runs/{run.pk}/#siting")
+    page.fill("#ps-k", "3")
+    page.fill("#ps-radius", "300")
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("button", name="测算选址").click(timeout=60_000)
+    page.wait_for_selector(".pl-sites li")
+    assert page.locator(".pl-sites li").count() == 3
+    assert "新覆盖" in page.inner_text(".pl-sites")
+    page.wait_for_selector(".pl-map-label")
+    page.locator("#siting").screenshot(path=str(SCREENSHOTS / "planning-sites-list.png"))
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "planning-sites")
+
+    # A community's staff see only their own community's compounds and cannot start anything.
+    other = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1366, "height": 850}, locale="zh-CN"
+    )
+    staff = other.new_page()
+    _log_in(staff, "community")
+    staff.goto(f"/console/planning/runs/{run.pk}/")
+    staff.wait_for_selector("#pl-map path.leaflet-interactive, #pl-map canvas", timeout=20_000)
+    assert staff.get_by_text("您只能看到本辖区内的小区。").is_visible()
+    assert staff.get_by_role("button", name="测算选址").count() == 0
+    assert staff.get_by_role("link", name="下载离线地图").count() == 0
+    community = staff_user_community()
+    own = Compound.objects.filter(community=community).count()
+    assert f"{own} 个小区已显示" in staff.inner_text("#pl-map-note")
+    screenshot(staff, "planning-community")
+    other.close()
+
+
+def staff_user_community() -> Any:
+    from linli.accounts.models import User
+
+    user = User.objects.select_related("community").get(username="community")
+    return user.community
+
+
+def test_a_queued_analysis_says_so_and_updates_itself(desktop_page: Any, sample: Any) -> None:
+    run = AnalysisRun.objects.create(district=sample, status=RunStatus.QUEUED)
+    _log_in(desktop_page, "district")
+
+    desktop_page.goto("/console/planning/")
+
+    status = desktop_page.locator(f"#pl-run-status-{run.pk}")
+    assert "正在排队" in status.inner_text()
+    assert desktop_page.get_by_role("button", name="发起新的分析").is_disabled()
+    screenshot(desktop_page, "planning-queued")
+    AnalysisRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="测试：路网文件缺失")
+    desktop_page.wait_for_function(
+        f"() => document.querySelector('#pl-run-status-{run.pk}')"
+        ".classList.contains('pl-status-failed')",
+        timeout=15_000,
+    )
+    assert "路网文件缺失" in desktop_page.inner_text(f"#pl-run-status-{run.pk}")
