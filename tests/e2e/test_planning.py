@@ -66,11 +66,17 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     screenshot(page, "planning-run")
     # Only this page's own content: the console's shared menu is checked by its own journeys.
     violations = [
-        v for v in axe_violations(page)
-        if any(".sidenav" not in str(n["target"]) and ".topbar" not in str(n["target"])
-               for n in v["nodes"])
+        v
+        for v in axe_violations(page)
+        if any(
+            ".sidenav" not in str(n["target"]) and ".topbar" not in str(n["target"])
+            for n in v["nodes"]
+        )
     ]
-    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:5], v["nodes"][0].get("failureSummary")) for v in violations]
+    assert violations == [], [
+        (v["id"], [n["target"] for n in v["nodes"]][:5], v["nodes"][0].get("failureSummary"))
+        for v in violations
+    ]
 
     page.check("#pl-iso")
     page.wait_for_timeout(1500)
@@ -152,7 +158,9 @@ def test_a_queued_analysis_says_so_and_updates_itself(desktop_page: Any, sample:
     assert "正在排队" in status.inner_text()
     assert desktop_page.get_by_role("button", name="发起新的分析").is_disabled()
     screenshot(desktop_page, "planning-queued")
-    AnalysisRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="测试：路网文件缺失")
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.FAILED, error="测试：路网文件缺失"
+    )
     desktop_page.wait_for_function(
         f"() => document.querySelector('#pl-run-status-{run.pk}')"
         ".classList.contains('pl-status-failed')",
