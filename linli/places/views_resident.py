@@ -128,22 +128,22 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
     network_url = "" if fragment else _network_url(directory)
     key = ("home", fragment, directory.district.id, directory.version, now.date(),
            found.signature, found.unknown_hidden, network_url)
-    context = {
-        "district": directory.district,
-        "directory": directory,
-        "query": query,
-        "form": form,
-        "found": found,
-        "points": queries.map_points(found.results),
-    }
-    if fragment:
-        return _cached_page(
-            request, key, lambda: _render(request, "places/resident/_results.html", context)
-        )
-    context["map_config"] = _map_config(directory, network_url, mode="list")
-    return _cached_page(
-        request, key, lambda: _render(request, "places/resident/home.html", context)
-    )
+
+    def build() -> str:
+        context = {
+            "district": directory.district,
+            "directory": directory,
+            "query": query,
+            "form": form,
+            "found": found,
+            "points": queries.map_points(found.results),
+        }
+        if fragment:
+            return _render(request, "places/resident/_results.html", context)
+        context["map_config"] = _map_config(directory, network_url, mode="list")
+        return _render(request, "places/resident/home.html", context)
+
+    return _cached_page(request, key, build)
 
 
 def _district_directory(code: str) -> queries.Directory | None:
