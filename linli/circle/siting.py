@@ -618,8 +618,10 @@ def _solve_milp(
     sub, sub_w = sp.csr_array(red.matrix, dtype=np.float64), red.weights
     n_rows, n_cols = sub.shape
     slots = k - forced.size
-    if n_cols == 0 or slots <= 0 or n_rows == 0:
-        return _MilpOutcome(None, forced_value, True)
+    if n_cols == 0 or slots <= 0 or n_rows == 0:  # the forced sites are all there is
+        if forced.size and forced_value >= incumbent:
+            return _MilpOutcome([int(j) for j in forced], forced_value, True)
+        return _MilpOutcome(None, forced_value, True, infeasible=forced_value < incumbent)
     c = np.concatenate([np.zeros(n_cols), -sub_w])
     a_cover = sp.hstack([-sub, sp.eye_array(n_rows)], format="csr")
     a_k = sp.csr_array(np.concatenate([np.ones(n_cols), np.zeros(n_rows)])[None, :])
@@ -655,11 +657,8 @@ def _solve_milp(
         x = np.asarray(res.x[:n_cols])
         picked = free[np.flatnonzero(x > 0.5)]
         chosen = [int(j) for j in forced] + [int(j) for j in picked]
-        value = cover.value(chosen)
-        if value < incumbent:
+        if cover.value(chosen) < incumbent:
             chosen = None
-        if res.status == 0:
-            bound = min(bound, value * (1 + mip_rel_gap)) if dual is None else bound
     optimal = res.status == 0
     return _MilpOutcome(chosen, bound, optimal)
 
