@@ -56,4 +56,4 @@ class PhoneCodeBackend(ModelBackend):
             return None
         from linli.accounts.services import verify_phone_code
 
-        return verify_phone_code(phone=phone, code=code, district_id=district_id)
+        return verify_phone_code(phone=phone, code=code, district_id=district_id, request=request)

@@ -417,7 +417,9 @@ def request_phone_code(
     return phone_code
 
 
-def verify_phone_code(*, phone: str, code: str, district_id: int) -> User | None:
+def verify_phone_code(
+    *, phone: str, code: str, district_id: int, request: HttpRequest | None = None
+) -> User | None:
     """The resident who owns ``phone`` in the district, if ``code`` is its current login code.
 
     Creates the resident on first login (username = phone). Five wrong tries kill the code.
@@ -438,7 +440,7 @@ def verify_phone_code(*, phone: str, code: str, district_id: int) -> User | None
             .first()
         )
         if current is None:
-            _record_phone_failure(phone, district_id, reason="no_valid_code")
+            _record_phone_failure(phone, district_id, reason="no_valid_code", request=request)
             return None
         expected = current.code_hash
         given = _code_hash(phone=phone, district_id=district_id, code=code)
@@ -446,7 +448,7 @@ def verify_phone_code(*, phone: str, code: str, district_id: int) -> User | None
             current.attempts += 1
             current.used = current.attempts >= PHONE_CODE_MAX_ATTEMPTS
             current.save(update_fields=["attempts", "used"])
-            _record_phone_failure(phone, district_id, reason="wrong_code")
+            _record_phone_failure(phone, district_id, reason="wrong_code", request=request)
             return None
         current.used = True
         current.save(update_fields=["used"])
@@ -454,7 +456,9 @@ def verify_phone_code(*, phone: str, code: str, district_id: int) -> User | None
         if user is None:
             return _create_resident(phone=phone, district_id=district_id)
         if not user.is_resident or not user.is_active:
-            _record_phone_failure(phone, district_id, reason="not_a_resident_account")
+            _record_phone_failure(
+                phone, district_id, reason="not_a_resident_account", request=request
+            )
             return None
         return user
 
@@ -479,11 +483,14 @@ def _create_resident(*, phone: str, district_id: int) -> User:
     return user
 
 
-def _record_phone_failure(phone: str, district_id: int, *, reason: str) -> None:
+def _record_phone_failure(
+    phone: str, district_id: int, *, reason: str, request: HttpRequest | None
+) -> None:
     record(
         actor=None,
         action=AuditEntry.Action.LOGIN_FAILED,
         district_id=district_id,
+        request=request,
         object_type="accounts.user",
         object_repr=mask_phone(phone),
         changes={"reason": reason, "method": "phone_code"},

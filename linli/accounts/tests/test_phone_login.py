@@ -185,9 +185,11 @@ def test_a_wrong_code_is_refused(client: Client, district: District) -> None:
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
     assert PhoneCode.objects.get().attempts == 1
-    assert AuditEntry.objects.filter(
+    failure = AuditEntry.objects.get(
         action=AuditEntry.Action.LOGIN_FAILED, changes__reason="wrong_code"
-    ).exists()
+    )
+    assert failure.object_repr == "138****5678"
+    assert failure.ip_address == "127.0.0.1"
 
 
 def test_five_wrong_tries_kill_the_code(client: Client, district: District) -> None:
