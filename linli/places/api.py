@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -107,15 +107,34 @@ def _page(
                    fields=fields)
 
 
+class _CountOf(Subquery):
+    """``(SELECT COUNT(*) FROM (<subquery>))``: the total rides along with the page's query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS _counted)"
+    output_field = IntegerField()
+
+
 def page_of(
     qs: QuerySet[Any], *, start: int, size: int, fields: tuple[str, ...]
 ) -> tuple[int, list[dict[str, Any]]]:
-    """One page of ``qs`` as dicts and the total; a short page is the last, so its total
-    needs no ``count()`` (most community-level lists fit in one page). hsds.py uses it too."""
-    rows = list(qs.values(*fields)[start : start + size])
-    if 0 < len(rows) < size or (not rows and start == 0):
-        return start + len(rows), rows
-    return qs.count(), rows
+    """One page of ``qs`` as dicts and the total over all pages, in one query.
+
+    The total is an uncorrelated scalar subquery, which PostgreSQL and SQLite evaluate once per
+    query, so a page costs one round trip instead of a page query plus a ``count()``; on a busy
+    server the round trip, not the counting, is what costs (``docs/api.md``, Performance). Only
+    a page past the end, which has no row to carry the total, needs a separate count. hsds.py
+    uses this too.
+    """
+    rows = list(
+        qs.annotate(_total=_CountOf(qs.order_by().values("pk")))
+        .values(*fields, "_total")[start : start + size]
+    )
+    if not rows:
+        return (qs.count() if start else 0), rows
+    total = int(rows[0]["_total"])
+    for row in rows:
+        del row["_total"]
+    return total, rows
 
 
 def _envelope(total: int, paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
