@@ -11,7 +11,6 @@ rendered with a placeholder that is replaced by the visitor's token on the way o
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -72,19 +71,17 @@ def _network_url(directory: queries.Directory) -> str:
     return reverse("resident:network", kwargs={"code": directory.district.code, "digest": digest})
 
 
-def _map_config(directory: queries.Directory, network_url: str, **extra: Any) -> str:
+def _map_config(directory: queries.Directory, network_url: str, **extra: Any) -> dict[str, Any]:
+    """What the map script needs; rendered with json_script, which escapes "</script>"."""
     district = directory.district
-    return json.dumps(
-        {
-            "tiles": settings.LINLI_TILE_URL,
-            "attribution": settings.LINLI_TILE_ATTRIBUTION,
-            "network": network_url,
-            "centre": district.centre,
-            "bounds": district.bounds,
-            **extra,
-        },
-        ensure_ascii=False,
-    )
+    return {
+        "tiles": settings.LINLI_TILE_URL,
+        "attribution": settings.LINLI_TILE_ATTRIBUTION,
+        "network": network_url,
+        "centre": district.centre,
+        "bounds": district.bounds,
+        **extra,
+    }
 
 
 def _parse_query(

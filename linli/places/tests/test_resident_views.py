@@ -193,3 +193,15 @@ def test_without_any_station_the_home_page_says_so(client: Client, db: object) -
     response = client.get("/", headers={"accept-language": "en"})
     assert response.status_code == 200
     assert "No stations yet" in response.content.decode()
+
+
+@freeze_time(FRIDAY_10)
+def test_a_station_name_cannot_break_out_of_the_map_data(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    station = Station.objects.get(pk=hierarchy.station_heping.pk)
+    station.name = "</script><script>alert(1)</script>"
+    station.save()
+    for url in (_station_url(station), reverse("resident:home")):
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html
