@@ -632,7 +632,7 @@ def run_siting(siting_id: int) -> SitingRun:
             (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
             if rc != 0:
                 raise EngineFailed(_engine_error(stderr, None))
-            sites = [
+            sites: list[dict[str, Any]] = [
                 {
                     "rank": int(r["rank"]), "id": r["candidate_id"], "lon": float(r["lon"]),
                     "lat": float(r["lat"]),

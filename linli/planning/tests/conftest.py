@@ -7,7 +7,6 @@ we add compounds in two more communities so the scope tests have rows to hide.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,10 @@ def sample_network(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _planning_dirs(settings: Any, tmp_path: Path, sample_network: Path) -> Iterator[None]:
+def _planning_dirs(settings: Any, tmp_path: Path, sample_network: Path) -> None:
     settings.VAR_DIR = tmp_path / "var"
     settings.LINLI_NETWORK_DIR = sample_network.parent
     settings.LINLI_CIRCLE_CACHE_DIR = sample_network.parent / "cache"
-    return
 
 
 @pytest.fixture
