@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -122,6 +123,10 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
         request.session.pop(_PENDING, None)
         return None, ""
     user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
+    if user is None or user.is_locked(timezone.now()):
+        # Locked since the password step (e.g. by wrong codes from another browser).
+        request.session.pop(_PENDING, None)
+        return None, ""
     return user, pending.get("next", "")
 
 

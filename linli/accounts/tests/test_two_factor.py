@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from freezegun import freeze_time
 
 from linli.accounts.models import User
 from linli.accounts.tests.conftest import enrol, totp_now
@@ -173,6 +176,30 @@ def test_repeated_wrong_codes_lock_the_account(
     assert community_staff.locked_until is not None
     # The half-finished login is gone: the code page now asks to log in again.
     assert client.get(TWO_FACTOR)["Location"] == reverse("accounts:login")
+
+
+def test_the_code_step_expires_after_five_minutes(client: Client, community_staff: User) -> None:
+    device = enrol(community_staff)
+    with freeze_time(timezone.now()) as frozen:
+        _password(client, community_staff)
+        frozen.tick(timedelta(seconds=301))
+        response = client.post(TWO_FACTOR, {"token": totp_now(device)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:login")
+    assert not _logged_in(client)
+
+
+def test_an_account_locked_after_the_password_step_cannot_finish(
+    client: Client, community_staff: User
+) -> None:
+    device = enrol(community_staff)
+    _password(client, community_staff)
+    User.objects.filter(pk=community_staff.pk).update(
+        locked_until=timezone.now() + timedelta(minutes=10)
+    )
+    response = client.post(TWO_FACTOR, {"token": totp_now(device)})
+    assert response["Location"] == reverse("accounts:login")
+    assert not _logged_in(client)
 
 
 def test_the_code_step_without_a_password_step_goes_back_to_login(client: Client, db: Any) -> None:
