@@ -118,12 +118,19 @@ def check_password_login(
         if not password_ok:
             register_login_failure(user, now=now, request=request, reason="wrong_password")
             return PasswordLogin()
-        if user.failed_logins or user.locked_until or user.last_failed_login:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_failed_login = None
-            user.save(update_fields=["failed_logins", "locked_until", "last_failed_login"])
+        # With a second factor the count restarts only after the code (check_second_factor):
+        # otherwise re-entering the known password between wrong codes would never lock.
+        if not has_second_factor(user):
+            _reset_failures(user)
         return PasswordLogin(user=user)
+
+
+def _reset_failures(user: User) -> None:
+    if user.failed_logins or user.locked_until or user.last_failed_login:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_failed_login = None
+        user.save(update_fields=["failed_logins", "locked_until", "last_failed_login"])
 
 
 def register_login_failure(
@@ -271,6 +278,8 @@ def check_second_factor(
     """
     device = confirmed_totp_device(user)
     if device is not None and verify_totp(device, token):
+        with transaction.atomic():
+            _reset_failures(User.objects.select_for_update().get(pk=user.pk))
         return device, False
     with transaction.atomic():
         locked_user = User.objects.select_for_update().get(pk=user.pk)

@@ -178,6 +178,41 @@ def test_repeated_wrong_codes_lock_the_account(
     assert client.get(TWO_FACTOR)["Location"] == reverse("accounts:login")
 
 
+def test_typing_the_password_again_does_not_reset_the_count_of_wrong_codes(
+    client: Client, community_staff: User, settings: Any
+) -> None:
+    settings.LINLI_LOCKOUT_THRESHOLD = 3
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = enrol(community_staff)
+    _password(client, community_staff)
+    client.post(TWO_FACTOR, {"token": "000000"})
+    client.post(TWO_FACTOR, {"token": "000000"})
+    _password(client, community_staff)
+    client.post(TWO_FACTOR, {"token": "000000"})
+    community_staff.refresh_from_db()
+    assert community_staff.locked_until is not None
+    # And the right code after the lock is refused too: the password step now says "locked".
+    response = _password(client, community_staff)
+    assert response.status_code == 400
+    assert response.context["locked_minutes"] > 0
+    assert client.post(TWO_FACTOR, {"token": totp_now(device)})["Location"] == reverse(
+        "accounts:login"
+    )
+    assert not _logged_in(client)
+
+
+def test_the_right_code_resets_the_count(client: Client, community_staff: User) -> None:
+    device = enrol(community_staff)
+    _password(client, community_staff)
+    client.post(TWO_FACTOR, {"token": "000000"})
+    device.throttling_failure_count = 0
+    device.save()
+    client.post(TWO_FACTOR, {"token": totp_now(device)})
+    assert _logged_in(client)
+    community_staff.refresh_from_db()
+    assert community_staff.failed_logins == 0
+
+
 def test_the_code_step_expires_after_five_minutes(client: Client, community_staff: User) -> None:
     device = enrol(community_staff)
     with freeze_time(timezone.now()) as frozen:
