@@ -142,7 +142,8 @@ def test_a_resident_finds_the_nearest_open_station_that_cuts_hair(
     page.wait_for_selector("#results .r-results__sort")
     cards = page.locator("#results .r-card")
     names = [cards.nth(i).locator(".r-card__title").inner_text() for i in range(cards.count())]
-    assert names == ["南街幸福驿站", "北苑幸福驿站"]  # 东门 is closed today, 口袋公园 has no haircut
+    # 东门 is closed today and 口袋公园 has no haircut.
+    assert names == ["南街幸福驿站", "北苑幸福驿站"]
     first = cards.first
     assert "义务理发" in first.inner_text()
     assert "350" in first.locator(".r-dist").inner_text()
