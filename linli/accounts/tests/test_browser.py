@@ -1,0 +1,94 @@
+"""Browser journeys of logging in (Playwright on Debian's chromium; see tests/e2e/conftest.py).
+
+A resident in the elderly mode logs in with a phone code on a phone-sized screen; a staff member
+who locked their account sees why. Screenshots land in var/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linli.accounts.models import Role, User
+from linli.accounts.sms import ConsoleSender
+from linli.places.models import District
+from tests.e2e.conftest import (  # noqa: F401  (fixtures, imported to be used here)
+    axe_violations,
+    browser,
+    desktop_page,
+    page,
+    screenshot,
+)
+from tests.personas import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _static_files(settings: Any) -> None:
+    """Serve linli/static/ to the live server even while settings.STATICFILES_DIRS lacks it."""
+    static = Path(settings.BASE_DIR) / "linli" / "static"
+    dirs = [Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])]
+    if static not in dirs:
+        settings.STATICFILES_DIRS = [*dirs, static]
+
+
+@pytest.fixture
+def town(transactional_db: Any) -> District:
+    return District.objects.create(code="E2EACC", name="测试区")
+
+
+def test_a_resident_in_elderly_mode_logs_in_with_a_text_message_code(
+    page: Any, town: District, live_server: Any
+) -> None:
+    ConsoleSender.sent.clear()
+    page.context.add_cookies([{"name": "linli_elderly", "value": "1", "url": live_server.url}])
+    page.goto("/accounts/phone/")
+    assert axe_violations(page) == []
+    submit = page.locator("main button[type=submit]")
+    for target in (submit, page.locator("input[name=phone]")):
+        box = target.bounding_box()
+        assert box is not None
+        assert box["height"] >= 60
+    page.fill("input[name=phone]", "１３８ １２３４ ５６７８")
+    submit.click()
+    page.wait_for_url("**/accounts/phone/code/")
+    assert "138****5678" in page.inner_text("main")
+    assert axe_violations(page) == []
+    code = re.search(r"\b(\d{6})\b", ConsoleSender.sent[-1][1])
+    assert code is not None
+    page.fill("input[name=code]", code.group(1))
+    screenshot(page, "accounts-phone-code-elderly")
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(live_server.url + "/")
+    user = User.objects.get(phone="13812345678")
+    assert user.role == Role.RESIDENT
+    assert user.district == town
+
+
+def test_a_locked_staff_member_is_told_for_how_long(
+    desktop_page: Any, town: District, settings: Any
+) -> None:
+    settings.LINLI_LOCKOUT_THRESHOLD = 3
+    User.objects.create_user(
+        username="wangli", password=PASSWORD, role=Role.COMMUNITY_STAFF, district=town
+    )
+    page = desktop_page
+    page.goto("/accounts/login/")
+    assert axe_violations(page) == []
+    for _ in range(3):
+        page.fill("input[name=username]", "wangli")
+        page.fill("input[name=password]", "wrong-password")
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+    page.fill("input[name=username]", "wangli")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    alert = page.locator("[role=alert]")
+    assert "15" in alert.inner_text()
+    assert "锁定" in alert.inner_text()
+    screenshot(page, "accounts-login-locked")
+    assert page.url.endswith("/accounts/login/")
