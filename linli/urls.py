@@ -3,11 +3,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from linli.api import api
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("linli.places.urls_resident")),
     path("console/", include("linli.places.urls_console")),
     path("console/planning/", include("linli.planning.urls")),

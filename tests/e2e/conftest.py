@@ -92,4 +92,5 @@ def log_in(page: Any, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The login form's own button: the page also has a language switch with a submit button.
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
