@@ -11,6 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.accounts.models import User
 
+# The browser fixtures (test_browser.py) come from the shared end-to-end conftest.
+from tests.e2e.conftest import browser, desktop_page, page  # noqa: F401
+
 
 def totp_now(device: TOTPDevice, *, offset_steps: int = 0) -> str:
     """The code the app shows now (or ``offset_steps`` steps away)."""

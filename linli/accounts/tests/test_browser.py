@@ -15,13 +15,7 @@ import pytest
 from linli.accounts.models import Role, User
 from linli.accounts.sms import ConsoleSender
 from linli.places.models import District
-from tests.e2e.conftest import (  # noqa: F401  (fixtures, imported to be used here)
-    axe_violations,
-    browser,
-    desktop_page,
-    page,
-    screenshot,
-)
+from tests.e2e.conftest import axe_violations, screenshot
 from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.e2e
