@@ -129,17 +129,18 @@ def _analyze(args: argparse.Namespace) -> int:
         f" in {time.perf_counter() - t0:.2f} s"
     )
     if "access" in outputs:
+        # Format whole columns at once: a city has hundreds of thousands of rows.
+        meters_txt = np.char.mod("%.2f", access.meters).astype(object)
+        minutes_txt = np.char.mod("%.2f", access.minutes).astype(object)
+        unreachable = ~np.isfinite(access.meters)
+        meters_txt[unreachable] = ""
+        minutes_txt[unreachable] = ""
+        fac_ids = np.asarray([*facilities.ids, ""], dtype=object)[access.facility]
         _write_csv(
             out / "access.csv",
             ["compound_id", "category", "meters", "minutes", "facility_id"],
             (
-                [
-                    compounds.ids[c],
-                    cat,
-                    _fmt(access.meters[c, k]),
-                    _fmt(access.minutes[c, k]),
-                    facilities.ids[access.facility[c, k]] if access.facility[c, k] >= 0 else "",
-                ]
+                [compounds.ids[c], cat, meters_txt[c, k], minutes_txt[c, k], fac_ids[c, k]]
                 for c in range(compounds.n)
                 for k, cat in enumerate(categories)
             ),
