@@ -21,7 +21,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -94,6 +94,7 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     dry_run: bool = False
 
     @property
@@ -464,7 +465,9 @@ def _duplicate(reader: _Reader, seen: dict[str, int], key: str, row: _Row, value
 @dataclass
 class _Planned:
     row: int
-    apply: Callable[[], bool]  # writes the row; returns True when it created a record
+    # Writes the row; True when it created a record, False when it updated one, None when the
+    # row matched the record already.
+    apply: Callable[[], bool | None]
 
 
 def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
@@ -474,7 +477,8 @@ def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
     functions = _lookup(StationFunction.objects.all(), "code", "name_zh", "name_en")
     amenities = _lookup(Amenity.objects.all(), "code", "name_zh", "name_en")
     existing = {s.code.lower(): s for s in Station.objects.filter(district=district)
-                .select_related("category", "community", "subdistrict", "compound")}
+                .select_related("category", "community", "subdistrict", "compound")
+                .prefetch_related("functions", "amenities", "opening_hours")}
     visible = set(permissions.stations_for_user(actor).values_list("pk", flat=True))
     hours_present = any(f"hours_{i}" in reader.positions for i in range(7))
     seen: dict[str, int] = {}
@@ -544,19 +548,46 @@ def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
         if hours_present and any(row.raw.get(f"hours_{i}") for i in range(7)):
             hours = [services.HoursInput(weekday=i, opens=o, closes=c)
                      for i in range(7) for o, c in row.get(f"hours_{i}", [])]
+        if current is not None and _station_unchanged(current, data, hours):
+            plans.append(_Planned(row.number, _unchanged))
+            continue
         plans.append(_Planned(row.number, _station_writer(actor, current, data, hours, request)))
     return plans
+
+
+def _unchanged() -> bool | None:
+    return None
+
+
+def _station_unchanged(
+    station: Station, data: services.StationInput, hours: list[services.HoursInput] | None
+) -> bool:
+    """Whether a row would change nothing (re-importing an export should be quick and quiet)."""
+
+    def comparable(d: services.StationInput) -> services.StationInput:
+        # Exports write coordinates to 7 decimals (~1 cm); compare at that precision.
+        return replace(d, functions=tuple(sorted(d.functions)),
+                       amenities=tuple(sorted(d.amenities)), lon=round(d.lon, 7),
+                       lat=round(d.lat, 7))
+
+    if comparable(_station_input(station)) != comparable(data):
+        return False
+    if hours is None:
+        return True
+    now = sorted((h.weekday, h.opens, h.closes) for h in station.opening_hours.all())
+    return now == sorted((h.weekday, h.opens, h.closes) for h in hours)
 
 
 def _station_input(station: Station) -> services.StationInput:
     return services.StationInput(
         code=station.code, name=station.name, category=station.category.code,
         community=station.community.code if station.community else "",
-        subdistrict=station.subdistrict.code, lon=station.lon, lat=station.lat,
+        subdistrict="" if station.community else station.subdistrict.code,
+        lon=station.lon, lat=station.lat,
         address=station.address, description=station.description, phone=station.phone,
         contact_name=station.contact_name, contact_phone=station.contact_phone,
-        functions=tuple(station.functions.values_list("code", flat=True)),
-        amenities=tuple(station.amenities.values_list("code", flat=True)),
+        functions=tuple(f.code for f in station.functions.all()),
+        amenities=tuple(a.code for a in station.amenities.all()),
         compound=station.compound.code if station.compound else "",
         holiday_policy=station.holiday_policy, is_active=station.is_active,
     )
@@ -808,15 +839,19 @@ def import_sheet(
                 except LinliError as err:
                     reader.problem(plan.row, _field_key(err, default=""), "", str(err.message))
                     continue
-                result.created += int(created)
-                result.updated += int(not created)
+                if created is None:
+                    result.unchanged += 1
+                elif created:
+                    result.created += 1
+                else:
+                    result.updated += 1
             if reader.problems:
                 raise _Rollback
             audit.record(
                 actor=actor, action=AuditEntry.Action.IMPORT, district_id=district.pk,
                 object_type=f"places.{kind.value}", object_repr=filename[:200], request=request,
                 changes={"rows": result.rows, "created": result.created,
-                         "updated": result.updated},
+                         "updated": result.updated, "unchanged": result.unchanged},
             )
             if dry_run:
                 raise _Rollback
@@ -824,7 +859,7 @@ def import_sheet(
         pass
     if reader.problems:
         result.problems = sorted(reader.problems, key=lambda p: (p.row or 0, p.column))
-        result.created = result.updated = 0
+        result.created = result.updated = result.unchanged = 0
     return result
 
 

@@ -525,10 +525,10 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
             "problems": [p.as_dict() for p in result.problems[:2000]],
         }
         if result.committed:
-            messages.success(request, _("Imported %(created)s new and %(updated)s updated "
-                                        "records from “%(file)s”.")
+            messages.success(request, _("Imported “%(file)s”: %(created)s new, %(updated)s "
+                                        "updated, %(unchanged)s unchanged.")
                              % {"created": result.created, "updated": result.updated,
-                                "file": upload.name})
+                                "unchanged": result.unchanged, "file": upload.name})
             return redirect(_list_url(sheet_kind))
     return render(request, "places/console/import.html", {
         "console_nav": "imports", "page_title": _("Import and export"), "form": form,

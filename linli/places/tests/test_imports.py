@@ -67,7 +67,7 @@ def test_a_good_file_imports_creates_and_updates(hierarchy: Any, community_staff
     assert not new.opening_hours.filter(weekday__gte=5).exists()
     assert Station.objects.get(code="S001").name == "幸福苑幸福驿站（更名）"
     entry = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
-    assert entry.changes == {"rows": 2, "created": 1, "updated": 1}
+    assert entry.changes == {"rows": 2, "created": 1, "updated": 1, "unchanged": 0}
 
 
 def test_dry_run_reports_but_changes_nothing(hierarchy: Any, community_staff: Any) -> None:
