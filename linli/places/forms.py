@@ -62,15 +62,18 @@ class StationFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Name or code"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    community = forms.CharField(required=False, widget=forms.HiddenInput)
+    community = forms.ChoiceField(label=_("Community"), required=False)
     subdistrict = forms.CharField(required=False, widget=forms.HiddenInput)
     active = forms.ChoiceField(
         label=_("In service"), required=False,
         choices=[("", _("All")), ("1", _("In service")), ("0", _("Out of service"))],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _choices(self, "community").choices = [("", _("All communities"))] + [
+            (str(c.pk), c.name) for c in permissions.communities_for_user(user)
+        ]
         _choices(self, "kind").choices = [("", _("All kinds"))] + [
             (c.code, c.display_name) for c in FacilityCategory.objects.all()
         ]

@@ -133,7 +133,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _filtered_stations(request: HttpRequest) -> tuple[StationFilterForm, QuerySet[Station]]:
-    form = StationFilterForm(request.GET)
+    form = StationFilterForm(request.GET, user=request.user)
     qs = permissions.stations_for_user(request.user).select_related(
         "category", "community", "subdistrict"
     )
