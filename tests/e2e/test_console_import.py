@@ -18,7 +18,7 @@ import pytest
 from linli.places.models import Station
 from linli.places.reference import sync_reference_data
 from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import axe_violations, screenshot
 from tests.personas import PASSWORD
 
 CATALOG = Path(__file__).resolve().parents[2] / "linli" / "places" / "i18n" / "console.json"
@@ -200,6 +200,7 @@ def test_district_admin_pages_look_right(
     page.wait_for_url("**/console/stations/?*q=*")
     assert "西园幸福驿站" not in page.locator("#results").inner_text()
     assert "和平里幸福驿站" in page.locator("#results").inner_text()
+    page.goto("/console/")  # away from the search box, whose change event would race the click
     with page.expect_navigation():
         page.get_by_role("button", name="English").click()
     assert page.locator(".sidenav").get_by_text("Stations and facilities").is_visible()
@@ -207,6 +208,12 @@ def test_district_admin_pages_look_right(
         page.get_by_role("button", name="中文").click()
     page.goto("/console/compounds/")
     screenshot(page, "console-compounds")
+    for url in ("/console/", "/console/stations/", "/console/import/stations/",
+                f"/console/stations/{hierarchy.station_xingfu.pk}/"):
+        page.goto(url)
+        found = axe_violations(page)
+        assert found == [], [(v["id"], [n["target"] for n in v["nodes"]][:5],
+                              v["nodes"][0].get("failureSummary")) for v in found]
     page.goto("/console/services/")
     screenshot(page, "console-services")
     page.goto(f"/console/compounds/{hierarchy.compound_xingfu.pk}/")
