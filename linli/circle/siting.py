@@ -83,10 +83,12 @@ class SitingResult:
         covered demand.
     method : str
         The last step that changed the answer or its bound: ``"trivial"`` (no more useful
-        candidates than sites), ``"greedy"``, ``"greedy+swaps"``, ``"lp-bound"`` (the LP
-        bound closed the gap), ``"lp-guided-search"`` (perturbation over the LP's candidates),
-        ``"lp-support-milp"`` (MILP restricted to the LP's candidates), ``"milp"`` (MILP on
-        what reduced-cost fixing left); for :func:`solve_lscp` also ``"mclp-descent"``.
+        candidates than sites), ``"greedy"``, ``"greedy+swaps"``, ``"lagrangian-bound"``,
+        ``"lagrangian-fixing"`` (so few candidates survive fixing that all fit),
+        ``"lp-bound"`` (the LP bound closed the gap), ``"lp-guided-search"`` (perturbation
+        over the LP's candidates), ``"lp-support-milp"`` (MILP restricted to the LP's
+        candidates), ``"milp"`` (MILP on what reduced-cost fixing left); for
+        :func:`solve_lscp` also ``"mclp-descent"``.
     """
 
     chosen: IntArray
