@@ -1,9 +1,9 @@
 """Shapes of the staff API (``/api/places/``): what clients send and what the OpenAPI document says.
 
-The list endpoints build their rows with ``.values()`` and serialise them with ``json`` directly
-(see ``linli.places.api.json_response``), so these schemas are validated only on input and on the detail
-endpoints; on lists they document the response. ``tests/test_api_openapi`` keeps the two honest by
-validating a real list response against the schema.
+The list endpoints build their rows with ``.values()`` and serialise them with ``json``
+directly (``linli.places.api.json_response``), so these schemas are validated only on input and
+on the detail endpoints; on lists they document the response.
+``test_api_stations.test_a_list_response_matches_its_documented_schema`` keeps the two honest.
 """
 
 from __future__ import annotations
