@@ -549,7 +549,8 @@ def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{proc.stderr[-3000:]}")
-    last = proc.stdout.strip().splitlines()[-1]
+    # pandana's C++ code prints progress to stdout and may flush after our JSON line.
+    last = [ln for ln in proc.stdout.splitlines() if ln.startswith('{"')][-1]
     out = json.loads(last)
     out["wall_s"] = wall
     out["stderr"] = proc.stderr
