@@ -134,13 +134,14 @@ class BoundedCache:
 _directories = BoundedCache(16)
 _days = BoundedCache(64)
 _pages = BoundedCache(64)
+_searches = BoundedCache(256)  # separate, so many different searches never evict station pages
 html_cache = BoundedCache(512)
 
 
 def clear_caches() -> None:
     """Forget everything cached in this process (tests; after a bulk import in a shell)."""
     _bump_generation()
-    for cache in (_directories, _days, _pages, html_cache):
+    for cache in (_directories, _days, _pages, _searches, html_cache):
         cache.clear()
 
 
@@ -732,7 +733,7 @@ def _matches(
                 found.append((station, matched))
         return tuple(found)
 
-    return _pages.get_or_set(  # type: ignore[no-any-return]
+    return _searches.get_or_set(  # type: ignore[no-any-return]
         ("match", directory.district.id, directory.version, tokens, kind), build
     )
 
