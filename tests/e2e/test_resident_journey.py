@@ -107,7 +107,8 @@ def _assert_elderly_sizes(page: Any) -> None:
     assert font >= 18
     heights = page.evaluate(
         """() => [...document.querySelectorAll('main button, main .btn, header button, main select,'
-                 + ' main input[type=search], main .r-chip, .r-toggle')]
+                 + ' main input[type=search], main .r-chip, .r-toggle, .r-results__sort a,'
+                 + ' .leaflet-control-zoom a, .r-back a, .r-footer a')]
             .filter(e => e.offsetParent !== null)
             .map(e => [e.id || e.className || e.tagName, e.getBoundingClientRect().height])"""
     )
