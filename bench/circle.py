@@ -550,7 +550,7 @@ def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{proc.stderr[-3000:]}")
     # pandana's C++ code prints progress to stdout and may flush after our JSON line.
-    last = [ln for ln in proc.stdout.splitlines() if ln.startswith('{"')][-1]
+    last = [ln[ln.index('{"') :] for ln in proc.stdout.splitlines() if '{"' in ln][-1]
     out = json.loads(last)
     out["wall_s"] = wall
     out["stderr"] = proc.stderr
