@@ -392,7 +392,7 @@ def delete_station(
     _require_editor(actor)
     with transaction.atomic():
         locked = _locked_station(actor, station)
-        if not permissions.can_create_in(actor, locked.community, locked.subdistrict):
+        if not permissions.can_delete_station(actor, locked):
             raise Forbidden(_("You may not delete this station."), code="forbidden")
         snapshot = _station_snapshot(locked)
         if hard:
