@@ -66,8 +66,12 @@ serve: install
 	$(LINLI) runserver 127.0.0.1:$(PORT)
 
 # --- checks ---------------------------------------------------------------------------------
+# Unit and API tests on both cores, then the browser journeys in one process: Playwright's sync
+# API refuses to start in an xdist worker that has already run other tests.
 test: install-test system-test-deps
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@mkdir -p $(LINLI_VAR_DIR)
+	$(PY) -m pytest -p no:cacheprovider -n 2 --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
