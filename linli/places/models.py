@@ -332,7 +332,11 @@ class Station(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["district", "code"], name="station_code_unique"),
         ]
-        indexes = [models.Index(fields=["district", "category"])]
+        indexes = [
+            models.Index(fields=["district", "category"]),
+            # The resident pages' cache version is max(updated_at) per district (places.queries).
+            models.Index(fields=["district", "updated_at"]),
+        ]
         verbose_name = _("station")
         verbose_name_plural = _("stations")
 

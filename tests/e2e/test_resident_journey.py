@@ -8,7 +8,6 @@ The live server runs on real time, so the stations that should count as open are
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,15 +31,6 @@ from linli.places.reference import sync_reference_data
 from tests.e2e.conftest import axe_violations, screenshot
 
 HOME = (36.1800, 113.0700)  # where the resident stands (lat, lon)
-
-
-@pytest.fixture(autouse=True)
-def _static_files(settings: Any) -> None:
-    """Serve linli/static/ to the live server even while settings.STATICFILES_DIRS lacks it."""
-    static = Path(settings.BASE_DIR) / "linli" / "static"
-    dirs = [Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])]
-    if static not in dirs:
-        settings.STATICFILES_DIRS = [*dirs, static]
 
 
 @pytest.fixture

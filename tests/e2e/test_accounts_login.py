@@ -7,7 +7,6 @@ who locked their account sees why. Screenshots land in var/screenshots/ for a pe
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,15 +18,6 @@ from tests.e2e.conftest import axe_violations, screenshot
 from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _static_files(settings: Any) -> None:
-    """Serve linli/static/ to the live server even while settings.STATICFILES_DIRS lacks it."""
-    static = Path(settings.BASE_DIR) / "linli" / "static"
-    dirs = [Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])]
-    if static not in dirs:
-        settings.STATICFILES_DIRS = [*dirs, static]
 
 
 @pytest.fixture
