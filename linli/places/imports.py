@@ -551,6 +551,8 @@ def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
         if current is not None and _station_unchanged(current, data, hours):
             plans.append(_Planned(row.number, _unchanged))
             continue
+        if current is not None and hours is not None and _same_hours(current, hours):
+            hours = None  # only the details changed; leave the hours (and their audit) alone
         plans.append(_Planned(row.number, _station_writer(actor, current, data, hours, request)))
     return plans
 
@@ -572,8 +574,10 @@ def _station_unchanged(
 
     if comparable(_station_input(station)) != comparable(data):
         return False
-    if hours is None:
-        return True
+    return hours is None or _same_hours(station, hours)
+
+
+def _same_hours(station: Station, hours: list[services.HoursInput]) -> bool:
     now = sorted((h.weekday, h.opens, h.closes) for h in station.opening_hours.all())
     return now == sorted((h.weekday, h.opens, h.closes) for h in hours)
 

@@ -269,15 +269,18 @@ def _require_text(value: str, *, field_name: str, label: Any) -> None:
                        field_name=field_name)
 
 
-def _station_snapshot(station: Station) -> dict[str, Any]:
+def _station_snapshot(station: Station, data: StationInput | None = None) -> dict[str, Any]:
+    """The audited fields; after a write, ``data`` supplies the codes just set (no re-query)."""
+    functions = data.functions if data else station.functions.values_list("code", flat=True)
+    amenities = data.amenities if data else station.amenities.values_list("code", flat=True)
     return {
         **{f: getattr(station, f) for f in STATION_FIELDS if f not in {"functions", "amenities"}},
         "category": station.category.code if station.category_id else None,
         "subdistrict": station.subdistrict.code if station.subdistrict_id else None,
         "community": station.community.code if station.community else None,
         "compound": station.compound.code if station.compound else None,
-        "functions": sorted(station.functions.values_list("code", flat=True)),
-        "amenities": sorted(station.amenities.values_list("code", flat=True)),
+        "functions": sorted(set(functions)),
+        "amenities": sorted(set(amenities)),
     }
 
 
@@ -348,7 +351,7 @@ def create_station(
         _apply_station(actor, station, data, district)
         audit.record(
             actor=actor, action=AuditEntry.Action.CREATE, obj=station, request=request,
-            changes=audit.diff({}, _station_snapshot(station), fields=STATION_FIELDS),
+            changes=audit.diff({}, _station_snapshot(station, data), fields=STATION_FIELDS),
         )
     return station
 
@@ -376,7 +379,7 @@ def update_station(
         locked = _locked_station(actor, station)
         before = _station_snapshot(locked)
         _apply_station(actor, locked, data, locked.district)
-        changes = audit.diff(before, _station_snapshot(locked), fields=STATION_FIELDS)
+        changes = audit.diff(before, _station_snapshot(locked, data), fields=STATION_FIELDS)
         if changes:
             audit.record(
                 actor=actor, action=AuditEntry.Action.UPDATE, obj=locked, request=request,
