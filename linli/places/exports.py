@@ -107,7 +107,7 @@ def _codes_sheet(workbook: Workbook, actor: Any) -> dict[str, str]:
     return formulas
 
 
-def _instructions_sheet(workbook: Workbook, kind: SheetKind) -> None:
+def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: Any) -> None:
     sheet = workbook.create_sheet(INSTRUCTIONS_TITLE)
     columns = COLUMNS[kind]
     sheet["A1"] = _("How to fill in the sheet “%(sheet)s”") % {"sheet": SHEET_TITLES[kind]}
@@ -141,11 +141,14 @@ def _instructions_sheet(workbook: Workbook, kind: SheetKind) -> None:
     sample = start + len(columns) + 2
     sheet.cell(row=sample, column=1, value=_("Sample row (copy to the data sheet, do not "
                                              "import this sheet):")).font = Font(bold=True)
+    # The sample names one of the user's own communities, so that copying it really works.
+    community = permissions.communities_for_user(actor).first()
     for index, column in enumerate(columns, start=1):
         header = sheet.cell(row=sample + 1, column=index, value=column.template_header)
         header.font = Font(bold=True)
         header.fill = _HEADER_FILL
-        sheet.cell(row=sample + 2, column=index, value=column.example).number_format = "@"
+        example = community.code if column.key == "community" and community else column.example
+        sheet.cell(row=sample + 2, column=index, value=example).number_format = "@"
     for letter, width in zip("ABCDE", (12, 16, 8, 70, 30), strict=True):
         sheet.column_dimensions[letter].width = width
 
@@ -185,7 +188,7 @@ def _workbook(kind: SheetKind, actor: Any, rows: Iterable[Sequence[Any]]) -> byt
     for offset, values in enumerate(rows, start=2):
         for index, value in enumerate(values, start=1):
             sheet.cell(row=offset, column=index, value=value)
-    _instructions_sheet(workbook, kind)
+    _instructions_sheet(workbook, kind, actor)
     formulas = _codes_sheet(workbook, actor)
     _validations(sheet, columns, formulas)
     out = io.BytesIO()
