@@ -101,6 +101,20 @@ print(json.dumps({"session": s.session_key, "station": station.pk}))
     return data
 
 
+def _preflight(url: str, cookie: str | None) -> None:
+    """Fail loudly when a URL does not answer 200: measuring error pages would flatter them."""
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except Exception as exc:  # noqa: BLE001  (any failure is reported the same way)
+        sys.exit(f"{url} did not answer: {exc}")
+    if status != 200:
+        sys.exit(f"{url} answered {status}, not 200")
+
+
 def _wrk(url: str, *, duration: int, connections: int, cookie: str | None) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT)
@@ -126,6 +140,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     var = Path(tempfile.mkdtemp(prefix="linli-bench-var."))
+    (var / "static").mkdir()
     with postgres() as database_url:
         env = {**os.environ, "DATABASE_URL": database_url, "LINLI_VAR_DIR": str(var),
                "DJANGO_SETTINGS_MODULE": "bench.bench_settings", "PYTHONPATH": str(ROOT),
@@ -152,11 +167,12 @@ def main() -> int:
                 ("resident station list", "/?q=", None, "page"),
                 ("resident search 理发", "/?q=%E7%90%86%E5%8F%91", None, "page"),
                 ("resident station page", f"/stations/{info['station']}/", None, "page"),
-                ("stations API (staff, 50 rows)", "/api/places/stations?limit=50", info["session"], "json"),
+                ("stations API (staff, 50 rows)", "/api/places/stations?page_size=50", info["session"], "json"),
                 ("HSDS locations (public)", "/api/hsds/locations?per_page=50", None, "json"),
             ]
             rows = []
             for name, path, cookie, kind in targets:
+                _preflight(base + path, cookie)
                 # Warm the caches and the connection pool, then measure.
                 _wrk(base + path, duration=2, connections=args.connections, cookie=cookie)
                 r = _wrk(base + path, duration=args.duration, connections=args.connections,
