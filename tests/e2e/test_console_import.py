@@ -58,11 +58,6 @@ def _console_catalog(settings: Any, tmp_path: Path) -> None:
     messages = json.loads(CATALOG.read_text("utf-8"))
     _write_mo(messages, tmp_path / "zh_Hans" / "LC_MESSAGES" / "django.mo")
     settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
-    # linli/static is not an app's static folder; until settings.STATICFILES_DIRS names it, the
-    # live server finds no CSS or JavaScript there.
-    project_static = Path(settings.BASE_DIR) / "linli" / "static"
-    if project_static not in [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]:
-        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), project_static]
 
 
 def test_mo_writer_round_trips(tmp_path: Path) -> None:
