@@ -1,4 +1,4 @@
-"""Browser journeys: Playwright drives Debian's /usr/bin/chromium against pytest-django's live server.
+"""Browser journeys: Playwright drives Debian's /usr/bin/chromium against the live server.
 
 Playwright's sync API runs an event loop in the test thread, which makes Django refuse database
 calls from that thread; the tests only touch the database between browser steps, so we allow it.
@@ -39,8 +39,13 @@ def browser() -> Iterator[Any]:
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
                 "--disable-dev-shm-usage",
             ],
         )
@@ -52,7 +57,9 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh phone-sized page (the residents' usual screen); ``page.goto("/")`` is relative."""
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN",
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
         device_scale_factor=1,
     )
     page = context.new_page()
@@ -81,7 +88,9 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+def axe_violations(
+    page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")
+) -> list[dict[str, Any]]:
     """Run axe-core on the page; return the violations of the given impacts."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

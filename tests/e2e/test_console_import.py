@@ -1,15 +1,7 @@
-"""Browser journeys in the staff console: importing a station sheet, and another community's 404.
-
-The console's Chinese strings live in linli/places/i18n/console.json until the catalogs are
-merged; ``_console_catalog`` compiles them into a temporary catalog so the pages (and the
-screenshots) show the interface staff will see.
-"""
+"""Browser journeys in the staff console: importing a station sheet, and another community's 404."""
 
 from __future__ import annotations
 
-import array
-import ast
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,53 +13,11 @@ from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
 from tests.e2e.conftest import axe_violations, screenshot
 from tests.personas import PASSWORD
 
-CATALOG = Path(__file__).resolve().parents[2] / "linli" / "places" / "i18n" / "console.json"
-
-
-def _write_mo(messages: dict[str, str], path: Path) -> None:
-    """A GNU .mo file (the format msgfmt writes) for ``messages``."""
-    entries = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
-    ids = b"".join(k.encode() + b"\0" for k, _v in entries)
-    strs = b"".join(v.encode() + b"\0" for _k, v in entries)
-    offsets, id_pos, str_pos = [], 0, 0
-    for key, value in entries:
-        offsets.append((len(key.encode()), id_pos, len(value.encode()), str_pos))
-        id_pos += len(key.encode()) + 1
-        str_pos += len(value.encode()) + 1
-    n = len(entries)
-    key_start = 7 * 4 + 16 * n
-    value_start = key_start + len(ids)
-    table = []
-    for key_len, key_off, _vl, _vo in offsets:
-        table += [key_len, key_off + key_start]
-    for _kl, _ko, value_len, value_off in offsets:
-        table += [value_len, value_off + value_start]
-    header = array.array("I", [0x950412DE, 0, n, 7 * 4, 7 * 4 + n * 8, 0, 0])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(header.tobytes() + array.array("I", table).tobytes() + ids + strs)
-
 
 @pytest.fixture
 def reference(transactional_db: Any) -> None:
     """Reference lists again: a transactional test flushes what the data migration loaded."""
     sync_reference_data()
-
-
-@pytest.fixture
-def _console_catalog(settings: Any, tmp_path: Path) -> None:
-    messages = json.loads(CATALOG.read_text("utf-8"))
-    _write_mo(messages, tmp_path / "zh_Hans" / "LC_MESSAGES" / "django.mo")
-    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
-
-
-def test_mo_writer_round_trips(tmp_path: Path) -> None:
-    import gettext
-
-    _write_mo({"Add": "新增", "Delete": "删除"}, tmp_path / "x.mo")
-    with (tmp_path / "x.mo").open("rb") as f:
-        catalog = gettext.GNUTranslations(f)
-    assert catalog.gettext("Add") == "新增"
-    assert ast.literal_eval(repr(catalog.gettext("Delete"))) == "删除"
 
 
 def log_in(page: Any, username: str, password: str) -> None:
@@ -98,7 +48,6 @@ def _bad_and_good_files(tmp_path: Path) -> tuple[Path, Path]:
     return paths
 
 
-@pytest.mark.usefixtures("_console_catalog")
 def test_community_staff_imports_a_sheet_after_fixing_it(
     reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any,
     tmp_path: Path,
@@ -153,7 +102,6 @@ def test_community_staff_imports_a_sheet_after_fixing_it(
     screenshot(page, "console-station-edit")
 
 
-@pytest.mark.usefixtures("_console_catalog")
 def test_community_staff_cannot_open_another_communitys_station(
     reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any
 ) -> None:
@@ -175,7 +123,6 @@ def test_community_staff_cannot_open_another_communitys_station(
     screenshot(page, "console-other-community-404")
 
 
-@pytest.mark.usefixtures("_console_catalog")
 def test_district_admin_pages_look_right(
     reference: None, hierarchy: Any, district_admin: Any, desktop_page: Any
 ) -> None:

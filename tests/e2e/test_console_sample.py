@@ -10,7 +10,7 @@ import pytest
 from linli.places.reference import sync_reference_data
 from linli.places.sample import DEMO_PASSWORD, load_sample
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_console_import import _console_catalog, log_in  # noqa: F401 (fixture)
+from tests.e2e.test_console_import import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,6 @@ def sample(transactional_db: Any, settings: Any, tmp_path: Path) -> Any:
     return load_sample().district
 
 
-@pytest.mark.usefixtures("_console_catalog")
 def test_district_admin_browses_the_sample_district(sample: Any, desktop_page: Any) -> None:
     page = desktop_page
     log_in(page, "district", DEMO_PASSWORD)
@@ -40,7 +39,6 @@ def test_district_admin_browses_the_sample_district(sample: Any, desktop_page: A
     screenshot(page, "console-sample-compounds")
 
 
-@pytest.mark.usefixtures("_console_catalog")
 def test_keeper_sees_only_hours_and_services(sample: Any, desktop_page: Any) -> None:
     page = desktop_page
     log_in(page, "keeper", DEMO_PASSWORD)
