@@ -49,7 +49,7 @@ system-test-deps:
 
 # --- the demo -------------------------------------------------------------------------------
 sample: install
-	@mkdir -p $(LINLI_VAR_DIR)
+	@mkdir -p $(LINLI_VAR_DIR)/static
 	$(LINLI) migrate --no-input -v0
 	$(LINLI) load_sample --analyse
 
@@ -69,7 +69,7 @@ serve: install
 # Unit and API tests on both cores, then the browser journeys in one process: Playwright's sync
 # API refuses to start in an xdist worker that has already run other tests.
 test: install-test system-test-deps
-	@mkdir -p $(LINLI_VAR_DIR)
+	@mkdir -p $(LINLI_VAR_DIR)/static
 	$(PY) -m pytest -p no:cacheprovider -n 2 --ignore=tests/e2e $(PYTEST_ARGS)
 	$(PY) -m pytest -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
