@@ -599,6 +599,8 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
     t0 = time.perf_counter()
     pbf_to_walk_xml(d["pbf"], xml)
     print(f"  (untimed) pbf -> walkable OSM XML for OSMnx: {time.perf_counter() - t0:.1f} s")
+    if CUTOFF_M != 3000.0:
+        name = f"{name} ({CUTOFF_M:g} m horizon)"
     common = [
         "--pbf",
         str(d["pbf"]),
@@ -606,6 +608,8 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
         str(d["compounds"]),
         "--facilities",
         str(d["facilities"]),
+        "--cutoff",
+        str(CUTOFF_M),
     ]
     rows: list[dict[str, Any]] = []
 
@@ -720,6 +724,7 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
 
 
 def main() -> None:
+    global CUTOFF_M
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--worker", choices=sorted(WORKERS))
     p.add_argument("--pbf")
@@ -739,7 +744,15 @@ def main() -> None:
         help="use the built-in grid instead of linli.circle.synthetic 'large'",
     )
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument(
+        "--cutoff",
+        type=float,
+        default=CUTOFF_M,
+        help="search horizon in metres for every pipeline (default 3000)",
+    )
+    p.add_argument("--append", action="store_true", help="append to the results CSV")
     args = p.parse_args()
+    CUTOFF_M = args.cutoff
     if args.worker:
         worker_main(args)
         return
@@ -753,7 +766,7 @@ def main() -> None:
         )
         rows += bench_dataset(name, d, args)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("w", newline="", encoding="utf-8") as fh:
+    with RESULTS.open("a" if args.append else "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(
             fh,
             [
@@ -768,7 +781,8 @@ def main() -> None:
             ],
             restval="",
         )
-        w.writeheader()
+        if not args.append:
+            w.writeheader()
         for r in rows:
             w.writerow({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()})
     print(f"\nwrote {RESULTS}")
