@@ -285,18 +285,43 @@ def nearest_facilities(
     cats = list(categories) if categories is not None else sorted(set(facility_category))
     fac_cat = np.asarray(facility_category, dtype=object)
     net = build_point_network(graph, concat_snapped([gates, facilities]))
-    gate_nodes = net.point_node[: gates.n]
-    snapped_gates = gate_nodes >= 0
     meters = np.full((n_compounds, len(cats)), np.inf)
     fac = np.full((n_compounds, len(cats)), -1, dtype=np.int64)
+    # Gates sorted by compound once, so that each category needs only reduceat calls:
+    # the per-category work outside Dijkstra stays O(gates), not O(nodes) or a sort.
+    gate_nodes = net.point_node[: gates.n]
+    ok = np.flatnonzero(gate_nodes >= 0)
+    order = ok[np.argsort(group[ok], kind="stable")]
+    gn, gg = gate_nodes[order], group[order]
+    fac_nodes = net.point_node[gates.n :]
+    point_of = np.full(net.adjacency.shape[0], -1, dtype=np.int64)
+    point_of[fac_nodes[fac_nodes >= 0]] = np.flatnonzero(fac_nodes >= 0)
+    limit = np.inf if cutoff_m is None else float(cutoff_m)
+    if gn.shape[0]:
+        starts = np.flatnonzero(np.r_[True, gg[1:] != gg[:-1]])
+        comp = gg[starts]
+        pos = np.arange(gn.shape[0])
+        counts = np.diff(np.r_[starts, gn.shape[0]])
     for j, cat in _progress(list(enumerate(cats)), progress, "nearest facility"):
-        src = gates.n + np.flatnonzero(fac_cat == cat)
-        dist, nearest = multi_source(net, src, cutoff_m=cutoff_m)
-        d_gate = np.where(snapped_gates, dist[np.maximum(gate_nodes, 0)], np.inf)
-        best, arg = _best_per_group(d_gate, group, n_compounds)
-        meters[:, j] = best
+        src = fac_nodes[(fac_cat == cat) & (fac_nodes >= 0)]
+        if src.shape[0] == 0 or gn.shape[0] == 0:
+            continue
+        dist, _pred, origin = dijkstra(
+            net.adjacency,
+            directed=True,
+            indices=src,
+            min_only=True,
+            limit=limit,
+            return_predecessors=True,
+        )
+        dg = dist[gn]
+        best = np.minimum.reduceat(dg, starts)
+        first = np.minimum.reduceat(
+            np.where(dg == np.repeat(best, counts), pos, gn.shape[0]), starts
+        )
         reached = np.isfinite(best)
-        fac[reached, j] = nearest[gate_nodes[arg[reached]]] - gates.n
+        meters[comp, j] = best
+        fac[comp[reached], j] = point_of[origin[gn[first[reached]]]]
     return AccessResult(categories=cats, meters=meters, facility=fac, speed_m_s=speed_m_s)
 
 
