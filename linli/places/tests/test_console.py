@@ -197,7 +197,7 @@ def test_form_shows_service_refusals(as_user: Any, community_staff: Any, hierarc
     response = client.post(reverse("console:station_new"),
                            _form(hierarchy.station_xingfu, code="S003", name="抢注"))
     assert response.status_code == 200
-    assert "already used" in response.content.decode()
+    assert "已被" in response.content.decode()  # 编码“S003”已被…使用 (zh-Hans is the default)
     response = client.post(reverse("console:station_new"),
                            _form(hierarchy.station_xingfu, code="S900", community="T14040402001"))
     assert response.status_code == 200  # not one of the form's choices
@@ -248,7 +248,7 @@ def test_import_page_reports_problems_and_imports_nothing(
     assert response.status_code == 200
     body = response.content.decode()
     assert "F 经度" in body
-    assert "Expected a number" in body
+    assert "应填写数字" in body
     assert not Station.objects.filter(code="XF-101").exists()
     report = client.get(reverse("console:import_report"))
     assert report.status_code == 200
@@ -294,5 +294,5 @@ def test_home_warns_about_unknown_holiday_year(
     hierarchy.district.save()
     monkeypatch.setattr("linli.places.views_console.year_is_known", lambda year: False)
     body = as_user(district_admin).get(reverse("console:home")).content.decode()
-    assert "holiday calendar" in body
-    assert "Sample data" in body
+    assert "法定节假日安排" in body
+    assert "示例数据" in body
