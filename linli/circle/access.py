@@ -219,21 +219,6 @@ class AccessResult:
         return np.asarray(self.meters[:, self.categories.index(category)], dtype=np.float64)
 
 
-def _best_per_group(
-    values: FloatArray, group: IntArray, n_groups: int
-) -> tuple[FloatArray, IntArray]:
-    """Minimum of ``values`` per group and the position where it occurs (``-1`` if none)."""
-    best = np.full(n_groups, np.inf)
-    arg = np.full(n_groups, -1, dtype=np.int64)
-    if values.shape[0] == 0:
-        return best, arg
-    order = np.lexsort((values, group))
-    head = order[np.r_[True, group[order][1:] != group[order][:-1]]]
-    best[group[head]] = values[head]
-    arg[group[head]] = head
-    return best, arg
-
-
 def nearest_facilities(
     graph: WalkGraph,
     gates: Snapped,
