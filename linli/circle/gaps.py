@@ -20,7 +20,7 @@ import numpy as np
 from .access import AccessResult
 from .io import DATA_DIR, CircleInputError, Compounds, load_categories
 
-__all__ = ["Gap", "Rule", "find_gaps", "load_rules", "summarise_gaps"]
+__all__ = ["Gap", "GapSummary", "Rule", "find_gaps", "load_rules", "summarise_gaps"]
 
 _RULE_COLUMNS = ("standard", "level", "category", "max_distance_m", "source")
 

@@ -34,6 +34,7 @@ __all__ = [
     "haversine_m",
     "is_walkable",
     "load_graph",
+    "read_pbf",
 ]
 
 FloatArray = npt.NDArray[np.float64]
