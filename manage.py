@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Django's command-line utility; ``linli`` (installed with the package) is the same plus ``circle``."""
+"""Django's command-line utility; the installed ``linli`` command is the same plus ``circle``."""
 
 import sys
 

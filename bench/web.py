@@ -56,19 +56,50 @@ def postgres() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run_as, str(pg_bin / "initdb"), "-D", str(data), "-U", "linli",
-                    "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([*run_as, str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(data / "log"),
-                    "-w", "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 "
-                    "-c max_connections=200", "start"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *run_as,
+            str(pg_bin / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "linli",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [
+            *run_as,
+            str(pg_bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(data / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
-        subprocess.run([str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U",
-                        "linli", "linli"], check=True)
+        subprocess.run(
+            [str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "linli", "linli"],
+            check=True,
+        )
         yield f"postgres://linli@127.0.0.1:{port}/linli"
     finally:
-        subprocess.run([*run_as, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [*run_as, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -93,8 +124,13 @@ s.create()
 station = Station.objects.filter(category__code="happiness_station").order_by("code").first()
 print(json.dumps({"session": s.session_key, "station": station.pk}))
 """
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     import json
 
     data: dict[str, str] = {k: str(v) for k, v in json.loads(out).items()}
@@ -105,11 +141,13 @@ def _preflight(url: str, cookie: str | None) -> None:
     """Fail loudly when a URL does not answer 200: measuring error pages would flatter them."""
     import urllib.request
 
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})
+    request = urllib.request.Request(
+        url, headers={"Cookie": f"sessionid={cookie}"} if cookie else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             status = response.status
-    except Exception as exc:  # noqa: BLE001  (any failure is reported the same way)
+    except Exception as exc:
         sys.exit(f"{url} did not answer: {exc}")
     if status != 200:
         sys.exit(f"{url} answered {status}, not 200")
@@ -126,8 +164,14 @@ def _wrk(url: str, *, duration: int, connections: int, cookie: str | None) -> di
     os.unlink(f.name)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     rps, p50, p95, p99, errors, requests = line.split()[1:]
-    return {"rps": float(rps), "p50_ms": int(p50) / 1000, "p95_ms": int(p95) / 1000,
-            "p99_ms": int(p99) / 1000, "errors": int(errors), "requests": int(requests)}
+    return {
+        "rps": float(rps),
+        "p50_ms": int(p50) / 1000,
+        "p95_ms": int(p95) / 1000,
+        "p99_ms": int(p99) / 1000,
+        "errors": int(errors),
+        "requests": int(requests),
+    }
 
 
 def main() -> int:
@@ -142,17 +186,35 @@ def main() -> int:
     var = Path(tempfile.mkdtemp(prefix="linli-bench-var."))
     (var / "static").mkdir()
     with postgres() as database_url:
-        env = {**os.environ, "DATABASE_URL": database_url, "LINLI_VAR_DIR": str(var),
-               "DJANGO_SETTINGS_MODULE": "bench.bench_settings", "PYTHONPATH": str(ROOT),
-               "LINLI_DB_CONN_MAX_AGE": "600"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "LINLI_VAR_DIR": str(var),
+            "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+            "PYTHONPATH": str(ROOT),
+            "LINLI_DB_CONN_MAX_AGE": "600",
+        }
         info = _prepare(env)
         port = _free_port()
         server = subprocess.Popen(
             # linli.wsgi with DJANGO_SETTINGS_MODULE=bench.bench_settings: Linli plus /bench/bare/.
-            [sys.executable, "-m", "gunicorn", "linli.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--threads", str(args.threads),
-             "--log-level", "warning"],
-            env=env, cwd=ROOT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "linli.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -167,7 +229,12 @@ def main() -> int:
                 ("resident station list", "/?q=", None, "page"),
                 ("resident search 理发", "/?q=%E7%90%86%E5%8F%91", None, "page"),
                 ("resident station page", f"/stations/{info['station']}/", None, "page"),
-                ("stations API (staff, 50 rows)", "/api/places/stations?page_size=50", info["session"], "json"),
+                (
+                    "stations API (staff, 50 rows)",
+                    "/api/places/stations?page_size=50",
+                    info["session"],
+                    "json",
+                ),
                 ("HSDS locations (public)", "/api/hsds/locations?per_page=50", None, "json"),
             ]
             rows = []
@@ -175,8 +242,9 @@ def main() -> int:
                 _preflight(base + path, cookie)
                 # Warm the caches and the connection pool, then measure.
                 _wrk(base + path, duration=2, connections=args.connections, cookie=cookie)
-                r = _wrk(base + path, duration=args.duration, connections=args.connections,
-                         cookie=cookie)
+                r = _wrk(
+                    base + path, duration=args.duration, connections=args.connections, cookie=cookie
+                )
                 rows.append({"name": name, "path": path, "kind": kind, **r})
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -184,22 +252,28 @@ def main() -> int:
     shutil.rmtree(var, ignore_errors=True)
     bare_rps = rows[0]["rps"]
     target = {"page": 25.0, "json": 40.0, "yardstick": 100.0}
-    print(f"\n{'URL':34} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-          f"{'% bare':>7} {'target':>7} {'errors':>6}")
+    print(
+        f"\n{'URL':34} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'% bare':>7} {'target':>7} {'errors':>6}"
+    )
     for r in rows:
         share = 100 * float(r["rps"]) / bare_rps
         r["share_of_bare_pct"] = round(share, 1)
         ok = share >= target[str(r["kind"])] and float(r["p95_ms"]) <= 50
-        print(f"{r['name']:34} {r['rps']:8.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} "
-              f"{r['p99_ms']:7.1f} {share:6.1f}% {target[str(r['kind'])]:6.0f}% "
-              f"{int(r['errors']):6d} {'ok' if ok else 'MISS'}")
+        print(
+            f"{r['name']:34} {r['rps']:8.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} "
+            f"{r['p99_ms']:7.1f} {share:6.1f}% {target[str(r['kind'])]:6.0f}% "
+            f"{int(r['errors']):6d} {'ok' if ok else 'MISS'}"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         writer.writeheader()
         writer.writerows(rows)
-    print(f"\n{args.connections} connections, gunicorn {args.workers} workers x {args.threads} "
-          f"threads, PostgreSQL; written to {RESULTS.relative_to(ROOT)}")
+    print(
+        f"\n{args.connections} connections, gunicorn {args.workers} workers x {args.threads} "
+        f"threads, PostgreSQL; written to {RESULTS.relative_to(ROOT)}"
+    )
     return 0
 
 

@@ -33,9 +33,11 @@ def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
         if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
             allowed = response.get("Allow", "")
             response = JsonResponse(
-                {"code": "method_not_allowed",
-                 "message": _("This address does not accept the %(method)s method.")
-                 % {"method": request.method}},
+                {
+                    "code": "method_not_allowed",
+                    "message": _("This address does not accept the %(method)s method.")
+                    % {"method": request.method},
+                },
                 status=405,
             )
             response["Allow"] = allowed
@@ -119,8 +121,14 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 _HTTP_ERROR_CODES = {
-    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "throttled",
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "throttled",
 }
 
 
@@ -129,10 +137,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc)
     code = _HTTP_ERROR_CODES.get(exc.status_code, "error")
     if message == "CSRF check Failed":  # raised by ninja's SessionAuth, untranslated
-        code, message = "csrf_failed", _("The security token is missing or out of date; "
-                                         "reload the page and try again.")
-    return api.create_response(request, {"code": code, "message": message},
-                               status=exc.status_code)
+        code, message = (
+            "csrf_failed",
+            _("The security token is missing or out of date; reload the page and try again."),
+        )
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
 
 
 @api.exception_handler(Exception)
@@ -140,7 +149,8 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A bug: log it with the traceback as Django would, but answer in the API's JSON shape."""
     logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return api.create_response(
-        request, {"code": "server_error", "message": _("Something went wrong on our side.")},
+        request,
+        {"code": "server_error", "message": _("Something went wrong on our side.")},
         status=500,
     )
 

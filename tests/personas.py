@@ -57,14 +57,27 @@ class Hierarchy:
 
 
 def _station(
-    district: District, community: Community, code: str, name: str, lon: float, lat: float,
+    district: District,
+    community: Community,
+    code: str,
+    name: str,
+    lon: float,
+    lat: float,
     category: str = "happiness_station",
 ) -> Station:
     station = Station.objects.create(
-        district=district, subdistrict=community.subdistrict, community=community,
-        category=FacilityCategory.objects.get(code=category), code=code, name=name,
-        lon=lon, lat=lat, address=f"{community.name}{name}", phone="0355-1234567",
-        contact_name="王建国", contact_phone="13812345678",
+        district=district,
+        subdistrict=community.subdistrict,
+        community=community,
+        category=FacilityCategory.objects.get(code=category),
+        code=code,
+        name=name,
+        lon=lon,
+        lat=lat,
+        address=f"{community.name}{name}",
+        phone="0355-1234567",
+        contact_name="王建国",
+        contact_phone="13812345678",
     )
     for weekday in range(7):
         OpeningHours.objects.create(
@@ -76,8 +89,14 @@ def _station(
 @pytest.fixture
 def district(db: Any) -> District:
     return District.objects.create(
-        code="T140404", name="测试区", centre_lon=113.075, centre_lat=36.185,
-        min_lon=113.05, min_lat=36.16, max_lon=113.10, max_lat=36.21,
+        code="T140404",
+        name="测试区",
+        centre_lon=113.075,
+        centre_lat=36.185,
+        min_lon=113.05,
+        min_lat=36.16,
+        max_lon=113.10,
+        max_lat=36.21,
     )
 
 
@@ -85,11 +104,22 @@ def district(db: Any) -> District:
 def hierarchy(district: District) -> Hierarchy:
     east = Subdistrict.objects.create(district=district, code="T14040401", name="东关街道")
     west = Subdistrict.objects.create(district=district, code="T14040402", name="西街街道")
-    xingfu = Community.objects.create(district=district, subdistrict=east, code="T14040401001", name="幸福里社区")
-    heping = Community.objects.create(district=district, subdistrict=east, code="T14040401002", name="和平社区")
-    xiyuan = Community.objects.create(district=district, subdistrict=west, code="T14040402001", name="西园社区")
+    xingfu = Community.objects.create(
+        district=district, subdistrict=east, code="T14040401001", name="幸福里社区"
+    )
+    heping = Community.objects.create(
+        district=district, subdistrict=east, code="T14040401002", name="和平社区"
+    )
+    xiyuan = Community.objects.create(
+        district=district, subdistrict=west, code="T14040402001", name="西园社区"
+    )
     compound = Compound.objects.create(
-        district=district, community=xingfu, code="C001", name="幸福苑", households=420, population=1150
+        district=district,
+        community=xingfu,
+        code="C001",
+        name="幸福苑",
+        households=420,
+        population=1150,
     )
     Gate.objects.create(district=district, compound=compound, name="南门", lon=113.070, lat=36.180)
     s1 = _station(district, xingfu, "S001", "幸福苑幸福驿站", 113.071, 36.181)
@@ -97,14 +127,23 @@ def hierarchy(district: District) -> Hierarchy:
     s3 = _station(district, xiyuan, "S003", "西园幸福驿站", 113.060, 36.190)
     s1.functions.set(StationFunction.objects.filter(code__in=["mediation", "reading"]))
     s1.amenities.set(Amenity.objects.filter(code__in=["drinking_water", "phone_charging"]))
-    org = Organisation.objects.create(district=district, name="仁爱社工服务中心", kind=Organisation.Kind.SOCIAL)
+    org = Organisation.objects.create(
+        district=district, name="仁爱社工服务中心", kind=Organisation.Kind.SOCIAL
+    )
     haircut = Service.objects.create(
-        district=district, organisation=org, category=ServiceCategory.objects.get(code="haircut"),
-        name="义务理发", fee=Service.Fee.FREE,
+        district=district,
+        organisation=org,
+        category=ServiceCategory.objects.get(code="haircut"),
+        name="义务理发",
+        fee=Service.Fee.FREE,
     )
     ServiceAtStation.objects.create(
-        district=district, service=haircut, station=s2, rrule="FREQ=MONTHLY;BYDAY=1FR",
-        opens=dt.time(9, 0), closes=dt.time(11, 30),
+        district=district,
+        service=haircut,
+        station=s2,
+        rrule="FREQ=MONTHLY;BYDAY=1FR",
+        opens=dt.time(9, 0),
+        closes=dt.time(11, 30),
     )
     return Hierarchy(district, east, west, xingfu, heping, xiyuan, s1, s2, s3, compound)
 
@@ -123,31 +162,43 @@ def district_admin(hierarchy: Hierarchy) -> User:
 @pytest.fixture
 def subdistrict_staff(hierarchy: Hierarchy) -> User:
     return _user(
-        "east_staff", Role.SUBDISTRICT_STAFF, district=hierarchy.district, subdistrict=hierarchy.east
+        "east_staff",
+        Role.SUBDISTRICT_STAFF,
+        district=hierarchy.district,
+        subdistrict=hierarchy.east,
     )
 
 
 @pytest.fixture
 def community_staff(hierarchy: Hierarchy) -> User:
     return _user(
-        "xingfu_staff", Role.COMMUNITY_STAFF, district=hierarchy.district,
-        subdistrict=hierarchy.east, community=hierarchy.xingfu,
+        "xingfu_staff",
+        Role.COMMUNITY_STAFF,
+        district=hierarchy.district,
+        subdistrict=hierarchy.east,
+        community=hierarchy.xingfu,
     )
 
 
 @pytest.fixture
 def other_community_staff(hierarchy: Hierarchy) -> User:
     return _user(
-        "xiyuan_staff", Role.COMMUNITY_STAFF, district=hierarchy.district,
-        subdistrict=hierarchy.west, community=hierarchy.xiyuan,
+        "xiyuan_staff",
+        Role.COMMUNITY_STAFF,
+        district=hierarchy.district,
+        subdistrict=hierarchy.west,
+        community=hierarchy.xiyuan,
     )
 
 
 @pytest.fixture
 def station_keeper(hierarchy: Hierarchy) -> User:
     return _user(
-        "xingfu_keeper", Role.STATION_KEEPER, district=hierarchy.district,
-        community=hierarchy.xingfu, station=hierarchy.station_xingfu,
+        "xingfu_keeper",
+        Role.STATION_KEEPER,
+        district=hierarchy.district,
+        community=hierarchy.xingfu,
+        station=hierarchy.station_xingfu,
     )
 
 

@@ -180,7 +180,7 @@ class PhoneCode(models.Model):
     used = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["-created_at"]  # noqa: RUF012  (a list, as in the migration)
+        ordering = ["-created_at"]
         verbose_name = _("phone login code")
         verbose_name_plural = _("phone login codes")
 

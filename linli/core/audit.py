@@ -1,4 +1,4 @@
-"""Writing audit entries. Every service that changes data calls ``record`` inside its transaction."""
+"""Writing audit entries: every service that changes data calls ``record`` in its transaction."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def _clean(value: Any) -> Any:
     return str(value)
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any], *, fields: Iterable[str]) -> dict[str, Any]:
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, fields: Iterable[str]
+) -> dict[str, Any]:
     """The changed fields as {field: [old, new]}, personal values masked."""
     changes: dict[str, Any] = {}
     for field in fields:

@@ -14,7 +14,13 @@ from linli.core.holidays import year_is_known
 @register()
 def check_secret_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     if settings.PRODUCTION and settings.SECRET_KEY == settings.INSECURE_DEV_SECRET_KEY:
-        return [Error("LINLI_SECRET_KEY is not set in production.", hint="Set a long random value.", id="linli.E001")]
+        return [
+            Error(
+                "LINLI_SECRET_KEY is not set in production.",
+                hint="Set a long random value.",
+                id="linli.E001",
+            )
+        ]
     return []
 
 
@@ -30,8 +36,8 @@ def check_holiday_data(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             messages.append(
                 Warning(
                     f"chinesecalendar does not know the public holidays of {year}.",
-                    hint="Upgrade chinesecalendar once the State Council publishes the arrangement; "
-                    "until then stations' holiday hours are shown as unconfirmed.",
+                    hint="Upgrade chinesecalendar once the State Council publishes the "
+                    "arrangement; until then stations' holiday hours are shown as unconfirmed.",
                     id="linli.W002",
                 )
             )
@@ -41,6 +47,11 @@ def check_holiday_data(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
 @register()
 def check_sms_sender(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     if settings.PRODUCTION and settings.LINLI_SMS_SENDER.endswith("ConsoleSender"):
-        return [Warning("Residents' login codes are printed to the console, not sent by SMS.",
-                        hint="Set LINLI_SMS_SENDER to your SMS gateway's sender class.", id="linli.W001")]
+        return [
+            Warning(
+                "Residents' login codes are printed to the console, not sent by SMS.",
+                hint="Set LINLI_SMS_SENDER to your SMS gateway's sender class.",
+                id="linli.W001",
+            )
+        ]
     return []

@@ -36,4 +36,7 @@ def day_kind(day: dt.date) -> DayKind:
 
 def year_is_known(year: int) -> bool:
     """Whether chinesecalendar has the official holiday arrangement for ``year``."""
-    return day_kind(dt.date(year, 6, 1)) is not DayKind.UNKNOWN and day_kind(dt.date(year, 12, 31)) is not DayKind.UNKNOWN
+    return (
+        day_kind(dt.date(year, 6, 1)) is not DayKind.UNKNOWN
+        and day_kind(dt.date(year, 12, 31)) is not DayKind.UNKNOWN
+    )

@@ -26,7 +26,10 @@ class AuditEntry(models.Model):
         "places.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="audit_entries",
     )
     actor_label = models.CharField(max_length=150, blank=True)
@@ -40,7 +43,10 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["district", "-at"]), models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["district", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
 

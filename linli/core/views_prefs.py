@@ -31,7 +31,11 @@ def set_elderly_mode(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(target, status=303)
     if request.POST.get("elderly") == "1":
         response.set_cookie(
-            ELDERLY_COOKIE, "1", max_age=ELDERLY_COOKIE_AGE, samesite="Lax", httponly=True,
+            ELDERLY_COOKIE,
+            "1",
+            max_age=ELDERLY_COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
             secure=request.is_secure(),
         )
     else:

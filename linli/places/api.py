@@ -103,8 +103,9 @@ def _page(
     qs: QuerySet[Any], paging: Paging, fields: tuple[str, ...]
 ) -> tuple[int, list[dict[str, Any]]]:
     """The total count and one page of rows as dicts (one or two queries)."""
-    return page_of(qs, start=(paging.page - 1) * paging.page_size, size=paging.page_size,
-                   fields=fields)
+    return page_of(
+        qs, start=(paging.page - 1) * paging.page_size, size=paging.page_size, fields=fields
+    )
 
 
 class _CountOf(Subquery):
@@ -126,8 +127,9 @@ def page_of(
     uses this too.
     """
     rows = list(
-        qs.annotate(_total=_CountOf(qs.order_by().values("pk")))
-        .values(*fields, "_total")[start : start + size]
+        qs.annotate(_total=_CountOf(qs.order_by().values("pk"))).values(*fields, "_total")[
+            start : start + size
+        ]
     )
     if not rows:
         return (qs.count() if start else 0), rows
@@ -153,9 +155,22 @@ class StationFilters(Schema):
 
 
 _STATION_FIELDS = (
-    "id", "code", "name", "category__code", "category__name_zh", "category__name_en",
-    "subdistrict_id", "subdistrict__name", "community_id", "community__name", "address",
-    "lon", "lat", "phone", "is_active", "updated_at",
+    "id",
+    "code",
+    "name",
+    "category__code",
+    "category__name_zh",
+    "category__name_en",
+    "subdistrict_id",
+    "subdistrict__name",
+    "community_id",
+    "community__name",
+    "address",
+    "lon",
+    "lat",
+    "phone",
+    "is_active",
+    "updated_at",
 )
 
 
@@ -181,11 +196,20 @@ def list_stations(
     total, rows = _page(qs.order_by("district_id", "code"), paging, _STATION_FIELDS)
     items = [
         {
-            "id": r["id"], "code": r["code"], "name": r["name"], "kind": r["category__code"],
-            "kind_name": _label(r, "category__"), "subdistrict_id": r["subdistrict_id"],
-            "subdistrict_name": r["subdistrict__name"], "community_id": r["community_id"],
-            "community_name": r["community__name"], "address": r["address"], "lon": r["lon"],
-            "lat": r["lat"], "phone": r["phone"], "is_active": r["is_active"],
+            "id": r["id"],
+            "code": r["code"],
+            "name": r["name"],
+            "kind": r["category__code"],
+            "kind_name": _label(r, "category__"),
+            "subdistrict_id": r["subdistrict_id"],
+            "subdistrict_name": r["subdistrict__name"],
+            "community_id": r["community_id"],
+            "community_name": r["community__name"],
+            "address": r["address"],
+            "lon": r["lon"],
+            "lat": r["lat"],
+            "phone": r["phone"],
+            "is_active": r["is_active"],
             "updated_at": r["updated_at"],
         }
         for r in rows
@@ -193,8 +217,11 @@ def list_stations(
     return json_response(_envelope(total, paging, items))
 
 
-@router.get("/stations/{station_id}", response={200: StationDetail, **ERRORS},
-            summary="One station with hours, functions, amenities and services")
+@router.get(
+    "/stations/{station_id}",
+    response={200: StationDetail, **ERRORS},
+    summary="One station with hours, functions, amenities and services",
+)
 def get_station(request: HttpRequest, station_id: int) -> dict[str, Any]:
     """The keeper's name and mobile are masked unless the user may change the station."""
     user = _staff_user(request)
@@ -204,17 +231,27 @@ def get_station(request: HttpRequest, station_id: int) -> dict[str, Any]:
 
 def _station_input(data: StationIn) -> services.StationInput:
     return services.StationInput(
-        code=data.code, name=data.name, category=data.kind, community=data.community,
-        subdistrict=data.subdistrict, compound=data.compound, lon=data.lon, lat=data.lat,
-        address=data.address, description=data.description, phone=data.phone,
-        contact_name=data.contact_name, contact_phone=data.contact_phone,
-        functions=tuple(data.functions), amenities=tuple(data.amenities),
-        holiday_policy=data.holiday_policy, is_active=data.is_active,
+        code=data.code,
+        name=data.name,
+        category=data.kind,
+        community=data.community,
+        subdistrict=data.subdistrict,
+        compound=data.compound,
+        lon=data.lon,
+        lat=data.lat,
+        address=data.address,
+        description=data.description,
+        phone=data.phone,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        functions=tuple(data.functions),
+        amenities=tuple(data.amenities),
+        holiday_policy=data.holiday_policy,
+        is_active=data.is_active,
     )
 
 
-@router.post("/stations", response={201: StationDetail, **WRITE_ERRORS},
-             summary="Create a station")
+@router.post("/stations", response={201: StationDetail, **WRITE_ERRORS}, summary="Create a station")
 def create_station(request: HttpRequest, data: StationIn) -> Status[dict[str, Any]]:
     """Editors (district, subdistrict, community staff) create stations inside their scope."""
     user = _staff_user(request)
@@ -222,33 +259,46 @@ def create_station(request: HttpRequest, data: StationIn) -> Status[dict[str, An
     return Status(201, _station_detail(user, permissions.get_station_for_user(user, station.pk)))
 
 
-@router.put("/stations/{station_id}", response={200: StationDetail, **WRITE_ERRORS},
-            summary="Replace a station's details")
+@router.put(
+    "/stations/{station_id}",
+    response={200: StationDetail, **WRITE_ERRORS},
+    summary="Replace a station's details",
+)
 def update_station(request: HttpRequest, station_id: int, data: StationIn) -> dict[str, Any]:
     """Every field is replaced; hours are changed with ``PUT /stations/{id}/hours``."""
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
-    services.update_station(actor=user, station=station, data=_station_input(data),
-                            request=request)
+    services.update_station(actor=user, station=station, data=_station_input(data), request=request)
     return _station_detail(user, permissions.get_station_for_user(user, station_id))
 
 
-@router.put("/stations/{station_id}/hours", response={200: StationDetail, **WRITE_ERRORS},
-            summary="Replace a station's weekly opening hours")
+@router.put(
+    "/stations/{station_id}/hours",
+    response={200: StationDetail, **WRITE_ERRORS},
+    summary="Replace a station's weekly opening hours",
+)
 def set_station_hours(request: HttpRequest, station_id: int, data: HoursPut) -> dict[str, Any]:
     """Editors in scope and the station's own keeper may change its hours."""
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
     services.set_opening_hours(
-        actor=user, station=station, request=request, holiday_policy=data.holiday_policy,
-        hours=[services.HoursInput(weekday=h.weekday, opens=h.opens, closes=h.closes)
-               for h in data.hours],
+        actor=user,
+        station=station,
+        request=request,
+        holiday_policy=data.holiday_policy,
+        hours=[
+            services.HoursInput(weekday=h.weekday, opens=h.opens, closes=h.closes)
+            for h in data.hours
+        ],
     )
     return _station_detail(user, permissions.get_station_for_user(user, station_id))
 
 
-@router.delete("/stations/{station_id}", response={204: None, **WRITE_ERRORS},
-               summary="Take a station out of service (or remove it with hard=true)")
+@router.delete(
+    "/stations/{station_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Take a station out of service (or remove it with hard=true)",
+)
 def delete_station(request: HttpRequest, station_id: int, hard: bool = False) -> Status[None]:
     """Soft by default: the station leaves the directory, its history stays for the audit log."""
     user = _staff_user(request)
@@ -268,48 +318,65 @@ def _station_detail(user: Any, station: Station) -> dict[str, Any]:
         "service__category", "service__organisation"
     ).order_by("service__name", "service_id")
     return {
-        "id": station.pk, "code": station.code, "name": station.name,
-        "kind": station.category.code, "kind_name": station.category.display_name,
+        "id": station.pk,
+        "code": station.code,
+        "name": station.name,
+        "kind": station.category.code,
+        "kind_name": station.category.display_name,
         "district_id": station.district_id,
         "subdistrict": _place(station.subdistrict),
         "community": _place(station.community),
         "compound": _place(station.compound),
         "description": station.description,
-        "address": station.address, "lon": station.lon, "lat": station.lat,
+        "address": station.address,
+        "lon": station.lon,
+        "lat": station.lat,
         "phone": station.phone,
         "contact_name": station.contact_name if can_change else mask_name(station.contact_name),
         "contact_phone": (
             station.contact_phone if can_change else mask_phone(station.contact_phone)
         ),
         "contact_masked": not can_change,
-        "holiday_policy": station.holiday_policy, "is_active": station.is_active,
-        "updated_at": station.updated_at, "can_change": can_change,
+        "holiday_policy": station.holiday_policy,
+        "is_active": station.is_active,
+        "updated_at": station.updated_at,
+        "can_change": can_change,
         "can_delete": permissions.can_delete_station(user, station),
         "hours": [
             {"weekday": h.weekday, "opens": _hhmm(h.opens), "closes": _hhmm(h.closes)}
             for h in station.opening_hours.all()
         ],
         "exceptions": [
-            {"date": e.date, "closed": e.closed, "opens": _hhmm(e.opens),
-             "closes": _hhmm(e.closes), "note": e.note}
+            {
+                "date": e.date,
+                "closed": e.closed,
+                "opens": _hhmm(e.opens),
+                "closes": _hhmm(e.closes),
+                "note": e.note,
+            }
             for e in station.opening_exceptions.filter(date__gte=today)
         ],
         "functions": _code_names(station.functions.all()),
         "amenities": _code_names(station.amenities.all()),
         "services": [
             {
-                "id": link.service_id, "name": link.service.name,
+                "id": link.service_id,
+                "name": link.service.name,
                 "category": {
                     "code": link.service.category.code,
                     "name": link.service.category.display_name,
                 },
                 "organisation": (
                     {"id": link.service.organisation_id, "name": link.service.organisation.name}
-                    if link.service.organisation is not None else None
+                    if link.service.organisation is not None
+                    else None
                 ),
-                "fee": link.service.fee, "booking_required": link.service.booking_required,
-                "is_active": link.service.is_active, "rrule": link.rrule,
-                "opens": _hhmm(link.opens), "closes": _hhmm(link.closes),
+                "fee": link.service.fee,
+                "booking_required": link.service.booking_required,
+                "is_active": link.service.is_active,
+                "rrule": link.rrule,
+                "opens": _hhmm(link.opens),
+                "closes": _hhmm(link.closes),
                 "schedule_note": link.schedule_note,
             }
             for link in links
@@ -327,7 +394,14 @@ class CompoundFilters(Schema):
 
 
 _COMPOUND_FIELDS = (
-    "id", "code", "name", "community_id", "community__name", "households", "population", "address",
+    "id",
+    "code",
+    "name",
+    "community_id",
+    "community__name",
+    "households",
+    "population",
+    "address",
 )
 
 
@@ -350,22 +424,33 @@ def list_compounds(
     return json_response(_envelope(total, paging, rows))
 
 
-@router.get("/compounds/{compound_id}", response={200: CompoundDetail, **ERRORS},
-            summary="One compound with its gates")
+@router.get(
+    "/compounds/{compound_id}",
+    response={200: CompoundDetail, **ERRORS},
+    summary="One compound with its gates",
+)
 def get_compound(request: HttpRequest, compound_id: int) -> dict[str, Any]:
     user = _staff_user(request)
     compound = permissions.get_compound_for_user(user, compound_id)
     return {
-        "id": compound.pk, "code": compound.code, "name": compound.name,
-        "community_id": compound.community_id, "community_name": compound.community.name,
-        "households": compound.households, "population": compound.population,
-        "address": compound.address, "grid_id": compound.grid_id, "outline": compound.outline,
+        "id": compound.pk,
+        "code": compound.code,
+        "name": compound.name,
+        "community_id": compound.community_id,
+        "community_name": compound.community.name,
+        "households": compound.households,
+        "population": compound.population,
+        "address": compound.address,
+        "grid_id": compound.grid_id,
+        "outline": compound.outline,
         "gates": [
             {"id": g.pk, "name": g.name, "lon": g.lon, "lat": g.lat} for g in compound.gates.all()
         ],
         "station_ids": list(
             permissions.stations_for_user(user)
-            .filter(compound_id=compound.pk).order_by("code").values_list("pk", flat=True)
+            .filter(compound_id=compound.pk)
+            .order_by("code")
+            .values_list("pk", flat=True)
         ),
     }
 
@@ -382,8 +467,16 @@ class ServiceFilters(Schema):
 
 
 _SERVICE_FIELDS = (
-    "id", "name", "category__code", "category__name_zh", "category__name_en", "organisation_id",
-    "organisation__name", "fee", "booking_required", "is_active",
+    "id",
+    "name",
+    "category__code",
+    "category__name_zh",
+    "category__name_en",
+    "organisation_id",
+    "organisation__name",
+    "fee",
+    "booking_required",
+    "is_active",
 )
 
 
@@ -398,8 +491,11 @@ def list_services(
         # The station must itself be visible: filtering by another community's station id must
         # not reveal what it offers.
         visible = permissions.stations_for_user(user).filter(pk=filters.station)
-        qs = qs.filter(pk__in=ServiceAtStation.objects.filter(
-            station__in=visible.values("pk")).values("service_id"))
+        qs = qs.filter(
+            pk__in=ServiceAtStation.objects.filter(station__in=visible.values("pk")).values(
+                "service_id"
+            )
+        )
     if filters.category:
         qs = qs.filter(category__code=filters.category)
     if filters.organisation is not None:
@@ -412,10 +508,15 @@ def list_services(
     total, rows = _page(qs.order_by("name", "pk"), paging, _SERVICE_FIELDS)
     items = [
         {
-            "id": r["id"], "name": r["name"], "category": r["category__code"],
-            "category_name": _label(r, "category__"), "organisation_id": r["organisation_id"],
-            "organisation_name": r["organisation__name"], "fee": r["fee"],
-            "booking_required": r["booking_required"], "is_active": r["is_active"],
+            "id": r["id"],
+            "name": r["name"],
+            "category": r["category__code"],
+            "category_name": _label(r, "category__"),
+            "organisation_id": r["organisation_id"],
+            "organisation_name": r["organisation__name"],
+            "fee": r["fee"],
+            "booking_required": r["booking_required"],
+            "is_active": r["is_active"],
         }
         for r in rows
     ]
@@ -427,8 +528,9 @@ class OrganisationFilters(Schema):
     q: str | None = Field(None, max_length=100, description="Search in the name.")
 
 
-@router.get("/organisations", response={200: OrganisationPage, **ERRORS},
-            summary="List organisations")
+@router.get(
+    "/organisations", response={200: OrganisationPage, **ERRORS}, summary="List organisations"
+)
 def list_organisations(
     request: HttpRequest, filters: Query[OrganisationFilters], paging: Query[Paging]
 ) -> HttpResponse:
@@ -447,20 +549,25 @@ def list_organisations(
 # --- the hierarchy ------------------------------------------------------------------------------
 
 
-@router.get("/scope", response={200: ScopeTree, **ERRORS},
-            summary="The subdistricts and communities the user may see")
+@router.get(
+    "/scope",
+    response={200: ScopeTree, **ERRORS},
+    summary="The subdistricts and communities the user may see",
+)
 def scope_tree(request: HttpRequest) -> HttpResponse:
     """The console's hierarchy tree, in code order."""
     user = _staff_user(request)
     communities: dict[int, list[dict[str, Any]]] = {}
-    for pk, code, name, subdistrict_id in permissions.communities_for_user(user).order_by(
-        "code"
-    ).values_list("id", "code", "name", "subdistrict_id"):
+    for pk, code, name, subdistrict_id in (
+        permissions.communities_for_user(user)
+        .order_by("code")
+        .values_list("id", "code", "name", "subdistrict_id")
+    ):
         communities.setdefault(subdistrict_id, []).append({"id": pk, "code": code, "name": name})
     subdistricts = [
         {**s, "communities": communities.get(s["id"], [])}
-        for s in permissions.subdistricts_for_user(user).order_by("code").values(
-            "id", "code", "name"
-        )
+        for s in permissions.subdistricts_for_user(user)
+        .order_by("code")
+        .values("id", "code", "name")
     ]
     return json_response({"level": user.scope.level, "subdistricts": subdistricts})

@@ -64,8 +64,14 @@ def _style_header(sheet: Worksheet, columns: Sequence[Column]) -> None:
         cell.border = _BORDER
         cell.alignment = Alignment(vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-        if column.kind in (CellType.CODE, CellType.LIST, CellType.HOURS, CellType.TIME,
-                           CellType.TEXT, CellType.GATES):
+        if column.kind in (
+            CellType.CODE,
+            CellType.LIST,
+            CellType.HOURS,
+            CellType.TIME,
+            CellType.TEXT,
+            CellType.GATES,
+        ):
             # Text format keeps codes such as 140404001001 and times such as 08:30 as typed.
             sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     sheet.freeze_panes = "B2"
@@ -77,16 +83,26 @@ def _codes_sheet(workbook: Workbook, actor: Any) -> dict[str, str]:
     sheet = workbook.create_sheet(CODES_TITLE)
     lists: list[tuple[str, str, list[tuple[str, ...]]]] = [
         ("category", "类型", [(c.name_zh, c.code) for c in FacilityCategory.objects.all()]),
-        ("community", "社区", [
-            (c.code, c.name, c.subdistrict.name)
-            for c in permissions.communities_for_user(actor).select_related("subdistrict")
-        ]),
-        ("subdistrict", "街道",
-         [(s.code, s.name) for s in permissions.subdistricts_for_user(actor)]),
+        (
+            "community",
+            "社区",
+            [
+                (c.code, c.name, c.subdistrict.name)
+                for c in permissions.communities_for_user(actor).select_related("subdistrict")
+            ],
+        ),
+        (
+            "subdistrict",
+            "街道",
+            [(s.code, s.name) for s in permissions.subdistricts_for_user(actor)],
+        ),
         ("functions", "功能", [(f.name_zh, f.code) for f in StationFunction.objects.all()]),
         ("amenities", "便民设施", [(a.name_zh, a.code) for a in Amenity.objects.all()]),
-        ("service_category", "服务类别",
-         [(c.name_zh, c.code) for c in ServiceCategory.objects.all()]),
+        (
+            "service_category",
+            "服务类别",
+            [(c.name_zh, c.code) for c in ServiceCategory.objects.all()],
+        ),
     ]
     formulas: dict[str, str] = {}
     column = 1
@@ -115,10 +131,14 @@ def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: Any) -> None
     notes = [
         _("Columns marked * are required. Do not rename, merge or reorder header cells."),
         _("One record per row; empty rows are ignored. Do not merge cells."),
-        _("A row whose code already exists in your area updates that record; a new code "
-          "creates one."),
-        _("The import is all or nothing: any problem is reported by row and column, and "
-          "nothing is imported until the file is fixed."),
+        _(
+            "A row whose code already exists in your area updates that record; a new code "
+            "creates one."
+        ),
+        _(
+            "The import is all or nothing: any problem is reported by row and column, and "
+            "nothing is imported until the file is fixed."
+        ),
         _("Codes are listed in the sheet “%(sheet)s”.") % {"sheet": CODES_TITLE},
     ]
     for offset, note in enumerate(notes, start=2):
@@ -139,8 +159,11 @@ def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: Any) -> None
         )
         sheet.cell(row=offset, column=5, value=column.example)
     sample = start + len(columns) + 2
-    sheet.cell(row=sample, column=1, value=_("Sample row (copy to the data sheet, do not "
-                                             "import this sheet):")).font = Font(bold=True)
+    sheet.cell(
+        row=sample,
+        column=1,
+        value=_("Sample row (copy to the data sheet, do not import this sheet):"),
+    ).font = Font(bold=True)
     # The sample names one of the user's own communities, so that copying it really works.
     community = permissions.communities_for_user(actor).first()
     for index, column in enumerate(columns, start=1):
@@ -157,10 +180,11 @@ def _validations(sheet: Worksheet, columns: Sequence[Column], formulas: dict[str
     for index, column in enumerate(columns, start=1):
         formula = None
         if column.kind in (CellType.CHOICE, CellType.BOOL):
-            shown = list(dict.fromkeys(
-                next(w for w, v in column.choices if v == value)
-                for _w, value in column.choices
-            ))
+            shown = list(
+                dict.fromkeys(
+                    next(w for w, v in column.choices if v == value) for _w, value in column.choices
+                )
+            )
             formula = '"' + ",".join(shown) + '"'
         elif column.key == "category":
             formula = formulas.get("service_category" if "服务" in column.header else "category")
@@ -170,7 +194,9 @@ def _validations(sheet: Worksheet, columns: Sequence[Column], formulas: dict[str
             continue
         # Code lists also accept codes, so a warning (not a stop) lets staff type either.
         validation = DataValidation(
-            type="list", formula1=formula, allow_blank=True,
+            type="list",
+            formula1=formula,
+            allow_blank=True,
             errorStyle="warning" if column.kind is CellType.CODE else "stop",
         )
         letter = get_column_letter(index)
@@ -220,7 +246,8 @@ def may_see_personal(actor: Any, station: Station) -> bool:
     ``permissions.stations_for_user``, without one query per row.
     """
     return bool(
-        actor.is_superuser or actor.role in permissions.EDITOR_ROLES
+        actor.is_superuser
+        or actor.role in permissions.EDITOR_ROLES
         or actor.station_id == station.pk
     )
 
@@ -231,24 +258,37 @@ def station_rows(actor: Any, stations: QuerySet[Station]) -> Iterable[list[Any]]
     ):
         personal = may_see_personal(actor, s)
         yield [
-            s.code, s.name, s.category.name_zh, s.community.code if s.community else "",
-            "" if s.community else s.subdistrict.code, s.address, round(s.lon, 7),
-            round(s.lat, 7), CoordinateSystem.WGS84.value, s.phone,
+            s.code,
+            s.name,
+            s.category.name_zh,
+            s.community.code if s.community else "",
+            "" if s.community else s.subdistrict.code,
+            s.address,
+            round(s.lon, 7),
+            round(s.lat, 7),
+            CoordinateSystem.WGS84.value,
+            s.phone,
             s.contact_name if personal else mask_name(s.contact_name),
             s.contact_phone if personal else mask_phone(s.contact_phone),
             "、".join(f.name_zh for f in s.functions.all()),
             "、".join(a.name_zh for a in s.amenities.all()),
             *(_hours_text(s, day) for day in range(len(WEEKDAYS))),
             "节假日闭馆" if s.holiday_policy == Station.HolidayPolicy.CLOSED else "照常开放",
-            "是" if s.is_active else "否", s.description,
+            "是" if s.is_active else "否",
+            s.description,
         ]
 
 
 def compound_rows(compounds: QuerySet[Compound]) -> Iterable[list[Any]]:
     for c in compounds.select_related("community", "grid").prefetch_related("gates"):
         yield [
-            c.code, c.name, c.community.code, c.grid.code if c.grid else "", c.households,
-            c.population, c.address,
+            c.code,
+            c.name,
+            c.community.code,
+            c.grid.code if c.grid else "",
+            c.households,
+            c.population,
+            c.address,
             "；".join(f"{g.name}({g.lon:.7f},{g.lat:.7f})" for g in c.gates.all()),
             CoordinateSystem.WGS84.value,
         ]
@@ -264,13 +304,19 @@ def service_rows(actor: Any, services: QuerySet[Service]) -> Iterable[list[Any]]
         own: list[ServiceAtStation] = s.visible_links
         first = own[0] if own else None
         yield [
-            s.name, s.category.name_zh, s.organisation.name if s.organisation else "",
-            "、".join(link.station.code for link in own), fees.get(s.fee, s.fee),
-            s.fee_description, "是" if s.booking_required else "否",
+            s.name,
+            s.category.name_zh,
+            s.organisation.name if s.organisation else "",
+            "、".join(link.station.code for link in own),
+            fees.get(s.fee, s.fee),
+            s.fee_description,
+            "是" if s.booking_required else "否",
             first.rrule if first else "",
             f"{first.opens:%H:%M}" if first and first.opens else "",
             f"{first.closes:%H:%M}" if first and first.closes else "",
-            first.schedule_note if first else "", "是" if s.is_active else "否", s.description,
+            first.schedule_note if first else "",
+            "是" if s.is_active else "否",
+            s.description,
         ]
 
 
@@ -299,7 +345,11 @@ def export_workbook(
             services = services.filter(pk__in=queryset.values("pk"))
         rows = list(service_rows(actor, services))
     audit.record(
-        actor=actor, action=AuditEntry.Action.EXPORT, object_type=f"places.{kind.value}",
-        object_repr=SHEET_TITLES[kind], request=request, changes={"rows": len(rows)},
+        actor=actor,
+        action=AuditEntry.Action.EXPORT,
+        object_type=f"places.{kind.value}",
+        object_repr=SHEET_TITLES[kind],
+        request=request,
+        changes={"rows": len(rows)},
     )
     return _workbook(kind, actor, rows)

@@ -38,8 +38,15 @@ CRS_CHOICES = [
     (CoordinateSystem.WGS84.value, _("WGS-84 (GPS, 天地图)")),
     (CoordinateSystem.GCJ02.value, _("GCJ-02 (高德/腾讯 maps)")),
 ]
-WEEKDAY_LABELS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-                  _("Saturday"), _("Sunday")]
+WEEKDAY_LABELS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -65,7 +72,8 @@ class StationFilterForm(forms.Form):
     community = forms.ChoiceField(label=_("Community"), required=False)
     subdistrict = forms.CharField(required=False, widget=forms.HiddenInput)
     active = forms.ChoiceField(
-        label=_("In service"), required=False,
+        label=_("In service"),
+        required=False,
         choices=[("", _("All")), ("1", _("In service")), ("0", _("Out of service"))],
     )
 
@@ -85,30 +93,47 @@ class StationForm(forms.Form):
     category = forms.ChoiceField(label=_("Kind"))
     community = forms.ChoiceField(label=_("Community"), required=False)
     subdistrict = forms.ChoiceField(
-        label=_("Subdistrict"), required=False,
+        label=_("Subdistrict"),
+        required=False,
         help_text=_("Only for a subdistrict-level place without a community."),
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES,
-                            initial=CoordinateSystem.WGS84.value)
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    crs = forms.ChoiceField(
+        label=_("Coordinate system"), choices=CRS_CHOICES, initial=CoordinateSystem.WGS84.value
+    )
     phone = forms.CharField(label=_("Public phone"), max_length=30, required=False)
     contact_name = forms.CharField(label=_("Keeper's name"), max_length=50, required=False)
-    contact_phone = forms.RegexField(label=_("Keeper's mobile"), regex=r"^(1\d{10})?$",
-                                     required=False,
-                                     error_messages={"invalid": _("Enter an 11-digit mobile.")})
-    functions = forms.MultipleChoiceField(label=_("Functions"), required=False,
-                                          widget=forms.CheckboxSelectMultiple)
-    amenities = forms.MultipleChoiceField(label=_("Amenities"), required=False,
-                                          widget=forms.CheckboxSelectMultiple)
-    holiday_policy = forms.ChoiceField(label=_("On public holidays"),
-                                       choices=Station.HolidayPolicy.choices)
+    contact_phone = forms.RegexField(
+        label=_("Keeper's mobile"),
+        regex=r"^(1\d{10})?$",
+        required=False,
+        error_messages={"invalid": _("Enter an 11-digit mobile.")},
+    )
+    functions = forms.MultipleChoiceField(
+        label=_("Functions"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    amenities = forms.MultipleChoiceField(
+        label=_("Amenities"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    holiday_policy = forms.ChoiceField(
+        label=_("On public holidays"), choices=Station.HolidayPolicy.choices
+    )
     is_active = forms.BooleanField(label=_("In service"), required=False, initial=True)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,15 +164,21 @@ class StationForm(forms.Form):
     @staticmethod
     def initial_for(station: Station) -> dict[str, Any]:
         return {
-            "code": station.code, "name": station.name, "category": station.category.code,
+            "code": station.code,
+            "name": station.name,
+            "category": station.category.code,
             "community": station.community.code if station.community else "",
             "subdistrict": "" if station.community else station.subdistrict.code,
-            "address": station.address, "lon": station.lon, "lat": station.lat,
-            "phone": station.phone, "contact_name": station.contact_name,
+            "address": station.address,
+            "lon": station.lon,
+            "lat": station.lat,
+            "phone": station.phone,
+            "contact_name": station.contact_name,
             "contact_phone": station.contact_phone,
             "functions": list(station.functions.values_list("code", flat=True)),
             "amenities": list(station.amenities.values_list("code", flat=True)),
-            "holiday_policy": station.holiday_policy, "is_active": station.is_active,
+            "holiday_policy": station.holiday_policy,
+            "is_active": station.is_active,
             "description": station.description,
         }
 
@@ -155,28 +186,41 @@ class StationForm(forms.Form):
         d = self.cleaned_data
         lon, lat = to_wgs84(d["lon"], d["lat"], CoordinateSystem(d["crs"]))
         return StationInput(
-            code=d["code"], name=d["name"], category=d["category"],
+            code=d["code"],
+            name=d["name"],
+            category=d["category"],
             community=d.get("community") or "",
             subdistrict="" if d.get("community") else d.get("subdistrict") or "",
-            lon=lon, lat=lat, address=d["address"], description=d["description"],
-            phone=d["phone"], contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-            functions=tuple(d["functions"]), amenities=tuple(d["amenities"]),
-            compound=compound, holiday_policy=d["holiday_policy"], is_active=d["is_active"],
+            lon=lon,
+            lat=lat,
+            address=d["address"],
+            description=d["description"],
+            phone=d["phone"],
+            contact_name=d["contact_name"],
+            contact_phone=d["contact_phone"],
+            functions=tuple(d["functions"]),
+            amenities=tuple(d["amenities"]),
+            compound=compound,
+            holiday_policy=d["holiday_policy"],
+            is_active=d["is_active"],
         )
 
 
 class HoursForm(forms.Form):
     """Weekly hours as staff write them on the door: 08:30-12:00,14:00-18:00 (empty = closed)."""
 
-    holiday_policy = forms.ChoiceField(label=_("On public holidays"),
-                                       choices=Station.HolidayPolicy.choices,
-                                       widget=forms.RadioSelect)
+    holiday_policy = forms.ChoiceField(
+        label=_("On public holidays"),
+        choices=Station.HolidayPolicy.choices,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for day, label in enumerate(WEEKDAY_LABELS):
             self.fields[f"day_{day}"] = forms.CharField(
-                label=label, required=False,
+                label=label,
+                required=False,
                 widget=forms.TextInput(attrs={"placeholder": _("Closed")}),
             )
 
@@ -189,7 +233,8 @@ class HoursForm(forms.Form):
         for day in range(7):
             initial[f"day_{day}"] = ",".join(
                 f"{h.opens:%H:%M}-{clock(h.closes)}"
-                for h in station.opening_hours.all() if h.weekday == day
+                for h in station.opening_hours.all()
+                if h.weekday == day
             )
         return initial
 
@@ -237,10 +282,12 @@ class CompoundForm(forms.Form):
     households = forms.IntegerField(label=_("Households"), min_value=0, initial=0)
     population = forms.IntegerField(label=_("Population"), min_value=0, initial=0)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    gates = GatesField(label=_("Gates"), required=False,
-                       help_text=_("One gate per line: name longitude,latitude."))
-    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES,
-                            initial=CoordinateSystem.WGS84.value)
+    gates = GatesField(
+        label=_("Gates"), required=False, help_text=_("One gate per line: name longitude,latitude.")
+    )
+    crs = forms.ChoiceField(
+        label=_("Coordinate system"), choices=CRS_CHOICES, initial=CoordinateSystem.WGS84.value
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -252,8 +299,11 @@ class CompoundForm(forms.Form):
     @staticmethod
     def initial_for(compound: Any) -> dict[str, Any]:
         return {
-            "code": compound.code, "name": compound.name, "community": compound.community.code,
-            "households": compound.households, "population": compound.population,
+            "code": compound.code,
+            "name": compound.name,
+            "community": compound.community.code,
+            "households": compound.households,
+            "population": compound.population,
             "address": compound.address,
             "gates": "\n".join(f"{g.name} {g.lon:.7f},{g.lat:.7f}" for g in compound.gates.all()),
         }
@@ -266,29 +316,44 @@ class CompoundForm(forms.Form):
             wlon, wlat = to_wgs84(lon, lat, system)
             gates.append(GateInput(name=name, lon=wlon, lat=wlat))
         return CompoundInput(
-            code=d["code"], name=d["name"], community=d["community"],
-            households=d["households"], population=d["population"], address=d["address"],
+            code=d["code"],
+            name=d["name"],
+            community=d["community"],
+            households=d["households"],
+            population=d["population"],
+            address=d["address"],
             gates=tuple(gates),
         )
 
 
 class ScheduleFields(forms.Form):
     rrule = forms.CharField(
-        label=_("Recurrence (RRULE)"), required=False, max_length=200,
-        help_text=_("e.g. FREQ=MONTHLY;BYDAY=1FR for the first Friday of each month; "
-                    "empty means whenever the station is open."),
+        label=_("Recurrence (RRULE)"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "e.g. FREQ=MONTHLY;BYDAY=1FR for the first Friday of each month; "
+            "empty means whenever the station is open."
+        ),
     )
-    opens = forms.TimeField(label=_("From"), required=False,
-                            widget=forms.TimeInput(attrs={"type": "time"}))
-    closes = forms.TimeField(label=_("Until"), required=False,
-                             widget=forms.TimeInput(attrs={"type": "time"}))
-    schedule_note = forms.CharField(label=_("Schedule as residents read it"), required=False,
-                                    max_length=200)
+    opens = forms.TimeField(
+        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    closes = forms.TimeField(
+        label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    schedule_note = forms.CharField(
+        label=_("Schedule as residents read it"), required=False, max_length=200
+    )
 
     def schedule(self) -> ScheduleInput:
         d = self.cleaned_data
-        return ScheduleInput(rrule=fold(d.get("rrule") or "").upper(), opens=d.get("opens"),
-                             closes=d.get("closes"), note=d.get("schedule_note") or "")
+        return ScheduleInput(
+            rrule=fold(d.get("rrule") or "").upper(),
+            opens=d.get("opens"),
+            closes=d.get("closes"),
+            note=d.get("schedule_note") or "",
+        )
 
 
 class ServiceLinkForm(ScheduleFields):
@@ -297,7 +362,8 @@ class ServiceLinkForm(ScheduleFields):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stations = {
-            str(s.pk): s for s in permissions.stations_for_user(user).select_related("category")
+            str(s.pk): s
+            for s in permissions.stations_for_user(user).select_related("category")
             if permissions.can_change_station(user, s)
         }
         _choices(self, "station").choices = [
@@ -319,8 +385,10 @@ class AddServiceForm(ScheduleFields):
         offered = set(station.service_links.values_list("service_id", flat=True))
         _choices(self, "service").choices = [
             (s.pk, f"{s.name}（{s.category.display_name}）")
-            for s in permissions.services_for_user(user).select_related("category")
-            .filter(district_id=station.district_id).exclude(pk__in=offered)
+            for s in permissions.services_for_user(user)
+            .select_related("category")
+            .filter(district_id=station.district_id)
+            .exclude(pk__in=offered)
         ]
         self.order_fields(["service"])
 
@@ -328,16 +396,22 @@ class AddServiceForm(ScheduleFields):
 class ServiceForm(ScheduleFields):
     name = forms.CharField(label=_("Name"), max_length=120)
     category = forms.ChoiceField(label=_("Category"))
-    organisation = forms.CharField(label=_("Provider"), max_length=150, required=False,
-                                   help_text=_("A new name creates the organisation."))
+    organisation = forms.CharField(
+        label=_("Provider"),
+        max_length=150,
+        required=False,
+        help_text=_("A new name creates the organisation."),
+    )
     fee = forms.ChoiceField(label=_("Fee"), choices=Service.Fee.choices)
     fee_description = forms.CharField(label=_("Fee details"), max_length=200, required=False)
     booking_required = forms.BooleanField(label=_("Booking needed"), required=False)
     is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    stations = forms.MultipleChoiceField(label=_("Offered at"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    stations = forms.MultipleChoiceField(
+        label=_("Offered at"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -347,9 +421,7 @@ class ServiceForm(ScheduleFields):
         self.organisations = list(
             permissions.organisations_for_user(user).values_list("name", flat=True)
         )
-        self.station_objs = {
-            str(s.pk): s for s in permissions.stations_for_user(user)
-        }
+        self.station_objs = {str(s.pk): s for s in permissions.stations_for_user(user)}
         if creating:
             _choices(self, "stations").choices = [
                 (pk, f"{s.code} {s.name}") for pk, s in self.station_objs.items()
@@ -357,26 +429,45 @@ class ServiceForm(ScheduleFields):
         else:
             for name in ("stations", "rrule", "opens", "closes", "schedule_note"):
                 del self.fields[name]
-        self.order_fields(["name", "category", "organisation", "fee", "fee_description",
-                           "booking_required", "is_active", "description", "stations"])
+        self.order_fields(
+            [
+                "name",
+                "category",
+                "organisation",
+                "fee",
+                "fee_description",
+                "booking_required",
+                "is_active",
+                "description",
+                "stations",
+            ]
+        )
 
     @staticmethod
     def initial_for(service: Service) -> dict[str, Any]:
         return {
-            "name": service.name, "category": service.category.code,
+            "name": service.name,
+            "category": service.category.code,
             "organisation": service.organisation.name if service.organisation else "",
-            "fee": service.fee, "fee_description": service.fee_description,
-            "booking_required": service.booking_required, "is_active": service.is_active,
+            "fee": service.fee,
+            "fee_description": service.fee_description,
+            "booking_required": service.booking_required,
+            "is_active": service.is_active,
             "description": service.description,
         }
 
     def to_input(self) -> ServiceInput:
         d = self.cleaned_data
         return ServiceInput(
-            name=d["name"], category=d["category"], organisation=d["organisation"],
-            organisation_kind=Organisation.Kind.SOCIAL, description=d["description"],
-            fee=d["fee"], fee_description=d["fee_description"],
-            booking_required=d["booking_required"], is_active=d["is_active"],
+            name=d["name"],
+            category=d["category"],
+            organisation=d["organisation"],
+            organisation_kind=Organisation.Kind.SOCIAL,
+            description=d["description"],
+            fee=d["fee"],
+            fee_description=d["fee_description"],
+            booking_required=d["booking_required"],
+            is_active=d["is_active"],
         )
 
     def station_links(self) -> list[tuple[Station, ScheduleInput]]:
@@ -385,5 +476,6 @@ class ServiceForm(ScheduleFields):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )

@@ -61,9 +61,17 @@ MAX_PER_PAGE = 500
 
 # The 12-bit "kind" field of an id. Never renumber: consumers store these ids.
 KINDS = {
-    "organization": 1, "service": 2, "location": 3, "service_at_location": 4,
-    "location_schedule": 5, "phone": 6, "address": 7, "sal_schedule": 8,
-    "organization_phone": 9, "location_attribute": 10, "taxonomy_term": 11,
+    "organization": 1,
+    "service": 2,
+    "location": 3,
+    "service_at_location": 4,
+    "location_schedule": 5,
+    "phone": 6,
+    "address": 7,
+    "sal_schedule": 8,
+    "organization_phone": 9,
+    "location_attribute": 10,
+    "taxonomy_term": 11,
 }
 # Taxonomy terms (facility categories) are the installation's, not a district's.
 TAXONOMY_PREFIX = "taxonomy"
@@ -85,8 +93,11 @@ def hsds_id(district_code: str, kind: str, pk: int) -> str:
     the primary key in ``parse_hsds_id`` without a lookup table.
     """
     value = (
-        (_district_prefix(district_code) << 80) | (8 << 76) | (KINDS[kind] << 64)
-        | (0b10 << 62) | pk
+        (_district_prefix(district_code) << 80)
+        | (8 << 76)
+        | (KINDS[kind] << 64)
+        | (0b10 << 62)
+        | pk
     )
     return str(uuid.UUID(int=value))
 
@@ -172,8 +183,13 @@ _WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _weekly_schedules(
-    district_code: str, station_pk: int, hours: Iterable[tuple[int, dt.time, dt.time]],
-    *, kind: str, owner_pk: int, extra: dict[str, Any],
+    district_code: str,
+    station_pk: int,
+    hours: Iterable[tuple[int, dt.time, dt.time]],
+    *,
+    kind: str,
+    owner_pk: int,
+    extra: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """Group a station's weekly intervals by (opens, closes) into WEEKLY schedules with BYDAY."""
     groups: dict[tuple[dt.time, dt.time], list[int]] = defaultdict(list)
@@ -181,14 +197,20 @@ def _weekly_schedules(
         groups[(opens, closes)].append(weekday)
     schedules = []
     for index, ((opens, closes), days) in enumerate(sorted(groups.items())):
-        schedules.append(_compact({
-            "id": hsds_id(district_code, kind, owner_pk * 16 + min(index, 15)),
-            **extra,
-            "freq": "WEEKLY", "interval": 1,
-            "byday": ",".join(_WEEKDAY_CODES[d] for d in sorted(set(days))),
-            "opens_at": _time(opens), "closes_at": _time(closes),
-            "timezone": _utc_offset()[1],
-        }))
+        schedules.append(
+            _compact(
+                {
+                    "id": hsds_id(district_code, kind, owner_pk * 16 + min(index, 15)),
+                    **extra,
+                    "freq": "WEEKLY",
+                    "interval": 1,
+                    "byday": ",".join(_WEEKDAY_CODES[d] for d in sorted(set(days))),
+                    "opens_at": _time(opens),
+                    "closes_at": _time(closes),
+                    "timezone": _utc_offset()[1],
+                }
+            )
+        )
     return schedules
 
 
@@ -251,43 +273,81 @@ def rrule_schedule(rrule: str) -> dict[str, Any]:
 
 
 def _link_schedules(
-    district_code: str, link: dict[str, Any], station_hours: list[tuple[int, dt.time, dt.time]],
-    service_id: str, location_id: str, sal_id: str,
+    district_code: str,
+    link: dict[str, Any],
+    station_hours: list[tuple[int, dt.time, dt.time]],
+    service_id: str,
+    location_id: str,
+    sal_id: str,
 ) -> list[dict[str, Any]]:
     """A service's schedule at a station: its RRULE, or the station's hours when it has none."""
-    owner = {"service_id": service_id, "location_id": location_id,
-             "service_at_location_id": sal_id}
+    owner = {"service_id": service_id, "location_id": location_id, "service_at_location_id": sal_id}
     if not link["rrule"]:
         return _weekly_schedules(
-            district_code, link["station_id"], station_hours, kind="sal_schedule",
+            district_code,
+            link["station_id"],
+            station_hours,
+            kind="sal_schedule",
             owner_pk=link["id"],
             extra={**owner, "description": link["schedule_note"]},
         )
-    return [_compact({
-        "id": hsds_id(district_code, "sal_schedule", link["id"] * 16),
-        **owner,
-        **rrule_schedule(link["rrule"]),
-        "opens_at": _time(link["opens"]), "closes_at": _time(link["closes"]),
-        "timezone": _utc_offset()[1] if link["opens"] else None,
-        "notes": link["schedule_note"],
-    })]
+    return [
+        _compact(
+            {
+                "id": hsds_id(district_code, "sal_schedule", link["id"] * 16),
+                **owner,
+                **rrule_schedule(link["rrule"]),
+                "opens_at": _time(link["opens"]),
+                "closes_at": _time(link["closes"]),
+                "timezone": _utc_offset()[1] if link["opens"] else None,
+                "notes": link["schedule_note"],
+            }
+        )
+    ]
 
 
 # Columns read for each kind, and how a row becomes an HSDS object.
 
 _ORG_FIELDS = ("id", "district__code", "name", "description", "email", "website", "phone", "kind")
 _SERVICE_FIELDS = (
-    "id", "district__code", "name", "description", "fee", "fee_description", "booking_required",
-    "organisation_id", "organisation__name", "organisation__description",
-    "organisation__email", "organisation__website",
+    "id",
+    "district__code",
+    "name",
+    "description",
+    "fee",
+    "fee_description",
+    "booking_required",
+    "organisation_id",
+    "organisation__name",
+    "organisation__description",
+    "organisation__email",
+    "organisation__website",
 )
 _STATION_FIELDS = (
-    "id", "district__code", "district__name", "code", "name", "description", "address", "lon",
-    "lat", "phone", "subdistrict__name", "category_id", "category__code", "category__name_zh",
+    "id",
+    "district__code",
+    "district__name",
+    "code",
+    "name",
+    "description",
+    "address",
+    "lon",
+    "lat",
+    "phone",
+    "subdistrict__name",
+    "category_id",
+    "category__code",
+    "category__name_zh",
     "category__name_en",
 )
 _LINK_FIELDS = (
-    "id", "district__code", "service_id", "station_id", "rrule", "opens", "closes",
+    "id",
+    "district__code",
+    "service_id",
+    "station_id",
+    "rrule",
+    "opens",
+    "closes",
     "schedule_note",
     *(f"service__{f}" for f in _SERVICE_FIELDS if f not in {"id", "district__code"}),
     *(f"station__{f}" for f in _STATION_FIELDS if f not in {"id", "district__code"}),
@@ -295,12 +355,15 @@ _LINK_FIELDS = (
 
 
 def _organization(row: dict[str, Any]) -> dict[str, Any]:
-    return _compact({
-        "id": hsds_id(row["district__code"], "organization", row["id"]),
-        "name": row["name"],
-        "description": row["description"] or row["name"],
-        "email": row["email"], "website": row["website"],
-    })
+    return _compact(
+        {
+            "id": hsds_id(row["district__code"], "organization", row["id"]),
+            "name": row["name"],
+            "description": row["description"] or row["name"],
+            "email": row["email"],
+            "website": row["website"],
+        }
+    )
 
 
 def _pk(row: dict[str, Any], prefix: str) -> int:
@@ -312,24 +375,30 @@ def _service(row: dict[str, Any], *, prefix: str = "") -> dict[str, Any]:
     code = row["district__code"]
     org_pk = row[f"{prefix}organisation_id"]
     fee = row[f"{prefix}fee"]
-    record = _compact({
-        "id": hsds_id(code, "service", _pk(row, prefix)),
-        "organization_id": hsds_id(code, "organization", org_pk) if org_pk else None,
-        "name": row[f"{prefix}name"],
-        "description": row[f"{prefix}description"],
-        "status": "active",
-        "fees_description": row[f"{prefix}fee_description"] or _fee_label(fee),
-        "application_process": (
-            str(_("Booking is required.")) if row[f"{prefix}booking_required"] else None
-        ),
-    })
+    record = _compact(
+        {
+            "id": hsds_id(code, "service", _pk(row, prefix)),
+            "organization_id": hsds_id(code, "organization", org_pk) if org_pk else None,
+            "name": row[f"{prefix}name"],
+            "description": row[f"{prefix}description"],
+            "status": "active",
+            "fees_description": row[f"{prefix}fee_description"] or _fee_label(fee),
+            "application_process": (
+                str(_("Booking is required.")) if row[f"{prefix}booking_required"] else None
+            ),
+        }
+    )
     if org_pk:
-        record["organization"] = _organization({
-            "id": org_pk, "district__code": code, "name": row[f"{prefix}organisation__name"],
-            "description": row[f"{prefix}organisation__description"],
-            "email": row[f"{prefix}organisation__email"],
-            "website": row[f"{prefix}organisation__website"],
-        })
+        record["organization"] = _organization(
+            {
+                "id": org_pk,
+                "district__code": code,
+                "name": row[f"{prefix}organisation__name"],
+                "description": row[f"{prefix}organisation__description"],
+                "email": row[f"{prefix}organisation__email"],
+                "website": row[f"{prefix}organisation__website"],
+            }
+        )
     return record
 
 
@@ -340,57 +409,82 @@ def _fee_label(fee: str) -> str:
 def _location(row: dict[str, Any], *, prefix: str = "") -> dict[str, Any]:
     code = row["district__code"]
     pk = _pk(row, prefix)
-    return _compact({
-        "id": hsds_id(code, "location", pk),
-        "location_type": "physical",
-        "name": row[f"{prefix}name"],
-        "description": row[f"{prefix}description"],
-        "latitude": row[f"{prefix}lat"],
-        "longitude": row[f"{prefix}lon"],
-        "external_identifier": row[f"{prefix}code"],
-        "external_identifier_type": "linli_station_code",
-    })
+    return _compact(
+        {
+            "id": hsds_id(code, "location", pk),
+            "location_type": "physical",
+            "name": row[f"{prefix}name"],
+            "description": row[f"{prefix}description"],
+            "latitude": row[f"{prefix}lat"],
+            "longitude": row[f"{prefix}lon"],
+            "external_identifier": row[f"{prefix}code"],
+            "external_identifier_type": "linli_station_code",
+        }
+    )
 
 
-def _location_children(row: dict[str, Any], hours: list[tuple[int, dt.time, dt.time]],
-                       *, prefix: str = "") -> dict[str, Any]:
+def _location_children(
+    row: dict[str, Any], hours: list[tuple[int, dt.time, dt.time]], *, prefix: str = ""
+) -> dict[str, Any]:
     """The one-to-many parts of a location: address, public phone, opening hours."""
     code = row["district__code"]
     pk = _pk(row, prefix)
     location_id = hsds_id(code, "location", pk)
     phones = []
     if row[f"{prefix}phone"]:
-        phones.append({"id": hsds_id(code, "phone", pk), "location_id": location_id,
-                       "number": row[f"{prefix}phone"], "type": "voice"})
+        phones.append(
+            {
+                "id": hsds_id(code, "phone", pk),
+                "location_id": location_id,
+                "number": row[f"{prefix}phone"],
+                "type": "voice",
+            }
+        )
     return {
         # state_province and postal_code are required strings in HSDS; a district has neither
         # on record, so they are present and empty.
-        "addresses": [{
-            "id": hsds_id(code, "address", pk), "location_id": location_id,
-            "address_1": row[f"{prefix}address"] or row[f"{prefix}name"],
-            "city": row[f"{prefix}district__name"], "region": row[f"{prefix}subdistrict__name"],
-            "state_province": "", "postal_code": "", "country": "CN",
-            "address_type": "physical",
-        }],
+        "addresses": [
+            {
+                "id": hsds_id(code, "address", pk),
+                "location_id": location_id,
+                "address_1": row[f"{prefix}address"] or row[f"{prefix}name"],
+                "city": row[f"{prefix}district__name"],
+                "region": row[f"{prefix}subdistrict__name"],
+                "state_province": "",
+                "postal_code": "",
+                "country": "CN",
+                "address_type": "physical",
+            }
+        ],
         "phones": phones,
         "schedules": _weekly_schedules(
-            code, pk, hours, kind="location_schedule", owner_pk=pk,
+            code,
+            pk,
+            hours,
+            kind="location_schedule",
+            owner_pk=pk,
             extra={"location_id": location_id},
         ),
         # The kind of place (幸福驿站, kindergarten …) as an HSDS attribute with a taxonomy term.
-        "attributes": [{
-            "id": hsds_id(code, "location_attribute", pk),
-            "link_id": location_id, "link_entity": "location", "link_type": "facility_category",
-            "taxonomy_term_id": hsds_id(TAXONOMY_PREFIX, "taxonomy_term",
-                                        row[f"{prefix}category_id"]),
-            "taxonomy_term": {
-                "id": hsds_id(TAXONOMY_PREFIX, "taxonomy_term", row[f"{prefix}category_id"]),
-                "code": row[f"{prefix}category__code"],
-                "name": row[f"{prefix}category__name_zh"],
-                "description": row[f"{prefix}category__name_en"],
-                "taxonomy": FACILITY_TAXONOMY, "language": "zh",
-            },
-        }],
+        "attributes": [
+            {
+                "id": hsds_id(code, "location_attribute", pk),
+                "link_id": location_id,
+                "link_entity": "location",
+                "link_type": "facility_category",
+                "taxonomy_term_id": hsds_id(
+                    TAXONOMY_PREFIX, "taxonomy_term", row[f"{prefix}category_id"]
+                ),
+                "taxonomy_term": {
+                    "id": hsds_id(TAXONOMY_PREFIX, "taxonomy_term", row[f"{prefix}category_id"]),
+                    "code": row[f"{prefix}category__code"],
+                    "name": row[f"{prefix}category__name_zh"],
+                    "description": row[f"{prefix}category__name_en"],
+                    "taxonomy": FACILITY_TAXONOMY,
+                    "language": "zh",
+                },
+            }
+        ],
     }
 
 
@@ -410,8 +504,9 @@ class HsdsQuery(Schema):
     district: str | None = Field(None, description="Only this district (its code).")
     search: str | None = Field(None, max_length=100, description="Full text search.")
     page: int = Field(1, ge=1, description="Page number of paginated result.")
-    per_page: int = Field(50, ge=1, le=MAX_PER_PAGE,
-                          description="Number of results requested in a single page.")
+    per_page: int = Field(
+        50, ge=1, le=MAX_PER_PAGE, description="Number of results requested in a single page."
+    )
 
 
 class HsdsPage(Schema):
@@ -427,8 +522,9 @@ class HsdsPage(Schema):
     contents: list[dict[str, Any]]
 
 
-def _filtered(qs: QuerySet[Any], query: HsdsQuery, *, district: str, search: tuple[str, ...]
-              ) -> QuerySet[Any]:
+def _filtered(
+    qs: QuerySet[Any], query: HsdsQuery, *, district: str, search: tuple[str, ...]
+) -> QuerySet[Any]:
     if query.district:
         qs = qs.filter(**{district: query.district})
     if query.search and query.search.strip():
@@ -440,19 +536,26 @@ def _filtered(qs: QuerySet[Any], query: HsdsQuery, *, district: str, search: tup
     return qs
 
 
-def _page(qs: QuerySet[Any], query: HsdsQuery, fields: tuple[str, ...]
-          ) -> tuple[int, list[dict[str, Any]]]:
-    return page_of(qs, start=(query.page - 1) * query.per_page, size=query.per_page,
-                   fields=fields)
+def _page(
+    qs: QuerySet[Any], query: HsdsQuery, fields: tuple[str, ...]
+) -> tuple[int, list[dict[str, Any]]]:
+    return page_of(qs, start=(query.page - 1) * query.per_page, size=query.per_page, fields=fields)
 
 
 def _envelope(total: int, query: HsdsQuery, contents: list[dict[str, Any]]) -> HttpResponse:
     pages = max(1, math.ceil(total / query.per_page))
-    return json_response({
-        "total_items": total, "total_pages": pages, "page_number": query.page,
-        "size": len(contents), "first_page": query.page == 1,
-        "last_page": query.page >= pages, "empty": not contents, "contents": contents,
-    })
+    return json_response(
+        {
+            "total_items": total,
+            "total_pages": pages,
+            "page_number": query.page,
+            "size": len(contents),
+            "first_page": query.page == 1,
+            "last_page": query.page >= pages,
+            "empty": not contents,
+            "contents": contents,
+        }
+    )
 
 
 _LIST = {200: HsdsPage, 422: ErrorOut}
@@ -460,8 +563,12 @@ _ONE = {200: dict[str, Any], 404: ErrorOut}
 
 
 def _openapi(schema_file: str) -> dict[str, Any]:
-    return {"externalDocs": {"description": "HSDS 3.0 schema of the returned objects",
-                             "url": HSDS_SCHEMA + schema_file}}
+    return {
+        "externalDocs": {
+            "description": "HSDS 3.0 schema of the returned objects",
+            "url": HSDS_SCHEMA + schema_file,
+        }
+    }
 
 
 # --- endpoints ----------------------------------------------------------------------------------
@@ -469,50 +576,80 @@ def _openapi(schema_file: str) -> dict[str, Any]:
 
 @router.get("/", summary="About this API and its relationship with HSDS")
 def meta(request: HttpRequest) -> HttpResponse:
-    return json_response({
-        "version": HSDS_VERSION,
-        "profile": "https://docs.openreferral.org/en/latest/hsds/",
-        "openapi_url": request.build_absolute_uri(reverse("api:openapi-json")),
-        "description": "Linli 邻里: community stations (幸福驿站, 智慧小屋, 党群服务中心) and the "
-                       "services offered there.",
-    })
+    return json_response(
+        {
+            "version": HSDS_VERSION,
+            "profile": "https://docs.openreferral.org/en/latest/hsds/",
+            "openapi_url": request.build_absolute_uri(reverse("api:openapi-json")),
+            "description": "Linli 邻里: community stations (幸福驿站, 智慧小屋, 党群服务中心) "
+            "and the services offered there.",
+        }
+    )
 
 
-@router.get("/organizations", response=_LIST, summary="Paginated list of organizations",
-            openapi_extra=_openapi("organization_list.json"))
+@router.get(
+    "/organizations",
+    response=_LIST,
+    summary="Paginated list of organizations",
+    openapi_extra=_openapi("organization_list.json"),
+)
 def list_organizations(request: HttpRequest, query: Query[HsdsQuery]) -> HttpResponse:
-    qs = _filtered(public_organisations(), query, district="district__code",
-                   search=("name", "description"))
+    qs = _filtered(
+        public_organisations(), query, district="district__code", search=("name", "description")
+    )
     total, rows = _page(qs.order_by("district_id", "name"), query, _ORG_FIELDS)
     return _envelope(total, query, [_organization(r) for r in rows])
 
 
-@router.get("/organizations/{organization_id}", response=_ONE,
-            summary="A fully nested organization", openapi_extra=_openapi("organization.json"))
+@router.get(
+    "/organizations/{organization_id}",
+    response=_ONE,
+    summary="A fully nested organization",
+    openapi_extra=_openapi("organization.json"),
+)
 def get_organization(request: HttpRequest, organization_id: str) -> HttpResponse:
     org = _get_by_hsds_id(public_organisations(), organization_id, "organization")
     row = {f: getattr(org, f) for f in ("id", "name", "description", "email", "website", "phone")}
     record = _organization({**row, "district__code": org.district.code})
     code = org.district.code
     record["phones"] = (
-        [{"id": hsds_id(code, "organization_phone", org.pk), "organization_id": record["id"],
-          "number": org.phone, "type": "voice"}] if org.phone else []
+        [
+            {
+                "id": hsds_id(code, "organization_phone", org.pk),
+                "organization_id": record["id"],
+                "number": org.phone,
+                "type": "voice",
+            }
+        ]
+        if org.phone
+        else []
     )
     services = public_services().filter(organisation_id=org.pk).order_by("name", "pk")
-    record["services"] = [
-        _service(r) for r in services.values(*_SERVICE_FIELDS)
-    ]
+    record["services"] = [_service(r) for r in services.values(*_SERVICE_FIELDS)]
     return json_response(record)
 
 
-@router.get("/services", response=_LIST, summary="Paginated list of services",
-            openapi_extra=_openapi("service_list.json"))
+@router.get(
+    "/services",
+    response=_LIST,
+    summary="Paginated list of services",
+    openapi_extra=_openapi("service_list.json"),
+)
 def list_services(
     request: HttpRequest, query: Query[HsdsQuery], organization_id: str | None = None
 ) -> HttpResponse:
-    qs = _filtered(public_services(), query, district="district__code", search=(
-        "name", "description", "category__name_zh", "category__name_en", "category__keywords",
-    ))
+    qs = _filtered(
+        public_services(),
+        query,
+        district="district__code",
+        search=(
+            "name",
+            "description",
+            "category__name_zh",
+            "category__name_en",
+            "category__keywords",
+        ),
+    )
     if organization_id is not None:
         parsed = parse_hsds_id(organization_id, "organization")
         qs = qs.filter(organisation_id=parsed[1] if parsed else 0)
@@ -520,14 +657,22 @@ def list_services(
     return _envelope(total, query, [_service(r) for r in rows])
 
 
-@router.get("/services/{service_id}", response=_ONE,
-            summary="A fully nested service", openapi_extra=_openapi("service.json"))
+@router.get(
+    "/services/{service_id}",
+    response=_ONE,
+    summary="A fully nested service",
+    openapi_extra=_openapi("service.json"),
+)
 def get_service(request: HttpRequest, service_id: str) -> HttpResponse:
     service = _get_by_hsds_id(public_services(), service_id, "service")
     row = Service.objects.filter(pk=service.pk).values(*_SERVICE_FIELDS).get()
     record = _service(row)
-    links = list(public_links().filter(service_id=service.pk).order_by("station__code", "pk")
-                 .values(*_LINK_FIELDS))
+    links = list(
+        public_links()
+        .filter(service_id=service.pk)
+        .order_by("station__code", "pk")
+        .values(*_LINK_FIELDS)
+    )
     hours = _hours_of(link["station_id"] for link in links)
     sals = [_service_at_location(link, hours, nested=True) for link in links]
     record["service_at_locations"] = sals
@@ -535,23 +680,34 @@ def get_service(request: HttpRequest, service_id: str) -> HttpResponse:
     return json_response(record)
 
 
-@router.get("/locations", response=_LIST, summary="Paginated list of locations (stations)",
-            openapi_extra=_openapi("service_at_location_list.json"))
+@router.get(
+    "/locations",
+    response=_LIST,
+    summary="Paginated list of locations (stations)",
+    openapi_extra=_openapi("service_at_location_list.json"),
+)
 def list_locations(
     request: HttpRequest, query: Query[HsdsQuery], kind: str | None = None
 ) -> HttpResponse:
     """``kind`` (a facility category code such as happiness_station) narrows the list: the
     directory also holds the standard facilities planners count (kindergartens, clinics …)."""
-    qs = _filtered(public_stations(), query, district="district__code",
-                   search=("name", "address", "description"))
+    qs = _filtered(
+        public_stations(),
+        query,
+        district="district__code",
+        search=("name", "address", "description"),
+    )
     if kind:
         qs = qs.filter(category__code=kind)
     total, rows = _page(qs.order_by("district_id", "code"), query, _STATION_FIELDS)
     return _envelope(total, query, [_location(r) for r in rows])
 
 
-@router.get("/locations/{location_id}", response=_ONE,
-            summary="A location with its address, public phone and opening hours")
+@router.get(
+    "/locations/{location_id}",
+    response=_ONE,
+    summary="A location with its address, public phone and opening hours",
+)
 def get_location(request: HttpRequest, location_id: str) -> HttpResponse:
     station = _get_by_hsds_id(public_stations(), location_id, "location")
     row = Station.objects.filter(pk=station.pk).values(*_STATION_FIELDS).get()
@@ -566,10 +722,14 @@ def _service_at_location(
     sal_id = hsds_id(code, "service_at_location", link["id"])
     service = _service(link, prefix="service__") if nested else None
     location = _location(link, prefix="station__")
-    record = _compact({
-        "id": sal_id, "service_id": hsds_id(code, "service", link["service_id"]),
-        "location_id": location["id"], "description": link["schedule_note"],
-    })
+    record = _compact(
+        {
+            "id": sal_id,
+            "service_id": hsds_id(code, "service", link["service_id"]),
+            "location_id": location["id"],
+            "description": link["schedule_note"],
+        }
+    )
     if nested:
         station_hours = hours.get(link["station_id"], [])
         location |= _location_children(link, station_hours, prefix="station__")
@@ -585,15 +745,22 @@ def _service_at_location(
 
 
 _SAL_SEARCH = (
-    "service__name", "service__description", "service__category__name_zh",
-    "service__category__name_en", "service__category__keywords", "station__name",
+    "service__name",
+    "service__description",
+    "service__category__name_zh",
+    "service__category__name_en",
+    "service__category__keywords",
+    "station__name",
     "station__address",
 )
 
 
-@router.get("/service_at_locations", response=_LIST,
-            summary="Paginated list of services at locations",
-            openapi_extra=_openapi("service_at_location_list.json"))
+@router.get(
+    "/service_at_locations",
+    response=_LIST,
+    summary="Paginated list of services at locations",
+    openapi_extra=_openapi("service_at_location_list.json"),
+)
 def list_service_at_locations(
     request: HttpRequest, query: Query[HsdsQuery], organization_id: str | None = None
 ) -> HttpResponse:
@@ -601,15 +768,16 @@ def list_service_at_locations(
     if organization_id is not None:
         parsed = parse_hsds_id(organization_id, "organization")
         qs = qs.filter(service__organisation_id=parsed[1] if parsed else 0)
-    total, rows = _page(
-        qs.order_by("district_id", "station_id", "service_id"), query, _LINK_FIELDS
-    )
+    total, rows = _page(qs.order_by("district_id", "station_id", "service_id"), query, _LINK_FIELDS)
     return _envelope(total, query, [_service_at_location(r, {}, nested=False) for r in rows])
 
 
-@router.get("/service_at_locations/{service_at_location_id}", response=_ONE,
-            summary="A fully nested service at location",
-            openapi_extra=_openapi("service_at_location.json"))
+@router.get(
+    "/service_at_locations/{service_at_location_id}",
+    response=_ONE,
+    summary="A fully nested service at location",
+    openapi_extra=_openapi("service_at_location.json"),
+)
 def get_service_at_location(request: HttpRequest, service_at_location_id: str) -> HttpResponse:
     link = _get_by_hsds_id(public_links(), service_at_location_id, "service_at_location")
     row = ServiceAtStation.objects.filter(pk=link.pk).values(*_LINK_FIELDS).get()

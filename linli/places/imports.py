@@ -82,8 +82,12 @@ class Problem:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value,
-                "message": self.message}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -287,8 +291,12 @@ class _Reader:
             return
         merged_rows = self._merged(sheet)
         if sheet.max_row > MAX_ROWS + 1:
-            self.problem(None, "", "", _("The sheet has more than %(n)s rows; split the file.")
-                         % {"n": MAX_ROWS})
+            self.problem(
+                None,
+                "",
+                "",
+                _("The sheet has more than %(n)s rows; split the file.") % {"n": MAX_ROWS},
+            )
             return
         for number, cells in enumerate(
             sheet.iter_rows(min_row=2, max_row=sheet.max_row, values_only=True), start=2
@@ -328,38 +336,54 @@ class _Reader:
                 continue
             key = accepted.get(text.lower())
             if key is None:
-                self.problems.append(Problem(
-                    1, f"{get_column_letter(index)} {text}", text,
-                    _("Unknown column “%(name)s”: use the column names of the template.")
-                    % {"name": text},
-                ))
+                self.problems.append(
+                    Problem(
+                        1,
+                        f"{get_column_letter(index)} {text}",
+                        text,
+                        _("Unknown column “%(name)s”: use the column names of the template.")
+                        % {"name": text},
+                    )
+                )
                 ok = False
             elif key in self.positions:
-                self.problems.append(Problem(
-                    1, f"{get_column_letter(index)} {text}", text,
-                    _("The column “%(name)s” appears twice.") % {"name": text},
-                ))
+                self.problems.append(
+                    Problem(
+                        1,
+                        f"{get_column_letter(index)} {text}",
+                        text,
+                        _("The column “%(name)s” appears twice.") % {"name": text},
+                    )
+                )
                 ok = False
             else:
                 self.positions[key] = index
         for column in self.columns:
             if column.required and column.key not in self.positions:
-                self.problems.append(Problem(
-                    1, column.header, "",
-                    _("The required column “%(name)s” is missing (was it renamed or deleted?).")
-                    % {"name": column.header},
-                ))
+                self.problems.append(
+                    Problem(
+                        1,
+                        column.header,
+                        "",
+                        _("The required column “%(name)s” is missing (was it renamed or deleted?).")
+                        % {"name": column.header},
+                    )
+                )
                 ok = False
         return ok
 
     def _merged(self, sheet: Worksheet) -> set[int]:
         rows: set[int] = set()
         for merged in sheet.merged_cells.ranges:
-            self.problems.append(Problem(
-                merged.min_row, str(merged.coord), "",
-                _("Merged cells %(range)s: unmerge them and fill in every row.")
-                % {"range": merged.coord},
-            ))
+            self.problems.append(
+                Problem(
+                    merged.min_row,
+                    str(merged.coord),
+                    "",
+                    _("Merged cells %(range)s: unmerge them and fill in every row.")
+                    % {"range": merged.coord},
+                )
+            )
             rows.update(range(merged.min_row, merged.max_row + 1))
         return rows
 
@@ -405,10 +429,13 @@ def _position(
     value = f"{lon}, {lat}"
     if district.contains(*to_wgs84(lat, lon, system)):
         message = _("Longitude and latitude seem to be swapped.")
-    elif system is CoordinateSystem.WGS84 and district.contains(*to_wgs84(lon, lat,
-                                                                           CoordinateSystem.GCJ02)):
-        message = _("The point lies outside the district; are these GCJ-02 (高德/腾讯) "
-                    "coordinates? Then write GCJ-02 in the 坐标系 column.")
+    elif system is CoordinateSystem.WGS84 and district.contains(
+        *to_wgs84(lon, lat, CoordinateSystem.GCJ02)
+    ):
+        message = _(
+            "The point lies outside the district; are these GCJ-02 (高德/腾讯) "
+            "coordinates? Then write GCJ-02 in the 坐标系 column."
+        )
     else:
         message = _("The point lies outside %(district)s.") % {"district": district.name}
     reader.problem(row.number, key, value, message)
@@ -425,8 +452,12 @@ def _place(
     if code:
         community = ctx.communities.get(code.lower())
         if community is None:
-            reader.problem(row.number, "community", code,
-                           _("Unknown community code “%(code)s”.") % {"code": code})
+            reader.problem(
+                row.number,
+                "community",
+                code,
+                _("Unknown community code “%(code)s”.") % {"code": code},
+            )
             return None, None
         subdistrict = community.subdistrict
     elif community_required:
@@ -436,14 +467,21 @@ def _place(
         sub_code = row.get("subdistrict", "")
         subdistrict = ctx.subdistricts.get(sub_code.lower()) if sub_code else None
         if subdistrict is None:
-            reader.problem(row.number, "community" if not sub_code else "subdistrict", sub_code,
-                           _("Give a community code, or a subdistrict code for a "
-                             "subdistrict-level place."))
+            reader.problem(
+                row.number,
+                "community" if not sub_code else "subdistrict",
+                sub_code,
+                _("Give a community code, or a subdistrict code for a subdistrict-level place."),
+            )
             return None, None
     if not ctx.may_place(community, subdistrict):
-        reader.problem(row.number, "community", code or subdistrict.code,
-                       _("“%(place)s” is outside your area; you may not import records there.")
-                       % {"place": community.name if community else subdistrict.name})
+        reader.problem(
+            row.number,
+            "community",
+            code or subdistrict.code,
+            _("“%(place)s” is outside your area; you may not import records there.")
+            % {"place": community.name if community else subdistrict.name},
+        )
         return None, None
     return community, subdistrict
 
@@ -451,9 +489,12 @@ def _place(
 def _duplicate(reader: _Reader, seen: dict[str, int], key: str, row: _Row, value: str) -> bool:
     folded = value.lower()
     if folded in seen:
-        reader.problem(row.number, key, value,
-                       _("Duplicate: the same value is already in row %(row)s.")
-                       % {"row": seen[folded]})
+        reader.problem(
+            row.number,
+            key,
+            value,
+            _("Duplicate: the same value is already in row %(row)s.") % {"row": seen[folded]},
+        )
         return True
     seen[folded] = row.number
     return False
@@ -470,15 +511,19 @@ class _Planned:
     apply: Callable[[], bool | None]
 
 
-def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
-                   request: HttpRequest | None) -> list[_Planned]:
+def _plan_stations(
+    reader: _Reader, ctx: _Context, rows: list[_Row], request: HttpRequest | None
+) -> list[_Planned]:
     actor, district = ctx.actor, ctx.district
     categories = _lookup(FacilityCategory.objects.all(), "code", "name_zh", "name_en")
     functions = _lookup(StationFunction.objects.all(), "code", "name_zh", "name_en")
     amenities = _lookup(Amenity.objects.all(), "code", "name_zh", "name_en")
-    existing = {s.code.lower(): s for s in Station.objects.filter(district=district)
-                .select_related("category", "community", "subdistrict", "compound")
-                .prefetch_related("functions", "amenities", "opening_hours")}
+    existing = {
+        s.code.lower(): s
+        for s in Station.objects.filter(district=district)
+        .select_related("category", "community", "subdistrict", "compound")
+        .prefetch_related("functions", "amenities", "opening_hours")
+    }
     visible = set(permissions.stations_for_user(actor).values_list("pk", flat=True))
     hours_present = any(f"hours_{i}" in reader.positions for i in range(7))
     seen: dict[str, int] = {}
@@ -490,16 +535,24 @@ def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
             continue
         current = existing.get(code.lower()) if code else None
         if current is not None and current.pk not in visible:
-            reader.problem(row.number, "code", code,
-                           _("The code “%(code)s” is already used by a place outside your area.")
-                           % {"code": code})
+            reader.problem(
+                row.number,
+                "code",
+                code,
+                _("The code “%(code)s” is already used by a place outside your area.")
+                % {"code": code},
+            )
             continue
         category = None
         if row.get("category"):
             category = categories.get(row.get("category").lower())
             if category is None:
-                reader.problem(row.number, "category", row.get("category"),
-                               _("Unknown kind “%(code)s”.") % {"code": row.get("category")})
+                reader.problem(
+                    row.number,
+                    "category",
+                    row.get("category"),
+                    _("Unknown kind “%(code)s”.") % {"code": row.get("category")},
+                )
         community, subdistrict = _place(reader, ctx, row, community_required=False)
 
         def codes(key: str, table: dict[str, Any], row: _Row = row) -> list[str]:
@@ -507,8 +560,9 @@ def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
             for item in row.get(key, []):
                 match = table.get(item.lower())
                 if match is None:
-                    reader.problem(row.number, key, item,
-                                   _("Unknown item “%(item)s”.") % {"item": item})
+                    reader.problem(
+                        row.number, key, item, _("Unknown item “%(item)s”.") % {"item": item}
+                    )
                 else:
                     found.append(match.code)
             return found
@@ -520,34 +574,44 @@ def _plan_stations(reader: _Reader, ctx: _Context, rows: list[_Row],
             position = _position(reader, row, district, row.get("lon"), row.get("lat"))
         mobile = row.get("contact_phone", "")
         if mobile and not MOBILE.match(mobile):
-            reader.problem(row.number, "contact_phone", mobile,
-                           _("Expected an 11-digit mobile number."))
+            reader.problem(
+                row.number, "contact_phone", mobile, _("Expected an 11-digit mobile number.")
+            )
         if len(reader.problems) > before or category is None or position is None:
             continue
         assert subdistrict is not None
         base = _station_input(current) if current is not None else None
         data = services.StationInput(
-            code=code, name=row.get("name"), category=category.code,
+            code=code,
+            name=row.get("name"),
+            category=category.code,
             community=community.code if community else "",
             subdistrict="" if community else subdistrict.code,
-            lon=position[0], lat=position[1],
+            lon=position[0],
+            lat=position[1],
             compound=base.compound if base and current and current.community == community else "",
             **{
                 key: row.values.get(key, getattr(base, key) if base else "")
                 for key in ("address", "description", "phone", "contact_name", "contact_phone")
             },
-            functions=function_codes if "functions" in reader.positions
+            functions=function_codes
+            if "functions" in reader.positions
             else (base.functions if base else ()),
-            amenities=amenity_codes if "amenities" in reader.positions
+            amenities=amenity_codes
+            if "amenities" in reader.positions
             else (base.amenities if base else ()),
-            holiday_policy=row.get("holiday_policy",
-                                   base.holiday_policy if base else Station.HolidayPolicy.OPEN),
+            holiday_policy=row.get(
+                "holiday_policy", base.holiday_policy if base else Station.HolidayPolicy.OPEN
+            ),
             is_active=row.get("is_active", True),
         )
         hours = None
         if hours_present and any(row.raw.get(f"hours_{i}") for i in range(7)):
-            hours = [services.HoursInput(weekday=i, opens=o, closes=c)
-                     for i in range(7) for o, c in row.get(f"hours_{i}", [])]
+            hours = [
+                services.HoursInput(weekday=i, opens=o, closes=c)
+                for i in range(7)
+                for o, c in row.get(f"hours_{i}", [])
+            ]
         if current is not None and _station_unchanged(current, data, hours):
             plans.append(_Planned(row.number, _unchanged))
             continue
@@ -568,9 +632,13 @@ def _station_unchanged(
 
     def comparable(d: services.StationInput) -> services.StationInput:
         # Exports write coordinates to 7 decimals (~1 cm); compare at that precision.
-        return replace(d, functions=tuple(sorted(d.functions)),
-                       amenities=tuple(sorted(d.amenities)), lon=round(d.lon, 7),
-                       lat=round(d.lat, 7))
+        return replace(
+            d,
+            functions=tuple(sorted(d.functions)),
+            amenities=tuple(sorted(d.amenities)),
+            lon=round(d.lon, 7),
+            lat=round(d.lat, 7),
+        )
 
     if comparable(_station_input(station)) != comparable(data):
         return False
@@ -584,32 +652,42 @@ def _same_hours(station: Station, hours: list[services.HoursInput]) -> bool:
 
 def _station_input(station: Station) -> services.StationInput:
     return services.StationInput(
-        code=station.code, name=station.name, category=station.category.code,
+        code=station.code,
+        name=station.name,
+        category=station.category.code,
         community=station.community.code if station.community else "",
         subdistrict="" if station.community else station.subdistrict.code,
-        lon=station.lon, lat=station.lat,
-        address=station.address, description=station.description, phone=station.phone,
-        contact_name=station.contact_name, contact_phone=station.contact_phone,
+        lon=station.lon,
+        lat=station.lat,
+        address=station.address,
+        description=station.description,
+        phone=station.phone,
+        contact_name=station.contact_name,
+        contact_phone=station.contact_phone,
         functions=tuple(f.code for f in station.functions.all()),
         amenities=tuple(a.code for a in station.amenities.all()),
         compound=station.compound.code if station.compound else "",
-        holiday_policy=station.holiday_policy, is_active=station.is_active,
+        holiday_policy=station.holiday_policy,
+        is_active=station.is_active,
     )
 
 
 def _station_writer(
-    actor: Any, current: Station | None, data: services.StationInput,
-    hours: list[services.HoursInput] | None, request: HttpRequest | None,
+    actor: Any,
+    current: Station | None,
+    data: services.StationInput,
+    hours: list[services.HoursInput] | None,
+    request: HttpRequest | None,
 ) -> Callable[[], bool]:
     def write() -> bool:
         if current is None:
             station = services.create_station(actor=actor, data=data, request=request)
         else:
-            station = services.update_station(actor=actor, station=current, data=data,
-                                              request=request)
+            station = services.update_station(
+                actor=actor, station=current, data=data, request=request
+            )
         if hours is not None:
-            services.set_opening_hours(actor=actor, station=station, hours=hours,
-                                       request=request)
+            services.set_opening_hours(actor=actor, station=station, hours=hours, request=request)
         return current is None
 
     return write
@@ -618,8 +696,9 @@ def _station_writer(
 # ---------------------------------------------------------------------------------- compounds
 
 
-def _plan_compounds(reader: _Reader, ctx: _Context, rows: list[_Row],
-                    request: HttpRequest | None) -> list[_Planned]:
+def _plan_compounds(
+    reader: _Reader, ctx: _Context, rows: list[_Row], request: HttpRequest | None
+) -> list[_Planned]:
     actor, district = ctx.actor, ctx.district
     existing = {c.code.lower(): c for c in Compound.objects.filter(district=district)}
     visible = set(permissions.compounds_for_user(actor).values_list("pk", flat=True))
@@ -633,17 +712,27 @@ def _plan_compounds(reader: _Reader, ctx: _Context, rows: list[_Row],
             continue
         current = existing.get(code.lower()) if code else None
         if current is not None and current.pk not in visible:
-            reader.problem(row.number, "code", code,
-                           _("The code “%(code)s” is already used by a place outside your area.")
-                           % {"code": code})
+            reader.problem(
+                row.number,
+                "code",
+                code,
+                _("The code “%(code)s” is already used by a place outside your area.")
+                % {"code": code},
+            )
             continue
         community, _sub = _place(reader, ctx, row, community_required=True)
         grid_code = row.get("grid", "")
-        if grid_code and (grids.get(grid_code.lower()) is None or community is None
-                          or grids[grid_code.lower()].community_id != community.pk):
-            reader.problem(row.number, "grid", grid_code,
-                           _("Unknown grid code “%(code)s” in this community.")
-                           % {"code": grid_code})
+        if grid_code and (
+            grids.get(grid_code.lower()) is None
+            or community is None
+            or grids[grid_code.lower()].community_id != community.pk
+        ):
+            reader.problem(
+                row.number,
+                "grid",
+                grid_code,
+                _("Unknown grid code “%(code)s” in this community.") % {"code": grid_code},
+            )
         gates = []
         for name, lon, lat in row.get("gates", []):
             position = _position(reader, row, district, lon, lat, key="gates")
@@ -652,17 +741,21 @@ def _plan_compounds(reader: _Reader, ctx: _Context, rows: list[_Row],
         if len(reader.problems) > before or community is None:
             continue
         if not row.get("gates") and current is not None:
-            gates = [services.GateInput(name=g.name, lon=g.lon, lat=g.lat)
-                     for g in current.gates.all()]
+            gates = [
+                services.GateInput(name=g.name, lon=g.lon, lat=g.lat) for g in current.gates.all()
+            ]
         data = services.CompoundInput(
-            code=code, name=row.get("name"), community=community.code, grid=grid_code,
+            code=code,
+            name=row.get("name"),
+            community=community.code,
+            grid=grid_code,
             households=row.get("households", current.households if current else 0),
             population=row.get("population", current.population if current else 0),
-            address=row.get("address", current.address if current else ""), gates=gates,
+            address=row.get("address", current.address if current else ""),
+            gates=gates,
         )
 
-        def write(current: Compound | None = current,
-                  data: services.CompoundInput = data) -> bool:
+        def write(current: Compound | None = current, data: services.CompoundInput = data) -> bool:
             if current is None:
                 services.create_compound(actor=actor, data=data, request=request)
                 return True
@@ -676,17 +769,21 @@ def _plan_compounds(reader: _Reader, ctx: _Context, rows: list[_Row],
 # ---------------------------------------------------------------------------------- services
 
 
-def _plan_services(reader: _Reader, ctx: _Context, rows: list[_Row],
-                   request: HttpRequest | None) -> list[_Planned]:
+def _plan_services(
+    reader: _Reader, ctx: _Context, rows: list[_Row], request: HttpRequest | None
+) -> list[_Planned]:
     actor, district = ctx.actor, ctx.district
     categories = _lookup(ServiceCategory.objects.all(), "code", "name_zh", "name_en")
-    stations = {s.code.lower(): s for s in permissions.stations_for_user(actor)
-                .filter(district=district)}
+    stations = {
+        s.code.lower(): s for s in permissions.stations_for_user(actor).filter(district=district)
+    }
     visible = set(permissions.services_for_user(actor).values_list("pk", flat=True))
     in_district: dict[tuple[str, str], list[Service]] = {}
     for service in Service.objects.filter(district=district).select_related("organisation"):
-        key = (service.name.lower(), service.organisation.name.lower()
-               if service.organisation else "")
+        key = (
+            service.name.lower(),
+            service.organisation.name.lower() if service.organisation else "",
+        )
         in_district.setdefault(key, []).append(service)
     below_district = actor.scope.community_id is not None or actor.scope.subdistrict_id is not None
     seen: dict[str, int] = {}
@@ -700,66 +797,100 @@ def _plan_services(reader: _Reader, ctx: _Context, rows: list[_Row],
         matches = in_district.get((name.lower(), provider.lower()), [])
         current = matches[0] if len(matches) == 1 else None
         if len(matches) > 1:
-            reader.problem(row.number, "name", name,
-                           _("Several services have this name and provider; change them in the "
-                             "console."))
-        elif current is not None and (current.pk not in visible
-                                      or not services.can_change_service(actor, current)):
-            reader.problem(row.number, "name", name,
-                           _("This service is also offered outside your area; ask the district "
-                             "to change it."))
+            reader.problem(
+                row.number,
+                "name",
+                name,
+                _("Several services have this name and provider; change them in the console."),
+            )
+        elif current is not None and (
+            current.pk not in visible or not services.can_change_service(actor, current)
+        ):
+            reader.problem(
+                row.number,
+                "name",
+                name,
+                _("This service is also offered outside your area; ask the district to change it."),
+            )
         category = None
         if row.get("category"):
             category = categories.get(row.get("category").lower())
             if category is None:
-                reader.problem(row.number, "category", row.get("category"),
-                               _("Unknown service category “%(code)s”.")
-                               % {"code": row.get("category")})
+                reader.problem(
+                    row.number,
+                    "category",
+                    row.get("category"),
+                    _("Unknown service category “%(code)s”.") % {"code": row.get("category")},
+                )
         targets = []
         for code in row.get("stations", []):
             station = stations.get(code.lower())
             if station is None:
-                reader.problem(row.number, "stations", code,
-                               _("Unknown station code “%(code)s” in your area.") % {"code": code})
+                reader.problem(
+                    row.number,
+                    "stations",
+                    code,
+                    _("Unknown station code “%(code)s” in your area.") % {"code": code},
+                )
             else:
                 targets.append(station)
         if below_district and not row.get("stations") and current is None:
-            reader.problem(row.number, "stations", "",
-                           _("Choose at least one station that offers this service."))
+            reader.problem(
+                row.number,
+                "stations",
+                "",
+                _("Choose at least one station that offers this service."),
+            )
         schedule = services.ScheduleInput(
-            rrule=row.get("rrule", ""), opens=row.get("opens"), closes=row.get("closes"),
+            rrule=row.get("rrule", ""),
+            opens=row.get("opens"),
+            closes=row.get("closes"),
             note=row.get("schedule_note", ""),
         )
         try:
             services.check_schedule(schedule)
         except LinliError as err:
-            reader.problem(row.number, _field_key(err, default="rrule"),
-                           schedule.rrule, str(err.message))
+            reader.problem(
+                row.number, _field_key(err, default="rrule"), schedule.rrule, str(err.message)
+            )
         if len(reader.problems) > before or category is None:
             continue
         data = services.ServiceInput(
-            name=name, category=category.code, organisation=provider,
+            name=name,
+            category=category.code,
+            organisation=provider,
             description=row.get("description", current.description if current else ""),
             fee=row.get("fee", current.fee if current else Service.Fee.FREE),
-            fee_description=row.get("fee_description",
-                                    current.fee_description if current else ""),
+            fee_description=row.get("fee_description", current.fee_description if current else ""),
             booking_required=row.get("booking_required", False),
             is_active=row.get("is_active", True),
         )
 
-        def write(current: Service | None = current, data: services.ServiceInput = data,
-                  targets: list[Station] = targets,
-                  schedule: services.ScheduleInput = schedule) -> bool:
+        def write(
+            current: Service | None = current,
+            data: services.ServiceInput = data,
+            targets: list[Station] = targets,
+            schedule: services.ScheduleInput = schedule,
+        ) -> bool:
             if current is None:
-                services.create_service(actor=actor, data=data,
-                                        stations=[(s, schedule) for s in targets],
-                                        request=request)
+                services.create_service(
+                    actor=actor,
+                    data=data,
+                    stations=[(s, schedule) for s in targets],
+                    request=request,
+                )
                 return True
-            service = services.update_service(actor=actor, service=current, data=data,
-                                              request=request)
+            service = services.update_service(
+                actor=actor, service=current, data=data, request=request
+            )
             for station in targets:
-                services.add_service_at_station(actor=actor, service=service, station=station,
-                                                schedule=schedule, request=request)
+                services.add_service_at_station(
+                    actor=actor,
+                    service=service,
+                    station=station,
+                    schedule=schedule,
+                    request=request,
+                )
             return False
 
         plans.append(_Planned(row.number, write))
@@ -801,8 +932,12 @@ def import_sheet(
 ) -> ImportResult:
     """Check an uploaded .xlsx and, when it has no problem, import all of it in one transaction."""
     result = ImportResult(kind=kind, filename=filename, dry_run=dry_run)
-    if not (actor is not None and actor.is_authenticated and actor.is_staff_role
-            and (actor.is_superuser or actor.role in permissions.EDITOR_ROLES)):
+    if not (
+        actor is not None
+        and actor.is_authenticated
+        and actor.is_staff_role
+        and (actor.is_superuser or actor.role in permissions.EDITOR_ROLES)
+    ):
         result.problems.append(Problem(None, "", "", _("You may not import records.")))
         return result
     data = file.read(MAX_BYTES + 1)
@@ -812,9 +947,14 @@ def import_sheet(
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        result.problems.append(Problem(
-            None, "", filename, _("This is not an Excel .xlsx file; save it as .xlsx and retry.")
-        ))
+        result.problems.append(
+            Problem(
+                None,
+                "",
+                filename,
+                _("This is not an Excel .xlsx file; save it as .xlsx and retry."),
+            )
+        )
         return result
     sheet = _sheet(workbook, kind)
     if sheet is None:
@@ -852,10 +992,18 @@ def import_sheet(
             if reader.problems:
                 raise _Rollback
             audit.record(
-                actor=actor, action=AuditEntry.Action.IMPORT, district_id=district.pk,
-                object_type=f"places.{kind.value}", object_repr=filename[:200], request=request,
-                changes={"rows": result.rows, "created": result.created,
-                         "updated": result.updated, "unchanged": result.unchanged},
+                actor=actor,
+                action=AuditEntry.Action.IMPORT,
+                district_id=district.pk,
+                object_type=f"places.{kind.value}",
+                object_repr=filename[:200],
+                request=request,
+                changes={
+                    "rows": result.rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                },
             )
             if dry_run:
                 raise _Rollback

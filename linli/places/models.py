@@ -39,8 +39,12 @@ class District(models.Model):
     max_lon = models.FloatField(null=True, blank=True)
     max_lat = models.FloatField(null=True, blank=True)
     network_file = models.CharField(
-        _("street network file"), max_length=300, blank=True,
-        help_text=_("OSM .pbf file of the district's walking network, relative to the data folder."),
+        _("street network file"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "OSM .pbf file of the district's walking network, relative to the data folder."
+        ),
     )
 
     class Meta:
@@ -55,8 +59,10 @@ class District(models.Model):
         """Whether a WGS-84 point lies within the district's bounding box (plus ~2 km)."""
         if None in (self.min_lon, self.min_lat, self.max_lon, self.max_lat):
             return True
-        assert self.min_lon is not None and self.max_lon is not None
-        assert self.min_lat is not None and self.max_lat is not None
+        assert self.min_lon is not None
+        assert self.max_lon is not None
+        assert self.min_lat is not None
+        assert self.max_lat is not None
         return (
             self.min_lon - margin_deg <= lon <= self.max_lon + margin_deg
             and self.min_lat - margin_deg <= lat <= self.max_lat + margin_deg
@@ -114,7 +120,9 @@ class Grid(models.Model):
 
     class Meta:
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["district", "code"], name="grid_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="grid_code_unique")
+        ]
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
 
@@ -289,7 +297,10 @@ class Station(models.Model):
     """A place residents go to: 幸福驿站, 智慧小屋, 党群服务中心 or any standard facility."""
 
     class HolidayPolicy(models.TextChoices):
-        CLOSED = "closed", _("Closed on public holidays; adjusted working days follow Monday's hours")
+        CLOSED = (
+            "closed",
+            _("Closed on public holidays; adjusted working days follow Monday's hours"),
+        )
         OPEN = "open", _("Keeps its weekly hours on public holidays")
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="stations")
@@ -302,7 +313,9 @@ class Station(models.Model):
         Compound, null=True, blank=True, on_delete=models.SET_NULL, related_name="stations"
     )
     category = models.ForeignKey(
-        FacilityCategory, on_delete=models.PROTECT, related_name="stations",
+        FacilityCategory,
+        on_delete=models.PROTECT,
+        related_name="stations",
         verbose_name=_("kind"),
     )
     code = models.CharField(_("code"), max_length=40)
@@ -321,7 +334,9 @@ class Station(models.Model):
         Amenity, blank=True, related_name="stations", verbose_name=_("amenities")
     )
     holiday_policy = models.CharField(
-        _("on public holidays"), max_length=10, choices=HolidayPolicy.choices,
+        _("on public holidays"),
+        max_length=10,
+        choices=HolidayPolicy.choices,
         default=HolidayPolicy.OPEN,
     )
     is_active = models.BooleanField(_("in service"), default=True)
@@ -376,6 +391,9 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
 
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
 
 class OpeningException(models.Model):
     """A one-off change on a date: closed, or other hours."""
@@ -393,6 +411,9 @@ class OpeningException(models.Model):
         ordering = ["date", "opens"]
         verbose_name = _("opening exception")
         verbose_name_plural = _("opening exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()
 
 
 @dataclass(frozen=True)
@@ -443,7 +464,8 @@ class StationPhoto(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="photos")
     # A FileField with an extension validator rather than ImageField: Pillow is not a dependency.
     image = models.FileField(
-        _("photo"), upload_to="stations/%Y/",
+        _("photo"),
+        upload_to="stations/%Y/",
         validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
     )
     caption = models.CharField(_("caption"), max_length=120, blank=True)
@@ -453,6 +475,9 @@ class StationPhoto(models.Model):
         ordering = ["sort_order", "id"]
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption or str(self.image.name)
 
 
 class Service(models.Model):
@@ -465,11 +490,17 @@ class Service(models.Model):
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="services")
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="services",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
         verbose_name=_("provider"),
     )
     category = models.ForeignKey(
-        ServiceCategory, on_delete=models.PROTECT, related_name="services",
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="services",
         verbose_name=_("category"),
     )
     name = models.CharField(_("name"), max_length=120)
@@ -507,7 +538,9 @@ class ServiceAtStation(models.Model):
     class Meta:
         ordering = ["station", "service"]
         constraints = [
-            models.UniqueConstraint(fields=["service", "station"], name="service_at_station_unique"),
+            models.UniqueConstraint(
+                fields=["service", "station"], name="service_at_station_unique"
+            ),
         ]
         verbose_name = _("service at station")
         verbose_name_plural = _("services at stations")

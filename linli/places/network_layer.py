@@ -35,13 +35,24 @@ FORMAT_VERSION = 1
 # Road class by OSM highway value: a = arterial, b = collector, c = local, f = foot.
 ROAD_CLASS: dict[str, str] = {
     **dict.fromkeys(
-        ("motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link",
-         "primary_link", "secondary_link"), "a"),
+        (
+            "motorway",
+            "trunk",
+            "primary",
+            "secondary",
+            "motorway_link",
+            "trunk_link",
+            "primary_link",
+            "secondary_link",
+        ),
+        "a",
+    ),
     **dict.fromkeys(("tertiary", "tertiary_link"), "b"),
     **dict.fromkeys(("residential", "unclassified", "living_street", "service", "road"), "c"),
     **dict.fromkeys(
         ("footway", "path", "pedestrian", "steps", "cycleway", "track", "corridor", "bridleway"),
-        "f"),
+        "f",
+    ),
 }
 # Classes whose names are shown on the map ("names for the main roads").
 LABELLED = {"a", "b"}
@@ -115,9 +126,10 @@ def layer_file(path: Path) -> Path:
         # Write to a temporary file and rename, so concurrent workers never serve half a file.
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".network-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(
-                fileobj=raw, mode="wb", mtime=0, compresslevel=6
-            ) as gz:
+            with (
+                os.fdopen(fd, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) as gz,
+            ):
                 gz.write(data)
             os.replace(tmp, target)
         except BaseException:

@@ -71,9 +71,11 @@ def stations_for_user(user: Any) -> QuerySet[Station]:
 def get_station_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Station:
     """The station ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
-        station = stations_for_user(user).select_related(
-            "category", "community", "subdistrict", "district", "compound"
-        ).get(pk=_as_pk(pk))
+        station = (
+            stations_for_user(user)
+            .select_related("category", "community", "subdistrict", "district", "compound")
+            .get(pk=_as_pk(pk))
+        )
     except Station.DoesNotExist:
         raise Http404("No such station.") from None
     if for_change and not can_change_station(user, station):
@@ -180,7 +182,9 @@ def services_for_user(user: Any) -> QuerySet[Service]:
         return Service.objects.all()
     in_district = Service.objects.filter(district_id=scope.district_id)
     if scope.district_id is None or -1 in (
-        scope.subdistrict_id, scope.community_id, scope.station_id
+        scope.subdistrict_id,
+        scope.community_id,
+        scope.station_id,
     ):
         return Service.objects.none()
     if scope.level == "district":
@@ -195,9 +199,7 @@ def services_for_user(user: Any) -> QuerySet[Service]:
 def get_service_for_user(user: Any, pk: Any) -> Service:
     """The service ``pk`` if ``user`` may see it."""
     try:
-        return services_for_user(user).select_related("category", "organisation").get(
-            pk=_as_pk(pk)
-        )
+        return services_for_user(user).select_related("category", "organisation").get(pk=_as_pk(pk))
     except Service.DoesNotExist:
         raise Http404("No such service.") from None
 

@@ -286,8 +286,11 @@ def _named_map(model: Any, *, with_group: bool = False) -> dict[int, Named]:
     result: dict[int, Named] = {}
     for row in model.objects.values(*fields):
         result[row["id"]] = Named(
-            code=row["code"], zh=row["name_zh"], en=row["name_en"],
-            keywords=row.get("keywords", ""), group=row.get("group", ""),
+            code=row["code"],
+            zh=row["name_zh"],
+            en=row["name_en"],
+            keywords=row.get("keywords", ""),
+            group=row.get("group", ""),
         )
     return result
 
@@ -295,8 +298,17 @@ def _named_map(model: Any, *, with_group: bool = False) -> dict[int, Named]:
 def _load_directory(district_id: int, version: str, today: dt.date) -> Directory:
     """Load one district's directory: about ten queries, whatever the number of stations."""
     d = District.objects.values(
-        "id", "code", "name", "is_sample", "centre_lon", "centre_lat", "min_lon", "min_lat",
-        "max_lon", "max_lat", "network_file",
+        "id",
+        "code",
+        "name",
+        "is_sample",
+        "centre_lon",
+        "centre_lat",
+        "min_lon",
+        "min_lat",
+        "max_lon",
+        "max_lat",
+        "network_file",
     ).get(pk=district_id)
     bounds: tuple[float, float, float, float] | None = None
     edges = (d["min_lat"], d["min_lon"], d["max_lat"], d["max_lon"])
@@ -306,8 +318,18 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
         Station.objects.filter(district_id=district_id, is_active=True)
         .order_by("code")
         .values(
-            "id", "code", "name", "address", "description", "lon", "lat", "phone",
-            "holiday_policy", "category_id", "community__name", "subdistrict__name",
+            "id",
+            "code",
+            "name",
+            "address",
+            "description",
+            "lon",
+            "lat",
+            "phone",
+            "holiday_policy",
+            "category_id",
+            "community__name",
+            "subdistrict__name",
         )
     )
     ids = [r["id"] for r in rows]
@@ -316,8 +338,13 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
         lons = [r["lon"] for r in rows]
         bounds = (min(lats), min(lons), max(lats), max(lons))
     info = DistrictInfo(
-        id=d["id"], code=d["code"], name=d["name"], is_sample=d["is_sample"],
-        centre=(d["centre_lat"], d["centre_lon"]), bounds=bounds, network_file=d["network_file"],
+        id=d["id"],
+        code=d["code"],
+        name=d["name"],
+        is_sample=d["is_sample"],
+        centre=(d["centre_lat"], d["centre_lon"]),
+        bounds=bounds,
+        network_file=d["network_file"],
     )
 
     kinds = _named_map(FacilityCategory, with_group=True)
@@ -326,55 +353,91 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
     service_categories = _named_map(ServiceCategory)
 
     station_functions: dict[int, list[Named]] = {i: [] for i in ids}
-    for sid, fid in Station.functions.through.objects.filter(
-        station__district_id=district_id, station__is_active=True
-    ).order_by("stationfunction__sort_order").values_list("station_id", "stationfunction_id"):
+    for sid, fid in (
+        Station.functions.through.objects.filter(
+            station__district_id=district_id, station__is_active=True
+        )
+        .order_by("stationfunction__sort_order")
+        .values_list("station_id", "stationfunction_id")
+    ):
         station_functions[sid].append(functions[fid])
     station_amenities: dict[int, list[Named]] = {i: [] for i in ids}
-    for sid, aid in Station.amenities.through.objects.filter(
-        station__district_id=district_id, station__is_active=True
-    ).order_by("amenity__sort_order").values_list("station_id", "amenity_id"):
+    for sid, aid in (
+        Station.amenities.through.objects.filter(
+            station__district_id=district_id, station__is_active=True
+        )
+        .order_by("amenity__sort_order")
+        .values_list("station_id", "amenity_id")
+    ):
         station_amenities[sid].append(amenities[aid])
 
     hours: dict[int, list[OpeningHours]] = {i: [] for i in ids}
-    for sid, weekday, opens, closes in OpeningHours.objects.filter(
-        station__district_id=district_id, station__is_active=True
-    ).order_by("station_id", "weekday", "opens").values_list(
-        "station_id", "weekday", "opens", "closes"
+    for sid, weekday, opens, closes in (
+        OpeningHours.objects.filter(station__district_id=district_id, station__is_active=True)
+        .order_by("station_id", "weekday", "opens")
+        .values_list("station_id", "weekday", "opens", "closes")
     ):
         hours[sid].append(OpeningHours(station_id=sid, weekday=weekday, opens=opens, closes=closes))
     exceptions: dict[int, dict[dt.date, list[OpeningException]]] = {i: {} for i in ids}
-    for sid, day, closed, ex_opens, ex_closes, note in OpeningException.objects.filter(
-        station__district_id=district_id, station__is_active=True,
-        date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=LOOKAHEAD_DAYS),
-    ).order_by("date", "opens").values_list(
-        "station_id", "date", "closed", "opens", "closes", "note"
+    for sid, day, closed, ex_opens, ex_closes, note in (
+        OpeningException.objects.filter(
+            station__district_id=district_id,
+            station__is_active=True,
+            date__gte=today - dt.timedelta(days=1),
+            date__lte=today + dt.timedelta(days=LOOKAHEAD_DAYS),
+        )
+        .order_by("date", "opens")
+        .values_list("station_id", "date", "closed", "opens", "closes", "note")
     ):
         exceptions[sid].setdefault(day, []).append(
             OpeningException(
-                station_id=sid, date=day, closed=closed, opens=ex_opens, closes=ex_closes,
+                station_id=sid,
+                date=day,
+                closed=closed,
+                opens=ex_opens,
+                closes=ex_closes,
                 note=note,
             )
         )
 
     services: dict[int, list[ServiceEntry]] = {i: [] for i in ids}
-    for link in ServiceAtStation.objects.filter(
-        district_id=district_id, station__is_active=True, service__is_active=True
-    ).order_by("service__category__sort_order", "service__name").values(
-        "station_id", "rrule", "opens", "closes", "schedule_note", "service_id", "service__name",
-        "service__description", "service__fee", "service__fee_description",
-        "service__booking_required", "service__category_id", "service__organisation__name",
+    for link in (
+        ServiceAtStation.objects.filter(
+            district_id=district_id, station__is_active=True, service__is_active=True
+        )
+        .order_by("service__category__sort_order", "service__name")
+        .values(
+            "station_id",
+            "rrule",
+            "opens",
+            "closes",
+            "schedule_note",
+            "service_id",
+            "service__name",
+            "service__description",
+            "service__fee",
+            "service__fee_description",
+            "service__booking_required",
+            "service__category_id",
+            "service__organisation__name",
+        )
     ):
         category = service_categories[link["service__category_id"]]
         organisation = link["service__organisation__name"] or ""
         services[link["station_id"]].append(
             ServiceEntry(
-                service_id=link["service_id"], name=link["service__name"],
-                description=link["service__description"], category=category,
-                organisation=organisation, fee=link["service__fee"],
+                service_id=link["service_id"],
+                name=link["service__name"],
+                description=link["service__description"],
+                category=category,
+                organisation=organisation,
+                fee=link["service__fee"],
                 fee_description=link["service__fee_description"],
-                booking_required=link["service__booking_required"], rrule=link["rrule"],
-                opens=link["opens"], closes=link["closes"], schedule_note=link["schedule_note"],
+                booking_required=link["service__booking_required"],
+                rrule=link["rrule"],
+                opens=link["opens"],
+                closes=link["closes"],
+                schedule_note=link["schedule_note"],
                 schedule_zh=schedule_in_words(
                     link["rrule"], opens=link["opens"], closes=link["closes"], language="zh-hans"
                 ),
@@ -382,32 +445,60 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
                     link["rrule"], opens=link["opens"], closes=link["closes"], language="en"
                 ),
                 search_text=normalise(
-                    " ".join((link["service__name"], category.zh, category.en, category.keywords,
-                              organisation))
+                    " ".join(
+                        (
+                            link["service__name"],
+                            category.zh,
+                            category.en,
+                            category.keywords,
+                            organisation,
+                        )
+                    )
                 ),
             )
         )
 
     photos: dict[int, list[Photo]] = {i: [] for i in ids}
-    for sid, image, caption in StationPhoto.objects.filter(
-        station__district_id=district_id, station__is_active=True
-    ).order_by("sort_order", "id").values_list("station_id", "image", "caption"):
+    for sid, image, caption in (
+        StationPhoto.objects.filter(station__district_id=district_id, station__is_active=True)
+        .order_by("sort_order", "id")
+        .values_list("station_id", "image", "caption")
+    ):
         photos[sid].append(Photo(url=StationPhoto.image.field.storage.url(image), caption=caption))
 
     stations: dict[int, StationEntry] = {}
     for r in rows:
         kind = kinds[r["category_id"]]
         stations[r["id"]] = StationEntry(
-            id=r["id"], code=r["code"], name=r["name"], address=r["address"],
-            description=r["description"], lon=r["lon"], lat=r["lat"], phone=r["phone"], kind=kind,
-            community=r["community__name"] or "", subdistrict=r["subdistrict__name"],
-            holiday_policy=r["holiday_policy"], functions=tuple(station_functions[r["id"]]),
-            amenities=tuple(station_amenities[r["id"]]), services=tuple(services[r["id"]]),
-            hours=tuple(hours[r["id"]]), exceptions=exceptions[r["id"]],
+            id=r["id"],
+            code=r["code"],
+            name=r["name"],
+            address=r["address"],
+            description=r["description"],
+            lon=r["lon"],
+            lat=r["lat"],
+            phone=r["phone"],
+            kind=kind,
+            community=r["community__name"] or "",
+            subdistrict=r["subdistrict__name"],
+            holiday_policy=r["holiday_policy"],
+            functions=tuple(station_functions[r["id"]]),
+            amenities=tuple(station_amenities[r["id"]]),
+            services=tuple(services[r["id"]]),
+            hours=tuple(hours[r["id"]]),
+            exceptions=exceptions[r["id"]],
             photos=tuple(photos[r["id"]]),
             own_text=normalise(
-                " ".join((r["name"], r["address"], kind.zh, kind.en, r["community__name"] or "",
-                          r["subdistrict__name"]))
+                " ".join(
+                    (
+                        r["name"],
+                        r["address"],
+                        kind.zh,
+                        kind.en,
+                        r["community__name"] or "",
+                        r["subdistrict__name"],
+                    )
+                )
             ),
         )
     present = {s.kind.code: s.kind for s in stations.values()}
@@ -419,15 +510,23 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
     for station in stations.values():
         by_kind.setdefault(station.kind.code, []).append(station)
     return Directory(
-        version=version, district=info, stations=stations, kinds=tuple(kind_list), loaded_on=today,
+        version=version,
+        district=info,
+        stations=stations,
+        kinds=tuple(kind_list),
+        loaded_on=today,
         neighbourhood=tuple(
             s for s in stations.values() if s.kind.group == FacilityCategory.Group.STATION
         ),
         by_kind={k: tuple(v) for k, v in by_kind.items()},
         haystack={
             s.id: " ".join(
-                (s.own_text, *(x.search_text for x in s.services),
-                 *(x.search_text for x in s.functions), *(x.search_text for x in s.amenities))
+                (
+                    s.own_text,
+                    *(x.search_text for x in s.services),
+                    *(x.search_text for x in s.functions),
+                    *(x.search_text for x in s.amenities),
+                )
             )
             for s in stations.values()
         },
@@ -563,17 +662,20 @@ def day_hours(station: StationEntry, day: dt.date, *, english: bool) -> DayHours
     if not opening.intervals:
         return DayHours(day, "closed", "", note, adjusted, is_exception, ())
     return DayHours(
-        day, "open", _hours_text(opening.intervals, english=english), note, adjusted,
-        is_exception, opening.intervals,
+        day,
+        "open",
+        _hours_text(opening.intervals, english=english),
+        note,
+        adjusted,
+        is_exception,
+        opening.intervals,
     )
 
 
 def _day_table(directory: Directory, day: dt.date, english: bool) -> dict[int, DayHours]:
     return _days.get_or_set(  # type: ignore[no-any-return]
         ("day", directory.district.id, directory.version, day, english),
-        lambda: {
-            pk: day_hours(s, day, english=english) for pk, s in directory.stations.items()
-        },
+        lambda: {pk: day_hours(s, day, english=english) for pk, s in directory.stations.items()},
     )
 
 
@@ -638,7 +740,7 @@ class SearchResult:
 
     @property
     def distance_text(self) -> str:
-        """"350 米" / "1.2 公里" style numbers; the unit word comes from the template."""
+        """ "350 米" / "1.2 公里" style numbers; the unit word comes from the template."""
         if self.distance_m is None:
             return ""
         if self.distance_m < 1000:
@@ -762,8 +864,15 @@ def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> Sea
             metres = distance_m(query.near[0], query.near[1], station.lat, station.lon)
             distance = int(round(metres, -1))
         found.append(
-            SearchResult(station, status, distance, matched.services, matched.functions,
-                         matched.amenities, matched.rank)
+            SearchResult(
+                station,
+                status,
+                distance,
+                matched.services,
+                matched.functions,
+                matched.amenities,
+                matched.rank,
+            )
         )
     if query.near is not None:
         found.sort(key=lambda r: (r.distance_m or 0, r.station.code))
@@ -810,7 +919,11 @@ def _build_station_page(
     sessions: list[Session] = []
     for service in station.services:
         for begin in occurrences(
-            service.rrule, after=start, opens=service.opens, closes=service.closes, until=until,
+            service.rrule,
+            after=start,
+            opens=service.opens,
+            closes=service.closes,
+            until=until,
             limit=UPCOMING_LIMIT + 2,
         ):
             end = _session_end(begin, service)
@@ -855,8 +968,11 @@ def map_points(results: Iterable[SearchResult]) -> list[dict[str, Any]]:
     """Compact marker data for the map script (no personal data)."""
     return [
         {
-            "id": r.station.id, "n": r.station.name, "k": r.station.kind.name,
-            "g": r.station.kind.group, "lat": round(r.station.lat, 6),
+            "id": r.station.id,
+            "n": r.station.name,
+            "k": r.station.kind.name,
+            "g": r.station.kind.group,
+            "lat": round(r.station.lat, 6),
             "lon": round(r.station.lon, 6),
             "o": r.status.state,
         }
@@ -922,6 +1038,7 @@ def _on_m2m(
 
 _connected = False
 
+
 def connect_receivers() -> None:
     """Connect the receivers that keep versions honest (idempotent; called at import)."""
     global _connected
@@ -932,22 +1049,30 @@ def connect_receivers() -> None:
     post_save.connect(_on_station_saved, sender=Station, dispatch_uid=f"{uid}.station.save")
     post_delete.connect(_on_station_saved, sender=Station, dispatch_uid=f"{uid}.station.delete")
     children: tuple[type[Any], ...] = (
-        OpeningHours, OpeningException, ServiceAtStation, StationPhoto
+        OpeningHours,
+        OpeningException,
+        ServiceAtStation,
+        StationPhoto,
     )
     for child in children:
         for signal, name in ((post_save, "save"), (post_delete, "delete")):
-            signal.connect(_on_station_child, sender=child,
-                           dispatch_uid=f"{uid}.{child.__name__}.{name}")
+            signal.connect(
+                _on_station_child, sender=child, dispatch_uid=f"{uid}.{child.__name__}.{name}"
+            )
     for signal, name in ((post_save, "save"), (post_delete, "delete")):
         signal.connect(_on_service, sender=Service, dispatch_uid=f"{uid}.service.{name}")
         signal.connect(_on_organisation, sender=Organisation, dispatch_uid=f"{uid}.org.{name}")
         signal.connect(_on_district, sender=District, dispatch_uid=f"{uid}.district.{name}")
         references: tuple[type[Any], ...] = (
-            FacilityCategory, StationFunction, Amenity, ServiceCategory
+            FacilityCategory,
+            StationFunction,
+            Amenity,
+            ServiceCategory,
         )
         for reference in references:
-            signal.connect(_on_reference, sender=reference,
-                           dispatch_uid=f"{uid}.{reference.__name__}.{name}")
+            signal.connect(
+                _on_reference, sender=reference, dispatch_uid=f"{uid}.{reference.__name__}.{name}"
+            )
     for through in (Station.functions.through, Station.amenities.through, Service.stations.through):
         m2m_changed.connect(_on_m2m, sender=through, dispatch_uid=f"{uid}.m2m.{through.__name__}")
 

@@ -71,7 +71,9 @@ def sync_reference_data(apps: object | None = None) -> None:
         category_model.objects.update_or_create(
             code=row["code"],
             defaults={
-                "name_zh": row["name_zh"], "name_en": row["name_en"], "group": row["group"],
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "group": row["group"],
                 "sort_order": order,
             },
         )

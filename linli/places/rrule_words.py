@@ -23,13 +23,37 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ZH_WEEKDAY = ("一", "二", "三", "四", "五", "六", "日")
 EN_WEEKDAY = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EN_MONTH = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
-ZH_ORDINAL = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", 5: "第五个", -1: "最后一个",
-              -2: "倒数第二个"}
-EN_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last",
-              -2: "second-to-last"}
+ZH_ORDINAL = {
+    1: "第一个",
+    2: "第二个",
+    3: "第三个",
+    4: "第四个",
+    5: "第五个",
+    -1: "最后一个",
+    -2: "倒数第二个",
+}
+EN_ORDINAL = {
+    1: "first",
+    2: "second",
+    3: "third",
+    4: "fourth",
+    5: "fifth",
+    -1: "last",
+    -2: "second-to-last",
+}
 ZH_COUNT = {2: "两"}
 
 
@@ -87,8 +111,17 @@ def parse_rule(text: str) -> ParsedRule:
         if not sep:
             raise UnsupportedRule(chunk)
         parts[key.strip().upper()] = value.strip().upper()
-    known = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL",
-             "WKST"}
+    known = {
+        "FREQ",
+        "INTERVAL",
+        "BYDAY",
+        "BYMONTHDAY",
+        "BYMONTH",
+        "BYSETPOS",
+        "COUNT",
+        "UNTIL",
+        "WKST",
+    }
     if not parts or set(parts) - known:
         raise UnsupportedRule(text)
     freq = parts.get("FREQ", "")
@@ -136,7 +169,7 @@ def format_time(t: dt.time) -> str:
 
 
 def format_span(opens: dt.time | None, closes: dt.time | None, *, language: str) -> str:
-    """"9:00–11:30"; with only a start, "9:00起" / "from 9:00"."""
+    """ "9:00–11:30"; with only a start, "9:00起" / "from 9:00"."""
     if opens is None:
         return ""
     if closes is None:
@@ -150,7 +183,10 @@ def _zh(language: str) -> bool:
 
 
 def schedule_in_words(
-    rule: str, *, opens: dt.time | None = None, closes: dt.time | None = None,
+    rule: str,
+    *,
+    opens: dt.time | None = None,
+    closes: dt.time | None = None,
     language: str = "zh-hans",
 ) -> str | None:
     """The schedule as a resident reads it, or None for an empty or unsupported rule.
@@ -293,8 +329,10 @@ def _period_en(r: ParsedRule) -> str:
         if r.bymonth:
             raise UnsupportedRule("MONTHLY with BYMONTH")
         every = (
-            "every month" if r.interval == 1
-            else "every other month" if r.interval == 2
+            "every month"
+            if r.interval == 1
+            else "every other month"
+            if r.interval == 2
             else f"every {r.interval} months"
         )
         if r.byday and not r.bymonthday:
@@ -308,9 +346,10 @@ def _period_en(r: ParsedRule) -> str:
                 ordinals = _en_list([EN_ORDINAL[o] for o, _ in _ordered(r.byday)])
                 text = f"{ordinals} {EN_WEEKDAY[days[0]]} of {every}"
             else:
-                text = _en_list(
-                    [f"{EN_ORDINAL[o]} {EN_WEEKDAY[d]}" for o, d in _ordered(r.byday)]
-                ) + f" of {every}"
+                text = (
+                    _en_list([f"{EN_ORDINAL[o]} {EN_WEEKDAY[d]}" for o, d in _ordered(r.byday)])
+                    + f" of {every}"
+                )
             return text[0].upper() + text[1:]
         if r.bymonthday and not r.byday:
             listed = _en_list(
@@ -327,8 +366,13 @@ def _period_en(r: ParsedRule) -> str:
 
 
 def occurrences(
-    rule: str, *, after: dt.datetime, opens: dt.time | None, closes: dt.time | None,
-    until: dt.datetime, limit: int,
+    rule: str,
+    *,
+    after: dt.datetime,
+    opens: dt.time | None,
+    closes: dt.time | None,
+    until: dt.datetime,
+    limit: int,
 ) -> Iterator[dt.datetime]:
     """The starts of the sessions of ``rule`` that have not ended at ``after`` (naive local time).
 

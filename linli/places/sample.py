@@ -64,7 +64,11 @@ HOURS: dict[str, tuple[range, list[tuple[dt.time, dt.time]], str]] = {
 
 # Services of the reference programme and who provides them.
 PROVIDERS = [
-    ("仁爱社会工作服务中心", Organisation.Kind.SOCIAL, "专业社工机构，承接心理咨询、助老服务（示例）"),
+    (
+        "仁爱社会工作服务中心",
+        Organisation.Kind.SOCIAL,
+        "专业社工机构，承接心理咨询、助老服务（示例）",
+    ),
     ("上党区红十字会", Organisation.Kind.PARTNER, "应急救护与安全培训（示例）"),
     ("蓝天救援队", Organisation.Kind.PARTNER, "防灾减灾、应急救援培训（示例）"),
     ("夕阳红志愿服务队", Organisation.Kind.SOCIAL, "义务理发、便民维修（示例）"),
@@ -80,7 +84,17 @@ SERVICES = [
     ("calligraphy_chess", "书法棋牌", 0, "free", False, "", None, None, 2),
     ("legal_aid", "法律咨询", 5, "free", False, "FREQ=MONTHLY;BYDAY=2TU", T(9), T(12), 4),
     ("safety_training", "应急救护培训", 1, "free", True, "FREQ=MONTHLY;BYDAY=3SA", T(9), T(11), 6),
-    ("safety_training", "防灾减灾培训", 2, "free", True, "FREQ=MONTHLY;BYDAY=-1SA", T(14, 30), T(16, 30), 7),
+    (
+        "safety_training",
+        "防灾减灾培训",
+        2,
+        "free",
+        True,
+        "FREQ=MONTHLY;BYDAY=-1SA",
+        T(14, 30),
+        T(16, 30),
+        7,
+    ),
     ("repair", "便民维修", 3, "free", False, "FREQ=WEEKLY;BYDAY=MO", T(9), T(11, 30), 3),
     ("health_check", "健康检测", 0, "free", False, "", None, None, 1),
 ]
@@ -119,9 +133,7 @@ def load_sample(*, reset: bool = False) -> SampleResult:
         if existing:
             _delete_district(existing)
         district = _load(generated)
-    return SampleResult(
-        district, True, district.stations.count(), district.compounds.count()
-    )
+    return SampleResult(district, True, district.stations.count(), district.compounds.count())
 
 
 def _delete_district(district: District) -> None:
@@ -138,8 +150,15 @@ def _delete_district(district: District) -> None:
 def _load(g: SyntheticDistrict) -> District:
     min_lon, min_lat, max_lon, max_lat = g.bbox
     district = District.objects.create(
-        code=g.code, name=g.name, is_sample=True, centre_lon=g.centre[0], centre_lat=g.centre[1],
-        min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat,
+        code=g.code,
+        name=g.name,
+        is_sample=True,
+        centre_lon=g.centre[0],
+        centre_lat=g.centre[1],
+        min_lon=min_lon,
+        min_lat=min_lat,
+        max_lon=max_lon,
+        max_lat=max_lat,
         network_file=f"{SAMPLE_NETWORK_SUBDIR}/{g.pbf_path.name}",
     )
     subdistricts = {
@@ -148,14 +167,18 @@ def _load(g: SyntheticDistrict) -> District:
     }
     communities = {
         c.code: Community.objects.create(
-            district=district, subdistrict=subdistricts[c.subdistrict_code], code=c.code,
+            district=district,
+            subdistrict=subdistricts[c.subdistrict_code],
+            code=c.code,
             name=c.name,
         )
         for c in g.communities
     }
     grids = {
         gr.code: Grid.objects.create(
-            district=district, community=communities[gr.community_code], code=gr.code,
+            district=district,
+            community=communities[gr.community_code],
+            code=gr.code,
             name=gr.name,
         )
         for gr in g.grids
@@ -164,16 +187,23 @@ def _load(g: SyntheticDistrict) -> District:
     gates: list[Gate] = []
     for c in g.compounds:
         compound = Compound.objects.create(
-            district=district, community=communities[c.community_code],
-            grid=grids.get(c.grid_code), code=c.id, name=c.name, households=c.households,
+            district=district,
+            community=communities[c.community_code],
+            grid=grids.get(c.grid_code),
+            code=c.id,
+            name=c.name,
+            households=c.households,
             population=c.population,
-            outline={"type": "Polygon", "coordinates": [[*map(list, c.polygon), list(c.polygon[0])]]},
+            outline={
+                "type": "Polygon",
+                "coordinates": [[*map(list, c.polygon), list(c.polygon[0])]],
+            },
         )
         compounds[c.id] = compound
         for i, (lon, lat) in enumerate(c.gates):
-            gates.append(Gate(
-                district=district, compound=compound, name=f"{i + 1}号门", lon=lon, lat=lat
-            ))
+            gates.append(
+                Gate(district=district, compound=compound, name=f"{i + 1}号门", lon=lon, lat=lat)
+            )
     Gate.objects.bulk_create(gates)
 
     categories = {c.code: c for c in FacilityCategory.objects.all()}
@@ -184,16 +214,24 @@ def _load(g: SyntheticDistrict) -> District:
         community = communities.get(f.community_code)
         subdistrict = community.subdistrict if community else next(iter(subdistricts.values()))
         _weekdays, _intervals, policy = HOURS.get(f.category, (range(7), [], "open"))
-        stations.append(Station(
-            district=district, subdistrict=subdistrict, community=community,
-            category=categories[f.category], code=f.id, name=f.name, lon=f.lon, lat=f.lat,
-            address=f"{subdistrict.name}{community.name if community else ''}",
-            phone=f"0355-{5200000 + index * 37 % 99999:07d}"[:12],
-            contact_name=("王李张刘陈杨赵黄周吴"[index % 10] + "师傅"),
-            contact_phone=f"139{(index * 7919) % 100000000:08d}",
-            holiday_policy=policy,
-            description=_describe(f.category),
-        ))
+        stations.append(
+            Station(
+                district=district,
+                subdistrict=subdistrict,
+                community=community,
+                category=categories[f.category],
+                code=f.id,
+                name=f.name,
+                lon=f.lon,
+                lat=f.lat,
+                address=f"{subdistrict.name}{community.name if community else ''}",
+                phone=f"0355-{5200000 + index * 37 % 99999:07d}"[:12],
+                contact_name=("王李张刘陈杨赵黄周吴"[index % 10] + "师傅"),
+                contact_phone=f"139{(index * 7919) % 100000000:08d}",
+                holiday_policy=policy,
+                description=_describe(f.category),
+            )
+        )
     Station.objects.bulk_create(stations)
     stations = list(Station.objects.filter(district=district).select_related("category"))
     hours: list[OpeningHours] = []
@@ -201,7 +239,8 @@ def _load(g: SyntheticDistrict) -> District:
         weekdays, intervals, _policy = HOURS.get(station.category.code, (range(0), [], "open"))
         hours.extend(
             OpeningHours(station=station, weekday=d, opens=o, closes=c)
-            for d in weekdays for o, c in intervals
+            for d in weekdays
+            for o, c in intervals
         )
     OpeningHours.objects.bulk_create(hours)
 
@@ -210,14 +249,26 @@ def _load(g: SyntheticDistrict) -> District:
         # Every station has the convenience and activity functions; others rotate so that
         # searching "调解" or "阅读" finds some stations and not others.
         station.functions.set(
-            [f for j, f in enumerate(functions) if f.code in {"convenience", "activity"} or (i + j) % 3 == 0]
+            [
+                f
+                for j, f in enumerate(functions)
+                if f.code in {"convenience", "activity"} or (i + j) % 3 == 0
+            ]
         )
         station.amenities.set([a for j, a in enumerate(amenities) if j < 3 or (i * 5 + j) % 4 == 0])
     for station in stations:
         if station.category.code == "smart_hut":
-            station.amenities.set([a for a in amenities if a.code in {"phone_charging", "aed", "drinking_water"}])
+            station.amenities.set(
+                [a for a in amenities if a.code in {"phone_charging", "aed", "drinking_water"}]
+            )
         elif station.category.code == "party_service_center":
-            station.functions.set([f for f in functions if f.code in {"deliberation", "mediation", "reading", "activity"}])
+            station.functions.set(
+                [
+                    f
+                    for f in functions
+                    if f.code in {"deliberation", "mediation", "reading", "activity"}
+                ]
+            )
 
     providers = [
         Organisation.objects.create(district=district, name=n, kind=k, description=d)
@@ -227,23 +278,36 @@ def _load(g: SyntheticDistrict) -> District:
     links: list[ServiceAtStation] = []
     for category, name, provider, fee, booking, rrule, opens, closes, share in SERVICES:
         service = Service.objects.create(
-            district=district, organisation=providers[provider],
-            category=service_categories[category], name=name, fee=fee, booking_required=booking,
+            district=district,
+            organisation=providers[provider],
+            category=service_categories[category],
+            name=name,
+            fee=fee,
+            booking_required=booking,
             fee_description="成本价收费，老年人半价" if fee == "low" else "",
         )
         for i, station in enumerate(happiness):
             if i % share == 0 or (share > 1 and i % share == share - 1 and category == "haircut"):
-                links.append(ServiceAtStation(
-                    district=district, service=service, station=station, rrule=rrule,
-                    opens=opens, closes=closes,
-                ))
+                links.append(
+                    ServiceAtStation(
+                        district=district,
+                        service=service,
+                        station=station,
+                        rrule=rrule,
+                        opens=opens,
+                        closes=closes,
+                    )
+                )
     for category, name in SMART_HUT_SERVICES:
         service = Service.objects.create(
-            district=district, category=service_categories[category], name=name,
+            district=district,
+            category=service_categories[category],
+            name=name,
         )
         links.extend(
             ServiceAtStation(district=district, service=service, station=s)
-            for s in stations if s.category.code == "smart_hut"
+            for s in stations
+            if s.category.code == "smart_hut"
         )
     ServiceAtStation.objects.bulk_create(links)
     _create_demo_users(district, subdistricts, communities, happiness)
@@ -252,7 +316,9 @@ def _load(g: SyntheticDistrict) -> District:
 
 def _describe(category: str) -> str:
     return {
-        "happiness_station": "小区里的幸福驿站：歇歇脚、喝口水、充充电，也能读书下棋、议事调解。（示例数据）",
+        "happiness_station": (
+            "小区里的幸福驿站：歇歇脚、喝口水、充充电，也能读书下棋、议事调解。（示例数据）"
+        ),
         "smart_hut": "智慧小屋：体检一体机、政务服务终端、24小时快递柜、无人售药柜。（示例数据）",
         "party_service_center": "党群服务中心：党员活动、议事协商、便民服务。（示例数据）",
     }.get(category, "（示例数据）")
@@ -279,15 +345,22 @@ def _create_demo_users(
     other_community = next(
         c for c in communities.values() if c.subdistrict_id != first_community.subdistrict_id
     )
-    keeper_station = next((s for s in happiness if s.community_id == first_community.pk), happiness[0])
+    keeper_station = next(
+        (s for s in happiness if s.community_id == first_community.pk), happiness[0]
+    )
     # One argon2 hash (about a second each on a small machine) shared by all demo accounts.
     password_hash = make_password(DEMO_PASSWORD)
     for username, role, level, real_name in DEMO_USERS:
         User.objects.filter(username=username).delete()
         if role == "superuser":
             User.objects.create(
-                username=username, password=password_hash, district=district,
-                role=Role.DISTRICT_ADMIN, real_name=real_name, is_superuser=True, is_staff=True,
+                username=username,
+                password=password_hash,
+                district=district,
+                role=Role.DISTRICT_ADMIN,
+                real_name=real_name,
+                is_superuser=True,
+                is_staff=True,
             )
             continue
         scope: dict[str, object] = {"district": district}
@@ -309,9 +382,11 @@ def demo_logins() -> list[tuple[str, str, str]]:
     district = District.objects.filter(code=sample_district_code()).first()
     rows = []
     for username, _role, _level, real_name in DEMO_USERS:
-        user = User.objects.filter(username=username).select_related(
-            "subdistrict", "community", "station"
-        ).first()
+        user = (
+            User.objects.filter(username=username)
+            .select_related("subdistrict", "community", "station")
+            .first()
+        )
         if user is None:
             continue
         where = user.station or user.community or user.subdistrict or district or ""

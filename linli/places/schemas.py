@@ -97,8 +97,10 @@ class ServiceAtStationOut(Schema):
     fee: str
     booking_required: bool
     is_active: bool
-    rrule: str = Field(description="iCalendar RRULE, e.g. FREQ=MONTHLY;BYDAY=1FR; empty = "
-                       "whenever the station is open.")
+    rrule: str = Field(
+        description="iCalendar RRULE, e.g. FREQ=MONTHLY;BYDAY=1FR; empty = "
+        "whenever the station is open."
+    )
     opens: str | None
     closes: str | None
     schedule_note: str

@@ -51,16 +51,43 @@ from linli.places.models import (
 )
 
 STATION_FIELDS = (
-    "code", "name", "category", "subdistrict", "community", "compound", "description", "address",
-    "lon", "lat", "phone", "contact_name", "contact_phone", "holiday_policy", "is_active",
-    "functions", "amenities",
+    "code",
+    "name",
+    "category",
+    "subdistrict",
+    "community",
+    "compound",
+    "description",
+    "address",
+    "lon",
+    "lat",
+    "phone",
+    "contact_name",
+    "contact_phone",
+    "holiday_policy",
+    "is_active",
+    "functions",
+    "amenities",
 )
 COMPOUND_FIELDS = (
-    "code", "name", "community", "grid", "households", "population", "address", "gates",
+    "code",
+    "name",
+    "community",
+    "grid",
+    "households",
+    "population",
+    "address",
+    "gates",
 )
 SERVICE_FIELDS = (
-    "name", "category", "organisation", "description", "fee", "fee_description",
-    "booking_required", "is_active",
+    "name",
+    "category",
+    "organisation",
+    "description",
+    "fee",
+    "fee_description",
+    "booking_required",
+    "is_active",
 )
 
 
@@ -166,7 +193,9 @@ def _invalid(message: Any, *, code: str, field_name: str) -> LinliError:
 
 def _require_editor(actor: Any) -> None:
     if not (
-        actor is not None and actor.is_authenticated and actor.is_staff_role
+        actor is not None
+        and actor.is_authenticated
+        and actor.is_staff_role
         and (actor.is_superuser or actor.role in permissions.EDITOR_ROLES)
     ):
         raise Forbidden(_("You may not change places."), code="forbidden")
@@ -186,8 +215,9 @@ def resolve_district(actor: Any, code: str = "") -> District:
         qs = qs.filter(code=code)
     districts = list(qs[:2])
     if len(districts) != 1:
-        raise _invalid(_("Name the district by its code."), code="unknown_district",
-                       field_name="district")
+        raise _invalid(
+            _("Name the district by its code."), code="unknown_district", field_name="district"
+        )
     return districts[0]
 
 
@@ -196,7 +226,8 @@ def _category(code: str) -> FacilityCategory:
         return FacilityCategory.objects.get(code=code)
     except FacilityCategory.DoesNotExist:
         raise _invalid(
-            _("Unknown kind “%(code)s”.") % {"code": code}, code="unknown_category",
+            _("Unknown kind “%(code)s”.") % {"code": code},
+            code="unknown_category",
             field_name="category",
         ) from None
 
@@ -209,33 +240,38 @@ def _placement(
     if community_code:
         community = (
             Community.objects.select_related("subdistrict")
-            .filter(district=district, code=community_code).first()
+            .filter(district=district, code=community_code)
+            .first()
         )
         if community is None:
             raise _invalid(
                 _("Unknown community code “%(code)s”.") % {"code": community_code},
-                code="unknown_community", field_name="community",
+                code="unknown_community",
+                field_name="community",
             )
         subdistrict = community.subdistrict
         if subdistrict_code and subdistrict.code != subdistrict_code:
             raise _invalid(
                 _("Community “%(community)s” is not in subdistrict “%(code)s”.")
                 % {"community": community.name, "code": subdistrict_code},
-                code="subdistrict_mismatch", field_name="subdistrict",
+                code="subdistrict_mismatch",
+                field_name="subdistrict",
             )
     else:
         found = Subdistrict.objects.filter(district=district, code=subdistrict_code).first()
         if not subdistrict_code or found is None:
             raise _invalid(
                 _("Give a community code, or a subdistrict code for a subdistrict-level place."),
-                code="unknown_community", field_name="community",
+                code="unknown_community",
+                field_name="community",
             )
         subdistrict = found
     if not permissions.can_create_in(actor, community, subdistrict):
         raise Forbidden(
             _("You may not place records in “%(place)s”.")
             % {"place": community.name if community else subdistrict.name},
-            code="outside_scope", field="community",
+            code="outside_scope",
+            field="community",
         )
     return community, subdistrict
 
@@ -249,7 +285,8 @@ def _labelled(
     if missing:
         raise _invalid(
             _("Unknown codes: %(codes)s.") % {"codes": ", ".join(missing)},
-            code=error_code, field_name=field_name,
+            code=error_code,
+            field_name=field_name,
         )
     return rows
 
@@ -259,14 +296,16 @@ def _check_position(district: District, lon: float, lat: float) -> None:
         raise _invalid(
             _("The point (%(lon)s, %(lat)s) lies outside %(district)s.")
             % {"lon": lon, "lat": lat, "district": district.name},
-            code="outside_district", field_name="lon",
+            code="outside_district",
+            field_name="lon",
         )
 
 
 def _require_text(value: str, *, field_name: str, label: Any) -> None:
     if not value.strip():
-        raise _invalid(_("%(field)s is required.") % {"field": label}, code="required",
-                       field_name=field_name)
+        raise _invalid(
+            _("%(field)s is required.") % {"field": label}, code="required", field_name=field_name
+        )
 
 
 def _station_snapshot(station: Station, data: StationInput | None = None) -> dict[str, Any]:
@@ -303,13 +342,15 @@ def _apply_station(actor: Any, station: Station, data: StationInput, district: D
         if compound is None or (community is not None and compound.community_id != community.pk):
             raise _invalid(
                 _("Unknown compound code “%(code)s” in this community.") % {"code": data.compound},
-                code="unknown_compound", field_name="compound",
+                code="unknown_compound",
+                field_name="compound",
             )
     clash = Station.objects.filter(district=district, code=data.code).exclude(pk=station.pk)
     if clash.exists():
         raise Conflict(
             _("The station code “%(code)s” is already used in the district.") % {"code": data.code},
-            code="duplicate_code", field="code",
+            code="duplicate_code",
+            field="code",
         )
     station.district = district
     station.subdistrict = subdistrict
@@ -333,7 +374,8 @@ def _apply_station(actor: Any, station: Station, data: StationInput, district: D
     # which an import of a thousand stations feels.
     station.full_clean(
         exclude=["district", "subdistrict", "community", "compound", "category"],
-        validate_unique=False, validate_constraints=False,
+        validate_unique=False,
+        validate_constraints=False,
     )
     station.save()
     station.functions.set(functions)
@@ -350,7 +392,10 @@ def create_station(
         station = Station()
         _apply_station(actor, station, data, district)
         audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=station, request=request,
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=station,
+            request=request,
             changes=audit.diff({}, _station_snapshot(station, data), fields=STATION_FIELDS),
         )
     return station
@@ -359,9 +404,11 @@ def create_station(
 def _locked_station(actor: Any, station: Station) -> Station:
     """Re-read the station under a row lock, refusing anything outside the actor's scope."""
     locked = (
-        permissions.stations_for_user(actor).select_for_update(of=("self",))
+        permissions.stations_for_user(actor)
+        .select_for_update(of=("self",))
         .select_related("district", "category", "community", "subdistrict", "compound")
-        .filter(pk=station.pk).first()
+        .filter(pk=station.pk)
+        .first()
     )
     if locked is None:
         raise NotFound(_("No such station."), code="not_found")
@@ -382,7 +429,10 @@ def update_station(
         changes = audit.diff(before, _station_snapshot(locked, data), fields=STATION_FIELDS)
         if changes:
             audit.record(
-                actor=actor, action=AuditEntry.Action.UPDATE, obj=locked, request=request,
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=locked,
+                request=request,
                 changes=changes,
             )
     return locked
@@ -400,7 +450,10 @@ def delete_station(
         snapshot = _station_snapshot(locked)
         if hard:
             audit.record(
-                actor=actor, action=AuditEntry.Action.DELETE, obj=locked, request=request,
+                actor=actor,
+                action=AuditEntry.Action.DELETE,
+                obj=locked,
+                request=request,
                 changes={"hard": True, **audit.diff(snapshot, {}, fields=STATION_FIELDS)},
             )
             locked.delete()
@@ -409,7 +462,10 @@ def delete_station(
                 locked.is_active = False
                 locked.save(update_fields=["is_active", "updated_at"])
             audit.record(
-                actor=actor, action=AuditEntry.Action.DELETE, obj=locked, request=request,
+                actor=actor,
+                action=AuditEntry.Action.DELETE,
+                obj=locked,
+                request=request,
                 changes={"is_active": [True, False], "hard": False},
             )
     station.is_active = False
@@ -471,7 +527,10 @@ def set_opening_hours(
             locked.save(update_fields=["holiday_policy", "updated_at"])
         if changes:
             audit.record(
-                actor=actor, action=AuditEntry.Action.UPDATE, obj=locked, request=request,
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=locked,
+                request=request,
                 changes=changes,
             )
     return locked
@@ -486,14 +545,19 @@ def check_schedule(schedule: ScheduleInput) -> None:
             raise _invalid(
                 _("“%(rrule)s” is not a valid recurrence rule (RRULE).")
                 % {"rrule": schedule.rrule},
-                code="invalid_rrule", field_name="rrule",
+                code="invalid_rrule",
+                field_name="rrule",
             ) from None
     if (schedule.opens is None) != (schedule.closes is None):
-        raise _invalid(_("Give both the start and the end time, or neither."),
-                       code="invalid_hours", field_name="opens")
+        raise _invalid(
+            _("Give both the start and the end time, or neither."),
+            code="invalid_hours",
+            field_name="opens",
+        )
     if schedule.opens and schedule.closes and not schedule.closes > schedule.opens:
-        raise _invalid(_("Closing time must be after opening time."), code="invalid_hours",
-                       field_name="closes")
+        raise _invalid(
+            _("Closing time must be after opening time."), code="invalid_hours", field_name="closes"
+        )
 
 
 def add_service_at_station(
@@ -512,7 +576,9 @@ def add_service_at_station(
         if service.district_id != locked.district_id:
             raise NotFound(_("No such service."), code="not_found")
         wanted = {
-            "rrule": schedule.rrule.strip(), "opens": schedule.opens, "closes": schedule.closes,
+            "rrule": schedule.rrule.strip(),
+            "opens": schedule.opens,
+            "closes": schedule.closes,
             "schedule_note": schedule.note.strip(),
         }
         link = ServiceAtStation.objects.filter(service=service, station=locked).first()
@@ -528,7 +594,8 @@ def add_service_at_station(
             audit.record(
                 actor=actor,
                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                obj=link, request=request,
+                obj=link,
+                request=request,
                 changes={"station": locked.code, "service": service.name, **changes},
             )
     return link
@@ -541,7 +608,10 @@ def remove_service_at_station(
     with transaction.atomic():
         _locked_station(actor, link.station)
         audit.record(
-            actor=actor, action=AuditEntry.Action.DELETE, obj=link, request=request,
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=link,
+            request=request,
             changes={"station": link.station.code, "service": link.service.name},
         )
         link.delete()
@@ -553,10 +623,12 @@ def remove_service_at_station(
 
 def _compound_snapshot(compound: Compound) -> dict[str, Any]:
     return {
-        "code": compound.code, "name": compound.name,
+        "code": compound.code,
+        "name": compound.name,
         "community": compound.community.code if compound.community_id else None,
         "grid": compound.grid.code if compound.grid else None,
-        "households": compound.households, "population": compound.population,
+        "households": compound.households,
+        "population": compound.population,
         "address": compound.address,
         "gates": [f"{g.name} {g.lon:.6f},{g.lat:.6f}" for g in compound.gates.all()],
     }
@@ -567,25 +639,33 @@ def _apply_compound(
 ) -> None:
     _require_text(data.code, field_name="code", label=_("Code"))
     _require_text(data.name, field_name="name", label=_("Name"))
-    community, _sub = _placement(actor, district, community_code=data.community,
-                                 subdistrict_code="")
+    community, _sub = _placement(
+        actor, district, community_code=data.community, subdistrict_code=""
+    )
     assert community is not None
     if data.households < 0 or data.population < 0:
-        raise _invalid(_("Households and population cannot be negative."), code="invalid",
-                       field_name="households")
+        raise _invalid(
+            _("Households and population cannot be negative."),
+            code="invalid",
+            field_name="households",
+        )
     grid = None
     if data.grid:
         grid = Grid.objects.filter(district=district, code=data.grid, community=community).first()
         if grid is None:
-            raise _invalid(_("Unknown grid code “%(code)s” in this community.")
-                           % {"code": data.grid}, code="unknown_grid", field_name="grid")
+            raise _invalid(
+                _("Unknown grid code “%(code)s” in this community.") % {"code": data.grid},
+                code="unknown_grid",
+                field_name="grid",
+            )
     for gate in data.gates:
         _check_position(district, gate.lon, gate.lat)
     if Compound.objects.filter(district=district, code=data.code).exclude(pk=compound.pk).exists():
         raise Conflict(
             _("The compound code “%(code)s” is already used in the district.")
             % {"code": data.code},
-            code="duplicate_code", field="code",
+            code="duplicate_code",
+            field="code",
         )
     compound.district = district
     compound.community = community
@@ -606,9 +686,11 @@ def _apply_compound(
 def _locked_compound(actor: Any, compound: Compound) -> Compound:
     _require_editor(actor)
     locked = (
-        permissions.compounds_for_user(actor).select_for_update(of=("self",))
+        permissions.compounds_for_user(actor)
+        .select_for_update(of=("self",))
         .select_related("district", "community__subdistrict", "grid")
-        .filter(pk=compound.pk).first()
+        .filter(pk=compound.pk)
+        .first()
     )
     if locked is None:
         raise NotFound(_("No such compound."), code="not_found")
@@ -627,7 +709,10 @@ def create_compound(
         compound = Compound()
         _apply_compound(actor, compound, data, district)
         audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=compound, request=request,
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=compound,
+            request=request,
             changes=audit.diff({}, _compound_snapshot(compound), fields=COMPOUND_FIELDS),
         )
     return compound
@@ -643,19 +728,25 @@ def update_compound(
         _apply_compound(actor, locked, data, locked.district)
         changes = audit.diff(before, _compound_snapshot(locked), fields=COMPOUND_FIELDS)
         if changes:
-            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
-                         request=request, changes=changes)
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=locked,
+                request=request,
+                changes=changes,
+            )
     return locked
 
 
-def delete_compound(
-    *, actor: Any, compound: Compound, request: HttpRequest | None = None
-) -> None:
+def delete_compound(*, actor: Any, compound: Compound, request: HttpRequest | None = None) -> None:
     """Remove a compound and its gates; stations that pointed to it keep their place."""
     with transaction.atomic():
         locked = _locked_compound(actor, compound)
         audit.record(
-            actor=actor, action=AuditEntry.Action.DELETE, obj=locked, request=request,
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=locked,
+            request=request,
             changes=audit.diff(_compound_snapshot(locked), {}, fields=COMPOUND_FIELDS),
         )
         locked.delete()
@@ -670,9 +761,11 @@ def _service_snapshot(service: Service) -> dict[str, Any]:
         "name": service.name,
         "category": service.category.code if service.category_id else None,
         "organisation": service.organisation.name if service.organisation else None,
-        "description": service.description, "fee": service.fee,
+        "description": service.description,
+        "fee": service.fee,
         "fee_description": service.fee_description,
-        "booking_required": service.booking_required, "is_active": service.is_active,
+        "booking_required": service.booking_required,
+        "is_active": service.is_active,
     }
 
 
@@ -708,19 +801,24 @@ def _apply_service(service: Service, data: ServiceInput, district: District) -> 
     try:
         category = ServiceCategory.objects.get(code=data.category)
     except ServiceCategory.DoesNotExist:
-        raise _invalid(_("Unknown service category “%(code)s”.") % {"code": data.category},
-                       code="unknown_service_category", field_name="category") from None
+        raise _invalid(
+            _("Unknown service category “%(code)s”.") % {"code": data.category},
+            code="unknown_service_category",
+            field_name="category",
+        ) from None
     if data.fee not in Service.Fee.values:
         raise _invalid(_("Unknown fee kind."), code="invalid", field_name="fee")
     organisation = None
     if data.organisation.strip():
         if data.organisation_kind not in Organisation.Kind.values:
-            raise _invalid(_("Unknown organisation kind."), code="invalid",
-                           field_name="organisation_kind")
+            raise _invalid(
+                _("Unknown organisation kind."), code="invalid", field_name="organisation_kind"
+            )
         # Providers are named in sheets and forms; a new name creates the organisation so a
         # fresh district can import its services before anyone has typed up the providers.
         organisation, _created = Organisation.objects.get_or_create(
-            district=district, name=data.organisation.strip(),
+            district=district,
+            name=data.organisation.strip(),
             defaults={"kind": data.organisation_kind},
         )
     service.district = district
@@ -751,18 +849,25 @@ def create_service(
     district = resolve_district(actor, data.district)
     scope = actor.scope
     if not stations and (scope.community_id is not None or scope.subdistrict_id is not None):
-        raise _invalid(_("Choose at least one station that offers this service."),
-                       code="station_required", field_name="stations")
+        raise _invalid(
+            _("Choose at least one station that offers this service."),
+            code="station_required",
+            field_name="stations",
+        )
     with transaction.atomic():
         service = Service()
         _apply_service(service, data, district)
         audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=service, request=request,
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=service,
+            request=request,
             changes=audit.diff({}, _service_snapshot(service), fields=SERVICE_FIELDS),
         )
         for station, schedule in stations:
-            add_service_at_station(actor=actor, service=service, station=station,
-                                   schedule=schedule, request=request)
+            add_service_at_station(
+                actor=actor, service=service, station=station, schedule=schedule, request=request
+            )
     return service
 
 
@@ -777,7 +882,8 @@ def update_service(
         locked = (
             Service.objects.select_for_update(of=("self",))
             .select_related("category", "organisation", "district")
-            .filter(pk=service.pk).first()
+            .filter(pk=service.pk)
+            .first()
         )
         if not visible or locked is None:
             raise NotFound(_("No such service."), code="not_found")
@@ -790,6 +896,11 @@ def update_service(
         _apply_service(locked, data, locked.district)
         changes = audit.diff(before, _service_snapshot(locked), fields=SERVICE_FIELDS)
         if changes:
-            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
-                         request=request, changes=changes)
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=locked,
+                request=request,
+                changes=changes,
+            )
     return locked

@@ -47,6 +47,7 @@ PAGE_SIZE = 20
 REPORT_SESSION_KEY = "linli_import_report"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+
 def staff_required[V: Callable[..., HttpResponse]](view: V) -> V:
     """Anonymous users and non-staff (residents, liaisons) are sent to the login page."""
 
@@ -60,11 +61,19 @@ def staff_required[V: Callable[..., HttpResponse]](view: V) -> V:
         try:
             return view(request, *args, **kwargs)
         except Http404:
-            return render(request, "places/console/refused.html",
-                          {"page_title": _("Not found"), "status": 404}, status=404)
+            return render(
+                request,
+                "places/console/refused.html",
+                {"page_title": _("Not found"), "status": 404},
+                status=404,
+            )
         except PermissionDenied:
-            return render(request, "places/console/refused.html",
-                          {"page_title": _("Not allowed"), "status": 403}, status=403)
+            return render(
+                request,
+                "places/console/refused.html",
+                {"page_title": _("Not allowed"), "status": 403},
+                status=403,
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -108,25 +117,30 @@ def home(request: HttpRequest) -> HttpResponse:
     by_kind = list(
         stations.filter(is_active=True)
         .values("category__name_zh", "category__name_en", "category__sort_order")
-        .annotate(n=Count("pk")).order_by("category__sort_order")
+        .annotate(n=Count("pk"))
+        .order_by("category__sort_order")
     )
     compounds = permissions.compounds_for_user(user).aggregate(
         n=Count("pk"), population=Sum("population"), households=Sum("households")
     )
     next_year = timezone.localdate().year + 1
-    return render(request, "places/console/home.html", {
-        "console_nav": "home",
-        "page_title": _("Overview"),
-        "by_kind": by_kind,
-        "station_count": stations.filter(is_active=True).count(),
-        "inactive_count": stations.filter(is_active=False).count(),
-        "compounds": compounds,
-        "community_count": permissions.communities_for_user(user).count(),
-        "service_count": permissions.services_for_user(user).count(),
-        "next_year": next_year,
-        "next_year_known": year_is_known(next_year),
-        "is_editor": _is_editor(user),
-    })
+    return render(
+        request,
+        "places/console/home.html",
+        {
+            "console_nav": "home",
+            "page_title": _("Overview"),
+            "by_kind": by_kind,
+            "station_count": stations.filter(is_active=True).count(),
+            "inactive_count": stations.filter(is_active=False).count(),
+            "compounds": compounds,
+            "community_count": permissions.communities_for_user(user).count(),
+            "service_count": permissions.services_for_user(user).count(),
+            "next_year": next_year,
+            "next_year_known": year_is_known(next_year),
+            "is_editor": _is_editor(user),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------ stations
@@ -156,8 +170,11 @@ def _filtered_stations(request: HttpRequest) -> tuple[StationFilterForm, QuerySe
 def station_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered_stations(request)
     context = {
-        "console_nav": "stations", "page_title": _("Stations and facilities"), "form": form,
-        "page": _page(request, qs), "is_editor": _is_editor(request.user),
+        "console_nav": "stations",
+        "page_title": _("Stations and facilities"),
+        "form": form,
+        "page": _page(request, qs),
+        "is_editor": _is_editor(request.user),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, "places/console/_station_table.html", context)
@@ -168,21 +185,33 @@ def station_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def station_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request.user)
-    form = StationForm(request.POST or None, user=request.user, initial={
-        "community": request.GET.get("community_code", ""), "is_active": True,
-    })
+    form = StationForm(
+        request.POST or None,
+        user=request.user,
+        initial={
+            "community": request.GET.get("community_code", ""),
+            "is_active": True,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            station = services.create_station(actor=request.user, data=form.to_input(),
-                                              request=request)
+            station = services.create_station(
+                actor=request.user, data=form.to_input(), request=request
+            )
         except LinliError as err:
             _form_error(form, err)
         else:
             messages.success(request, _("Station “%(name)s” created.") % {"name": station.name})
             return redirect("console:station_edit", pk=station.pk)
-    return render(request, "places/console/station_form.html", {
-        "console_nav": "stations", "page_title": _("New station"), "form": form,
-    })
+    return render(
+        request,
+        "places/console/station_form.html",
+        {
+            "console_nav": "stations",
+            "page_title": _("New station"),
+            "form": form,
+        },
+    )
 
 
 @staff_required
@@ -197,17 +226,28 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         compound = station.compound.code if station.compound else ""
         try:
-            services.update_station(actor=request.user, station=station,
-                                    data=form.to_input(compound=compound), request=request)
+            services.update_station(
+                actor=request.user,
+                station=station,
+                data=form.to_input(compound=compound),
+                request=request,
+            )
         except LinliError as err:
             _form_error(form, err)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("console:station_edit", pk=station.pk)
-    return render(request, "places/console/station_form.html", {
-        "console_nav": "stations", "page_title": _("Edit station"), "form": form,
-        "station": station, **_station_extras(request, station),
-    })
+    return render(
+        request,
+        "places/console/station_form.html",
+        {
+            "console_nav": "stations",
+            "page_title": _("Edit station"),
+            "form": form,
+            "station": station,
+            **_station_extras(request, station),
+        },
+    )
 
 
 def _station_extras(request: HttpRequest, station: Station) -> dict[str, Any]:
@@ -231,20 +271,32 @@ def station_hours(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.set_opening_hours(
-                actor=request.user, station=station, hours=form.hours,
-                holiday_policy=form.cleaned_data["holiday_policy"], request=request,
+                actor=request.user,
+                station=station,
+                hours=form.hours,
+                holiday_policy=form.cleaned_data["holiday_policy"],
+                request=request,
             )
         except LinliError as err:
             _form_error(form, err)
         else:
             messages.success(request, _("Opening hours saved."))
             return redirect(_back_to_station(request, station, "hours"))
-    return render(request, "places/console/station_hours.html", {
-        "console_nav": "stations", "page_title": _("Opening hours and services"),
-        "station": station, "hours_form": form, "links": station.service_links.select_related(
-            "service__category", "service__organisation"),
-        "link_form": _link_form_for(request, station), "is_editor": _is_editor(request.user),
-    })
+    return render(
+        request,
+        "places/console/station_hours.html",
+        {
+            "console_nav": "stations",
+            "page_title": _("Opening hours and services"),
+            "station": station,
+            "hours_form": form,
+            "links": station.service_links.select_related(
+                "service__category", "service__organisation"
+            ),
+            "link_form": _link_form_for(request, station),
+            "is_editor": _is_editor(request.user),
+        },
+    )
 
 
 @staff_required
@@ -255,8 +307,13 @@ def station_add_service(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScheduleFields(request.POST)
     if form.is_valid():
         try:
-            services.add_service_at_station(actor=request.user, service=service, station=station,
-                                            schedule=form.schedule(), request=request)
+            services.add_service_at_station(
+                actor=request.user,
+                service=service,
+                station=station,
+                schedule=form.schedule(),
+                request=request,
+            )
         except LinliError as err:
             messages.error(request, str(err.message))
         else:
@@ -270,15 +327,18 @@ def station_add_service(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def station_remove_service(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
     station = permissions.get_station_for_user(request.user, pk, for_change=True)
-    link = get_object_or_404(ServiceAtStation.objects.select_related("service", "station"),
-                             pk=link_pk, station=station)
+    link = get_object_or_404(
+        ServiceAtStation.objects.select_related("service", "station"), pk=link_pk, station=station
+    )
     try:
         services.remove_service_at_station(actor=request.user, link=link, request=request)
     except LinliError as err:
         messages.error(request, str(err.message))
     else:
-        messages.success(request, _("Service “%(name)s” removed from this station.")
-                         % {"name": link.service.name})
+        messages.success(
+            request,
+            _("Service “%(name)s” removed from this station.") % {"name": link.service.name},
+        )
     return redirect(_back_to_station(request, station, "services"))
 
 
@@ -310,21 +370,28 @@ def station_delete(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         hard = request.POST.get("hard") == "1"
         for station in stations:
             try:
-                services.delete_station(actor=request.user, station=station, hard=hard,
-                                        request=request)
+                services.delete_station(
+                    actor=request.user, station=station, hard=hard, request=request
+                )
             except LinliError as err:
                 messages.error(request, str(err.message))
                 return redirect("console:stations")
         if hard:
-            messages.success(request, _("%(count)s station(s) deleted.")
-                             % {"count": len(stations)})
+            messages.success(request, _("%(count)s station(s) deleted.") % {"count": len(stations)})
         else:
-            messages.success(request, _("%(count)s station(s) taken out of service.")
-                             % {"count": len(stations)})
+            messages.success(
+                request, _("%(count)s station(s) taken out of service.") % {"count": len(stations)}
+            )
         return redirect("console:stations")
-    return render(request, "places/console/station_delete.html", {
-        "console_nav": "stations", "page_title": _("Delete stations"), "stations": stations,
-    })
+    return render(
+        request,
+        "places/console/station_delete.html",
+        {
+            "console_nav": "stations",
+            "page_title": _("Delete stations"),
+            "stations": stations,
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------ compounds
@@ -332,9 +399,11 @@ def station_delete(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @staff_required
 def compound_list(request: HttpRequest) -> HttpResponse:
-    qs = permissions.compounds_for_user(request.user).select_related(
-        "community__subdistrict"
-    ).annotate(gate_count=Count("gates"))
+    qs = (
+        permissions.compounds_for_user(request.user)
+        .select_related("community__subdistrict")
+        .annotate(gate_count=Count("gates"))
+    )
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=imports.fold(q)))
@@ -343,8 +412,11 @@ def compound_list(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("subdistrict", "").isdigit():
         qs = qs.filter(community__subdistrict_id=int(request.GET["subdistrict"]))
     context = {
-        "console_nav": "compounds", "page_title": _("Compounds"), "q": q,
-        "page": _page(request, qs.order_by("code")), "is_editor": _is_editor(request.user),
+        "console_nav": "compounds",
+        "page_title": _("Compounds"),
+        "q": q,
+        "page": _page(request, qs.order_by("code")),
+        "is_editor": _is_editor(request.user),
         "totals": qs.aggregate(households=Sum("households"), population=Sum("population")),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
@@ -362,20 +434,28 @@ def compound_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if compound is None:
-                compound = services.create_compound(actor=request.user, data=form.to_input(),
-                                                    request=request)
+                compound = services.create_compound(
+                    actor=request.user, data=form.to_input(), request=request
+                )
             else:
-                services.update_compound(actor=request.user, compound=compound,
-                                         data=form.to_input(), request=request)
+                services.update_compound(
+                    actor=request.user, compound=compound, data=form.to_input(), request=request
+                )
         except LinliError as err:
             _form_error(form, err)
         else:
             messages.success(request, _("Compound “%(name)s” saved.") % {"name": compound.name})
             return redirect("console:compounds")
-    return render(request, "places/console/compound_form.html", {
-        "console_nav": "compounds", "form": form, "compound": compound,
-        "page_title": _("Edit compound") if compound else _("New compound"),
-    })
+    return render(
+        request,
+        "places/console/compound_form.html",
+        {
+            "console_nav": "compounds",
+            "form": form,
+            "compound": compound,
+            "page_title": _("Edit compound") if compound else _("New compound"),
+        },
+    )
 
 
 @staff_required
@@ -391,9 +471,15 @@ def compound_delete(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Compound “%(name)s” deleted.") % {"name": compound.name})
         return redirect("console:compounds")
-    return render(request, "places/console/compound_delete.html", {
-        "console_nav": "compounds", "page_title": _("Delete compound"), "compound": compound,
-    })
+    return render(
+        request,
+        "places/console/compound_delete.html",
+        {
+            "console_nav": "compounds",
+            "page_title": _("Delete compound"),
+            "compound": compound,
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------ services
@@ -406,8 +492,11 @@ def service_list(request: HttpRequest) -> HttpResponse:
     qs = qs.annotate(station_count=Count("at_stations", filter=Q(at_stations__station__in=visible)))
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(category__name_zh__icontains=q)
-                       | Q(organisation__name__icontains=q))
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(category__name_zh__icontains=q)
+            | Q(organisation__name__icontains=q)
+        )
     if request.GET.get("community", "").isdigit():
         qs = qs.filter(at_stations__station__community_id=int(request.GET["community"])).distinct()
     elif request.GET.get("subdistrict", "").isdigit():
@@ -415,8 +504,11 @@ def service_list(request: HttpRequest) -> HttpResponse:
             at_stations__station__subdistrict_id=int(request.GET["subdistrict"])
         ).distinct()
     context = {
-        "console_nav": "services", "page_title": _("Services"), "q": q,
-        "page": _page(request, qs.order_by("name", "pk")), "is_editor": _is_editor(request.user),
+        "console_nav": "services",
+        "page_title": _("Services"),
+        "q": q,
+        "page": _page(request, qs.order_by("name", "pk")),
+        "is_editor": _is_editor(request.user),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, "places/console/_service_table.html", context)
@@ -429,19 +521,27 @@ def service_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require_editor(request.user)
     service = permissions.get_service_for_user(request.user, pk) if pk is not None else None
     if service is not None and not services.can_change_service(request.user, service):
-        messages.warning(request, _("This service is also offered outside your area; ask the "
-                                    "district to change it."))
+        messages.warning(
+            request,
+            _("This service is also offered outside your area; ask the district to change it."),
+        )
     initial = ServiceForm.initial_for(service) if service else {"is_active": True}
-    form = ServiceForm(request.POST or None, user=request.user, creating=service is None,
-                       initial=initial)
+    form = ServiceForm(
+        request.POST or None, user=request.user, creating=service is None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if service is None:
-                service = services.create_service(actor=request.user, data=form.to_input(),
-                                                  stations=form.station_links(), request=request)
+                service = services.create_service(
+                    actor=request.user,
+                    data=form.to_input(),
+                    stations=form.station_links(),
+                    request=request,
+                )
             else:
-                services.update_service(actor=request.user, service=service,
-                                        data=form.to_input(), request=request)
+                services.update_service(
+                    actor=request.user, service=service, data=form.to_input(), request=request
+                )
         except LinliError as err:
             _form_error(form, err)
         else:
@@ -450,15 +550,23 @@ def service_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     links = []
     if service is not None:
         links = list(
-            service.at_stations.filter(station__in=permissions.stations_for_user(request.user))
-            .select_related("station")
+            service.at_stations.filter(
+                station__in=permissions.stations_for_user(request.user)
+            ).select_related("station")
         )
-    return render(request, "places/console/service_form.html", {
-        "console_nav": "services", "form": form, "service": service, "links": links,
-        "link_form": ServiceLinkForm(user=request.user) if service else None,
-        "organisations": form.organisations,
-        "page_title": _("Edit service") if service else _("New service"),
-    })
+    return render(
+        request,
+        "places/console/service_form.html",
+        {
+            "console_nav": "services",
+            "form": form,
+            "service": service,
+            "links": links,
+            "link_form": ServiceLinkForm(user=request.user) if service else None,
+            "organisations": form.organisations,
+            "page_title": _("Edit service") if service else _("New service"),
+        },
+    )
 
 
 @staff_required
@@ -468,9 +576,13 @@ def service_link(request: HttpRequest, pk: int) -> HttpResponse:
     form = ServiceLinkForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            services.add_service_at_station(actor=request.user, service=service,
-                                            station=form.station_obj(),
-                                            schedule=form.schedule(), request=request)
+            services.add_service_at_station(
+                actor=request.user,
+                service=service,
+                station=form.station_obj(),
+                schedule=form.schedule(),
+                request=request,
+            )
         except LinliError as err:
             messages.error(request, str(err.message))
         else:
@@ -488,7 +600,8 @@ def service_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
         ServiceAtStation.objects.select_related("station", "service").filter(
             station__in=permissions.stations_for_user(request.user)
         ),
-        pk=link_pk, service=service,
+        pk=link_pk,
+        service=service,
     )
     try:
         services.remove_service_at_station(actor=request.user, link=link, request=request)
@@ -517,29 +630,55 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         result = imports.import_sheet(
-            actor=request.user, kind=sheet_kind, file=upload, filename=upload.name,
-            dry_run=request.POST.get("action") == "check", request=request,
+            actor=request.user,
+            kind=sheet_kind,
+            file=upload,
+            filename=upload.name,
+            dry_run=request.POST.get("action") == "check",
+            request=request,
         )
         request.session[REPORT_SESSION_KEY] = {
-            "kind": sheet_kind.value, "filename": upload.name,
+            "kind": sheet_kind.value,
+            "filename": upload.name,
             "problems": [p.as_dict() for p in result.problems[:2000]],
         }
         if result.committed:
-            messages.success(request, _("Imported “%(file)s”: %(created)s new, %(updated)s "
-                                        "updated, %(unchanged)s unchanged.")
-                             % {"created": result.created, "updated": result.updated,
-                                "unchanged": result.unchanged, "file": upload.name})
+            messages.success(
+                request,
+                _(
+                    "Imported “%(file)s”: %(created)s new, %(updated)s "
+                    "updated, %(unchanged)s unchanged."
+                )
+                % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "file": upload.name,
+                },
+            )
             return redirect(_list_url(sheet_kind))
-    return render(request, "places/console/import.html", {
-        "console_nav": "imports", "page_title": _("Import and export"), "form": form,
-        "kind": sheet_kind, "kinds": [(k, SHEET_TITLES[k]) for k in SheetKind],
-        "result": result,
-    })
+    return render(
+        request,
+        "places/console/import.html",
+        {
+            "console_nav": "imports",
+            "page_title": _("Import and export"),
+            "form": form,
+            "kind": sheet_kind,
+            "kinds": [(k, SHEET_TITLES[k]) for k in SheetKind],
+            "result": result,
+        },
+    )
 
 
 def _list_url(kind: SheetKind) -> str:
-    return reverse({SheetKind.STATIONS: "console:stations", SheetKind.COMPOUNDS:
-                    "console:compounds", SheetKind.SERVICES: "console:services"}[kind])
+    return reverse(
+        {
+            SheetKind.STATIONS: "console:stations",
+            SheetKind.COMPOUNDS: "console:compounds",
+            SheetKind.SERVICES: "console:services",
+        }[kind]
+    )
 
 
 @staff_required
@@ -570,10 +709,11 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
             queryset = queryset.filter(pk__in=[i for i in ids if i.isdigit()])
     elif request.GET.get("community", "").isdigit():
         community = int(request.GET["community"])
-        queryset = (Compound.objects.filter(community_id=community)
-                    if sheet_kind is SheetKind.COMPOUNDS
-                    else Service.objects.filter(at_stations__station__community_id=community))
+        queryset = (
+            Compound.objects.filter(community_id=community)
+            if sheet_kind is SheetKind.COMPOUNDS
+            else Service.objects.filter(at_stations__station__community_id=community)
+        )
     data = exports.export_workbook(sheet_kind, request.user, queryset, request=request)
     stamp = dt.datetime.now(tz=dt.UTC).astimezone(timezone.get_current_timezone())
     return _download(data, f"{SHEET_TITLES[sheet_kind]}-{stamp:%Y%m%d-%H%M}.xlsx")
-

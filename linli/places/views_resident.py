@@ -123,8 +123,16 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
     found = queries.search(directory, query, now=now)
     fragment = request.headers.get("HX-Request") == "true"
     network_url = "" if fragment else _network_url(directory)
-    key = ("home", fragment, directory.district.id, directory.version, now.date(),
-           found.signature, found.unknown_hidden, network_url)
+    key = (
+        "home",
+        fragment,
+        directory.district.id,
+        directory.version,
+        now.date(),
+        found.signature,
+        found.unknown_hidden,
+        network_url,
+    )
 
     def build() -> str:
         context = {
@@ -182,8 +190,17 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = queries.status_at(page.week[0], now.time())
     upcoming = queries.upcoming_sessions(page, now)
     network_url = _network_url(directory)
-    key = ("station", directory.district.id, directory.version, pk, now.date(), status.state,
-           status.next_open, tuple(s.start for s in upcoming), network_url)
+    key = (
+        "station",
+        directory.district.id,
+        directory.version,
+        pk,
+        now.date(),
+        status.state,
+        status.next_open,
+        tuple(s.start for s in upcoming),
+        network_url,
+    )
     station = page.station
 
     def build() -> str:
@@ -194,10 +211,21 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "upcoming": upcoming,
             "map_config": _map_config(
-                directory, network_url, mode="station", zoom=17,
-                points=[{"id": station.id, "n": station.name, "k": station.kind.name,
-                         "g": station.kind.group, "lat": station.lat, "lon": station.lon,
-                         "o": status.state}],
+                directory,
+                network_url,
+                mode="station",
+                zoom=17,
+                points=[
+                    {
+                        "id": station.id,
+                        "n": station.name,
+                        "k": station.kind.name,
+                        "g": station.kind.group,
+                        "lat": station.lat,
+                        "lon": station.lon,
+                        "o": status.state,
+                    }
+                ],
             ),
         }
         return _render(request, "places/resident/station.html", context)
@@ -225,9 +253,9 @@ def network_layer(request: HttpRequest, code: str, digest: str) -> HttpResponse 
         )
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(gzip.decompress(layer.read_bytes()),
-                                content_type="application/geo+json")
+        response = HttpResponse(
+            gzip.decompress(layer.read_bytes()), content_type="application/geo+json"
+        )
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     patch_vary_headers(response, ("Accept-Encoding",))
     return response
-

@@ -27,7 +27,12 @@ class ErrorOut(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
 }
 
 
@@ -134,9 +139,15 @@ def _planner(request: HttpRequest) -> Any:
 
 def _run_out(run: AnalysisRun) -> dict[str, Any]:
     return {
-        "id": run.pk, "district_id": run.district_id, "status": run.status,
-        "speed_m_s": run.speed_m_s, "created_at": run.created_at, "started_at": run.started_at,
-        "finished_at": run.finished_at, "summary": run.summary, "error": run.error,
+        "id": run.pk,
+        "district_id": run.district_id,
+        "status": run.status,
+        "speed_m_s": run.speed_m_s,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "summary": run.summary,
+        "error": run.error,
     }
 
 
@@ -145,8 +156,13 @@ def _siting_out(user: Any, siting: SitingRun) -> dict[str, Any]:
     if result.get("sites"):
         result["sites"] = queries.siting_explanation(user, siting)
     return {
-        "id": siting.pk, "run_id": siting.run_id, "category": siting.category, "k": siting.k,
-        "radius_m": siting.radius_m, "status": siting.status, "result": result,
+        "id": siting.pk,
+        "run_id": siting.run_id,
+        "category": siting.category,
+        "k": siting.k,
+        "radius_m": siting.radius_m,
+        "status": siting.status,
+        "result": result,
         "error": siting.error,
     }
 
@@ -173,7 +189,8 @@ def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/runs/{run_id}/access/{compound_code}", response={200: list[AccessOut], **ERRORS},
+    "/runs/{run_id}/access/{compound_code}",
+    response={200: list[AccessOut], **ERRORS},
     summary="Walking access of one compound",
 )
 def compound_access(request: HttpRequest, run_id: int, compound_code: str) -> list[dict[str, Any]]:
@@ -189,27 +206,37 @@ def compound_access(request: HttpRequest, run_id: int, compound_code: str) -> li
 
 
 @router.get("/runs/{run_id}/gaps", response={200: GapPage, **ERRORS}, summary="Gap list")
-def list_gaps(
-    request: HttpRequest, run_id: int, filters: Query[GapFiltersIn]
-) -> dict[str, Any]:
+def list_gaps(request: HttpRequest, run_id: int, filters: Query[GapFiltersIn]) -> dict[str, Any]:
     """The gap list within the user's scope, 25 per page, filtered and sorted as on the page."""
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)
     gap_filters = queries.GapFilters.from_params(filters.dict())
     page = queries.gap_page(user, run, gap_filters, filters.page)
     return {
-        "total": page.paginator.count, "page": page.number,
-        "page_size": page.paginator.per_page, "items": [_gap_out(g) for g in page],
+        "total": page.paginator.count,
+        "page": page.number,
+        "page_size": page.paginator.per_page,
+        "items": [_gap_out(g) for g in page],
     }
 
 
 def _gap_out(g: Gap) -> dict[str, Any]:
     return {
-        "id": g.pk, "key": g.key, "compound": g.compound.code, "compound_name": g.compound.name,
-        "community": g.compound.community.name, "category": g.category,
-        "standard": g.standard, "level": g.level, "threshold_m": g.threshold_m,
-        "meters": g.meters, "shortfall_m": g.shortfall_m, "population": g.population,
-        "households": g.households, "status": g.status, "source": g.source,
+        "id": g.pk,
+        "key": g.key,
+        "compound": g.compound.code,
+        "compound_name": g.compound.name,
+        "community": g.compound.community.name,
+        "category": g.category,
+        "standard": g.standard,
+        "level": g.level,
+        "threshold_m": g.threshold_m,
+        "meters": g.meters,
+        "shortfall_m": g.shortfall_m,
+        "population": g.population,
+        "households": g.households,
+        "status": g.status,
+        "source": g.source,
     }
 
 
@@ -233,24 +260,32 @@ def coverage(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         area_name = (
-            r.community.name if r.community else r.subdistrict.name if r.subdistrict
+            r.community.name
+            if r.community
+            else r.subdistrict.name
+            if r.subdistrict
             else run.district.name
         )
-        out.append({
-            "area": r.area, "area_name": area_name, "category": r.category,
-            "threshold": r.threshold, "limit_m": r.limit_m, "population": r.population,
-            "households": r.households, "total_population": r.total_population,
-            "population_share": round(r.population_share, 4),
-        })
+        out.append(
+            {
+                "area": r.area,
+                "area_name": area_name,
+                "category": r.category,
+                "threshold": r.threshold,
+                "limit_m": r.limit_m,
+                "population": r.population,
+                "households": r.households,
+                "total_population": r.total_population,
+                "population_share": round(r.population_share, 4),
+            }
+        )
     return out
 
 
 @router.post(
     "/runs/{run_id}/siting", response={202: SitingOut, **ERRORS}, summary="Propose new sites"
 )
-def start_siting(
-    request: HttpRequest, run_id: int, payload: SitingIn
-) -> Status[dict[str, Any]]:
+def start_siting(request: HttpRequest, run_id: int, payload: SitingIn) -> Status[dict[str, Any]]:
     """Queue a siting (district administrators); poll ``/sitings/{id}`` for the proposal."""
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)

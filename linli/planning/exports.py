@@ -24,10 +24,22 @@ SHEET_LANGUAGE = "zh-hans"
 def gap_headers() -> list[str]:
     """Column headers of the gap sheet in the active language."""
     return [
-        _("Gap number"), _("Compound code"), _("Compound"), _("Community"), _("Subdistrict"),
-        _("Facility category"), _("Standard and level"), _("Required within (m)"),
-        _("Walking distance (m)"), _("Shortfall (m)"), _("Population affected"),
-        _("Households affected"), _("Nearest facility"), _("Status"), _("Note"), _("Source"),
+        _("Gap number"),
+        _("Compound code"),
+        _("Compound"),
+        _("Community"),
+        _("Subdistrict"),
+        _("Facility category"),
+        _("Standard and level"),
+        _("Required within (m)"),
+        _("Walking distance (m)"),
+        _("Shortfall (m)"),
+        _("Population affected"),
+        _("Households affected"),
+        _("Nearest facility"),
+        _("Status"),
+        _("Note"),
+        _("Source"),
     ]
 
 
@@ -45,15 +57,26 @@ def gaps_workbook(run: AnalysisRun, gaps: Iterable[Gap]) -> bytes:
         count = 0
         for g in gaps:
             compound = g.compound
-            ws.append([
-                g.pk, compound.code, compound.name, compound.community.name,
-                compound.community.subdistrict.name, names.get(g.category, g.category),
-                standard_label(g.standard, g.level), round(g.threshold_m),
-                round(g.meters) if g.meters is not None else unreachable,
-                round(g.shortfall_m) if g.shortfall_m is not None else unreachable,
-                g.population, g.households, g.station.name if g.station else "",
-                g.get_status_display(), g.status_note, g.source,
-            ])
+            ws.append(
+                [
+                    g.pk,
+                    compound.code,
+                    compound.name,
+                    compound.community.name,
+                    compound.community.subdistrict.name,
+                    names.get(g.category, g.category),
+                    standard_label(g.standard, g.level),
+                    round(g.threshold_m),
+                    round(g.meters) if g.meters is not None else unreachable,
+                    round(g.shortfall_m) if g.shortfall_m is not None else unreachable,
+                    g.population,
+                    g.households,
+                    g.station.name if g.station else "",
+                    g.get_status_display(),
+                    g.status_note,
+                    g.source,
+                ]
+            )
             count += 1
         bold = Font(bold=True)
         fill = PatternFill("solid", fgColor="EEF1F4")

@@ -39,8 +39,12 @@ class AnalysisRun(models.Model):
         _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("started by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -104,7 +108,11 @@ class CompoundAccess(models.Model):
     meters = models.FloatField(_("walking distance (m)"), null=True, blank=True)
     minutes = models.FloatField(_("walking time (min)"), null=True, blank=True)
     station = models.ForeignKey(
-        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Station,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("nearest facility"),
     )
 
@@ -152,7 +160,11 @@ class Gap(models.Model):
     households = models.PositiveIntegerField(_("households affected"), default=0)
     source = models.CharField(_("source"), max_length=300, blank=True)
     station = models.ForeignKey(
-        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Station,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("nearest facility"),
     )
     status = models.CharField(
@@ -243,8 +255,12 @@ class SitingRun(models.Model):
         _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("started by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

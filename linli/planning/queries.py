@@ -68,8 +68,10 @@ def latest_done_run(district: District) -> AnalysisRun | None:
 def recent_runs(user: Any, district: District, *, limit: int = 10) -> list[AnalysisRun]:
     """The district's latest analyses, newest first."""
     return list(
-        permissions.runs_for_user(user).filter(district=district)
-        .select_related("created_by").order_by("-created_at", "-pk")[:limit]
+        permissions.runs_for_user(user)
+        .filter(district=district)
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")[:limit]
     )
 
 
@@ -99,8 +101,10 @@ def minute_class(minutes: float | None) -> str:
 
 def map_payload(user: Any, run: AnalysisRun) -> dict[str, Any]:
     """Compounds (with minutes per category) and stations for the run's map, within scope."""
-    compounds = permissions.compounds_in_scope(user).filter(district=run.district).select_related(
-        "community"
+    compounds = (
+        permissions.compounds_in_scope(user)
+        .filter(district=run.district)
+        .select_related("community")
     )
     gates: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for compound_id, lon, lat in Gate.objects.filter(
@@ -121,15 +125,17 @@ def map_payload(user: Any, run: AnalysisRun) -> dict[str, Any]:
         points = gates.get(c.pk)
         if not points:
             continue
-        features.append({
-            "code": c.code,
-            "name": c.name,
-            "community": c.community.name,
-            "population": c.population,
-            "gates": points,
-            "outline": c.outline,
-            "access": minutes.get(c.pk, {}),
-        })
+        features.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "community": c.community.name,
+                "population": c.population,
+                "gates": points,
+                "outline": c.outline,
+                "access": minutes.get(c.pk, {}),
+            }
+        )
     stations = [
         {"code": code, "name": name, "category": category, "lon": lon, "lat": lat}
         for code, name, category, lon, lat in Station.objects.filter(
@@ -194,17 +200,19 @@ class GapFilters:
         from urllib.parse import urlencode
 
         values = {
-            "category": self.category, "standard": self.standard, "community": self.community,
-            "status": self.status, "sort": self.sort, **changes,
+            "category": self.category,
+            "standard": self.standard,
+            "community": self.community,
+            "status": self.status,
+            "sort": self.sort,
+            **changes,
         }
         return urlencode({k: v for k, v in values.items() if v})
 
 
 def gaps(user: Any, run: AnalysisRun, filters: GapFilters) -> QuerySet[Gap]:
     """The run's gaps within the user's scope, filtered and sorted."""
-    qs = permissions.gaps_for_user(user, run).select_related(
-        "compound__community", "station"
-    )
+    qs = permissions.gaps_for_user(user, run).select_related("compound__community", "station")
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.standard:
@@ -230,9 +238,9 @@ def gap_filter_choices(user: Any, run: AnalysisRun) -> dict[str, list[tuple[str,
     rows = permissions.gaps_for_user(user, run)
     categories = sorted(set(rows.values_list("category", flat=True)), key=lambda c: names.get(c, c))
     standards = sorted(set(rows.values_list("standard", "level")))
-    communities = Community.objects.filter(
-        pk__in=rows.values("compound__community")
-    ).order_by("code")
+    communities = Community.objects.filter(pk__in=rows.values("compound__community")).order_by(
+        "code"
+    )
     return {
         "categories": [(c, names.get(c, c)) for c in categories],
         "standards": [(f"{s}:{lv}", standard_label(s, lv)) for s, lv in standards],
@@ -276,13 +284,19 @@ def coverage_areas(user: Any, run: AnalysisRun) -> list[tuple[str, str]]:
     areas: list[tuple[str, str]] = []
     if rows.filter(area=CoverageRow.Area.DISTRICT).exists():
         areas.append(("district", run.district.name))
-    seen_sub = rows.filter(area=CoverageRow.Area.SUBDISTRICT).values_list(
-        "subdistrict_id", "subdistrict__name"
-    ).distinct().order_by("subdistrict__code")
+    seen_sub = (
+        rows.filter(area=CoverageRow.Area.SUBDISTRICT)
+        .values_list("subdistrict_id", "subdistrict__name")
+        .distinct()
+        .order_by("subdistrict__code")
+    )
     areas += [(f"s{pk}", name) for pk, name in seen_sub]
-    seen_com = rows.filter(area=CoverageRow.Area.COMMUNITY).values_list(
-        "community_id", "community__name"
-    ).distinct().order_by("community__code")
+    seen_com = (
+        rows.filter(area=CoverageRow.Area.COMMUNITY)
+        .values_list("community_id", "community__name")
+        .distinct()
+        .order_by("community__code")
+    )
     areas += [(f"c{pk}", name) for pk, name in seen_com]
     return areas
 
@@ -334,9 +348,9 @@ def siting_explanation(user: Any, siting: SitingRun) -> list[dict[str, Any]]:
     if permissions.sees_whole_district(user):
         return [dict(s, hidden=0) for s in sites]
     visible = set(
-        permissions.compounds_in_scope(user).filter(district=siting.district).values_list(
-            "code", flat=True
-        )
+        permissions.compounds_in_scope(user)
+        .filter(district=siting.district)
+        .values_list("code", flat=True)
     )
     out = []
     for s in sites:
@@ -348,9 +362,12 @@ def siting_explanation(user: Any, siting: SitingRun) -> list[dict[str, Any]]:
 def compound_access(user: Any, run: AnalysisRun, compound_code: str) -> list[dict[str, Any]]:
     """Minutes from one compound (in scope) to each category, for the API."""
     names = category_names()
-    rows = permissions.access_for_user(user, run).filter(
-        compound__code=compound_code
-    ).select_related("station").order_by("category")
+    rows = (
+        permissions.access_for_user(user, run)
+        .filter(compound__code=compound_code)
+        .select_related("station")
+        .order_by("category")
+    )
     return [
         {
             "category": r.category,

@@ -125,8 +125,10 @@ def start_analysis(*, actor: Any, district: District, speed: float = 1.0) -> Ana
     network = network_path(district)
     if network is None:
         raise PlanningError(
-            gettext_lazy("This district has no street network file yet; ask the system "
-                         "administrator to add one."),
+            gettext_lazy(
+                "This district has no street network file yet; ask the system "
+                "administrator to add one."
+            ),
             code="no_network",
         )
     with transaction.atomic():
@@ -144,7 +146,9 @@ def start_analysis(*, actor: Any, district: District, speed: float = 1.0) -> Ana
             params={"speed_m_s": float(speed), "network": district.network_file},
         )
         audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=run,
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=run,
             changes={"speed_m_s": [None, float(speed)]},
         )
         from linli.planning.tasks import analyse_district
@@ -166,7 +170,8 @@ def ensure_analysis(*, district: District) -> AnalysisRun:
     if done is not None:
         return done
     run = AnalysisRun.objects.create(
-        district=district, rules_file=str(rules_path()),
+        district=district,
+        rules_file=str(rules_path()),
         params={"speed_m_s": 1.0, "network": district.network_file, "origin": "ensure_analysis"},
     )
     audit.record(actor=None, action=AuditEntry.Action.CREATE, obj=run, district_id=district.pk)
@@ -205,8 +210,9 @@ def _export_inputs(run: AnalysisRun, out: Path) -> _Inputs:
     )
     with inputs.compounds_csv.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "name", "lon", "lat", "population", "households", "community",
-                    "subdistrict"])
+        w.writerow(
+            ["id", "name", "lon", "lat", "population", "households", "community", "subdistrict"]
+        )
         for c in compounds:
             gates = list(c.gates.all())
             if not gates:
@@ -216,12 +222,26 @@ def _export_inputs(run: AnalysisRun, out: Path) -> _Inputs:
             inputs.population += c.population
             inputs.households += c.households
             for g in gates:
-                w.writerow([c.code, c.name, f"{g.lon:.7f}", f"{g.lat:.7f}", c.population,
-                            c.households, c.community.code, c.community.subdistrict.code])
+                w.writerow(
+                    [
+                        c.code,
+                        c.name,
+                        f"{g.lon:.7f}",
+                        f"{g.lat:.7f}",
+                        c.population,
+                        c.households,
+                        c.community.code,
+                        c.community.subdistrict.code,
+                    ]
+                )
                 inputs.compound_rows.append(f"{c.code} {c.name} {g.name}".strip())
     if inputs.compounds == 0:
-        raise EngineFailed(_("The district has no compounds with gates to analyse. Add the "
-                             "compounds and their gates first."))
+        raise EngineFailed(
+            _(
+                "The district has no compounds with gates to analyse. Add the "
+                "compounds and their gates first."
+            )
+        )
     known = set(load_categories())
     stations = (
         Station.objects.filter(district=district, is_active=True)
@@ -267,7 +287,8 @@ def _engine_error(stderr: str, inputs: _Inputs | None) -> str:
         index = int(match["row"]) - 2  # the header is row 1
         if 0 <= index < len(rows):
             return _("The engine refused the input: %(error)s (record: %(record)s)") % {
-                "error": line, "record": rows[index],
+                "error": line,
+                "record": rows[index],
             }
     return _("The engine refused the input: %(error)s") % {"error": line}
 
@@ -287,9 +308,11 @@ def _parse_log(stderr: str) -> dict[str, Any]:
     for line in stderr.splitlines():
         if m := _NETWORK_LINE.search(line):
             report["network"] = {
-                "nodes": int(m["nodes"]), "edges": int(m["edges"]),
+                "nodes": int(m["nodes"]),
+                "edges": int(m["edges"]),
                 "components_dropped": int(m["components"]),
-                "nodes_dropped": int(m["dnodes"]), "edges_dropped": int(m["dedges"]),
+                "nodes_dropped": int(m["dnodes"]),
+                "edges_dropped": int(m["dedges"]),
             }
         elif m := _UNSNAPPED_LINE.search(line):
             kind = "gates" if m["what"].startswith("gate") else "facilities"
@@ -331,18 +354,22 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
         if compound is None:
             continue
         categories.add(r["category"])
-        access.append(CompoundAccess(
-            run=run, district=district, compound=compound, category=r["category"],
-            meters=_float(r["meters"]), minutes=_float(r["minutes"]),
-            station_id=stations.get(r["facility_id"]),
-        ))
+        access.append(
+            CompoundAccess(
+                run=run,
+                district=district,
+                compound=compound,
+                category=r["category"],
+                meters=_float(r["meters"]),
+                minutes=_float(r["minutes"]),
+                station_id=stations.get(r["facility_id"]),
+            )
+        )
     CompoundAccess.objects.bulk_create(access, batch_size=2000)
 
     previous = {
         key: (status, note)
-        for key, status, note in Gap.objects.filter(
-            district=district, run__status=RunStatus.DONE
-        )
+        for key, status, note in Gap.objects.filter(district=district, run__status=RunStatus.DONE)
         .exclude(run=run)
         .exclude(status=Gap.Status.OPEN)
         .order_by("run__created_at")
@@ -353,19 +380,34 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
         compound = compounds.get(r["compound_id"])
         if compound is None:
             continue
-        key = Gap.make_key(compound_code=compound.code, standard=r["standard"],
-                           level=r["level"], category=r["category"])
+        key = Gap.make_key(
+            compound_code=compound.code,
+            standard=r["standard"],
+            level=r["level"],
+            category=r["category"],
+        )
         status, note = previous.get(key, (Gap.Status.OPEN, ""))
         households = _float(r.get("households", ""))
-        gaps.append(Gap(
-            run=run, district=district, compound=compound, key=key, category=r["category"],
-            standard=r["standard"], level=r["level"], threshold_m=float(r["max_distance_m"]),
-            meters=_float(r["meters"]), shortfall_m=_float(r["shortfall_m"]),
-            population=round(float(r["population"] or 0)),
-            households=round(households or 0), source=r.get("source", "")[:300],
-            station_id=stations.get(r.get("nearest_facility_id", "")),
-            status=status, status_note=note,
-        ))
+        gaps.append(
+            Gap(
+                run=run,
+                district=district,
+                compound=compound,
+                key=key,
+                category=r["category"],
+                standard=r["standard"],
+                level=r["level"],
+                threshold_m=float(r["max_distance_m"]),
+                meters=_float(r["meters"]),
+                shortfall_m=_float(r["shortfall_m"]),
+                population=round(float(r["population"] or 0)),
+                households=round(households or 0),
+                source=r.get("source", "")[:300],
+                station_id=stations.get(r.get("nearest_facility_id", "")),
+                status=status,
+                status_note=note,
+            )
+        )
     Gap.objects.bulk_create(gaps, batch_size=2000)
 
     coverage: list[CoverageRow] = []
@@ -385,13 +427,22 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
             sub = subdistrict_by_pk.get(com.subdistrict_id)
         else:
             continue
-        coverage.append(CoverageRow(
-            run=run, district=district, area=kind, subdistrict=sub, community=com,
-            category=r["category"], threshold=r["threshold"], limit_m=float(r["limit_m"]),
-            population=float(r["population"]), households=float(r["households"] or 0),
-            total_population=float(r["total_population"]),
-            total_households=float(r["total_households"] or 0),
-        ))
+        coverage.append(
+            CoverageRow(
+                run=run,
+                district=district,
+                area=kind,
+                subdistrict=sub,
+                community=com,
+                category=r["category"],
+                threshold=r["threshold"],
+                limit_m=float(r["limit_m"]),
+                population=float(r["population"]),
+                households=float(r["households"] or 0),
+                total_population=float(r["total_population"]),
+                total_households=float(r["total_households"] or 0),
+            )
+        )
     CoverageRow.objects.bulk_create(coverage, batch_size=2000)
 
     run.summary = {
@@ -439,8 +490,10 @@ def run_analysis(run_id: int) -> AnalysisRun:
             network = network_path(run.district)
             if network is None or not network.is_file():
                 raise EngineFailed(
-                    _("The street network file %(file)s was not found; ask the system "
-                      "administrator to put it in place.")
+                    _(
+                        "The street network file %(file)s was not found; ask the system "
+                        "administrator to put it in place."
+                    )
                     % {"file": run.district.network_file or "—"}
                 )
             out = run.run_dir
@@ -452,13 +505,27 @@ def run_analysis(run_id: int) -> AnalysisRun:
             inputs = _export_inputs(run, out)
             timings["export"] = round(time.perf_counter() - started, 3)
             t0 = time.perf_counter()
-            rc, stdout, stderr = _call_engine([
-                "analyze", "--network", str(network), "--compounds", str(inputs.compounds_csv),
-                "--facilities", str(inputs.facilities_csv), "--out", str(out),
-                "--speed", f"{run.speed_m_s:g}", "--rules", str(rules),
-                "--outputs", "access,coverage,gaps,isochrones,map",
-                "--cache-dir", str(settings.LINLI_CIRCLE_CACHE_DIR),
-            ])
+            rc, stdout, stderr = _call_engine(
+                [
+                    "analyze",
+                    "--network",
+                    str(network),
+                    "--compounds",
+                    str(inputs.compounds_csv),
+                    "--facilities",
+                    str(inputs.facilities_csv),
+                    "--out",
+                    str(out),
+                    "--speed",
+                    f"{run.speed_m_s:g}",
+                    "--rules",
+                    str(rules),
+                    "--outputs",
+                    "access,coverage,gaps,isochrones,map",
+                    "--cache-dir",
+                    str(settings.LINLI_CIRCLE_CACHE_DIR),
+                ]
+            )
             (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
             timings["engine"] = round(time.perf_counter() - t0, 3)
             if rc != 0:
@@ -477,8 +544,11 @@ def run_analysis(run_id: int) -> AnalysisRun:
             _mark_failed(run, str(exc))
         except Exception as exc:
             logger.exception("living-circle analysis %s failed", run_id)
-            _mark_failed(run, _("The analysis stopped unexpectedly: %(error)s")
-                         % {"error": f"{type(exc).__name__}: {exc}"})
+            _mark_failed(
+                run,
+                _("The analysis stopped unexpectedly: %(error)s")
+                % {"error": f"{type(exc).__name__}: {exc}"},
+            )
     return run
 
 
@@ -501,8 +571,9 @@ def start_siting(
     if run.status != RunStatus.DONE:
         raise Conflict(gettext_lazy("The analysis has not finished yet."), code="run_not_done")
     if category not in run.summary.get("categories", []):
-        raise PlanningError(gettext_lazy("Choose a facility category of this analysis."),
-                            code="invalid_category")
+        raise PlanningError(
+            gettext_lazy("Choose a facility category of this analysis."), code="invalid_category"
+        )
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_SITES:
         raise PlanningError(
             gettext_lazy("The number of new sites must be between 1 and %(max)s.")
@@ -517,11 +588,17 @@ def start_siting(
         )
     with transaction.atomic():
         siting = SitingRun.objects.create(
-            run=run, district=run.district, category=category, k=k, radius_m=float(radius),
+            run=run,
+            district=run.district,
+            category=category,
+            k=k,
+            radius_m=float(radius),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=siting,
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=siting,
             changes={"category": [None, category], "k": [None, k], "radius_m": [None, radius]},
         )
         from linli.planning.tasks import site_new_facilities
@@ -551,8 +628,10 @@ def _explain_sites(
     """
     run = siting.run
     facilities = out / "with-sites.csv"
-    with (run.run_dir / "facilities.csv").open(encoding="utf-8", newline="") as src, \
-            facilities.open("w", encoding="utf-8", newline="") as dst:
+    with (
+        (run.run_dir / "facilities.csv").open(encoding="utf-8", newline="") as src,
+        facilities.open("w", encoding="utf-8", newline="") as dst,
+    ):
         w = csv.writer(dst)
         w.writerow(["id", "name", "category", "lon", "lat"])
         for r in csv.DictReader(src):
@@ -560,13 +639,27 @@ def _explain_sites(
                 w.writerow([r["id"], r["name"], r["category"], r["lon"], r["lat"]])
         for s in sites:
             w.writerow([s["id"], s["id"], siting.category, s["lon"], s["lat"]])
-    rc, _stdout, stderr = _call_engine([
-        "analyze", "--network", str(network), "--compounds", str(run.run_dir / "compounds.csv"),
-        "--facilities", str(facilities), "--out", str(out / "with-sites"),
-        "--speed", f"{run.speed_m_s:g}", "--outputs", "access",
-        "--max-distance", f"{siting.radius_m:g}",
-        "--cache-dir", str(settings.LINLI_CIRCLE_CACHE_DIR),
-    ])
+    rc, _stdout, stderr = _call_engine(
+        [
+            "analyze",
+            "--network",
+            str(network),
+            "--compounds",
+            str(run.run_dir / "compounds.csv"),
+            "--facilities",
+            str(facilities),
+            "--out",
+            str(out / "with-sites"),
+            "--speed",
+            f"{run.speed_m_s:g}",
+            "--outputs",
+            "access",
+            "--max-distance",
+            f"{siting.radius_m:g}",
+            "--cache-dir",
+            str(settings.LINLI_CIRCLE_CACHE_DIR),
+        ]
+    )
     if rc != 0:
         raise EngineFailed(_engine_error(stderr, None))
     before = {
@@ -592,8 +685,12 @@ def _explain_sites(
         name, population = info.get(r["compound_id"], ("", 0))
         site = by_site[r["facility_id"]]
         site["compounds"].append(
-            {"code": r["compound_id"], "name": name, "population": population,
-             "meters": round(meters)}
+            {
+                "code": r["compound_id"],
+                "name": name,
+                "population": population,
+                "meters": round(meters),
+            }
         )
         site["population"] += population
     for s in sites:
@@ -603,8 +700,8 @@ def _explain_sites(
 def run_siting(siting_id: int) -> SitingRun:
     """Run a queued siting through the engine's ``site`` command and store the proposal."""
     with transaction.atomic():
-        siting = SitingRun.objects.select_for_update().select_related("run__district").get(
-            pk=siting_id
+        siting = (
+            SitingRun.objects.select_for_update().select_related("run__district").get(pk=siting_id)
         )
         if siting.status != RunStatus.QUEUED:
             return siting
@@ -614,27 +711,48 @@ def run_siting(siting_id: int) -> SitingRun:
         try:
             run = siting.run
             network = network_path(run.district)
-            if network is None or not network.is_file() or not (
-                run.run_dir / "compounds.csv"
-            ).is_file():
-                raise EngineFailed(_("The inputs of this analysis are no longer available; "
-                                     "run a new analysis first."))
+            if (
+                network is None
+                or not network.is_file()
+                or not (run.run_dir / "compounds.csv").is_file()
+            ):
+                raise EngineFailed(
+                    _(
+                        "The inputs of this analysis are no longer available; "
+                        "run a new analysis first."
+                    )
+                )
             out = siting.run_dir
             out.mkdir(parents=True, exist_ok=True)
-            rc, stdout, stderr = _call_engine([
-                "site", "--network", str(network),
-                "--compounds", str(run.run_dir / "compounds.csv"),
-                "--facilities", str(run.run_dir / "facilities.csv"),
-                "--category", siting.category, "--k", str(siting.k),
-                "--radius", f"{siting.radius_m:g}", "--out", str(out),
-                "--cache-dir", str(settings.LINLI_CIRCLE_CACHE_DIR),
-            ])
+            rc, stdout, stderr = _call_engine(
+                [
+                    "site",
+                    "--network",
+                    str(network),
+                    "--compounds",
+                    str(run.run_dir / "compounds.csv"),
+                    "--facilities",
+                    str(run.run_dir / "facilities.csv"),
+                    "--category",
+                    siting.category,
+                    "--k",
+                    str(siting.k),
+                    "--radius",
+                    f"{siting.radius_m:g}",
+                    "--out",
+                    str(out),
+                    "--cache-dir",
+                    str(settings.LINLI_CIRCLE_CACHE_DIR),
+                ]
+            )
             (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
             if rc != 0:
                 raise EngineFailed(_engine_error(stderr, None))
             sites: list[dict[str, Any]] = [
                 {
-                    "rank": int(r["rank"]), "id": r["candidate_id"], "lon": float(r["lon"]),
+                    "rank": int(r["rank"]),
+                    "id": r["candidate_id"],
+                    "lon": float(r["lon"]),
                     "lat": float(r["lat"]),
                     "engine_compounds": int(r["newly_covered_compounds"]),
                     "engine_population": float(r["newly_covered_population"]),
@@ -649,8 +767,12 @@ def run_siting(siting_id: int) -> SitingRun:
                 covered, greedy = float(stats["covered"]), float(stats["greedy"])
                 total = float(stats["total"])
                 result.update(
-                    covered=covered, total=total, greedy=greedy, bound=float(stats["bound"]),
-                    gap=float(stats["gap"]), gap_percent=round(100 * float(stats["gap"]), 2),
+                    covered=covered,
+                    total=total,
+                    greedy=greedy,
+                    bound=float(stats["bound"]),
+                    gap=float(stats["gap"]),
+                    gap_percent=round(100 * float(stats["gap"]), 2),
                     optimal=stats["optimal"] == "True",
                     seconds=float(stats["seconds"]),
                     newly_covered=sum(s["engine_population"] for s in sites),
@@ -667,8 +789,11 @@ def run_siting(siting_id: int) -> SitingRun:
             _mark_failed(siting, str(exc))
         except Exception as exc:
             logger.exception("siting %s failed", siting_id)
-            _mark_failed(siting, _("The siting stopped unexpectedly: %(error)s")
-                         % {"error": f"{type(exc).__name__}: {exc}"})
+            _mark_failed(
+                siting,
+                _("The siting stopped unexpectedly: %(error)s")
+                % {"error": f"{type(exc).__name__}: {exc}"},
+            )
     return siting
 
 
@@ -681,8 +806,9 @@ def set_gap_status(*, actor: Any, gap: Gap, status: str, note: str = "") -> Gap:
         raise PlanningError(gettext_lazy("Unknown gap status."), code="invalid_status")
     note = (note or "").strip()
     if len(note) > 300:
-        raise PlanningError(gettext_lazy("The note may be at most 300 characters."),
-                            code="note_too_long")
+        raise PlanningError(
+            gettext_lazy("The note may be at most 300 characters."), code="note_too_long"
+        )
     with transaction.atomic():
         locked = Gap.objects.select_for_update().select_related("run", "compound").get(pk=gap.pk)
         if not permissions.can_change_gap(actor, locked):
@@ -693,9 +819,12 @@ def set_gap_status(*, actor: Any, gap: Gap, status: str, note: str = "") -> Gap:
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "status_note", "status_changed_at"])
         audit.record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
-            changes=audit.diff(before, {"status": status, "status_note": note},
-                               fields=("status", "status_note")),
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=locked,
+            changes=audit.diff(
+                before, {"status": status, "status_note": note}, fields=("status", "status_note")
+            ),
         )
     return locked
 
@@ -703,6 +832,8 @@ def set_gap_status(*, actor: Any, gap: Gap, status: str, note: str = "") -> Gap:
 def record_export(*, actor: Any, run: AnalysisRun, rows: int, what: str) -> None:
     """Note in the audit log that a gap list (or map) left the system."""
     audit.record(
-        actor=actor, action=AuditEntry.Action.EXPORT, obj=run,
+        actor=actor,
+        action=AuditEntry.Action.EXPORT,
+        obj=run,
         changes={"export": [None, what], "rows": [None, rows]},
     )

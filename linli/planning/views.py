@@ -70,15 +70,19 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
 def index(request: HttpRequest) -> HttpResponse:
     """Planning home: the latest analysis of the user's district and a button to run one."""
     district = permissions.get_district_for_user(request.user, request.GET.get("district"))
-    return _render(request, "planning/index.html", {
-        "district": district,
-        "districts": permissions.districts_for_user(request.user),
-        "latest": queries.latest_run(district),
-        "latest_done": queries.latest_done_run(district),
-        "runs": queries.recent_runs(request.user, district),
-        "can_run": permissions.can_run_analysis(request.user, district),
-        "network_path": services.network_path(district),
-    })
+    return _render(
+        request,
+        "planning/index.html",
+        {
+            "district": district,
+            "districts": permissions.districts_for_user(request.user),
+            "latest": queries.latest_run(district),
+            "latest_done": queries.latest_done_run(district),
+            "runs": queries.recent_runs(request.user, district),
+            "can_run": permissions.can_run_analysis(request.user, district),
+            "network_path": services.network_path(district),
+        },
+    )
 
 
 @require_POST
@@ -134,39 +138,47 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         filters = queries.GapFilters.from_params(request.GET)
         sitings = list(permissions.sitings_for_user(user, run)[:5])
         latest_siting = sitings[0] if sitings else None
-        context.update({
-            "categories": categories,
-            "default_category": _default_category(categories),
-            "coverage_areas": queries.coverage_areas(user, run),
-            "coverage_area": area,
-            "coverage_lines": lines,
-            "chart": queries.chart_data(lines),
-            "filters": filters,
-            "gap_page": queries.gap_page(user, run, filters, request.GET.get("page")),
-            "gap_choices": queries.gap_filter_choices(user, run),
-            "category_names": names,
-            "totals": queries.scope_totals(user, run),
-            "sitings": sitings,
-            "latest_siting": latest_siting,
-            "latest_siting_name": names.get(latest_siting.category, latest_siting.category)
-            if latest_siting else "",
-            "latest_sites": queries.siting_explanation(user, latest_siting)
-            if latest_siting else [],
-            "map_config": {
-                "data": reverse("planning:map_data", args=[run.pk]),
-                "centre": [run.district.centre_lon, run.district.centre_lat],
-                "isochrones": reverse("planning:isochrones", args=[run.pk]),
-                "network": _network_url(run.district),
-                "tiles": settings.LINLI_TILE_URL,
-                "attribution": settings.LINLI_TILE_ATTRIBUTION,
-                "sites": [
-                    {"rank": s["rank"], "lon": s["lon"], "lat": s["lat"],
-                     "population": s.get("population", 0)}
-                    for s in (latest_siting.result.get("sites", []) if latest_siting else [])
-                ],
-                "siting_category": latest_siting.category if latest_siting else "",
-            },
-        })
+        context.update(
+            {
+                "categories": categories,
+                "default_category": _default_category(categories),
+                "coverage_areas": queries.coverage_areas(user, run),
+                "coverage_area": area,
+                "coverage_lines": lines,
+                "chart": queries.chart_data(lines),
+                "filters": filters,
+                "gap_page": queries.gap_page(user, run, filters, request.GET.get("page")),
+                "gap_choices": queries.gap_filter_choices(user, run),
+                "category_names": names,
+                "totals": queries.scope_totals(user, run),
+                "sitings": sitings,
+                "latest_siting": latest_siting,
+                "latest_siting_name": names.get(latest_siting.category, latest_siting.category)
+                if latest_siting
+                else "",
+                "latest_sites": queries.siting_explanation(user, latest_siting)
+                if latest_siting
+                else [],
+                "map_config": {
+                    "data": reverse("planning:map_data", args=[run.pk]),
+                    "centre": [run.district.centre_lon, run.district.centre_lat],
+                    "isochrones": reverse("planning:isochrones", args=[run.pk]),
+                    "network": _network_url(run.district),
+                    "tiles": settings.LINLI_TILE_URL,
+                    "attribution": settings.LINLI_TILE_ATTRIBUTION,
+                    "sites": [
+                        {
+                            "rank": s["rank"],
+                            "lon": s["lon"],
+                            "lat": s["lat"],
+                            "population": s.get("population", 0),
+                        }
+                        for s in (latest_siting.result.get("sites", []) if latest_siting else [])
+                    ],
+                    "siting_category": latest_siting.category if latest_siting else "",
+                },
+            }
+        )
     return _render(request, "planning/run.html", context)
 
 
@@ -202,12 +214,16 @@ def gap_table(request: HttpRequest, pk: int) -> HttpResponse:
     if not run.is_done:
         raise Http404("The analysis has no results.")
     filters = queries.GapFilters.from_params(request.GET)
-    return render(request, "planning/_gap_table.html", {
-        "run": run,
-        "filters": filters,
-        "gap_page": queries.gap_page(request.user, run, filters, request.GET.get("page")),
-        "category_names": queries.category_names(),
-    })
+    return render(
+        request,
+        "planning/_gap_table.html",
+        {
+            "run": run,
+            "filters": filters,
+            "gap_page": queries.gap_page(request.user, run, filters, request.GET.get("page")),
+            "category_names": queries.category_names(),
+        },
+    )
 
 
 @require_GET
@@ -217,9 +233,13 @@ def map_data(request: HttpRequest, pk: int) -> JsonResponse:
     run = permissions.get_run_for_user(request.user, pk)
     if not run.is_done:
         raise Http404("The analysis has no results.")
-    return JsonResponse(queries.map_payload(request.user, run), json_dumps_params={
-        "ensure_ascii": False, "separators": (",", ":"),
-    })
+    return JsonResponse(
+        queries.map_payload(request.user, run),
+        json_dumps_params={
+            "ensure_ascii": False,
+            "separators": (",", ":"),
+        },
+    )
 
 
 def _run_file(run: AnalysisRun, name: str) -> Any:
@@ -246,7 +266,8 @@ def map_html(request: HttpRequest, pk: int) -> FileResponse:
         raise PermissionDenied
     services.record_export(actor=request.user, run=run, rows=0, what="map.html")
     return FileResponse(
-        _run_file(run, "map.html"), as_attachment=True,
+        _run_file(run, "map.html"),
+        as_attachment=True,
         filename=f"living-circle-{run.district.code}-{run.pk}.html",
         content_type="text/html; charset=utf-8",
     )
@@ -260,9 +281,9 @@ def gaps_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     if not run.is_done:
         raise Http404("The analysis has no results.")
     filters = queries.GapFilters.from_params(request.GET)
-    rows = list(queries.gaps(request.user, run, filters).select_related(
-        "compound__community__subdistrict"
-    ))
+    rows = list(
+        queries.gaps(request.user, run, filters).select_related("compound__community__subdistrict")
+    )
     content = exports.gaps_workbook(run, rows)
     services.record_export(actor=request.user, run=run, rows=len(rows), what="gaps.xlsx")
     response = HttpResponse(
@@ -282,7 +303,9 @@ def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
     gap = permissions.get_gap_for_user(request.user, pk, for_change=True)
     try:
         gap = services.set_gap_status(
-            actor=request.user, gap=gap, status=request.POST.get("status", ""),
+            actor=request.user,
+            gap=gap,
+            status=request.POST.get("status", ""),
             note=request.POST.get("note", ""),
         )
     except LinliError as exc:
@@ -292,9 +315,15 @@ def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("planning:run", pk=gap.run_id)
     if request.headers.get("HX-Request"):
         gap = Gap.objects.select_related("compound__community", "station").get(pk=gap.pk)
-        return render(request, "planning/_gap_row.html", {
-            "gap": gap, "category_names": queries.category_names(), "run": gap.run,
-        })
+        return render(
+            request,
+            "planning/_gap_row.html",
+            {
+                "gap": gap,
+                "category_names": queries.category_names(),
+                "run": gap.run,
+            },
+        )
     return redirect(f"{reverse('planning:run', args=[gap.run_id])}#gaps")
 
 
@@ -310,7 +339,10 @@ def start_siting(request: HttpRequest, pk: int) -> HttpResponse:
         k, radius = -1, -1.0
     try:
         services.start_siting(
-            actor=request.user, run=run, category=request.POST.get("category", ""), k=k,
+            actor=request.user,
+            run=run,
+            category=request.POST.get("category", ""),
+            k=k,
             radius=radius,
         )
     except LinliError as exc:

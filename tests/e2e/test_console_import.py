@@ -30,18 +30,26 @@ def log_in(page: Any, username: str, password: str) -> None:
 
 
 def _bad_and_good_files(tmp_path: Path) -> tuple[Path, Path]:
-    bad = xlsx(STATION_HEADER, [
-        station_row("XF-201", "幸福苑东区驿站", **{"经度*": "１１３．０７２"}),  # full width: fine
-        station_row("XF-202", "幸福苑西区驿站", **{"纬度*": "三十六"}),
-        station_row("XF-202", "重复的驿站"),
-        station_row("XF-203", "越界驿站", **{"社区编码": "T14040402001"}),
-        station_row("XF-204", "坐标错误驿站", **{"经度*": 116.40, "纬度*": 39.90}),
-    ])
-    good = xlsx(STATION_HEADER, [
-        station_row("XF-201", "幸福苑东区驿站", **{"经度*": "１１３．０７２"}),
-        station_row("XF-202", "幸福苑西区驿站", **{"纬度*": 36.1822}),
-        station_row("XF-203", "幸福苑北区驿站", **{"经度*": 113.0705, "纬度*": 36.1830}),
-    ])
+    bad = xlsx(
+        STATION_HEADER,
+        [
+            station_row(
+                "XF-201", "幸福苑东区驿站", **{"经度*": "１１３．０７２"}
+            ),  # full width: fine
+            station_row("XF-202", "幸福苑西区驿站", **{"纬度*": "三十六"}),
+            station_row("XF-202", "重复的驿站"),
+            station_row("XF-203", "越界驿站", **{"社区编码": "T14040402001"}),
+            station_row("XF-204", "坐标错误驿站", **{"经度*": 116.40, "纬度*": 39.90}),
+        ],
+    )
+    good = xlsx(
+        STATION_HEADER,
+        [
+            station_row("XF-201", "幸福苑东区驿站", **{"经度*": "１１３．０７２"}),
+            station_row("XF-202", "幸福苑西区驿站", **{"纬度*": 36.1822}),
+            station_row("XF-203", "幸福苑北区驿站", **{"经度*": 113.0705, "纬度*": 36.1830}),
+        ],
+    )
     paths = tmp_path / "驿站导入-有错误.xlsx", tmp_path / "驿站导入-已修正.xlsx"
     paths[0].write_bytes(bad.getvalue())
     paths[1].write_bytes(good.getvalue())
@@ -49,7 +57,10 @@ def _bad_and_good_files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_community_staff_imports_a_sheet_after_fixing_it(
-    reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any,
+    reference: None,
+    hierarchy: Any,
+    community_staff: Any,
+    desktop_page: Any,
     tmp_path: Path,
 ) -> None:
     page = desktop_page
@@ -112,9 +123,11 @@ def test_community_staff_cannot_open_another_communitys_station(
     assert "西园幸福驿站" not in page.locator("#results").inner_text()
     assert "西园社区" not in page.locator(".tree").inner_text()
     screenshot(page, "console-stations")
-    for url in (f"/console/stations/{hierarchy.station_xiyuan.pk}/",
-                f"/console/stations/{hierarchy.station_xiyuan.pk}/delete/",
-                f"/console/stations/{hierarchy.station_heping.pk}/hours/"):
+    for url in (
+        f"/console/stations/{hierarchy.station_xiyuan.pk}/",
+        f"/console/stations/{hierarchy.station_xiyuan.pk}/delete/",
+        f"/console/stations/{hierarchy.station_heping.pk}/hours/",
+    ):
         response = page.goto(url)
         assert response is not None
         assert response.status == 404, url
@@ -150,12 +163,18 @@ def test_district_admin_pages_look_right(
         page.get_by_role("button", name="中文").click()
     page.goto("/console/compounds/")
     screenshot(page, "console-compounds")
-    for url in ("/console/", "/console/stations/", "/console/import/stations/",
-                f"/console/stations/{hierarchy.station_xingfu.pk}/"):
+    for url in (
+        "/console/",
+        "/console/stations/",
+        "/console/import/stations/",
+        f"/console/stations/{hierarchy.station_xingfu.pk}/",
+    ):
         page.goto(url)
         found = axe_violations(page)
-        assert found == [], [(v["id"], [n["target"] for n in v["nodes"]][:5],
-                              v["nodes"][0].get("failureSummary")) for v in found]
+        assert found == [], [
+            (v["id"], [n["target"] for n in v["nodes"]][:5], v["nodes"][0].get("failureSummary"))
+            for v in found
+        ]
     page.goto("/console/services/")
     screenshot(page, "console-services")
     page.goto(f"/console/compounds/{hierarchy.compound_xingfu.pk}/")

@@ -38,22 +38,36 @@ def haircut_town(transactional_db: Any) -> dict[str, Station]:
     """Four stations around the resident; only 南街 is near, open and cuts hair."""
     sync_reference_data()  # a transactional test starts from a flushed database
     district = District.objects.create(
-        code="E2E01", name="测试区", centre_lon=113.075, centre_lat=36.185, is_sample=True,
-        min_lon=113.05, min_lat=36.16, max_lon=113.10, max_lat=36.21,
+        code="E2E01",
+        name="测试区",
+        centre_lon=113.075,
+        centre_lat=36.185,
+        is_sample=True,
+        min_lon=113.05,
+        min_lat=36.16,
+        max_lon=113.10,
+        max_lat=36.21,
     )
     sub = Subdistrict.objects.create(district=district, code="E2E0101", name="东关街道")
     community = Community.objects.create(
         district=district, subdistrict=sub, code="E2E010101", name="幸福里社区"
     )
     kind = FacilityCategory.objects.get(code="happiness_station")
-    org = Organisation.objects.create(district=district, name="夕阳红志愿服务队",
-                                      kind=Organisation.Kind.SOCIAL)
+    org = Organisation.objects.create(
+        district=district, name="夕阳红志愿服务队", kind=Organisation.Kind.SOCIAL
+    )
     haircut = Service.objects.create(
-        district=district, organisation=org, name="义务理发", fee=Service.Fee.FREE,
+        district=district,
+        organisation=org,
+        name="义务理发",
+        fee=Service.Fee.FREE,
         category=ServiceCategory.objects.get(code="haircut"),
     )
     counselling = Service.objects.create(
-        district=district, organisation=org, name="心理疏导", fee=Service.Fee.FREE,
+        district=district,
+        organisation=org,
+        name="心理疏导",
+        fee=Service.Fee.FREE,
         category=ServiceCategory.objects.get(code="counselling"),
     )
     stations: dict[str, Station] = {}
@@ -64,31 +78,46 @@ def haircut_town(transactional_db: Any) -> dict[str, Station]:
         ("D", "口袋公园幸福驿站", 36.1801, 113.0701, counselling),  # nearest, no haircut
     ]:
         station = Station.objects.create(
-            district=district, subdistrict=sub, community=community, category=kind, code=code,
-            name=name, lat=lat, lon=lon, address=f"幸福里{name}", phone="0355-7654321",
-            contact_name="李秀英", contact_phone="13912345678",
+            district=district,
+            subdistrict=sub,
+            community=community,
+            category=kind,
+            code=code,
+            name=name,
+            lat=lat,
+            lon=lon,
+            address=f"幸福里{name}",
+            phone="0355-7654321",
+            contact_name="李秀英",
+            contact_phone="13912345678",
         )
         OpeningHours.objects.bulk_create(
             OpeningHours(station=station, weekday=d, opens=dt.time(0), closes=dt.time(0))
             for d in range(7)
         )
         ServiceAtStation.objects.create(
-            district=district, service=service, station=station, rrule="FREQ=WEEKLY;BYDAY=SA",
-            opens=dt.time(9), closes=dt.time(11, 30),
+            district=district,
+            service=service,
+            station=station,
+            rrule="FREQ=WEEKLY;BYDAY=SA",
+            opens=dt.time(9),
+            closes=dt.time(11, 30),
         )
         stations[code] = station
     today = timezone.localdate()
     for day in (today, today + dt.timedelta(days=1)):
-        OpeningException.objects.create(station=stations["A"], date=day, closed=True,
-                                        note="理发师外出培训")
+        OpeningException.objects.create(
+            station=stations["A"], date=day, closed=True, note="理发师外出培训"
+        )
     queries.clear_caches()
     return stations
 
 
 def _no_serious_violations(page: Any) -> None:
     violations = axe_violations(page)
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]])
-                              for v in violations]
+    assert violations == [], [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations
+    ]
 
 
 def _assert_elderly_sizes(page: Any) -> None:

@@ -6,7 +6,9 @@ from pathlib import Path
 import polib
 import pytest
 
-CATALOGS = sorted(Path(__file__).resolve().parents[2].glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+CATALOGS = sorted(
+    Path(__file__).resolve().parents[2].glob("**/locale/zh_Hans/LC_MESSAGES/django.po")
+)
 
 
 def test_there_is_a_catalog_for_the_project_and_each_app_with_strings() -> None:

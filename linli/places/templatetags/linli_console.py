@@ -128,7 +128,12 @@ def schedule_words(link: Any) -> str:
 
     from linli.places.rrule_words import schedule_in_words
 
-    return schedule_in_words(
-        link.rrule or "", opens=link.opens, closes=link.closes,
-        language=get_language() or "zh-hans",
-    ) or ""
+    return (
+        schedule_in_words(
+            link.rrule or "",
+            opens=link.opens,
+            closes=link.closes,
+            language=get_language() or "zh-hans",
+        )
+        or ""
+    )

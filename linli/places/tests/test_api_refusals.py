@@ -18,20 +18,34 @@ from linli.places.models import OpeningHours, Station
 from tests.personas import Hierarchy, login
 
 PERSONAS = [
-    "anonymous", "resident", "unit_liaison", "station_keeper", "community_staff",
-    "other_community_staff", "subdistrict_staff", "district_admin", "other_district_admin",
+    "anonymous",
+    "resident",
+    "unit_liaison",
+    "station_keeper",
+    "community_staff",
+    "other_community_staff",
+    "subdistrict_staff",
+    "district_admin",
+    "other_district_admin",
 ]
 NOT_STAFF = {"anonymous": 401, "resident": 403, "unit_liaison": 403}
 
 VISIBLE = {
-    "station_keeper": {"S001"}, "community_staff": {"S001"}, "other_community_staff": {"S003"},
-    "subdistrict_staff": {"S001", "S002"}, "district_admin": {"S001", "S002", "S003"},
+    "station_keeper": {"S001"},
+    "community_staff": {"S001"},
+    "other_community_staff": {"S003"},
+    "subdistrict_staff": {"S001", "S002"},
+    "district_admin": {"S001", "S002", "S003"},
     "other_district_admin": set(),
 }
 EDITORS = {"community_staff", "other_community_staff", "subdistrict_staff", "district_admin"}
 COMPOUNDS = {
-    "station_keeper": set(), "community_staff": {"C001"}, "other_community_staff": set(),
-    "subdistrict_staff": {"C001"}, "district_admin": {"C001"}, "other_district_admin": set(),
+    "station_keeper": set(),
+    "community_staff": {"C001"},
+    "other_community_staff": set(),
+    "subdistrict_staff": {"C001"},
+    "district_admin": {"C001"},
+    "other_district_admin": set(),
 }
 COMMUNITY_OF = {"S001": "T14040401001", "S002": "T14040401002", "S003": "T14040402001"}
 
@@ -59,8 +73,13 @@ def _refused_as_non_staff(name: str, response: Any) -> bool:
 def _station_body(code: str, name: str) -> dict[str, Any]:
     station = Station.objects.get(code=code)
     return {
-        "code": code, "name": name, "kind": "happiness_station", "community": COMMUNITY_OF[code],
-        "lon": station.lon, "lat": station.lat, "phone": station.phone,
+        "code": code,
+        "name": name,
+        "kind": "happiness_station",
+        "community": COMMUNITY_OF[code],
+        "lon": station.lon,
+        "lat": station.lat,
+        "phone": station.phone,
     }
 
 
@@ -96,7 +115,8 @@ def test_station_detail_is_404_outside_the_scope(as_persona: Any, name: str, cod
 def test_updating_a_station(as_persona: Any, name: str, code: str) -> None:
     station = Station.objects.get(code=code)
     response = as_persona(name).put(
-        f"/api/places/stations/{station.pk}", _station_body(code, "改过的名字"),
+        f"/api/places/stations/{station.pk}",
+        _station_body(code, "改过的名字"),
         content_type="application/json",
     )
     station.refresh_from_db()
@@ -154,8 +174,11 @@ def test_deleting_a_station(as_persona: Any, name: str, code: str) -> None:
 
 
 CREATE_IN_XINGFU = {
-    "station_keeper": 403, "community_staff": 201, "other_community_staff": 403,
-    "subdistrict_staff": 201, "district_admin": 201,
+    "station_keeper": 403,
+    "community_staff": 201,
+    "other_community_staff": 403,
+    "subdistrict_staff": 201,
+    "district_admin": 201,
     # The community code does not exist in the other district: it cannot even be named.
     "other_district_admin": 400,
 }
@@ -163,10 +186,15 @@ CREATE_IN_XINGFU = {
 
 @pytest.mark.parametrize("name", PERSONAS)
 def test_creating_a_station_in_xingfu(as_persona: Any, name: str) -> None:
-    body = {"code": "S900", "name": "新建驿站", "kind": "happiness_station",
-            "community": "T14040401001", "lon": 113.07, "lat": 36.18}
-    response = as_persona(name).post("/api/places/stations", body,
-                                     content_type="application/json")
+    body = {
+        "code": "S900",
+        "name": "新建驿站",
+        "kind": "happiness_station",
+        "community": "T14040401001",
+        "lon": 113.07,
+        "lat": 36.18,
+    }
+    response = as_persona(name).post("/api/places/stations", body, content_type="application/json")
     created = Station.objects.filter(code="S900").exists()
     if _refused_as_non_staff(name, response):
         assert not created
@@ -201,7 +229,8 @@ def test_services_never_leak_another_communitys_offer(as_persona: Any, name: str
 
 
 TREE = {
-    "station_keeper": {"T14040401001"}, "community_staff": {"T14040401001"},
+    "station_keeper": {"T14040401001"},
+    "community_staff": {"T14040401001"},
     "other_community_staff": {"T14040402001"},
     "subdistrict_staff": {"T14040401001", "T14040401002"},
     "district_admin": {"T14040401001", "T14040401002", "T14040402001"},

@@ -54,13 +54,18 @@ def test_editors_and_the_stations_own_keeper_see_the_keepers_contact(
     client: Client, hierarchy: Hierarchy, community_staff: User
 ) -> None:
     keeper = User.objects.create_user(
-        username="heping_keeper", password="x" * 12, role="station_keeper",
-        district=hierarchy.district, community=hierarchy.heping,
+        username="heping_keeper",
+        password="x" * 12,
+        role="station_keeper",
+        district=hierarchy.district,
+        community=hierarchy.heping,
         station=hierarchy.station_heping,
     )
-    editor = login(client, community_staff).get(
-        f"/api/places/stations/{hierarchy.station_xingfu.pk}"
-    ).json()
+    editor = (
+        login(client, community_staff)
+        .get(f"/api/places/stations/{hierarchy.station_xingfu.pk}")
+        .json()
+    )
     assert editor["contact_phone"] == "13812345678"
     assert editor["contact_masked"] is False
     own = login(Client(), keeper).get(f"/api/places/stations/{hierarchy.station_heping.pk}")
@@ -99,9 +104,16 @@ def test_creating_a_station_records_an_audit_entry(
 ) -> None:
     response = login(client, community_staff).post(
         "/api/places/stations",
-        {"code": "S010", "name": "新驿站", "kind": "happiness_station",
-         "community": "T14040401001", "lon": 113.07, "lat": 36.18,
-         "functions": ["reading"], "contact_phone": "13900002222"},
+        {
+            "code": "S010",
+            "name": "新驿站",
+            "kind": "happiness_station",
+            "community": "T14040401001",
+            "lon": 113.07,
+            "lat": 36.18,
+            "functions": ["reading"],
+            "contact_phone": "13900002222",
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
@@ -127,10 +139,18 @@ def test_invalid_writes_are_json_errors_and_change_nothing(
     admin_client: Client, hierarchy: Hierarchy, change: dict[str, Any], status: int, code: str
 ) -> None:
     station = hierarchy.station_xingfu
-    body = {"code": "S001", "name": "新名字", "kind": "happiness_station",
-            "community": "T14040401001", "lon": station.lon, "lat": station.lat, **change}
-    response = admin_client.put(f"/api/places/stations/{station.pk}", body,
-                                content_type="application/json")
+    body = {
+        "code": "S001",
+        "name": "新名字",
+        "kind": "happiness_station",
+        "community": "T14040401001",
+        "lon": station.lon,
+        "lat": station.lat,
+        **change,
+    }
+    response = admin_client.put(
+        f"/api/places/stations/{station.pk}", body, content_type="application/json"
+    )
     assert response.status_code == status, response.content
     assert response.json()["code"] == code
     assert response.json()["message"]
@@ -186,10 +206,15 @@ def test_the_openapi_document_describes_every_endpoint(client: Client) -> None:
     spec = response.json()
     paths = spec["paths"]
     for path in (
-        "/api/places/stations", "/api/places/stations/{station_id}",
-        "/api/places/stations/{station_id}/hours", "/api/places/compounds",
-        "/api/places/services", "/api/places/organisations", "/api/places/scope",
-        "/api/hsds/services", "/api/hsds/service_at_locations/{service_at_location_id}",
+        "/api/places/stations",
+        "/api/places/stations/{station_id}",
+        "/api/places/stations/{station_id}/hours",
+        "/api/places/compounds",
+        "/api/places/services",
+        "/api/places/organisations",
+        "/api/places/scope",
+        "/api/hsds/services",
+        "/api/hsds/service_at_locations/{service_at_location_id}",
     ):
         assert path in paths, path
     listed = paths["/api/places/stations"]["get"]["responses"]["200"]
@@ -202,16 +227,16 @@ def test_a_list_response_matches_its_documented_schema(admin_client: Client) -> 
     from linli.places.schemas import CompoundPage, OrganisationPage, ServicePage, StationPage
 
     for url, schema in (
-        ("/api/places/stations", StationPage), ("/api/places/compounds", CompoundPage),
-        ("/api/places/services", ServicePage), ("/api/places/organisations", OrganisationPage),
+        ("/api/places/stations", StationPage),
+        ("/api/places/compounds", CompoundPage),
+        ("/api/places/services", ServicePage),
+        ("/api/places/organisations", OrganisationPage),
     ):
         page = schema.model_validate(admin_client.get(url).json(), strict=False)
         assert page.total >= 1, url
 
 
-def test_lists_take_two_queries(
-    admin_client: Client, django_assert_max_num_queries: Any
-) -> None:
+def test_lists_take_two_queries(admin_client: Client, django_assert_max_num_queries: Any) -> None:
     # Session + user lookups are the two queries every logged-in request makes.
     with django_assert_max_num_queries(4):
         admin_client.get("/api/places/stations")

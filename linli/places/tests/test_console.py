@@ -34,12 +34,21 @@ def _station_urls(pk: int) -> list[str]:
 
 def _form(station: Station, **over: Any) -> dict[str, Any]:
     data = {
-        "code": station.code, "name": station.name, "category": station.category.code,
-        "community": station.community.code if station.community else "", "subdistrict": "",
-        "address": station.address, "lon": station.lon, "lat": station.lat, "crs": "WGS-84",
-        "phone": station.phone, "contact_name": station.contact_name,
-        "contact_phone": station.contact_phone, "holiday_policy": station.holiday_policy,
-        "is_active": "on", "description": "",
+        "code": station.code,
+        "name": station.name,
+        "category": station.category.code,
+        "community": station.community.code if station.community else "",
+        "subdistrict": "",
+        "address": station.address,
+        "lon": station.lon,
+        "lat": station.lat,
+        "crs": "WGS-84",
+        "phone": station.phone,
+        "contact_name": station.contact_name,
+        "contact_phone": station.contact_phone,
+        "holiday_policy": station.holiday_policy,
+        "is_active": "on",
+        "description": "",
     }
     data.update(over)
     return data
@@ -48,8 +57,9 @@ def _form(station: Station, **over: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ refusals
 
 
-@pytest.mark.parametrize("name", ["console:home", "console:stations", "console:compounds",
-                                  "console:services"])
+@pytest.mark.parametrize(
+    "name", ["console:home", "console:stations", "console:compounds", "console:services"]
+)
 def test_anonymous_is_sent_to_login(client: Client, hierarchy: Any, name: str) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302
@@ -71,11 +81,13 @@ def test_other_communitys_staff_gets_404_on_station_pages(
     station = hierarchy.station_xingfu
     for url in _station_urls(station.pk):
         assert client.get(url).status_code == 404, url
-    response = client.post(reverse("console:station_edit", args=[station.pk]),
-                           _form(station, name="被改了"))
+    response = client.post(
+        reverse("console:station_edit", args=[station.pk]), _form(station, name="被改了")
+    )
     assert response.status_code == 404
-    response = client.post(reverse("console:station_bulk_delete"),
-                           {"ids": [station.pk], "confirm": "1"})
+    response = client.post(
+        reverse("console:station_bulk_delete"), {"ids": [station.pk], "confirm": "1"}
+    )
     assert response.status_code == 404
     station.refresh_from_db()
     assert station.name == "幸福苑幸福驿站"
@@ -95,8 +107,10 @@ def test_other_district_admin_sees_nothing(
     as_user: Any, other_district_admin: Any, hierarchy: Any
 ) -> None:
     client = as_user(other_district_admin)
-    assert client.get(reverse("console:station_edit",
-                              args=[hierarchy.station_xiyuan.pk])).status_code == 404
+    assert (
+        client.get(reverse("console:station_edit", args=[hierarchy.station_xiyuan.pk])).status_code
+        == 404
+    )
     response = client.get(reverse("console:stations"))
     assert response.status_code == 200
     assert "西园幸福驿站" not in response.content.decode()
@@ -131,8 +145,11 @@ def test_district_admin_sees_all_and_filters_by_tree(
     body = client.get(reverse("console:stations")).content.decode()
     for name in ("幸福苑幸福驿站", "和平里幸福驿站", "西园幸福驿站", "西园社区", "东关街道"):
         assert name in body
-    response = client.get(reverse("console:stations"), {"community": hierarchy.xiyuan.pk},
-                          headers={"HX-Request": "true", "HX-Target": "results"})
+    response = client.get(
+        reverse("console:stations"),
+        {"community": hierarchy.xiyuan.pk},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )
     partial = response.content.decode()
     assert "<html" not in partial
     assert "西园幸福驿站" in partial
@@ -149,11 +166,18 @@ def test_keeper_edits_only_hours_and_services(
     assert response["Location"] == reverse("console:station_hours", args=[station.pk])
     assert client.get(reverse("console:station_new")).status_code == 403
     assert client.get(reverse("console:station_delete", args=[station.pk])).status_code == 403
-    assert client.get(reverse("console:station_hours",
-                              args=[hierarchy.station_heping.pk])).status_code == 404
-    response = client.post(reverse("console:station_hours", args=[station.pk]), {
-        "day_0": "09:00-12:00", "day_1": "０９：００－１７：００", "holiday_policy": "closed",
-    })
+    assert (
+        client.get(reverse("console:station_hours", args=[hierarchy.station_heping.pk])).status_code
+        == 404
+    )
+    response = client.post(
+        reverse("console:station_hours", args=[station.pk]),
+        {
+            "day_0": "09:00-12:00",
+            "day_1": "０９：００－１７：００",
+            "holiday_policy": "closed",
+        },
+    )
     assert response.status_code == 302
     station.refresh_from_db()
     assert station.holiday_policy == "closed"
@@ -168,38 +192,51 @@ def test_create_edit_and_delete_a_station(
 ) -> None:
     client = as_user(community_staff)
     template = hierarchy.station_xingfu
-    response = client.post(reverse("console:station_new"), _form(
-        template, code="XF-200", name="新驿站", functions=["reading"], amenities=["toilet"],
-    ))
+    response = client.post(
+        reverse("console:station_new"),
+        _form(
+            template,
+            code="XF-200",
+            name="新驿站",
+            functions=["reading"],
+            amenities=["toilet"],
+        ),
+    )
     assert response.status_code == 302
     station = Station.objects.get(code="XF-200")
     assert list(station.functions.values_list("code", flat=True)) == ["reading"]
 
-    response = client.post(reverse("console:station_edit", args=[station.pk]),
-                           _form(station, name="新驿站（改）"))
+    response = client.post(
+        reverse("console:station_edit", args=[station.pk]), _form(station, name="新驿站（改）")
+    )
     assert response.status_code == 302
     station.refresh_from_db()
     assert station.name == "新驿站（改）"
 
-    response = client.post(reverse("console:station_bulk_delete"),
-                           {"ids": [station.pk], "confirm": "1"})
+    response = client.post(
+        reverse("console:station_bulk_delete"), {"ids": [station.pk], "confirm": "1"}
+    )
     assert response.status_code == 302
     station.refresh_from_db()
     assert not station.is_active
-    assert list(AuditEntry.objects.exclude(action=AuditEntry.Action.LOGIN).order_by("id")
-                .values_list("action", flat=True)) == [
-        "create", "update", "delete"
-    ]
+    assert list(
+        AuditEntry.objects.exclude(action=AuditEntry.Action.LOGIN)
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["create", "update", "delete"]
 
 
 def test_form_shows_service_refusals(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
     client = as_user(community_staff)
-    response = client.post(reverse("console:station_new"),
-                           _form(hierarchy.station_xingfu, code="S003", name="抢注"))
+    response = client.post(
+        reverse("console:station_new"), _form(hierarchy.station_xingfu, code="S003", name="抢注")
+    )
     assert response.status_code == 200
     assert "已被" in response.content.decode()  # 编码“S003”已被…使用 (zh-Hans is the default)
-    response = client.post(reverse("console:station_new"),
-                           _form(hierarchy.station_xingfu, code="S900", community="T14040402001"))
+    response = client.post(
+        reverse("console:station_new"),
+        _form(hierarchy.station_xingfu, code="S900", community="T14040402001"),
+    )
     assert response.status_code == 200  # not one of the form's choices
     assert not Station.objects.filter(code__in=["S900"]).exists()
 
@@ -207,10 +244,18 @@ def test_form_shows_service_refusals(as_user: Any, community_staff: Any, hierarc
 def test_services_at_a_station(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
     client = as_user(community_staff)
     station = hierarchy.station_xingfu
-    response = client.post(reverse("console:service_new"), {
-        "name": "读书会", "category": "volunteering", "organisation": "", "fee": "free",
-        "is_active": "on", "stations": [station.pk], "rrule": "FREQ=WEEKLY;BYDAY=SA",
-    })
+    response = client.post(
+        reverse("console:service_new"),
+        {
+            "name": "读书会",
+            "category": "volunteering",
+            "organisation": "",
+            "fee": "free",
+            "is_active": "on",
+            "stations": [station.pk],
+            "rrule": "FREQ=WEEKLY;BYDAY=SA",
+        },
+    )
     assert response.status_code == 302
     link = ServiceAtStation.objects.get(service__name="读书会")
     assert link.station == station
@@ -225,11 +270,19 @@ def test_services_at_a_station(as_user: Any, community_staff: Any, hierarchy: An
 
 def test_compound_form(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
     client = as_user(community_staff)
-    response = client.post(reverse("console:compound_new"), {
-        "code": "C300", "name": "和谐家园", "community": "T14040401001", "households": 10,
-        "population": 30, "address": "", "gates": "东门 113.073,36.183\n西门 113.071 36.182",
-        "crs": "WGS-84",
-    })
+    response = client.post(
+        reverse("console:compound_new"),
+        {
+            "code": "C300",
+            "name": "和谐家园",
+            "community": "T14040401001",
+            "households": 10,
+            "population": 30,
+            "address": "",
+            "gates": "东门 113.073,36.183\n西门 113.071 36.182",
+            "crs": "WGS-84",
+        },
+    )
     assert response.status_code == 302
     assert Compound.objects.get(code="C300").gates.count() == 2
 
@@ -243,8 +296,9 @@ def test_import_page_reports_problems_and_imports_nothing(
     client = as_user(community_staff)
     file = xlsx(STATION_HEADER, [station_row(**{"经度*": "abc"})])
     file.name = "stations.xlsx"
-    response = client.post(reverse("console:import", args=["stations"]),
-                           {"file": file, "action": "import"})
+    response = client.post(
+        reverse("console:import", args=["stations"]), {"file": file, "action": "import"}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "F 经度" in body
@@ -263,8 +317,9 @@ def test_import_page_imports_a_good_file(
     client = as_user(community_staff)
     file = xlsx(STATION_HEADER, [station_row()])
     file.name = "stations.xlsx"
-    response = client.post(reverse("console:import", args=["stations"]),
-                           {"file": file, "action": "import"})
+    response = client.post(
+        reverse("console:import", args=["stations"]), {"file": file, "action": "import"}
+    )
     assert response.status_code == 302
     assert Station.objects.filter(code="XF-101").exists()
 

@@ -66,8 +66,9 @@ def test_compound_and_service_exports(hierarchy: Any, subdistrict_staff: Any) ->
 
 
 @pytest.mark.parametrize("kind", list(SheetKind))
-def test_an_export_imports_back_unchanged(hierarchy: Any, district_admin: Any,
-                                          kind: SheetKind) -> None:
+def test_an_export_imports_back_unchanged(
+    hierarchy: Any, district_admin: Any, kind: SheetKind
+) -> None:
     data = export_workbook(kind, district_admin)
     result = import_sheet(actor=district_admin, kind=kind, file=io.BytesIO(data))
     assert result.ok, result.problems

@@ -20,7 +20,11 @@ SCHEMA = json.loads(
 )
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _TYPES: dict[str, Any] = {
-    "string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict,
+    "string": str,
+    "number": (int, float),
+    "integer": int,
+    "boolean": bool,
+    "object": dict,
     "array": list,
 }
 
@@ -80,8 +84,14 @@ def test_list_items_validate_against_the_hsds_schema(
 ) -> None:
     page = _get(client, url)
     assert set(page) == {
-        "total_items", "total_pages", "page_number", "size", "first_page", "last_page",
-        "empty", "contents",
+        "total_items",
+        "total_pages",
+        "page_number",
+        "size",
+        "first_page",
+        "last_page",
+        "empty",
+        "contents",
     }
     assert page["contents"]
     for item in page["contents"]:
@@ -98,8 +108,15 @@ def test_details_validate_and_nest_their_parts(client: Client, hierarchy: Hierar
     assert (schedule["opens_at"], schedule["closes_at"]) == ("09:00+08:00", "11:30+08:00")
     assert schedule["service_at_location_id"] == sal["id"]
     [address] = nested["location"]["addresses"]
-    for field in ("id", "address_1", "city", "state_province", "postal_code", "country",
-                  "address_type"):
+    for field in (
+        "id",
+        "address_1",
+        "city",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ):
         assert isinstance(address[field], str), field
     assert address["country"] == "CN"
     [phone] = nested["phones"]
@@ -138,8 +155,11 @@ def test_the_keepers_mobile_and_name_are_never_published(
 ) -> None:
     [sal] = _get(client, "/api/hsds/service_at_locations")["contents"]
     urls = [
-        "/api/hsds/locations", "/api/hsds/service_at_locations", "/api/hsds/services",
-        f"/api/hsds/service_at_locations/{sal['id']}", f"/api/hsds/services/{sal['service_id']}",
+        "/api/hsds/locations",
+        "/api/hsds/service_at_locations",
+        "/api/hsds/services",
+        f"/api/hsds/service_at_locations/{sal['id']}",
+        f"/api/hsds/services/{sal['service_id']}",
         f"/api/hsds/locations/{sal['location_id']}",
     ]
     for url in urls:
@@ -156,9 +176,11 @@ def test_only_active_stations_and_services_are_public(client: Client, hierarchy:
     assert _get(client, "/api/hsds/services")["empty"] is True
     assert _get(client, "/api/hsds/organizations")["empty"] is True
     assert _get(client, "/api/hsds/service_at_locations")["empty"] is True
-    for url in (f"/api/hsds/service_at_locations/{sal['id']}",
-                f"/api/hsds/locations/{sal['location_id']}",
-                f"/api/hsds/services/{sal['service_id']}"):
+    for url in (
+        f"/api/hsds/service_at_locations/{sal['id']}",
+        f"/api/hsds/locations/{sal['location_id']}",
+        f"/api/hsds/services/{sal['service_id']}",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
@@ -173,8 +195,9 @@ def test_inactive_services_are_not_public(client: Client, hierarchy: Hierarchy) 
 def test_an_organisation_without_public_services_is_not_published(
     client: Client, hierarchy: Hierarchy
 ) -> None:
-    Organisation.objects.create(district=hierarchy.district, name="某报到单位",
-                                kind=Organisation.Kind.UNIT)
+    Organisation.objects.create(
+        district=hierarchy.district, name="某报到单位", kind=Organisation.Kind.UNIT
+    )
     names = [o["name"] for o in _get(client, "/api/hsds/organizations")["contents"]]
     assert names == ["仁爱社工服务中心"]
 
@@ -187,8 +210,9 @@ def test_filter_locations_by_kind(client: Client, hierarchy: Hierarchy) -> None:
 def test_filter_by_district(client: Client, hierarchy: Hierarchy) -> None:
     other = District.objects.create(code="T999999", name="外区")
     assert _get(client, "/api/hsds/locations?district=NOPE")["total_items"] == 0
-    assert _get(client, f"/api/hsds/locations?district={hierarchy.district.code}")[
-        "total_items"] == 3
+    assert (
+        _get(client, f"/api/hsds/locations?district={hierarchy.district.code}")["total_items"] == 3
+    )
     assert _get(client, f"/api/hsds/locations?district={other.code}")["total_items"] == 0
 
 
@@ -220,9 +244,12 @@ def test_ids_are_stable_typed_and_scoped_to_the_district(
     assert hsds_id("OTHER", "location", station.pk) != before
     assert client.get(f"/api/hsds/locations/{before}").json()["name"] == "改名后的驿站"
     # The same pk under another district's prefix, or as another kind, is not found.
-    for wrong in (hsds_id("OTHER", "location", station.pk),
-                  hsds_id(hierarchy.district.code, "service", station.pk),
-                  str(uuid.uuid4()), "not-a-uuid"):
+    for wrong in (
+        hsds_id("OTHER", "location", station.pk),
+        hsds_id(hierarchy.district.code, "service", station.pk),
+        str(uuid.uuid4()),
+        "not-a-uuid",
+    ):
         assert client.get(f"/api/hsds/locations/{wrong}").status_code == 404
 
 
@@ -242,12 +269,15 @@ def test_the_public_api_is_read_only(client: Client, hierarchy: Hierarchy) -> No
     ("rrule", "fields"),
     [
         ("FREQ=MONTHLY;BYDAY=1FR", {"freq": "MONTHLY", "byday": "1FR"}),
-        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", {"freq": "WEEKLY", "interval": 2,
-                                                 "byday": "TU,TH"}),
-        ("RRULE:FREQ=MONTHLY;BYMONTHDAY=15;COUNT=6",
-         {"freq": "MONTHLY", "bymonthday": "15", "count": 6}),
-        ("DTSTART:20260105T090000\nRRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261231T000000Z",
-         {"freq": "WEEKLY", "byday": "MO", "dtstart": "2026-01-05", "until": "2026-12-31"}),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", {"freq": "WEEKLY", "interval": 2, "byday": "TU,TH"}),
+        (
+            "RRULE:FREQ=MONTHLY;BYMONTHDAY=15;COUNT=6",
+            {"freq": "MONTHLY", "bymonthday": "15", "count": 6},
+        ),
+        (
+            "DTSTART:20260105T090000\nRRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261231T000000Z",
+            {"freq": "WEEKLY", "byday": "MO", "dtstart": "2026-01-05", "until": "2026-12-31"},
+        ),
         ("FREQ=DAILY", {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU"}),
         ("FREQ=YEARLY;BYMONTH=10", {"description": "FREQ=YEARLY;BYMONTH=10"}),
     ],

@@ -28,8 +28,9 @@ def _english() -> Any:
         yield
 
 
-def _import(actor: Any, file: io.BytesIO, kind: SheetKind = SheetKind.STATIONS,
-            **kw: Any) -> ImportResult:
+def _import(
+    actor: Any, file: io.BytesIO, kind: SheetKind = SheetKind.STATIONS, **kw: Any
+) -> ImportResult:
     return import_sheet(actor=actor, kind=kind, file=file, filename="test.xlsx", **kw)
 
 
@@ -48,11 +49,14 @@ def _only(result: ImportResult) -> tuple[int | None, str, str]:
 
 
 def test_a_good_file_imports_creates_and_updates(hierarchy: Any, community_staff: Any) -> None:
-    file = xlsx(STATION_HEADER, [
-        station_row(),
-        station_row("S001", "幸福苑幸福驿站（更名）"),
-        [None] * len(STATION_HEADER),  # a fully empty row is ignored
-    ])
+    file = xlsx(
+        STATION_HEADER,
+        [
+            station_row(),
+            station_row("S001", "幸福苑幸福驿站（更名）"),
+            [None] * len(STATION_HEADER),  # a fully empty row is ignored
+        ],
+    )
     result = _import(community_staff, file)
 
     assert result.ok, result.problems
@@ -62,7 +66,8 @@ def test_a_good_file_imports_creates_and_updates(hierarchy: Any, community_staff
     assert new.holiday_policy == Station.HolidayPolicy.CLOSED
     assert sorted(new.functions.values_list("code", flat=True)) == ["deliberation", "reading"]
     assert [(h.weekday, h.opens, h.closes) for h in new.opening_hours.all()][:2] == [
-        (0, dt.time(8, 30), dt.time(12)), (0, dt.time(14), dt.time(18))
+        (0, dt.time(8, 30), dt.time(12)),
+        (0, dt.time(14), dt.time(18)),
     ]
     assert not new.opening_hours.filter(weekday__gte=5).exists()
     assert Station.objects.get(code="S001").name == "幸福苑幸福驿站（更名）"
@@ -80,8 +85,14 @@ def test_dry_run_reports_but_changes_nothing(hierarchy: Any, community_staff: An
 
 
 def test_full_width_digits_are_converted(hierarchy: Any, community_staff: Any) -> None:
-    row = station_row(**{"经度*": "１１３．０７１２", "纬度*": "３６．１８１５",
-                         "站长手机": "１３９００００２２２２", "周一": "０８：３０－１８：００"})
+    row = station_row(
+        **{
+            "经度*": "１１３．０７１２",
+            "纬度*": "３６．１８１５",
+            "站长手机": "１３９００００２２２２",
+            "周一": "０８：３０－１８：００",
+        }
+    )
     result = _import(community_staff, xlsx(STATION_HEADER, [row]))
     assert result.ok, result.problems
     station = Station.objects.get(code="XF-101")
@@ -102,8 +113,9 @@ def test_gcj02_coordinates_are_converted(hierarchy: Any, community_staff: Any) -
 def test_gcj02_coordinates_marked_wgs84_get_a_hint(hierarchy: Any, community_staff: Any) -> None:
     # Near the district's edge the ~600 m GCJ-02 shift moves a point outside the box.
     glon, glat = wgs84_to_gcj02(113.11, 36.20)
-    result = _import(community_staff,
-                     xlsx(STATION_HEADER, [station_row(**{"经度*": glon, "纬度*": glat})]))
+    result = _import(
+        community_staff, xlsx(STATION_HEADER, [station_row(**{"经度*": glon, "纬度*": glat})])
+    )
     if result.ok:  # still inside the box with its margin: nothing to hint about
         return
     row, column, message = _only(result)
@@ -115,21 +127,39 @@ def test_gcj02_coordinates_marked_wgs84_get_a_hint(hierarchy: Any, community_sta
     ("header", "row", "expected_row", "expected_column", "words"),
     [
         # a missing column
-        ([h for h in STATION_HEADER if h != "纬度*"],
-         [v for h, v in zip(STATION_HEADER, station_row(), strict=True) if h != "纬度*"],
-         1, "纬度", "missing"),
+        (
+            [h for h in STATION_HEADER if h != "纬度*"],
+            [v for h, v in zip(STATION_HEADER, station_row(), strict=True) if h != "纬度*"],
+            1,
+            "纬度",
+            "missing",
+        ),
         # a renamed column: reported as unknown (and the original as missing)
-        ([("维度" if h == "纬度*" else h) for h in STATION_HEADER], station_row(), 1, "G 维度",
-         "Unknown column"),
+        (
+            [("维度" if h == "纬度*" else h) for h in STATION_HEADER],
+            station_row(),
+            1,
+            "G 维度",
+            "Unknown column",
+        ),
     ],
 )
-def test_header_problems(hierarchy: Any, community_staff: Any, header: list[str], row: list[Any],
-                         expected_row: int, expected_column: str, words: str) -> None:
+def test_header_problems(
+    hierarchy: Any,
+    community_staff: Any,
+    header: list[str],
+    row: list[Any],
+    expected_row: int,
+    expected_column: str,
+    words: str,
+) -> None:
     before = _state()
     result = _import(community_staff, xlsx(header, [row]))
     assert not result.ok
-    assert any(p.row == expected_row and p.column == expected_column and words in p.message
-               for p in result.problems), result.problems
+    assert any(
+        p.row == expected_row and p.column == expected_column and words in p.message
+        for p in result.problems
+    ), result.problems
     assert _state() == before
 
 
@@ -164,9 +194,14 @@ def test_cell_problems_name_row_and_column(
 
 def test_duplicates_in_the_file_and_across_scope(hierarchy: Any, community_staff: Any) -> None:
     before = _state()
-    file = xlsx(STATION_HEADER, [
-        station_row("XF-101"), station_row("xf-101", "重复"), station_row("S003", "别人的编码"),
-    ])
+    file = xlsx(
+        STATION_HEADER,
+        [
+            station_row("XF-101"),
+            station_row("xf-101", "重复"),
+            station_row("S003", "别人的编码"),
+        ],
+    )
     result = _import(community_staff, file)
     assert [(p.row, p.column) for p in result.problems] == [(3, "A 编码"), (4, "A 编码")]
     assert "row 2" in result.problems[0].message
@@ -177,10 +212,16 @@ def test_duplicates_in_the_file_and_across_scope(hierarchy: Any, community_staff
 
 def test_merged_cells_and_partial_rows(hierarchy: Any, community_staff: Any) -> None:
     before = _state()
-    file = xlsx(STATION_HEADER, [
-        station_row("XF-101"), station_row("XF-102"), station_row("XF-103"),
-        ["XF-104"] + [None] * (len(STATION_HEADER) - 1),
-    ], merge="D2:D3")
+    file = xlsx(
+        STATION_HEADER,
+        [
+            station_row("XF-101"),
+            station_row("XF-102"),
+            station_row("XF-103"),
+            ["XF-104"] + [None] * (len(STATION_HEADER) - 1),
+        ],
+        merge="D2:D3",
+    )
     result = _import(community_staff, file)
     merged = [p for p in result.problems if p.column == "D2:D3"]
     assert merged
@@ -227,11 +268,22 @@ COMPOUND_HEADER = ["编码*", "名称*", "社区编码*", "户数", "人口", "�
 
 def test_compounds_import_with_gates(hierarchy: Any, community_staff: Any) -> None:
     glon, glat = wgs84_to_gcj02(113.073, 36.183)
-    file = xlsx(COMPOUND_HEADER, [
-        ["C100", "和谐家园", "T14040401001", "３００", 800, f"东门({glon:.7f}，{glat:.7f})",
-         "高德"],
-        ["C001", "幸福苑", "T14040401001", 430, 1160, None, None],
-    ], title="小区")
+    file = xlsx(
+        COMPOUND_HEADER,
+        [
+            [
+                "C100",
+                "和谐家园",
+                "T14040401001",
+                "３００",
+                800,
+                f"东门({glon:.7f}，{glat:.7f})",
+                "高德",
+            ],
+            ["C001", "幸福苑", "T14040401001", 430, 1160, None, None],
+        ],
+        title="小区",
+    )
     result = _import(community_staff, file, SheetKind.COMPOUNDS)
     assert result.ok, result.problems
     new = Compound.objects.get(code="C100")
@@ -244,26 +296,54 @@ def test_compounds_import_with_gates(hierarchy: Any, community_staff: Any) -> No
 
 
 def test_compound_problems(hierarchy: Any, other_community_staff: Any) -> None:
-    file = xlsx(COMPOUND_HEADER, [
-        ["C001", "抢注", "T14040402001", 1, 1, None, None],
-        ["C200", "西园小区", "T14040402001", 1.5, 1, "大门(1,2)", None],
-    ], title="小区")
+    file = xlsx(
+        COMPOUND_HEADER,
+        [
+            ["C001", "抢注", "T14040402001", 1, 1, None, None],
+            ["C200", "西园小区", "T14040402001", 1.5, 1, "大门(1,2)", None],
+        ],
+        title="小区",
+    )
     result = _import(other_community_staff, file, SheetKind.COMPOUNDS)
     assert [(p.row, p.column) for p in result.problems] == [
-        (2, "A 编码"), (3, "D 户数"), (3, "F 出入口")
+        (2, "A 编码"),
+        (3, "D 户数"),
+        (3, "F 出入口"),
     ]
     assert Compound.objects.count() == 1
 
 
-SERVICE_HEADER = ["服务名称*", "服务类别*", "提供机构", "驿站编码", "收费", "需预约", "周期规则",
-                  "开始时间", "结束时间"]
+SERVICE_HEADER = [
+    "服务名称*",
+    "服务类别*",
+    "提供机构",
+    "驿站编码",
+    "收费",
+    "需预约",
+    "周期规则",
+    "开始时间",
+    "结束时间",
+]
 
 
 def test_services_import_and_link_stations(hierarchy: Any, community_staff: Any) -> None:
-    file = xlsx(SERVICE_HEADER, [
-        ["心理疏导", "心理咨询", "阳光心理服务社", "S001", "免费", "是", "FREQ=WEEKLY;BYDAY=WE",
-         "14:00", dt.time(16, 0)],
-    ], title="服务项目")
+    file = xlsx(
+        SERVICE_HEADER,
+        [
+            [
+                "心理疏导",
+                "心理咨询",
+                "阳光心理服务社",
+                "S001",
+                "免费",
+                "是",
+                "FREQ=WEEKLY;BYDAY=WE",
+                "14:00",
+                dt.time(16, 0),
+            ],
+        ],
+        title="服务项目",
+    )
     result = _import(community_staff, file, SheetKind.SERVICES)
     assert result.ok, result.problems
     service = Service.objects.get(name="心理疏导")
@@ -273,14 +353,21 @@ def test_services_import_and_link_stations(hierarchy: Any, community_staff: Any)
 
 
 def test_service_problems(hierarchy: Any, community_staff: Any) -> None:
-    file = xlsx(SERVICE_HEADER, [
-        ["心理疏导", "算命", "", "S001", "免费", "否", "", None, None],
-        ["棋牌", "书法棋牌", "", "S003", "免费", "否", "", None, None],
-        ["读书会", "志愿服务", "", "S001", "免费", "否", "EVERY DAY", None, None],
-        ["无站点", "志愿服务", "", None, "免费", "否", "", None, None],
-    ], title="服务项目")
+    file = xlsx(
+        SERVICE_HEADER,
+        [
+            ["心理疏导", "算命", "", "S001", "免费", "否", "", None, None],
+            ["棋牌", "书法棋牌", "", "S003", "免费", "否", "", None, None],
+            ["读书会", "志愿服务", "", "S001", "免费", "否", "EVERY DAY", None, None],
+            ["无站点", "志愿服务", "", None, "免费", "否", "", None, None],
+        ],
+        title="服务项目",
+    )
     result = _import(community_staff, file, SheetKind.SERVICES)
     assert [(p.row, p.column) for p in result.problems] == [
-        (2, "B 服务类别"), (3, "D 驿站编码"), (4, "G 周期规则"), (5, "D 驿站编码")
+        (2, "B 服务类别"),
+        (3, "D 驿站编码"),
+        (4, "G 周期规则"),
+        (5, "D 驿站编码"),
     ]
     assert not Service.objects.exclude(name="义务理发").exists()

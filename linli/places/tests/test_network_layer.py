@@ -20,17 +20,28 @@ from tests.personas import Hierarchy
 def write_pbf(path: Path) -> Path:
     """A tiny town: an arterial with a name, a residential street, a footway and a river."""
     nodes = {
-        1: (113.060, 36.180), 2: (113.070, 36.180), 3: (113.080, 36.180),
-        4: (113.070, 36.185), 5: (113.071, 36.185), 6: (113.060, 36.19), 7: (113.08, 36.19),
+        1: (113.060, 36.180),
+        2: (113.070, 36.180),
+        3: (113.080, 36.180),
+        4: (113.070, 36.185),
+        5: (113.071, 36.185),
+        6: (113.060, 36.19),
+        7: (113.08, 36.19),
     }
     writer = osmium.SimpleWriter(str(path))
     try:
         for nid, (lon, lat) in nodes.items():
             writer.add_node(mutable.Node(id=nid, location=(lon, lat), version=1))
-        writer.add_way(mutable.Way(id=10, nodes=[1, 2, 3], version=1,
-                                   tags={"highway": "primary", "name": "建设路"}))
-        writer.add_way(mutable.Way(id=11, nodes=[2, 4], version=1,
-                                   tags={"highway": "residential", "name": "幸福巷"}))
+        writer.add_way(
+            mutable.Way(
+                id=10, nodes=[1, 2, 3], version=1, tags={"highway": "primary", "name": "建设路"}
+            )
+        )
+        writer.add_way(
+            mutable.Way(
+                id=11, nodes=[2, 4], version=1, tags={"highway": "residential", "name": "幸福巷"}
+            )
+        )
         writer.add_way(mutable.Way(id=12, nodes=[4, 5], version=1, tags={"highway": "footway"}))
         writer.add_way(mutable.Way(id=13, nodes=[6, 7], version=1, tags={"waterway": "river"}))
     finally:
@@ -50,8 +61,11 @@ def network_dir(settings: Any, tmp_path: Path) -> Path:
 
 def test_it_draws_highways_by_class_with_names_only_for_main_roads(network_dir: Path) -> None:
     layer = network_layer.build_layer(network_dir / "town.osm.pbf")
-    lines = {(f["properties"]["k"], f["properties"].get("n")): f for f in layer["features"]
-             if f["geometry"]["type"] == "MultiLineString"}
+    lines = {
+        (f["properties"]["k"], f["properties"].get("n")): f
+        for f in layer["features"]
+        if f["geometry"]["type"] == "MultiLineString"
+    }
     assert set(lines) == {("a", "建设路"), ("c", None), ("f", None)}  # the river is not a road
     assert lines[("a", "建设路")]["geometry"]["coordinates"] == [
         [[113.06, 36.18], [113.07, 36.18], [113.08, 36.18]]

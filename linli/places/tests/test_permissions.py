@@ -20,8 +20,15 @@ from linli.places.models import Organisation, Service, ServiceCategory, Station
 from tests.personas import Hierarchy
 
 PERSONAS = [
-    "anonymous", "resident", "unit_liaison", "station_keeper", "community_staff",
-    "other_community_staff", "subdistrict_staff", "district_admin", "other_district_admin",
+    "anonymous",
+    "resident",
+    "unit_liaison",
+    "station_keeper",
+    "community_staff",
+    "other_community_staff",
+    "subdistrict_staff",
+    "district_admin",
+    "other_district_admin",
 ]
 
 
@@ -39,34 +46,56 @@ def _codes(qs: Any) -> set[str]:
 
 # Stations: S001 幸福里 (east), S002 和平 (east), S003 西园 (west).
 VISIBLE_STATIONS = {
-    "anonymous": set(), "resident": set(), "unit_liaison": set(),
-    "station_keeper": {"S001"}, "community_staff": {"S001"},
-    "other_community_staff": {"S003"}, "subdistrict_staff": {"S001", "S002"},
-    "district_admin": {"S001", "S002", "S003"}, "other_district_admin": set(),
+    "anonymous": set(),
+    "resident": set(),
+    "unit_liaison": set(),
+    "station_keeper": {"S001"},
+    "community_staff": {"S001"},
+    "other_community_staff": {"S003"},
+    "subdistrict_staff": {"S001", "S002"},
+    "district_admin": {"S001", "S002", "S003"},
+    "other_district_admin": set(),
 }
 CHANGEABLE = VISIBLE_STATIONS
 DELETABLE = {**VISIBLE_STATIONS, "station_keeper": set()}
 COMMUNITIES = {
-    "anonymous": set(), "resident": set(), "unit_liaison": set(),
-    "station_keeper": {"T14040401001"}, "community_staff": {"T14040401001"},
+    "anonymous": set(),
+    "resident": set(),
+    "unit_liaison": set(),
+    "station_keeper": {"T14040401001"},
+    "community_staff": {"T14040401001"},
     "other_community_staff": {"T14040402001"},
     "subdistrict_staff": {"T14040401001", "T14040401002"},
     "district_admin": {"T14040401001", "T14040401002", "T14040402001"},
     "other_district_admin": set(),
 }
 SUBDISTRICTS = {
-    "anonymous": set(), "resident": set(), "unit_liaison": set(),
-    "station_keeper": {"T14040401"}, "community_staff": {"T14040401"},
-    "other_community_staff": {"T14040402"}, "subdistrict_staff": {"T14040401"},
-    "district_admin": {"T14040401", "T14040402"}, "other_district_admin": set(),
+    "anonymous": set(),
+    "resident": set(),
+    "unit_liaison": set(),
+    "station_keeper": {"T14040401"},
+    "community_staff": {"T14040401"},
+    "other_community_staff": {"T14040402"},
+    "subdistrict_staff": {"T14040401"},
+    "district_admin": {"T14040401", "T14040402"},
+    "other_district_admin": set(),
 }
 COMPOUNDS = {
-    "anonymous": set(), "resident": set(), "unit_liaison": set(), "station_keeper": set(),
-    "community_staff": {"C001"}, "other_community_staff": set(), "subdistrict_staff": {"C001"},
-    "district_admin": {"C001"}, "other_district_admin": set(),
+    "anonymous": set(),
+    "resident": set(),
+    "unit_liaison": set(),
+    "station_keeper": set(),
+    "community_staff": {"C001"},
+    "other_community_staff": set(),
+    "subdistrict_staff": {"C001"},
+    "district_admin": {"C001"},
+    "other_district_admin": set(),
 }
 STAFF_OF_THE_DISTRICT = {
-    "station_keeper", "community_staff", "other_community_staff", "subdistrict_staff",
+    "station_keeper",
+    "community_staff",
+    "other_community_staff",
+    "subdistrict_staff",
     "district_admin",
 }
 
@@ -111,7 +140,8 @@ def test_services_are_seen_through_the_stations_that_offer_them(
 ) -> None:
     # 义务理发 is offered only at S002 (和平); 普法讲座 is at no station yet (district-wide).
     unplaced = Service.objects.create(
-        district=hierarchy.district, category=ServiceCategory.objects.get(code="legal_aid"),
+        district=hierarchy.district,
+        category=ServiceCategory.objects.get(code="legal_aid"),
         name="普法讲座",
     )
     name = _name(persona)
@@ -160,9 +190,7 @@ CREATE_PLACES = {
 @pytest.mark.parametrize("place", list(CREATE_PLACES))
 def test_can_create_in(persona: Any, place: tuple[str | None, str], hierarchy: Hierarchy) -> None:
     community_code, subdistrict_code = place
-    community = (
-        hierarchy.district.communities.get(code=community_code) if community_code else None
-    )
+    community = hierarchy.district.communities.get(code=community_code) if community_code else None
     subdistrict = hierarchy.district.subdistricts.get(code=subdistrict_code)
     allowed = _name(persona) in CREATE_PLACES[place]
     assert permissions.can_create_in(persona, community, subdistrict) is allowed
@@ -214,8 +242,9 @@ def test_organisation_of_another_district_is_invisible(
     hierarchy: Hierarchy, other_district_admin: User, district_admin: User
 ) -> None:
     assert other_district_admin.district is not None
-    Organisation.objects.create(district=other_district_admin.district, name="外区机构",
-                                kind=Organisation.Kind.SOCIAL)
+    Organisation.objects.create(
+        district=other_district_admin.district, name="外区机构", kind=Organisation.Kind.SOCIAL
+    )
     assert "外区机构" not in set(
         permissions.organisations_for_user(district_admin).values_list("name", flat=True)
     )
@@ -225,8 +254,12 @@ def _name(user: Any) -> str:
     if not user.is_authenticated:
         return "anonymous"
     return {
-        "13900001111": "resident", "unit_liaison": "unit_liaison",
-        "xingfu_keeper": "station_keeper", "xingfu_staff": "community_staff",
-        "xiyuan_staff": "other_community_staff", "east_staff": "subdistrict_staff",
-        "district_admin": "district_admin", "other_admin": "other_district_admin",
+        "13900001111": "resident",
+        "unit_liaison": "unit_liaison",
+        "xingfu_keeper": "station_keeper",
+        "xingfu_staff": "community_staff",
+        "xiyuan_staff": "other_community_staff",
+        "east_staff": "subdistrict_staff",
+        "district_admin": "district_admin",
+        "other_admin": "other_district_admin",
     }[user.username]

@@ -63,8 +63,10 @@ def test_charging_finds_the_phone_charging_amenity(hierarchy: Hierarchy) -> None
 @freeze_time(FRIDAY_10)
 def test_mediation_finds_the_function_and_the_service_category(hierarchy: Hierarchy) -> None:
     counselling = Service.objects.create(
-        district=hierarchy.district, category=ServiceCategory.objects.get(code="mediation"),
-        name="邻里纠纷调解", fee=Service.Fee.FREE,
+        district=hierarchy.district,
+        category=ServiceCategory.objects.get(code="mediation"),
+        name="邻里纠纷调解",
+        fee=Service.Fee.FREE,
     )
     ServiceAtStation.objects.create(
         district=hierarchy.district, service=counselling, station=hierarchy.station_xiyuan
@@ -205,7 +207,9 @@ def test_the_station_page_lists_the_next_dated_sessions(hierarchy: Hierarchy) ->
     page = queries.station_page(directory, hierarchy.station_heping.pk, today=dt.date(2026, 11, 27))
     assert page is not None
     upcoming = queries.upcoming_sessions(page, dt.datetime(2026, 11, 27, 10, 0))
-    assert [s.start for s in upcoming] == [dt.datetime(2026, 12, 4, 9, 0),
-                                           dt.datetime(2027, 1, 1, 9, 0)]
+    assert [s.start for s in upcoming] == [
+        dt.datetime(2026, 12, 4, 9, 0),
+        dt.datetime(2027, 1, 1, 9, 0),
+    ]
     assert [d.date for d in page.week][:2] == [dt.date(2026, 11, 27), dt.date(2026, 11, 28)]
     assert queries.station_page(directory, 999_999, today=dt.date(2026, 11, 27)) is None

@@ -56,12 +56,14 @@ def test_htmx_gets_only_the_results(client: Client, hierarchy: Hierarchy) -> Non
 
 @freeze_time(FRIDAY_10)
 def test_near_me_without_a_position_explains_itself(client: Client, hierarchy: Hierarchy) -> None:
-    html = client.get(reverse("resident:home"), {"near": "1", "geo": "denied"},
-                      headers={"accept-language": "en"}).content.decode()
+    html = client.get(
+        reverse("resident:home"), {"near": "1", "geo": "denied"}, headers={"accept-language": "en"}
+    ).content.decode()
     assert "We could not get your location" in html
     assert "Nearest first" not in html
-    sorted_html = client.get(reverse("resident:home"),
-                             {"near": "1", "lat": "36.180", "lon": "113.070"}).content.decode()
+    sorted_html = client.get(
+        reverse("resident:home"), {"near": "1", "lat": "36.180", "lon": "113.070"}
+    ).content.decode()
     assert sorted_html.index("幸福苑幸福驿站") < sorted_html.index("和平里幸福驿站")
 
 
@@ -86,8 +88,11 @@ def test_the_keepers_name_and_mobile_never_appear(
     client: Client, hierarchy: Hierarchy, station_attr: str
 ) -> None:
     station = getattr(hierarchy, station_attr)
-    for url in (_station_url(station), reverse("resident:home"),
-                reverse("resident:home") + "?q=" + station.name):
+    for url in (
+        _station_url(station),
+        reverse("resident:home"),
+        reverse("resident:home") + "?q=" + station.name,
+    ):
         html = client.get(url).content.decode()
         assert "王建国" not in html
         assert "13812345678" not in html
@@ -152,8 +157,9 @@ def test_the_elderly_toggle_sets_and_clears_the_cookie(
 
 
 def test_the_elderly_toggle_refuses_foreign_redirects_and_get(client: Client) -> None:
-    response = client.post(reverse("resident:elderly"),
-                           {"elderly": "1", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("resident:elderly"), {"elderly": "1", "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("resident:home")
     assert client.get(reverse("resident:elderly")).status_code == 405
 

@@ -36,16 +36,20 @@ def test_the_sample_district_looks_like_the_reference_programme(sample: District
     assert happiness.exclude(functions__code="mediation").exists()
 
     community = User.objects.get(username="community")
-    assert community.role == Role.COMMUNITY_STAFF and community.community is not None
+    assert community.role == Role.COMMUNITY_STAFF
+    assert community.community is not None
     assert community.check_password(DEMO_PASSWORD)
     keeper = User.objects.get(username="keeper")
-    assert keeper.station is not None and keeper.station.district == sample
+    assert keeper.station is not None
+    assert keeper.station.district == sample
 
 
 @pytest.mark.django_db
 def test_loading_again_keeps_the_district_and_reset_recreates_it(sample: District) -> None:
     again = load_sample()
-    assert not again.created and again.district.pk == sample.pk
+    assert not again.created
+    assert again.district.pk == sample.pk
     reset = load_sample(reset=True)
-    assert reset.created and District.objects.filter(code=sample.code).count() == 1
+    assert reset.created
+    assert District.objects.filter(code=sample.code).count() == 1
     assert User.objects.filter(username="community").count() == 1

@@ -27,9 +27,17 @@ pytestmark = pytest.mark.django_db
 
 def _new_station(**overrides: Any) -> StationInput:
     data = StationInput(
-        code="S100", name="新建幸福驿站", category="happiness_station", community="T14040401001",
-        lon=113.072, lat=36.182, address="幸福里1号", contact_name="李梅",
-        contact_phone="13900002222", functions=("reading",), amenities=("toilet",),
+        code="S100",
+        name="新建幸福驿站",
+        category="happiness_station",
+        community="T14040401001",
+        lon=113.072,
+        lat=36.182,
+        address="幸福里1号",
+        contact_name="李梅",
+        contact_phone="13900002222",
+        functions=("reading",),
+        amenities=("toilet",),
     )
     return replace(data, **overrides)
 
@@ -96,10 +104,18 @@ def test_it_names_the_problem_with_a_code(
 def test_update_records_only_the_changes(hierarchy: Any, community_staff: Any) -> None:
     station = hierarchy.station_xingfu
     data = StationInput(
-        code="S001", name="幸福苑驿站（新）", category="happiness_station",
-        community="T14040401001", lon=station.lon, lat=station.lat, address=station.address,
-        phone=station.phone, contact_name=station.contact_name, contact_phone="13700001234",
-        functions=("mediation", "reading"), amenities=("drinking_water", "phone_charging"),
+        code="S001",
+        name="幸福苑驿站（新）",
+        category="happiness_station",
+        community="T14040401001",
+        lon=station.lon,
+        lat=station.lat,
+        address=station.address,
+        phone=station.phone,
+        contact_name=station.contact_name,
+        contact_phone="13700001234",
+        functions=("mediation", "reading"),
+        amenities=("drinking_water", "phone_charging"),
     )
     services.update_station(actor=community_staff, station=station, data=data)
 
@@ -116,7 +132,8 @@ def test_update_of_another_communitys_station_is_not_found(
     station = hierarchy.station_xiyuan
     with pytest.raises(NotFound):
         services.update_station(
-            actor=community_staff, station=station,
+            actor=community_staff,
+            station=station,
             data=_new_station(code="S003", community="T14040401001"),
         )
     station.refresh_from_db()
@@ -126,7 +143,8 @@ def test_update_of_another_communitys_station_is_not_found(
 def test_moving_a_station_out_of_scope_is_refused(hierarchy: Any, community_staff: Any) -> None:
     with pytest.raises(Forbidden):
         services.update_station(
-            actor=community_staff, station=hierarchy.station_xingfu,
+            actor=community_staff,
+            station=hierarchy.station_xingfu,
             data=_new_station(code="S001", community="T14040402001", lon=113.06, lat=36.19),
         )
     hierarchy.station_xingfu.refresh_from_db()
@@ -136,19 +154,24 @@ def test_moving_a_station_out_of_scope_is_refused(hierarchy: Any, community_staf
 def test_keeper_may_set_hours_but_not_details(hierarchy: Any, station_keeper: Any) -> None:
     station = hierarchy.station_xingfu
     with pytest.raises(Forbidden):
-        services.update_station(actor=station_keeper, station=station,
-                                data=_new_station(code="S001"))
+        services.update_station(
+            actor=station_keeper, station=station, data=_new_station(code="S001")
+        )
 
     services.set_opening_hours(
-        actor=station_keeper, station=station,
-        hours=[HoursInput(weekday=0, opens=dt.time(9), closes=dt.time(12)),
-               HoursInput(weekday=0, opens=dt.time(14), closes=dt.time(17))],
+        actor=station_keeper,
+        station=station,
+        hours=[
+            HoursInput(weekday=0, opens=dt.time(9), closes=dt.time(12)),
+            HoursInput(weekday=0, opens=dt.time(14), closes=dt.time(17)),
+        ],
         holiday_policy=Station.HolidayPolicy.CLOSED,
     )
     station.refresh_from_db()
     assert station.holiday_policy == Station.HolidayPolicy.CLOSED
     assert [(h.weekday, h.opens) for h in station.opening_hours.all()] == [
-        (0, dt.time(9)), (0, dt.time(14))
+        (0, dt.time(9)),
+        (0, dt.time(14)),
     ]
     entry = AuditEntry.objects.get(actor=station_keeper)
     assert set(entry.changes) == {"opening_hours", "holiday_policy"}
@@ -165,14 +188,17 @@ def test_keeper_may_not_touch_another_station(hierarchy: Any, station_keeper: An
     [
         [HoursInput(weekday=7, opens=dt.time(9), closes=dt.time(12))],
         [HoursInput(weekday=1, opens=dt.time(12), closes=dt.time(9))],
-        [HoursInput(weekday=1, opens=dt.time(9), closes=dt.time(12)),
-         HoursInput(weekday=1, opens=dt.time(11), closes=dt.time(14))],
+        [
+            HoursInput(weekday=1, opens=dt.time(9), closes=dt.time(12)),
+            HoursInput(weekday=1, opens=dt.time(11), closes=dt.time(14)),
+        ],
     ],
 )
 def test_it_refuses_impossible_hours(hierarchy: Any, community_staff: Any, hours: Any) -> None:
     with pytest.raises(LinliError) as err:
-        services.set_opening_hours(actor=community_staff, station=hierarchy.station_xingfu,
-                                   hours=hours)
+        services.set_opening_hours(
+            actor=community_staff, station=hierarchy.station_xingfu, hours=hours
+        )
     assert err.value.code == "invalid_hours"
     assert hierarchy.station_xingfu.opening_hours.count() == 7
 
@@ -212,8 +238,9 @@ def test_delete_refuses_another_community_and_keepers(
 
 
 def test_district_admin_works_across_communities(hierarchy: Any, district_admin: Any) -> None:
-    station = services.create_station(actor=district_admin,
-                                      data=_new_station(community="T14040402001"))
+    station = services.create_station(
+        actor=district_admin, data=_new_station(community="T14040402001")
+    )
     assert station.community == hierarchy.xiyuan
 
 
@@ -227,8 +254,9 @@ def test_other_district_admin_sees_nothing(hierarchy: Any, other_district_admin:
 def test_subdistrict_level_place_needs_subdistrict_staff(
     hierarchy: Any, subdistrict_staff: Any, community_staff: Any
 ) -> None:
-    data = _new_station(code="P001", category="party_service_center", community="",
-                        subdistrict="T14040401")
+    data = _new_station(
+        code="P001", category="party_service_center", community="", subdistrict="T14040401"
+    )
     with pytest.raises(Forbidden):
         services.create_station(actor=community_staff, data=data)
     station = services.create_station(actor=subdistrict_staff, data=data)
@@ -241,9 +269,15 @@ def test_subdistrict_level_place_needs_subdistrict_staff(
 
 def _compound(**overrides: Any) -> CompoundInput:
     data = CompoundInput(
-        code="C100", name="和谐家园", community="T14040401001", households=300, population=800,
-        gates=(GateInput(name="东门", lon=113.073, lat=36.183),
-               GateInput(name="西门", lon=113.071, lat=36.183)),
+        code="C100",
+        name="和谐家园",
+        community="T14040401001",
+        households=300,
+        population=800,
+        gates=(
+            GateInput(name="东门", lon=113.073, lat=36.183),
+            GateInput(name="西门", lon=113.071, lat=36.183),
+        ),
     )
     return replace(data, **overrides)
 
@@ -253,7 +287,8 @@ def test_compound_with_gates_is_created_and_updated(hierarchy: Any, community_st
     assert [g.name for g in compound.gates.all()] == ["东门", "西门"]
 
     services.update_compound(
-        actor=community_staff, compound=compound,
+        actor=community_staff,
+        compound=compound,
         data=_compound(population=820, gates=(GateInput(name="南门", lon=113.072, lat=36.181),)),
     )
     compound.refresh_from_db()
@@ -267,14 +302,18 @@ def test_compound_refusals(
     hierarchy: Any, other_community_staff: Any, community_staff: Any
 ) -> None:
     with pytest.raises(NotFound):
-        services.update_compound(actor=other_community_staff, compound=hierarchy.compound_xingfu,
-                                 data=_compound(code="C001"))
+        services.update_compound(
+            actor=other_community_staff,
+            compound=hierarchy.compound_xingfu,
+            data=_compound(code="C001"),
+        )
     with pytest.raises(NotFound):
         services.delete_compound(actor=other_community_staff, compound=hierarchy.compound_xingfu)
     with pytest.raises(Conflict):
-        services.create_compound(actor=other_community_staff,
-                                 data=_compound(code="C001", community="T14040402001",
-                                                gates=()))
+        services.create_compound(
+            actor=other_community_staff,
+            data=_compound(code="C001", community="T14040402001", gates=()),
+        )
     with pytest.raises(LinliError) as err:
         services.create_compound(
             actor=community_staff,
@@ -306,10 +345,14 @@ def test_community_staff_creates_a_service_at_their_station(
     hierarchy: Any, community_staff: Any
 ) -> None:
     service = services.create_service(
-        actor=community_staff, data=_service(),
-        stations=[(hierarchy.station_xingfu, ScheduleInput(rrule="FREQ=WEEKLY;BYDAY=WE",
-                                                            opens=dt.time(14),
-                                                            closes=dt.time(16)))],
+        actor=community_staff,
+        data=_service(),
+        stations=[
+            (
+                hierarchy.station_xingfu,
+                ScheduleInput(rrule="FREQ=WEEKLY;BYDAY=WE", opens=dt.time(14), closes=dt.time(16)),
+            )
+        ],
     )
     assert service.organisation is not None
     assert Organisation.objects.filter(name="阳光心理服务社").exists()
@@ -330,17 +373,23 @@ def test_service_at_another_communitys_station_is_refused(
     hierarchy: Any, community_staff: Any
 ) -> None:
     with pytest.raises(NotFound):
-        services.create_service(actor=community_staff, data=_service(),
-                                stations=[(hierarchy.station_xiyuan, ScheduleInput())])
+        services.create_service(
+            actor=community_staff,
+            data=_service(),
+            stations=[(hierarchy.station_xiyuan, ScheduleInput())],
+        )
     assert not Service.objects.filter(name="心理疏导").exists()
 
 
 def test_invalid_rrule_is_refused(hierarchy: Any, community_staff: Any) -> None:
     haircut = Service.objects.get(name="义务理发")
     with pytest.raises(LinliError) as err:
-        services.add_service_at_station(actor=community_staff, service=haircut,
-                                        station=hierarchy.station_xingfu,
-                                        schedule=ScheduleInput(rrule="EVERY FRIDAY"))
+        services.add_service_at_station(
+            actor=community_staff,
+            service=haircut,
+            station=hierarchy.station_xingfu,
+            schedule=ScheduleInput(rrule="EVERY FRIDAY"),
+        )
     assert err.value.code == "invalid_rrule"
 
 
@@ -350,17 +399,21 @@ def test_shared_service_can_only_be_changed_by_someone_covering_all_its_stations
     haircut = Service.objects.get(name="义务理发")  # offered at 和平 (S002)
     # The xingfu staff cannot even see it yet.
     with pytest.raises(NotFound):
-        services.update_service(actor=community_staff, service=haircut,
-                                data=_service(name="理发", category="haircut"))
+        services.update_service(
+            actor=community_staff, service=haircut, data=_service(name="理发", category="haircut")
+        )
     # Once it is also offered at xingfu, xingfu staff see it but may not rename it.
-    services.add_service_at_station(actor=community_staff, service=haircut,
-                                    station=hierarchy.station_xingfu)
+    services.add_service_at_station(
+        actor=community_staff, service=haircut, station=hierarchy.station_xingfu
+    )
     with pytest.raises(Forbidden) as err:
-        services.update_service(actor=community_staff, service=haircut,
-                                data=_service(name="理发", category="haircut"))
+        services.update_service(
+            actor=community_staff, service=haircut, data=_service(name="理发", category="haircut")
+        )
     assert err.value.code == "shared_service"
-    services.update_service(actor=subdistrict_staff, service=haircut,
-                            data=_service(name="爱心理发", category="haircut"))
+    services.update_service(
+        actor=subdistrict_staff, service=haircut, data=_service(name="爱心理发", category="haircut")
+    )
     haircut.refresh_from_db()
     assert haircut.name == "爱心理发"
 
@@ -369,8 +422,9 @@ def test_keeper_adds_and_removes_services_at_own_station(
     hierarchy: Any, station_keeper: Any
 ) -> None:
     haircut = Service.objects.get(name="义务理发")
-    link = services.add_service_at_station(actor=station_keeper, service=haircut,
-                                           station=hierarchy.station_xingfu)
+    link = services.add_service_at_station(
+        actor=station_keeper, service=haircut, station=hierarchy.station_xingfu
+    )
     services.remove_service_at_station(actor=station_keeper, link=link)
     assert not ServiceAtStation.objects.filter(station=hierarchy.station_xingfu).exists()
     other = ServiceAtStation.objects.get(station=hierarchy.station_heping)
@@ -400,8 +454,14 @@ def test_gcj02_offset_in_the_sample_area_is_a_few_hundred_metres() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("", "WGS-84"), ("wgs84", "WGS-84"), ("GCJ-02", "GCJ-02"), ("高德", "GCJ-02"),
-     ("GCJ-02（高德/腾讯）", "GCJ-02"), ("BD-09", None)],
+    [
+        ("", "WGS-84"),
+        ("wgs84", "WGS-84"),
+        ("GCJ-02", "GCJ-02"),
+        ("高德", "GCJ-02"),
+        ("GCJ-02（高德/腾讯）", "GCJ-02"),
+        ("BD-09", None),
+    ],
 )
 def test_coordinate_system_names(text: str, expected: str | None) -> None:
     assert parse_coordinate_system(text) == expected

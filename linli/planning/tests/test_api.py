@@ -50,7 +50,8 @@ def test_non_planners_get_403_json(
         assert response.status_code == 403, url
         assert response.json()["code"] == "forbidden"
     response = client.post(
-        f"{API_PREFIX}/runs/{run.pk}/siting", {"category": "kindergarten"},
+        f"{API_PREFIX}/runs/{run.pk}/siting",
+        {"category": "kindergarten"},
         content_type="application/json",
     )
     assert response.status_code == 403
@@ -70,7 +71,8 @@ def test_another_districts_admin_gets_404(
     gap = Gap.objects.filter(run=run).first()
     assert gap is not None
     response = client.post(
-        f"{API_PREFIX}/gaps/{gap.pk}/status", {"status": "dismissed"},
+        f"{API_PREFIX}/gaps/{gap.pk}/status",
+        {"status": "dismissed"},
         content_type="application/json",
     )
     assert response.status_code == 404
@@ -113,7 +115,8 @@ def test_errors_are_json_with_a_code(as_user: Any, run: AnalysisRun, district_ad
 
     busy = client.post(f"{API_PREFIX}/runs", {}, content_type="application/json")
     bad = client.post(
-        f"{API_PREFIX}/runs/{run.pk}/siting", {"category": "kindergarten", "k": 99},
+        f"{API_PREFIX}/runs/{run.pk}/siting",
+        {"category": "kindergarten", "k": 99},
         content_type="application/json",
     )
 

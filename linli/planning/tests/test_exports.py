@@ -46,9 +46,7 @@ def test_the_gap_sheet_has_chinese_headers_and_every_gap(
     assert AuditEntry.objects.filter(action="export", actor=district_admin).exists()
 
 
-def test_the_sheet_keeps_the_filters(
-    as_user: Any, run: AnalysisRun, district_admin: User
-) -> None:
+def test_the_sheet_keeps_the_filters(as_user: Any, run: AnalysisRun, district_admin: User) -> None:
     response = as_user(district_admin).get(
         reverse("planning:gaps_xlsx", args=[run.pk]), {"category": "middle_school"}
     )

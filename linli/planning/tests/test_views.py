@@ -64,10 +64,19 @@ def test_it_refuses_people_who_are_not_planners(
     for url in _pages(run):
         assert _status(client, url) == 403, url
     gap = _gap(run, "C001")
-    assert client.post(reverse("planning:gap_status", args=[gap.pk]),
-                       {"status": "dismissed"}).status_code == 403
-    assert client.post(reverse("planning:start_siting", args=[run.pk]),
-                       {"category": "kindergarten", "k": 2, "radius": 300}).status_code == 403
+    assert (
+        client.post(
+            reverse("planning:gap_status", args=[gap.pk]), {"status": "dismissed"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("planning:start_siting", args=[run.pk]),
+            {"category": "kindergarten", "k": 2, "radius": 300},
+        ).status_code
+        == 403
+    )
     gap.refresh_from_db()
     assert gap.status == "open"
     assert not SitingRun.objects.exists()
@@ -82,8 +91,10 @@ def test_another_districts_admin_sees_nothing_of_ours(
     gap = _gap(run, "C001")
     response = client.post(reverse("planning:gap_status", args=[gap.pk]), {"status": "dismissed"})
     assert response.status_code == 404
-    response = client.post(reverse("planning:start_siting", args=[run.pk]),
-                           {"category": "kindergarten", "k": 2, "radius": 300})
+    response = client.post(
+        reverse("planning:start_siting", args=[run.pk]),
+        {"category": "kindergarten", "k": 2, "radius": 300},
+    )
     assert response.status_code == 404
     page = client.get(reverse("planning:index"))
     assert page.status_code == 200
@@ -137,9 +148,7 @@ def test_subdistrict_staff_see_their_subdistricts_compounds(
 def test_community_staff_may_not_start_an_analysis(
     as_user: Any, planned: Hierarchy, community_staff: User
 ) -> None:
-    response = as_user(community_staff).post(
-        reverse("planning:start_analysis"), {"speed": "1.0"}
-    )
+    response = as_user(community_staff).post(reverse("planning:start_analysis"), {"speed": "1.0"})
 
     assert response.status_code == 403
     assert not AnalysisRun.objects.exists()
@@ -209,7 +218,8 @@ def test_community_staff_accept_a_gap_of_their_compound(
     gap = _gap(run, "C001")
 
     response = as_user(community_staff).post(
-        reverse("planning:gap_status", args=[gap.pk]), {"status": "accepted"},
+        reverse("planning:gap_status", args=[gap.pk]),
+        {"status": "accepted"},
         HTTP_HX_REQUEST="true",
     )
 
@@ -238,8 +248,10 @@ def test_the_district_admin_proposes_sites(
 ) -> None:
     client = as_user(district_admin)
 
-    response = client.post(reverse("planning:start_siting", args=[run.pk]),
-                           {"category": "kindergarten", "k": "2", "radius": "300"})
+    response = client.post(
+        reverse("planning:start_siting", args=[run.pk]),
+        {"category": "kindergarten", "k": "2", "radius": "300"},
+    )
     page = client.get(reverse("planning:run", args=[run.pk])).content.decode()
 
     siting = SitingRun.objects.get()

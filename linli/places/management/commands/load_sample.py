@@ -16,7 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reset", action="store_true", help="Delete and recreate it.")
         parser.add_argument(
-            "--analyse", action="store_true",
+            "--analyse",
+            action="store_true",
             help="Also run the living-circle analysis so the planning pages have results.",
         )
 
@@ -33,4 +34,6 @@ class Command(BaseCommand):
             from linli.planning.services import ensure_analysis
 
             run = ensure_analysis(district=result.district)
-            self.stdout.write(f"Living-circle analysis: {run.get_status_display()} ({run.summary_line})")
+            self.stdout.write(
+                f"Living-circle analysis: {run.get_status_display()} ({run.summary_line})"
+            )
