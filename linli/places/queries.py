@@ -26,7 +26,7 @@ import math
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -573,11 +573,15 @@ def current_site() -> Site:
     return Site(versions=versions, district_ids=ids)
 
 
-def district_id_for_code(code: str) -> int | None:
-    """A district's id from its code, cached for the process (codes never change meaning)."""
+def district_id_for_code(code: str, *, known_ids: Container[int] | None = None) -> int | None:
+    """A district's id from its code, cached for the process.
+
+    A district deleted and loaded again (``linli load_sample --reset``) keeps its code but gets
+    a new id, so a cached id that is not among ``known_ids`` is looked up again.
+    """
     key = ("district-code", code)
     found = _pages.get(key)
-    if found is None:
+    if found is None or (known_ids is not None and found not in known_ids):
         found = District.objects.filter(code=code).values_list("pk", flat=True).first() or 0
         _pages.set(key, found)
     return found or None

@@ -152,10 +152,11 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
 
 
 def _district_directory(code: str) -> queries.Directory | None:
-    district_id = queries.district_id_for_code(code)
+    site = queries.current_site()
+    district_id = queries.district_id_for_code(code, known_ids=site.versions)
     if district_id is None:
         return None
-    return queries.current_site().directory(district_id, today=queries.now_local().date())
+    return site.directory(district_id, today=queries.now_local().date())
 
 
 @require_GET

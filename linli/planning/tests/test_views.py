@@ -25,10 +25,21 @@ def _gap(run: AnalysisRun, compound_code: str) -> Gap:
     return gap
 
 
+def _finish(response: Any) -> None:
+    """Read a file response to its end, which closes the file (map.html, isochrones).
+
+    Not ``response.close()``: that sends request_finished, whose close_old_connections would
+    close the test's open transaction on PostgreSQL. The test client's iterator wrapper closes
+    the file with that receiver disconnected.
+    """
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+
+
 def _status(client: Client, url: str) -> int:
-    """GET ``url`` and return the status, closing file responses (map.html, isochrones)."""
+    """GET ``url`` and return the status."""
     response = client.get(url)
-    response.close()
+    _finish(response)
     return response.status_code
 
 
@@ -48,7 +59,7 @@ def _pages(run: AnalysisRun) -> list[str]:
 def test_anonymous_visitors_are_sent_to_log_in(client: Client, run: AnalysisRun) -> None:
     for url in _pages(run):
         response = client.get(url)
-        response.close()
+        _finish(response)
         assert response.status_code == 302, url
         assert "/accounts/login/" in response["Location"]
     response = client.post(reverse("planning:start_analysis"))
