@@ -29,8 +29,8 @@ import hashlib
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
 from typing import Any
 
 from django.conf import settings
@@ -38,9 +38,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from linli.places import queries
 from linli.places.api import json_response, page_of
 from linli.places.models import (
     OpeningHours,
@@ -574,6 +576,33 @@ def _openapi(schema_file: str) -> dict[str, Any]:
 # --- endpoints ----------------------------------------------------------------------------------
 
 
+# The public lists are the same for everyone: cached by the query, the language and the data
+# version of every district (a change to a station, service or organisation moves it; see
+# queries.places_versions). A hit costs one query instead of several ORM compilations.
+_list_pages = queries.BoundedCache(1024)
+
+
+def _cached_list(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = (
+            request.path,
+            tuple(sorted((k, tuple(v)) for k, v in request.GET.lists())),
+            get_language(),
+            tuple(sorted(queries.places_versions().items())),
+        )
+        cached = _list_pages.get(key)
+        if cached is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+            cached = response.content
+            _list_pages.set(key, cached)
+        return HttpResponse(cached, content_type="application/json; charset=utf-8")
+
+    return wrapper
+
+
 @router.get("/", summary="About this API and its relationship with HSDS")
 def meta(request: HttpRequest) -> HttpResponse:
     return json_response(
@@ -593,6 +622,7 @@ def meta(request: HttpRequest) -> HttpResponse:
     summary="Paginated list of organizations",
     openapi_extra=_openapi("organization_list.json"),
 )
+@_cached_list
 def list_organizations(request: HttpRequest, query: Query[HsdsQuery]) -> HttpResponse:
     qs = _filtered(
         public_organisations(), query, district="district__code", search=("name", "description")
@@ -635,6 +665,7 @@ def get_organization(request: HttpRequest, organization_id: str) -> HttpResponse
     summary="Paginated list of services",
     openapi_extra=_openapi("service_list.json"),
 )
+@_cached_list
 def list_services(
     request: HttpRequest, query: Query[HsdsQuery], organization_id: str | None = None
 ) -> HttpResponse:
@@ -686,6 +717,7 @@ def get_service(request: HttpRequest, service_id: str) -> HttpResponse:
     summary="Paginated list of locations (stations)",
     openapi_extra=_openapi("service_at_location_list.json"),
 )
+@_cached_list
 def list_locations(
     request: HttpRequest, query: Query[HsdsQuery], kind: str | None = None
 ) -> HttpResponse:
@@ -761,6 +793,7 @@ _SAL_SEARCH = (
     summary="Paginated list of services at locations",
     openapi_extra=_openapi("service_at_location_list.json"),
 )
+@_cached_list
 def list_service_at_locations(
     request: HttpRequest, query: Query[HsdsQuery], organization_id: str | None = None
 ) -> HttpResponse:

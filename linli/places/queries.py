@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.holidays import DayKind
 from linli.places.models import (
     Amenity,
+    Community,
     District,
     FacilityCategory,
     OpeningException,
@@ -51,6 +52,7 @@ from linli.places.models import (
     Station,
     StationFunction,
     StationPhoto,
+    Subdistrict,
     opening_on,
 )
 from linli.places.rrule_words import format_span, format_time, occurrences, schedule_in_words
@@ -1027,6 +1029,16 @@ def _on_district(sender: Any, instance: District, **kwargs: Any) -> None:
     _touch(Station.objects.filter(district_id=instance.pk))
 
 
+def _on_area(sender: Any, instance: Subdistrict | Community, **kwargs: Any) -> None:
+    """A renamed subdistrict or community changes the names shown with its stations."""
+    if kwargs.get("raw"):
+        return
+    if isinstance(instance, Subdistrict):
+        _touch(Station.objects.filter(subdistrict_id=instance.pk))
+    else:
+        _touch(Station.objects.filter(community_id=instance.pk))
+
+
 def _on_m2m(
     sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
 ) -> None:
@@ -1067,6 +1079,8 @@ def connect_receivers() -> None:
         signal.connect(_on_service, sender=Service, dispatch_uid=f"{uid}.service.{name}")
         signal.connect(_on_organisation, sender=Organisation, dispatch_uid=f"{uid}.org.{name}")
         signal.connect(_on_district, sender=District, dispatch_uid=f"{uid}.district.{name}")
+        signal.connect(_on_area, sender=Subdistrict, dispatch_uid=f"{uid}.subdistrict.{name}")
+        signal.connect(_on_area, sender=Community, dispatch_uid=f"{uid}.community.{name}")
         references: tuple[type[Any], ...] = (
             FacilityCategory,
             StationFunction,
