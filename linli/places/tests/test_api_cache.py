@@ -5,7 +5,7 @@ from typing import Any
 from linli.places.models import Community, Station
 
 
-def _names(client: Any) -> set[str]:
+def _names(client: Any) -> set[tuple[str, str]]:
     response = client.get("/api/places/stations?page_size=50")
     assert response.status_code == 200
     return {(row["name"], row["community_name"]) for row in response.json()["items"]}
