@@ -174,19 +174,21 @@ _STATION_FIELDS = (
 )
 
 
-# Rendered list pages, keyed by everything that decides their bytes: the scope, the query, the
-# language and the places' data version (queries.places_versions, which every write to a station
-# or its area moves). Building a 50-row page through the ORM costs ~3 ms of CPU; a hit costs the
-# one version query. Process-local like the resident pages' cache.
+# Rendered list pages, keyed by everything that decides their bytes: the query, the language,
+# the viewer's scope (for staff lists) and the places' data version (queries.places_versions,
+# which every write to a station, its services or its area moves). Building a 50-row page through
+# the ORM costs ~3 ms of CPU; a hit costs the one version query. Process-local like the resident
+# pages' cache; hsds.py uses it for the public lists.
 _list_pages = queries.BoundedCache(1024)
 
 
-def _cached_page(
-    request: HttpRequest, user: Any, build: Callable[[], HttpResponse]
+def cached_list(
+    request: HttpRequest, build: Callable[[], HttpResponse], *, user: Any = None
 ) -> HttpResponse:
-    scope = user.scope
+    """``build()``'s JSON body, or the same bytes from an earlier request with the same key."""
     versions = queries.places_versions()
-    if scope.everything:
+    scope = user.scope if user is not None else None
+    if scope is None or scope.everything:
         version: Any = tuple(sorted(versions.items()))
     else:
         version = versions.get(scope.district_id or 0, "")
@@ -195,7 +197,6 @@ def _cached_page(
         tuple(sorted((k, tuple(v)) for k, v in request.GET.lists())),
         get_language(),
         scope,
-        user.is_superuser,
         version,
     )
     cached = _list_pages.get(key)
@@ -214,7 +215,7 @@ def list_stations(
 ) -> HttpResponse:
     """Stations in the user's scope, by code; filters combine with AND."""
     user = _staff_user(request)
-    return _cached_page(request, user, lambda: _station_page(user, filters, paging))
+    return cached_list(request, lambda: _station_page(user, filters, paging), user=user)
 
 
 def _station_page(user: Any, filters: StationFilters, paging: Paging) -> HttpResponse:

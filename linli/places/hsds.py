@@ -38,12 +38,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from linli.places import queries
-from linli.places.api import json_response, page_of
+from linli.places.api import cached_list, json_response, page_of
 from linli.places.models import (
     OpeningHours,
     Organisation,
@@ -576,29 +574,12 @@ def _openapi(schema_file: str) -> dict[str, Any]:
 # --- endpoints ----------------------------------------------------------------------------------
 
 
-# The public lists are the same for everyone: cached by the query, the language and the data
-# version of every district (a change to a station, service or organisation moves it; see
-# queries.places_versions). A hit costs one query instead of several ORM compilations.
-_list_pages = queries.BoundedCache(1024)
-
-
 def _cached_list(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The public lists are the same for everyone: cached by query, language and data version."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = (
-            request.path,
-            tuple(sorted((k, tuple(v)) for k, v in request.GET.lists())),
-            get_language(),
-            tuple(sorted(queries.places_versions().items())),
-        )
-        cached = _list_pages.get(key)
-        if cached is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            cached = response.content
-            _list_pages.set(key, cached)
-        return HttpResponse(cached, content_type="application/json; charset=utf-8")
+        return cached_list(request, lambda: view(request, *args, **kwargs))
 
     return wrapper
 
