@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -43,4 +43,19 @@ def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: 
         request=request,
         object_repr=mask_phone(user.username) if user.is_resident else user.username,
         changes=changes,
+    )
+
+
+@receiver(user_logged_out, dispatch_uid="linli.accounts.audit_logout")
+def audit_logout(
+    sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
+    if user is None:  # the session had already expired
+        return
+    record(
+        actor=user,
+        action=AuditEntry.Action.LOGOUT,
+        obj=user,
+        request=request,
+        object_repr=mask_phone(user.username) if user.is_resident else user.username,
     )

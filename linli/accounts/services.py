@@ -184,7 +184,7 @@ def unlock_user(user: User, *, actor: User, request: HttpRequest | None = None) 
     )
     record(
         actor=actor,
-        action=AuditEntry.Action.UPDATE,
+        action=AuditEntry.Action.UNLOCKED,
         obj=user,
         request=request,
         object_repr=_username_label(user.username),
@@ -257,7 +257,7 @@ def confirm_totp_enrolment(
     device.save(update_fields=["confirmed"])
     record(
         actor=user,
-        action=AuditEntry.Action.CREATE,
+        action=AuditEntry.Action.SECOND_FACTOR_ENROLLED,
         obj=device,
         request=request,
         object_repr=_("Authenticator app of %(username)s")

@@ -21,6 +21,9 @@ class AuditEntry(models.Model):
         LOGIN = "login", _("logged in")
         LOGIN_FAILED = "login_failed", _("failed to log in")
         LOCKED = "locked", _("was locked out")
+        LOGOUT = "logout", _("logged out")
+        SECOND_FACTOR_ENROLLED = "second_factor", _("enrolled a second factor")
+        UNLOCKED = "unlocked", _("unlocked an account")
 
     district = models.ForeignKey(
         "places.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

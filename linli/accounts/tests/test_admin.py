@@ -57,7 +57,7 @@ def test_the_unlock_action_lifts_the_lock(
     community_staff.refresh_from_db()
     assert community_staff.locked_until is None
     assert AuditEntry.objects.filter(
-        action=AuditEntry.Action.UPDATE, object_id=str(community_staff.pk), actor=root
+        action=AuditEntry.Action.UNLOCKED, object_id=str(community_staff.pk), actor=root
     ).exists()
 
 

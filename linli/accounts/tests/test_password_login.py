@@ -205,6 +205,9 @@ def test_logout_needs_post(client: Client, community_staff: User, as_user: Any) 
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.LOGOUT, actor=community_staff
+    ).exists()
 
 
 def test_sessions_expire(settings: Any) -> None:

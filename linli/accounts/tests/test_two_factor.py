@@ -70,7 +70,7 @@ def test_a_right_code_confirms_the_device_and_verifies_the_session(
     assert device.confirmed is True
     assert client.session["otp_device_id"] == device.persistent_id
     entry = AuditEntry.objects.get(
-        action=AuditEntry.Action.CREATE, object_type="otp_totp.totpdevice"
+        action=AuditEntry.Action.SECOND_FACTOR_ENROLLED, object_type="otp_totp.totpdevice"
     )
     assert entry.actor == district_admin
 
