@@ -30,14 +30,13 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import chinese_calendar
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.holidays import DayKind
+from linli.core.holidays import DayKind, festival_name
 from linli.places.models import (
     Amenity,
     Community,
@@ -623,18 +622,7 @@ class Status:
 
 def holiday_name(day: dt.date, *, english: bool) -> str:
     """The official festival a day belongs to (国庆节 / National Day), or ""."""
-    try:
-        _, festival = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return ""
-    if festival is None:
-        return ""
-    if english:
-        return str(festival)
-    for holiday in chinese_calendar.Holiday:
-        if holiday.value == festival:
-            return str(holiday.chinese)
-    return str(festival)
+    return festival_name(day, english=english)
 
 
 def _hours_text(intervals: Iterable[tuple[dt.time, dt.time]], *, english: bool) -> str:
