@@ -32,9 +32,10 @@ class LoginForm(forms.Form):
     )
 
 
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=_("6-digit code from your authenticator app"),
+def _code_field(label: Any) -> forms.CharField:
+    """A one-time code box: numeric keyboard on phones, full-width digits accepted."""
+    return forms.CharField(
+        label=label,
         max_length=12,
         widget=forms.TextInput(
             attrs={
@@ -47,11 +48,21 @@ class TokenForm(forms.Form):
         ),
     )
 
+
+def _six_digits(value: str, message: Any) -> str:
+    digits = normalise_digits(value)
+    if not digits.isdigit() or len(digits) != 6:
+        raise forms.ValidationError(message)
+    return digits
+
+
+class TokenForm(forms.Form):
+    token = _code_field(_("6-digit code from your authenticator app"))
+
     def clean_token(self) -> str:
-        token = normalise_digits(self.cleaned_data["token"])
-        if not token.isdigit() or len(token) != 6:
-            raise forms.ValidationError(_("Enter the 6 digits shown in your authenticator app."))
-        return token
+        return _six_digits(
+            self.cleaned_data["token"], _("Enter the 6 digits shown in your authenticator app.")
+        )
 
 
 class PhoneForm(forms.Form):
@@ -90,22 +101,7 @@ class PhoneForm(forms.Form):
 
 
 class PhoneCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code from the text message"),
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": "[0-9０-９ ]*",
-                "autofocus": True,
-                "class": "code-input",
-            }
-        ),
-    )
+    code = _code_field(_("Code from the text message"))
 
     def clean_code(self) -> str:
-        code = normalise_digits(self.cleaned_data["code"])
-        if not code.isdigit() or len(code) != 6:
-            raise forms.ValidationError(_("The code has 6 digits."))
-        return code
+        return _six_digits(self.cleaned_data["code"], _("The code has 6 digits."))
