@@ -129,20 +129,23 @@ def _analyze(args: argparse.Namespace) -> int:
         f" in {time.perf_counter() - t0:.2f} s"
     )
     if "access" in outputs:
-        # Format whole columns at once: a city has hundreds of thousands of rows.
-        meters_txt = np.char.mod("%.2f", access.meters).astype(object)
-        minutes_txt = np.char.mod("%.2f", access.minutes).astype(object)
-        unreachable = ~np.isfinite(access.meters)
-        meters_txt[unreachable] = ""
-        minutes_txt[unreachable] = ""
-        fac_ids = np.asarray([*facilities.ids, ""], dtype=object)[access.facility]
+        # Plain lists and one f-string per value: numpy's string formatting is slower here, and
+        # a city has hundreds of thousands of rows.
+        meters = access.meters.tolist()
+        minutes = access.minutes.tolist()
+        fac_ids = [*facilities.ids, ""]  # index -1: nothing reachable
+        nearest = access.facility.tolist()
         _write_csv(
             out / "access.csv",
             ["compound_id", "category", "meters", "minutes", "facility_id"],
             (
-                [compounds.ids[c], cat, meters_txt[c, k], minutes_txt[c, k], fac_ids[c, k]]
-                for c in range(compounds.n)
-                for k, cat in enumerate(categories)
+                [cid, cat, f"{m:.2f}", f"{mi:.2f}", fac_ids[f]]
+                if m < math.inf  # NaN and inf: not reachable
+                else [cid, cat, "", "", ""]
+                for cid, row_m, row_mi, row_f in zip(
+                    compounds.ids, meters, minutes, nearest, strict=True
+                )
+                for cat, m, mi, f in zip(categories, row_m, row_mi, row_f, strict=True)
             ),
         )
     if "coverage" in outputs:

@@ -8,7 +8,7 @@ subdistrict (街道) and each community (社区) named in the compounds file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -31,9 +31,12 @@ DEFAULT_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
 DEFAULT_DISTANCES_M: tuple[float, ...] = (300.0, 500.0, 1000.0)
 
 
-@dataclass(frozen=True)
-class CoverageRow:
-    """Who is within one threshold of one category in one area."""
+class CoverageRow(NamedTuple):
+    """Who is within one threshold of one category in one area.
+
+    A named tuple rather than a dataclass: a city's table has tens of thousands of rows and a
+    tuple is built several times faster.
+    """
 
     scope: str  # "whole", "subdistrict" or "community"
     area: str
@@ -103,26 +106,41 @@ def coverage_table(
     for scope, names in scopes:
         areas, code = np.unique(np.asarray(names, dtype=object), return_inverse=True)
         n_areas = areas.shape[0]
+        if n_areas == 0:
+            continue
         tot_pop = np.bincount(code, weights=pop, minlength=n_areas)
         tot_hh = np.bincount(code, weights=hh, minlength=n_areas)
-        cov_pop = np.zeros((n_areas, *covered.shape[1:]))
-        cov_hh = np.zeros_like(cov_pop)
-        np.add.at(cov_pop, code, covered * pop[:, None, None])
-        np.add.at(cov_hh, code, covered * hh[:, None, None])
-        for a, area in enumerate(areas):
-            for k, cat in enumerate(access.categories):
-                for t, label in enumerate(labels):
-                    rows.append(
-                        CoverageRow(
-                            scope=scope,
-                            area=str(area) or "(none)",
-                            category=cat,
-                            threshold=label,
-                            limit_m=float(limits[t]),
-                            population=float(cov_pop[a, k, t]),
-                            households=float(cov_hh[a, k, t]),
-                            total_population=float(tot_pop[a]),
-                            total_households=float(tot_hh[a]),
-                        )
-                    )
+        # Sort compounds by area and sum each area's block at once (np.add.at is ~10x slower).
+        order = np.argsort(code, kind="stable")
+        starts = np.searchsorted(code[order], np.arange(n_areas))
+        flat = covered.reshape(compounds.n, -1)[order]
+        cov_pop = np.add.reduceat(flat * pop[order, None], starts).reshape(
+            n_areas, *covered.shape[1:]
+        )
+        cov_hh = np.add.reduceat(flat * hh[order, None], starts).reshape(
+            n_areas, *covered.shape[1:]
+        )
+        area_names = [str(a) or "(none)" for a in areas]
+        cats = list(access.categories)
+        limit_list = [float(x) for x in limits]
+        pop_list = cov_pop.tolist()
+        hh_list = cov_hh.tolist()
+        tot_pop_list = tot_pop.tolist()
+        tot_hh_list = tot_hh.tolist()
+        rows.extend(
+            CoverageRow(
+                scope,
+                area_names[a],
+                cat,
+                label,
+                limit_list[t],
+                pop_list[a][k][t],
+                hh_list[a][k][t],
+                tot_pop_list[a],
+                tot_hh_list[a],
+            )
+            for a in range(n_areas)
+            for k, cat in enumerate(cats)
+            for t, label in enumerate(labels)
+        )
     return rows

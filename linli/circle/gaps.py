@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,9 +38,12 @@ class Rule:
     basis: str = "stated"
 
 
-@dataclass(frozen=True)
-class Gap:
-    """缺口 — a compound without a required category within the rule's distance."""
+class Gap(NamedTuple):
+    """缺口 — a compound without a required category within the rule's distance.
+
+    A named tuple: a district has thousands of gaps and tuples are built several times faster
+    than dataclasses.
+    """
 
     compound_id: str
     compound_name: str
@@ -176,6 +180,11 @@ def find_gaps(
         Ordered by standard, level, category, then by shortfall (largest first).
     """
     gaps: list[Gap] = []
+    ids, names = compounds.ids, compounds.names
+    community, subdistrict = compounds.community, compounds.subdistrict
+    population = compounds.population.tolist()
+    households = compounds.households.tolist()
+    fac_names = [*(facility_ids or []), ""]  # index -1 (none reachable) names nothing
     for rule in rules:
         if rule.category in access.categories:
             k = access.categories.index(rule.category)
@@ -186,25 +195,30 @@ def find_gaps(
             nearest = np.full(compounds.n, -1)
         lacking = np.flatnonzero(~(meters <= rule.max_distance_m))
         lacking = lacking[np.argsort(-meters[lacking], kind="stable")]
-        for c in lacking:
-            f = int(nearest[c])
-            gaps.append(
-                Gap(
-                    compound_id=compounds.ids[c],
-                    compound_name=compounds.names[c],
-                    community=compounds.community[c],
-                    subdistrict=compounds.subdistrict[c],
-                    standard=rule.standard,
-                    level=rule.level,
-                    category=rule.category,
-                    max_distance_m=rule.max_distance_m,
-                    meters=float(meters[c]),
-                    facility_id=facility_ids[f] if facility_ids is not None and f >= 0 else "",
-                    population=float(compounds.population[c]),
-                    households=float(compounds.households[c]),
-                    source=rule.source,
-                )
+        if facility_ids is None:
+            nearest_names = [""] * lacking.shape[0]
+        else:
+            nearest_names = [fac_names[f] for f in nearest[lacking].tolist()]
+        gaps.extend(
+            Gap(
+                ids[c],
+                names[c],
+                community[c],
+                subdistrict[c],
+                rule.standard,
+                rule.level,
+                rule.category,
+                rule.max_distance_m,
+                m,
+                fname,
+                population[c],
+                households[c],
+                rule.source,
             )
+            for c, m, fname in zip(
+                lacking.tolist(), meters[lacking].tolist(), nearest_names, strict=True
+            )
+        )
     return gaps
 
 
