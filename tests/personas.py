@@ -40,6 +40,8 @@ def _fast_and_quiet(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.LINLI_SMS_SENDER = "linli.accounts.sms.ConsoleSender"
+    # Every request asks for the data version, as if each were served by another worker.
+    settings.LINLI_DATA_VERSION_SECONDS = 0.0
 
 
 @dataclass

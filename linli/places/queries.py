@@ -6,7 +6,9 @@ district's active stations, with everything a page shows, are loaded in about te
 immutable
 objects (:class:`Directory`) and kept in this process until the data changes. Each request pays
 one query — :func:`places_versions`, the latest ``Station.updated_at`` and the station count per
-district — and then only works in memory.
+district — and then only works in memory. Under load not even that: a process trusts the
+versions it read for ``LINLI_DATA_VERSION_SECONDS`` (default 1 s) unless it made a change
+itself, so another worker's edit shows within a second and this worker's own at once.
 
 Changes to rows hanging off a station (hours, exceptions, services, organisations, functions,
 amenities, reference lists, the district) "touch" the affected stations' ``updated_at`` through
@@ -24,12 +26,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -80,17 +84,36 @@ def _versions_sql() -> str:
     return f"SELECT district_id, MAX(updated_at), COUNT(*) FROM {table} GROUP BY district_id"
 
 
-def places_versions() -> dict[int, str]:
-    """``{district_id: version}`` for every district with stations — one query per request.
+# (monotonic time of the read, generation then, the versions read)
+_versions_memo: tuple[float, int, dict[int, str]] | None = None
 
-    Plain SQL rather than the ORM: this runs on every resident page view, and compiling the
-    equivalent ``values().annotate()`` costs more than executing it.
+
+def places_versions() -> dict[int, str]:
+    """``{district_id: version}`` for every district with stations.
+
+    At most one query per ``LINLI_DATA_VERSION_SECONDS`` per process: the versions read are
+    reused until they are that old or this process changed something (the generation moved).
+    Inside a transaction the database is always asked, so a writer reads its own changes.
+    Plain SQL rather than the ORM: compiling the equivalent ``values().annotate()`` costs more
+    than executing it.
     """
+    global _versions_memo
     generation = _generation
+    ttl = getattr(settings, "LINLI_DATA_VERSION_SECONDS", 0.0)
+    now = time.monotonic()
+    memo = _versions_memo
+    in_atomic = connection.in_atomic_block
+    if memo is not None and not in_atomic and memo[1] == generation and now - memo[0] < ttl:
+        return memo[2]
     with connection.cursor() as cursor:
         cursor.execute(_versions_sql())
         rows = cursor.fetchall()
-    return {district_id: f"{latest}:{count}:{generation}" for district_id, latest, count in rows}
+    versions = {
+        district_id: f"{latest}:{count}:{generation}" for district_id, latest, count in rows
+    }
+    if not in_atomic:
+        _versions_memo = (now, generation, versions)
+    return versions
 
 
 class BoundedCache:

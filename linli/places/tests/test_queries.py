@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from linli.places import queries
@@ -213,3 +216,28 @@ def test_the_station_page_lists_the_next_dated_sessions(hierarchy: Hierarchy) ->
     ]
     assert [d.date for d in page.week][:2] == [dt.date(2026, 11, 27), dt.date(2026, 11, 28)]
     assert queries.station_page(directory, 999_999, today=dt.date(2026, 11, 27)) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_versions_read_by_another_worker_are_trusted_for_the_set_seconds(
+    hierarchy: Hierarchy, settings: Any
+) -> None:
+    """A change this process did not make (another gunicorn worker's, here a bulk update that
+    sends no signal) shows once LINLI_DATA_VERSION_SECONDS have passed; this process's own
+    changes show at once."""
+    settings.LINLI_DATA_VERSION_SECONDS = 60.0
+    district = hierarchy.district.pk
+    with freeze_time("2026-11-27T02:00:00Z") as clock:
+        first = queries.places_versions()[district]
+        with CaptureQueriesContext(connection) as asked:
+            assert queries.places_versions()[district] == first
+        assert len(asked) == 0
+        Station.objects.filter(pk=hierarchy.station_heping.pk).update(
+            updated_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+        )
+        assert queries.places_versions()[district] == first
+        clock.tick(61)
+        later = queries.places_versions()[district]
+        assert later != first
+        hierarchy.station_xingfu.save()  # a change made here: no waiting
+        assert queries.places_versions()[district] != later
