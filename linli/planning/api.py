@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
-from linli.planning import permissions, queries, services
+from linli.planning import permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 
 router = Router(tags=["planning"], auth=SessionAuth())
@@ -115,10 +115,37 @@ class CoverageOut(Schema):
     population_share: float
 
 
+class PremiseIn(Schema):
+    """One available premise; numbers may come as text, as they do from a spreadsheet."""
+
+    id: str | int = Field(description="The planner's own ID, unique within the list.")
+    name: str
+    lon: float | str = Field(description="Longitude in decimal degrees.")
+    lat: float | str = Field(description="Latitude in decimal degrees.")
+
+
 class SitingIn(Schema):
     category: str
     k: int = Field(3, description="Number of new sites, 1–20.")
     radius_m: float = Field(300, description="Walking distance served, 100–2000 m.")
+    candidates: list[PremiseIn] | None = Field(
+        None,
+        description="Available premises to choose from (the same columns as the premises "
+        "sheet); without them every street junction is a candidate.",
+    )
+    coordinate_system: str = Field(
+        "WGS-84", description="WGS-84 or GCJ-02 (Gaode/Tencent maps) for the candidates."
+    )
+
+
+class CandidateOut(Schema):
+    code: str
+    name: str
+    lon: float = Field(description="WGS-84.")
+    lat: float = Field(description="WGS-84.")
+    distance_m: float | None = Field(description="To the nearest walkable street, once run.")
+    on_network: bool | None = Field(description="False: too far from any street, left out.")
+    rank: int | None = Field(description="The proposed site's number when it was chosen.")
 
 
 class SitingOut(Schema):
@@ -127,6 +154,9 @@ class SitingOut(Schema):
     category: str
     k: int
     radius_m: float
+    candidate_source: str = Field(description="junctions or premises")
+    candidates_file: str
+    candidates: list[CandidateOut]
     status: str
     result: dict[str, Any]
     error: str
@@ -161,6 +191,20 @@ def _siting_out(user: Any, siting: SitingRun) -> dict[str, Any]:
         "category": siting.category,
         "k": siting.k,
         "radius_m": siting.radius_m,
+        "candidate_source": siting.candidate_source,
+        "candidates_file": siting.candidates_file,
+        "candidates": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "lon": c.lon,
+                "lat": c.lat,
+                "distance_m": c.distance_m,
+                "on_network": c.on_network,
+                "rank": c.rank,
+            }
+            for c in queries.siting_premises(siting)
+        ],
         "status": siting.status,
         "result": result,
         "error": siting.error,
@@ -286,11 +330,32 @@ def coverage(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
     "/runs/{run_id}/siting", response={202: SitingOut, **ERRORS}, summary="Propose new sites"
 )
 def start_siting(request: HttpRequest, run_id: int, payload: SitingIn) -> Status[dict[str, Any]]:
-    """Queue a siting (district administrators); poll ``/sitings/{id}`` for the proposal."""
+    """Queue a siting (district administrators); poll ``/sitings/{id}`` for the proposal.
+
+    With ``candidates`` only those premises are considered; a bad list is refused (400,
+    ``invalid_premises``) with every problem by row, column and value, and nothing is stored.
+    """
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)
+    permissions.require_siting(user, run.district)
+    candidates: dict[str, Any] = {}
+    if payload.candidates is not None:
+        candidates = {
+            "premises": premises.read_premises_rows(
+                [c.model_dump() for c in payload.candidates],
+                district=run.district,
+                coordinates=payload.coordinate_system,
+            ),
+            "premises_file": "API",
+            "coordinate_system": payload.coordinate_system,
+        }
     siting = services.start_siting(
-        actor=user, run=run, category=payload.category, k=payload.k, radius=payload.radius_m
+        actor=user,
+        run=run,
+        category=payload.category,
+        k=payload.k,
+        radius=payload.radius_m,
+        **candidates,
     )
     return Status(202, _siting_out(user, siting))
 

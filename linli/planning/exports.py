@@ -1,4 +1,4 @@
-"""The gap list as an Excel workbook (.xlsx) for district offices.
+"""The gap list as an Excel workbook (.xlsx) for district offices, and the premises template.
 
 Headers are Chinese whatever the viewer's language: the sheet goes into the offices' own
 reporting, which is in Chinese. Rows are exactly what the viewer may see (``queries.gaps``).
@@ -16,6 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from linli.planning.models import AnalysisRun, Gap
+from linli.planning.premises import COLUMNS as PREMISE_COLUMNS
+from linli.planning.premises import MAX_PREMISES
 from linli.planning.queries import category_names, standard_label
 
 SHEET_LANGUAGE = "zh-hans"
@@ -98,6 +100,81 @@ def gaps_workbook(run: AnalysisRun, gaps: Iterable[Gap]) -> bytes:
         info.append([_("Number of gaps"), count])
         info.column_dimensions["A"].width = 20
         info.column_dimensions["B"].width = 30
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def premises_template() -> bytes:
+    """An empty premises sheet (编号/名称/经度/纬度) and a sheet explaining how to fill it in.
+
+    The first sheet is the one ``premises.read_premises_file`` reads; the example lives on the
+    instructions sheet so it is never uploaded by mistake.
+    """
+    with translation.override(SHEET_LANGUAGE):
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = _("Premises")
+        ws.append([c.header for c in PREMISE_COLUMNS])
+        bold = Font(bold=True)
+        fill = PatternFill("solid", fgColor="EEF1F4")
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = fill
+        for letter, width in zip("ABCD", (14, 30, 14, 14), strict=True):
+            ws.column_dimensions[letter].width = width
+        ws.freeze_panes = "A2"
+        help_sheet = wb.create_sheet(_("How to fill in"))
+        help_sheet.append([_("Column"), _("What to write")])
+        help_sheet.append(
+            [PREMISE_COLUMNS[0].header, _("Your own ID of the premise; unique within the list.")]
+        )
+        help_sheet.append(
+            [
+                PREMISE_COLUMNS[1].header,
+                _("What planners call the premise, e.g. the address and the room."),
+            ]
+        )
+        help_sheet.append(
+            [PREMISE_COLUMNS[2].header, _("Longitude in decimal degrees, e.g. 113.071234.")]
+        )
+        help_sheet.append(
+            [PREMISE_COLUMNS[3].header, _("Latitude in decimal degrees, e.g. 36.180456.")]
+        )
+        help_sheet.append([])
+        help_sheet.append(
+            [
+                _("Coordinates"),
+                _(
+                    "Coordinates copied from Gaode (高德) or Tencent maps are GCJ-02: choose "
+                    "GCJ-02 when uploading. GPS, Tianditu and OpenStreetMap use WGS-84."
+                ),
+            ]
+        )
+        help_sheet.append(
+            [
+                _("Other columns"),
+                _("Columns such as address, area or rent may stay; they are not read."),
+            ]
+        )
+        help_sheet.append(
+            [
+                _("Size"),
+                _("At most %(max)s premises in one list.") % {"max": MAX_PREMISES},
+            ]
+        )
+        help_sheet.append([])
+        help_sheet.append([_("Example")])
+        help_sheet.append([c.header for c in PREMISE_COLUMNS])
+        help_sheet.append(
+            ["P001", _("Ground-floor shop, building 3, Xingfu Garden"), 113.0712, 36.1805]
+        )
+        for cell in help_sheet[1]:
+            cell.font = bold
+            cell.fill = fill
+        help_sheet.column_dimensions["A"].width = 16
+        help_sheet.column_dimensions["B"].width = 90
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -243,6 +243,13 @@ class CoverageRow(models.Model):
         return self.population / self.total_population
 
 
+class CandidateSource(models.TextChoices):
+    """Where a siting looks for sites: every street junction, or premises planners listed."""
+
+    JUNCTIONS = "junctions", _("Street junctions")
+    PREMISES = "premises", _("Listed premises")
+
+
 class SitingRun(models.Model):
     """选址 — choosing k new sites of a category that newly cover the most people."""
 
@@ -264,8 +271,19 @@ class SitingRun(models.Model):
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # sites: [{lon, lat, node/id, newly_covered: [compound codes], population}], greedy, optimum,
-    # bound, gap, seconds, optimal, method (see services._load_siting).
+    candidate_source = models.CharField(
+        _("candidate sites"),
+        max_length=10,
+        choices=CandidateSource.choices,
+        default=CandidateSource.JUNCTIONS,
+    )
+    # The uploaded file's name (or "API"), and the coordinate system its points were given in;
+    # the points themselves are SitingCandidate rows.
+    candidates_file = models.CharField(_("premises list"), max_length=200, blank=True)
+    coordinate_system = models.CharField(_("coordinate system"), max_length=10, blank=True)
+    # sites: [{rank, id, lon, lat, code/name for premises, compounds: [{code, name, population,
+    # meters}], population}], covered, total, greedy, bound, gap, seconds, optimal, premises
+    # ({total, on_network, too_far: [{code, name, distance_m}]}) (see services.run_siting).
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
 
@@ -286,3 +304,50 @@ class SitingRun(models.Model):
     def run_dir(self) -> Path:
         """Where the engine writes this siting's files (inside the analysis run's folder)."""
         return self.run.run_dir / f"siting-{self.pk}"
+
+    @property
+    def uses_premises(self) -> bool:
+        """Whether the candidates are premises planners listed (not street junctions)."""
+        return self.candidate_source == CandidateSource.PREMISES
+
+
+class SitingCandidate(models.Model):
+    """候选场所 — an available premise a planner listed as a candidate site for one siting.
+
+    Stored with the siting so its result page can name the premises and a later siting can reuse
+    the list. ``distance_m``/``on_network`` are filled when the siting runs: a premise farther
+    than the engine's snapping limit from every walkable street takes no part and is named on
+    the result page. ``rank`` is the proposed site's number when the premise was chosen.
+    """
+
+    siting = models.ForeignKey(SitingRun, on_delete=models.CASCADE, related_name="candidates")
+    position = models.PositiveIntegerField(_("position in the list"))
+    row = models.PositiveIntegerField(_("row in the file"))
+    code = models.CharField(_("ID"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    lon = models.FloatField(_("longitude (WGS-84)"))
+    lat = models.FloatField(_("latitude (WGS-84)"))
+    entered_lon = models.FloatField(_("longitude as entered"))
+    entered_lat = models.FloatField(_("latitude as entered"))
+    distance_m = models.FloatField(_("distance to the nearest street (m)"), null=True, blank=True)
+    on_network = models.BooleanField(_("near a walkable street"), null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(_("proposed site number"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("siting", "position")
+        constraints = (
+            models.UniqueConstraint(
+                fields=["siting", "position"], name="siting_candidate_position_unique"
+            ),
+            models.UniqueConstraint(fields=["siting", "code"], name="siting_candidate_code_unique"),
+        )
+        verbose_name = _("candidate premise")
+        verbose_name_plural = _("candidate premises")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def engine_id(self) -> str:
+        """The id the engine sees; never equal to a station code or a junction's ``node…`` id."""
+        return f"premise-{self.position}"

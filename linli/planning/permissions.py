@@ -172,6 +172,23 @@ def sitings_for_user(user: Any, run: AnalysisRun) -> QuerySet[SitingRun]:
     return SitingRun.objects.filter(run=run)
 
 
+def district_sitings_for_user(user: Any, district: District) -> QuerySet[SitingRun]:
+    """Siting runs of every analysis of ``district`` the user may see."""
+    if not is_planner(user):
+        return SitingRun.objects.none()
+    return SitingRun.objects.filter(district=district, run__in=runs_for_user(user).values("pk"))
+
+
+def require_siting(user: Any, district: District) -> None:
+    """Refuse (403) anyone who may not propose sites for ``district``.
+
+    Views call it before reading an uploaded premises list, so a refused user learns nothing
+    about the file and nothing is parsed; ``services.start_siting`` checks again.
+    """
+    if not can_run_analysis(user, district):
+        raise PermissionDenied
+
+
 def get_siting_for_user(user: Any, pk: Any) -> SitingRun:
     """The siting run ``pk`` if ``user`` may see its analysis."""
     try:

@@ -12,12 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils.translation import get_language, gettext_lazy
 
 from linli.places.models import Community, District, FacilityCategory, Gate, Station
 from linli.planning import permissions
-from linli.planning.models import AnalysisRun, CoverageRow, Gap, RunStatus, SitingRun
+from linli.planning.models import (
+    AnalysisRun,
+    CandidateSource,
+    CoverageRow,
+    Gap,
+    RunStatus,
+    SitingCandidate,
+    SitingRun,
+)
+from linli.planning.premises import Premise
 
 # Walking-time classes of the map and the chart: (upper bound in minutes, key).
 MINUTE_CLASSES = ((5.0, "5"), (10.0, "10"), (15.0, "15"))
@@ -357,6 +366,46 @@ def siting_explanation(user: Any, siting: SitingRun) -> list[dict[str, Any]]:
         shown = [c for c in s.get("compounds", []) if c["code"] in visible]
         out.append(dict(s, compounds=shown, hidden=len(s.get("compounds", [])) - len(shown)))
     return out
+
+
+def latest_premises_siting(user: Any, district: District) -> SitingRun | None:
+    """The district's latest siting over a premises list, whose list a new siting may reuse."""
+    return (
+        permissions.district_sitings_for_user(user, district)
+        .filter(candidate_source=CandidateSource.PREMISES)
+        .annotate(premises_count=Count("candidates"))
+        .filter(premises_count__gt=0)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def premises_of(siting: SitingRun) -> list[Premise]:
+    """The premises listed for ``siting``, as a list a new siting can take again."""
+    return [
+        Premise(
+            row=c.row,
+            code=c.code,
+            name=c.name,
+            lon=c.lon,
+            lat=c.lat,
+            entered_lon=c.entered_lon,
+            entered_lat=c.entered_lat,
+        )
+        for c in siting.candidates.order_by("position")
+    ]
+
+
+def siting_premises(siting: SitingRun) -> list[SitingCandidate]:
+    """The premises a siting considered, in list order (proposed, not chosen, too far)."""
+    if not siting.uses_premises:
+        return []
+    return list(siting.candidates.order_by("position"))
+
+
+def premises_too_far(premises: list[SitingCandidate]) -> list[SitingCandidate]:
+    """The premises the siting left out because no walkable street is near enough."""
+    return [c for c in premises if c.on_network is False]
 
 
 def compound_access(user: Any, run: AnalysisRun, compound_code: str) -> list[dict[str, Any]]:

@@ -43,12 +43,15 @@ from linli.planning import permissions
 from linli.planning.models import (
     ACTIVE_STATUSES,
     AnalysisRun,
+    CandidateSource,
     CompoundAccess,
     CoverageRow,
     Gap,
     RunStatus,
+    SitingCandidate,
     SitingRun,
 )
+from linli.planning.premises import Premise
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ MAX_SPEED_M_S = 3.0
 MAX_SITES = 20
 MIN_RADIUS_M = 100.0
 MAX_RADIUS_M = 2000.0
+# How far a premise (or any point) may lie from a walkable street; the engine's own default
+# (linli.circle.snap.DEFAULT_MAX_SNAP_M), passed explicitly so our check and the engine agree.
+SNAP_LIMIT_M = 200.0
 # A run still "queued" or "running" after this long lost its worker; it no longer blocks a new one.
 STALE_AFTER = dt.timedelta(hours=2)
 
@@ -469,6 +475,16 @@ def _mark_failed(run: AnalysisRun | SitingRun, message: str) -> None:
     run.save(update_fields=["status", "error", "finished_at"])
 
 
+def _mark_siting_failed(
+    siting: SitingRun, message: str, premises_report: dict[str, Any] | None
+) -> None:
+    """Fail the siting, keeping which premises were too far from a street (the page lists them)."""
+    if premises_report is not None:
+        siting.result = {"premises": premises_report}
+        siting.save(update_fields=["result"])
+    _mark_failed(siting, message)
+
+
 def run_analysis(run_id: int) -> AnalysisRun:
     """Run a queued analysis to the end: export, call the engine, load the results.
 
@@ -556,12 +572,23 @@ def run_analysis(run_id: int) -> AnalysisRun:
 
 
 def start_siting(
-    *, actor: Any, run: AnalysisRun, category: str, k: int, radius: float
+    *,
+    actor: Any,
+    run: AnalysisRun,
+    category: str,
+    k: int,
+    radius: float,
+    premises: list[Premise] | None = None,
+    premises_file: str = "",
+    coordinate_system: str = "",
 ) -> SitingRun:
     """Queue a siting: ``k`` new sites of ``category`` covering the most people within ``radius``.
 
     District administrators only; the analysis must be finished (its inputs are reused, so the
-    proposal matches what the planner sees).
+    proposal matches what the planner sees). Without ``premises`` every street junction is a
+    candidate; with them (already checked by ``linli.planning.premises``) only those premises
+    are, and they are stored with the siting (``SitingCandidate``) so the result page can name
+    them and a later siting can reuse the list.
     """
     if not permissions.can_run_analysis(actor, run.district):
         raise Forbidden(
@@ -586,6 +613,15 @@ def start_siting(
             % {"low": int(MIN_RADIUS_M), "high": int(MAX_RADIUS_M)},
             code="invalid_radius",
         )
+    if premises is not None and not premises:
+        raise PlanningError(gettext_lazy("The premises list is empty."), code="no_premises")
+    if premises is not None and k > len(premises):
+        raise PlanningError(
+            gettext_lazy("The list has %(count)s premises; ask for at most that many new sites.")
+            % {"count": len(premises)},
+            code="invalid_k",
+        )
+    source = CandidateSource.JUNCTIONS if premises is None else CandidateSource.PREMISES
     with transaction.atomic():
         siting = SitingRun.objects.create(
             run=run,
@@ -593,14 +629,36 @@ def start_siting(
             category=category,
             k=k,
             radius_m=float(radius),
+            candidate_source=source,
+            candidates_file=premises_file[:200] if premises is not None else "",
+            coordinate_system=coordinate_system if premises is not None else "",
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=siting,
-            changes={"category": [None, category], "k": [None, k], "radius_m": [None, radius]},
-        )
+        changes: dict[str, list[Any]] = {
+            "category": [None, category],
+            "k": [None, k],
+            "radius_m": [None, radius],
+            "candidate_source": [None, str(source)],
+        }
+        if premises is not None:
+            SitingCandidate.objects.bulk_create(
+                SitingCandidate(
+                    siting=siting,
+                    position=position,
+                    row=p.row,
+                    code=p.code,
+                    name=p.name,
+                    lon=p.lon,
+                    lat=p.lat,
+                    entered_lon=p.entered_lon,
+                    entered_lat=p.entered_lat,
+                )
+                for position, p in enumerate(premises, start=1)
+            )
+            changes["candidates_file"] = [None, siting.candidates_file]
+            changes["candidates"] = [None, len(premises)]
+            changes["coordinate_system"] = [None, coordinate_system]
+        audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=siting, changes=changes)
         from linli.planning.tasks import site_new_facilities
 
         site_new_facilities.enqueue(siting.pk)
@@ -638,7 +696,7 @@ def _explain_sites(
             if r["category"] == siting.category:
                 w.writerow([r["id"], r["name"], r["category"], r["lon"], r["lat"]])
         for s in sites:
-            w.writerow([s["id"], s["id"], siting.category, s["lon"], s["lat"]])
+            w.writerow([s["id"], s.get("name") or s["id"], siting.category, s["lon"], s["lat"]])
     rc, _stdout, stderr = _call_engine(
         [
             "analyze",
@@ -697,6 +755,58 @@ def _explain_sites(
         s["compounds"].sort(key=lambda c: -c["population"])
 
 
+def _snap_premises(siting: SitingRun, network: Path, out: Path) -> tuple[Path, dict[str, Any]]:
+    """Check which listed premises lie near a walkable street; write those for the engine.
+
+    The engine's ``site`` command gives a candidate farther than the snapping limit no coverage
+    without saying so, so we snap the list first with the engine's own function on the same
+    (cached) network, store each premise's distance, and name the ones left out. Raises
+    ``EngineFailed`` when none is near a street.
+    """
+    import numpy as np
+
+    from linli.circle.graph import load_graph
+    from linli.circle.snap import snap_points
+
+    candidates = list(siting.candidates.order_by("position"))
+    graph = load_graph(network, cache_dir=settings.LINLI_CIRCLE_CACHE_DIR)
+    snapped = snap_points(
+        graph,
+        np.asarray([c.lon for c in candidates], dtype=np.float64),
+        np.asarray([c.lat for c in candidates], dtype=np.float64),
+        max_snap_m=SNAP_LIMIT_M,
+        ids=[c.engine_id for c in candidates],
+    )
+    too_far: list[dict[str, Any]] = []
+    path = out / "candidates.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "lon", "lat"])
+        for c, ok, distance in zip(candidates, snapped.ok, snapped.connector, strict=True):
+            c.on_network = bool(ok)
+            c.distance_m = round(float(distance), 1) if math.isfinite(distance) else None
+            if ok:
+                w.writerow([c.engine_id, c.name, f"{c.lon:.7f}", f"{c.lat:.7f}"])
+            else:
+                too_far.append({"code": c.code, "name": c.name, "distance_m": c.distance_m})
+    SitingCandidate.objects.bulk_update(candidates, ["on_network", "distance_m"])
+    report = {
+        "total": len(candidates),
+        "on_network": len(candidates) - len(too_far),
+        "too_far": too_far,
+        "limit_m": SNAP_LIMIT_M,
+    }
+    if not report["on_network"]:
+        raise EngineFailed(
+            _(
+                "None of the listed premises lies within %(limit)s m of a walkable street "
+                "(%(names)s); check their coordinates (are they GCJ-02?)."
+            )
+            % {"limit": int(SNAP_LIMIT_M), "names": "、".join(c.name for c in candidates[:10])}
+        )
+    return path, report
+
+
 def run_siting(siting_id: int) -> SitingRun:
     """Run a queued siting through the engine's ``site`` command and store the proposal."""
     with transaction.atomic():
@@ -708,6 +818,7 @@ def run_siting(siting_id: int) -> SitingRun:
         siting.status = RunStatus.RUNNING
         siting.save(update_fields=["status"])
     with translation.override(settings.LANGUAGE_CODE):
+        premises_report: dict[str, Any] | None = None
         try:
             run = siting.run
             network = network_path(run.district)
@@ -724,6 +835,10 @@ def run_siting(siting_id: int) -> SitingRun:
                 )
             out = siting.run_dir
             out.mkdir(parents=True, exist_ok=True)
+            candidate_args: list[str] = []
+            if siting.uses_premises:
+                candidates_csv, premises_report = _snap_premises(siting, network, out)
+                candidate_args = ["--candidates", str(candidates_csv)]
             rc, stdout, stderr = _call_engine(
                 [
                     "site",
@@ -739,6 +854,9 @@ def run_siting(siting_id: int) -> SitingRun:
                     str(siting.k),
                     "--radius",
                     f"{siting.radius_m:g}",
+                    "--max-snap",
+                    f"{SNAP_LIMIT_M:g}",
+                    *candidate_args,
                     "--out",
                     str(out),
                     "--cache-dir",
@@ -761,8 +879,11 @@ def run_siting(siting_id: int) -> SitingRun:
                 for r in _read_csv(out / "sites.csv")
                 if r["problem"] == "mclp"
             ]
+            chosen = _name_premises(siting, sites)
             stats = _SITING_LINE.search(stdout)
             result: dict[str, Any] = {"sites": sites}
+            if premises_report is not None:
+                result["premises"] = premises_report
             if stats:
                 covered, greedy = float(stats["covered"]), float(stats["greedy"])
                 total = float(stats["total"])
@@ -781,20 +902,39 @@ def run_siting(siting_id: int) -> SitingRun:
             if sites:
                 _explain_sites(siting, network, sites, out)
             with transaction.atomic():
+                if chosen:
+                    SitingCandidate.objects.bulk_update(chosen, ["rank"])
                 siting.result = result
                 siting.status = RunStatus.DONE
                 siting.finished_at = timezone.now()
                 siting.save(update_fields=["result", "status", "finished_at"])
         except EngineFailed as exc:
-            _mark_failed(siting, str(exc))
+            _mark_siting_failed(siting, str(exc), premises_report)
         except Exception as exc:
             logger.exception("siting %s failed", siting_id)
-            _mark_failed(
+            _mark_siting_failed(
                 siting,
                 _("The siting stopped unexpectedly: %(error)s")
                 % {"error": f"{type(exc).__name__}: {exc}"},
+                premises_report,
             )
     return siting
+
+
+def _name_premises(siting: SitingRun, sites: list[dict[str, Any]]) -> list[SitingCandidate]:
+    """Give each proposed site that is a listed premise its ID and name; return those premises."""
+    if not siting.uses_premises:
+        return []
+    by_engine_id = {c.engine_id: c for c in siting.candidates.all()}
+    chosen = []
+    for s in sites:
+        premise = by_engine_id.get(s["id"])
+        if premise is None:
+            continue
+        s["code"], s["name"] = premise.code, premise.name
+        premise.rank = s["rank"]
+        chosen.append(premise)
+    return chosen
 
 
 # --- gaps --------------------------------------------------------------------------------------

@@ -18,4 +18,5 @@ urlpatterns = [
     path("runs/<int:pk>/siting/", views.start_siting, name="start_siting"),
     path("gaps/<int:pk>/status/", views.gap_status, name="gap_status"),
     path("sitings/<int:pk>/status/", views.siting_status, name="siting_status"),
+    path("sitings/premises-template.xlsx", views.premises_template, name="premises_template"),
 ]

@@ -28,12 +28,14 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.core.exceptions import LinliError
 from linli.places.models import District
-from linli.planning import exports, permissions, queries, services
+from linli.planning import exports, permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
+from linli.planning.premises import SHOWN_PROBLEMS, PremisesInvalid
 
 View = Callable[..., HttpResponseBase]
 
@@ -138,6 +140,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         filters = queries.GapFilters.from_params(request.GET)
         sitings = list(permissions.sitings_for_user(user, run)[:5])
         latest_siting = sitings[0] if sitings else None
+        premises_list = queries.siting_premises(latest_siting) if latest_siting else []
         context.update(
             {
                 "categories": categories,
@@ -159,6 +162,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "latest_sites": queries.siting_explanation(user, latest_siting)
                 if latest_siting
                 else [],
+                "latest_premises": premises_list,
+                "latest_far": queries.premises_too_far(premises_list),
+                "reusable_premises": queries.latest_premises_siting(user, run.district)
+                if context["can_run"]
+                else None,
+                "max_premises": premises.MAX_PREMISES,
+                "snap_limit_m": int(services.SNAP_LIMIT_M),
                 "map_config": {
                     "data": reverse("planning:map_data", args=[run.pk]),
                     "centre": [run.district.centre_lon, run.district.centre_lat],
@@ -172,6 +182,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             "lon": s["lon"],
                             "lat": s["lat"],
                             "population": s.get("population", 0),
+                            "name": s.get("name", ""),
                         }
                         for s in (latest_siting.result.get("sites", []) if latest_siting else [])
                     ],
@@ -330,26 +341,92 @@ def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @planner_required
 def start_siting(request: HttpRequest, pk: int) -> HttpResponse:
-    """Queue a siting for the run (district administrators)."""
+    """Queue a siting for the run (district administrators).
+
+    Candidates are street junctions, an uploaded premises list (a file implies it), or the
+    list of an earlier siting of the district ("previous"). The list is checked first; a bad
+    list is reported row by row and nothing is stored or started.
+    """
     run = permissions.get_run_for_user(request.user, pk)
+    permissions.require_siting(request.user, run.district)
+    back = redirect(f"{reverse('planning:run', args=[run.pk])}#siting")
     try:
         k = int(request.POST.get("k", ""))
         radius = float(request.POST.get("radius", ""))
     except ValueError:
         k, radius = -1, -1.0
     try:
+        candidates = _siting_candidates(request, run)
         services.start_siting(
             actor=request.user,
             run=run,
             category=request.POST.get("category", ""),
             k=k,
             radius=radius,
+            **candidates,
         )
+    except PremisesInvalid as exc:
+        messages.error(request, str(exc.message))
+        for problem in exc.problems[1:SHOWN_PROBLEMS]:
+            messages.error(request, str(problem))
+        hidden = len(exc.problems) - SHOWN_PROBLEMS
+        if hidden > 0:
+            messages.error(
+                request,
+                ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", hidden)
+                % {"count": hidden},
+            )
+        return back
     except LinliError as exc:
         if exc.status == 403:
             raise PermissionDenied from exc
         messages.error(request, str(exc.message))
-    return redirect(f"{reverse('planning:run', args=[run.pk])}#siting")
+    return back
+
+
+def _siting_candidates(request: HttpRequest, run: AnalysisRun) -> dict[str, Any]:
+    """The candidate options of the siting form as ``services.start_siting`` keywords."""
+    upload = request.FILES.get("premises")
+    source = request.POST.get("source", "junctions")
+    coordinates = request.POST.get("coordinates", "WGS-84")
+    if upload is not None:
+        return {
+            "premises": premises.read_premises_file(
+                name=upload.name or "",
+                content=upload.read(premises.MAX_BYTES + 1),
+                district=run.district,
+                coordinates=coordinates,
+            ),
+            "premises_file": upload.name or "",
+            "coordinate_system": coordinates,
+        }
+    if source == "premises":
+        raise services.PlanningError(
+            _("Choose the premises file to upload, or choose street junctions."),
+            code="no_premises_file",
+        )
+    if source == "previous":
+        previous = permissions.get_siting_for_user(request.user, request.POST.get("previous"))
+        if previous.district_id != run.district_id or not previous.uses_premises:
+            raise Http404("No such premises list.")
+        return {
+            "premises": queries.premises_of(previous),
+            "premises_file": previous.candidates_file,
+            "coordinate_system": previous.coordinate_system,
+        }
+    return {}
+
+
+@require_GET
+@planner_required
+def premises_template(request: HttpRequest) -> HttpResponse:
+    """The empty premises sheet (编号/名称/经度/纬度) with instructions, for siting uploads."""
+    response = HttpResponse(
+        exports.premises_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="premises-template.xlsx"'
+    return response
 
 
 @require_GET
