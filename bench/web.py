@@ -112,7 +112,9 @@ def _prepare(env: dict[str, str]) -> dict[str, str]:
 import django, json
 django.setup()
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
+from django.conf import settings
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 from django.urls import reverse
 from linli.places.models import Station
 user = get_user_model().objects.get(username="district")

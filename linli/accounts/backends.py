@@ -13,9 +13,20 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from linli.accounts.models import User
+from linli.accounts.sessions import preloaded_user
 
 
-class LockoutModelBackend(ModelBackend):
+class _SessionUserMixin(ModelBackend):
+    """Take the user that came with the session row instead of querying for it again."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = preloaded_user.get()
+        if user is not None and str(user.pk) == str(user_id):
+            return user if self.user_can_authenticate(user) else None
+        return super().get_user(user_id)
+
+
+class LockoutModelBackend(_SessionUserMixin, ModelBackend):
     """Password login that locks an account for a while after repeated failures.
 
     The lock is per account (not per IP) because staff share office NAT addresses; the audit log
@@ -37,7 +48,7 @@ class LockoutModelBackend(ModelBackend):
         return check_password_login(username=username, password=password, request=request).user
 
 
-class PhoneCodeBackend(ModelBackend):
+class PhoneCodeBackend(_SessionUserMixin, ModelBackend):
     """Residents log in with a phone number and the code texted to it.
 
     See linli.accounts.services.verify_phone_code.

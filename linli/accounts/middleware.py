@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
+from linli.accounts.sessions import preloaded_user
 
 # Paths a user without a verified second factor may still open: enrolling and verifying the
 # factor, logging out (all under /accounts/), static files, the language switch.
@@ -49,3 +52,26 @@ class RequireSecondFactorMiddleware:
                 )
             return redirect("accounts:two_factor")
         return self.get_response(request)
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, handing it the user read with the session.
+
+    ``request.user`` stays lazy; when it is first used, ``auth.get_user`` runs as usual (backend
+    check, password-hash check) but the backend finds the user row that
+    ``linli.accounts.sessions.SessionStore`` loaded in the same query as the session.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _get_user(request))  # type: ignore[assignment]
+
+
+def _get_user(request: HttpRequest) -> Any:
+    session: Any = request.session
+    session.keys()  # loads the session, and with it the user row, if not loaded yet
+    token = preloaded_user.set(getattr(session, "user", None))
+    try:
+        return auth_middleware.get_user(request)
+    finally:
+        preloaded_user.reset(token)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -190,3 +192,24 @@ class PhoneCode(models.Model):
     def is_usable(self, now: dt.datetime) -> bool:
         """Whether the code may still be tried: not used, not expired, not killed by wrong tries."""
         return not self.used and self.expires_at > now
+
+
+class Session(AbstractBaseSession):
+    """A Django session plus the id of the user it logs in (empty for anonymous sessions).
+
+    The store is linli.accounts.sessions.SessionStore: it reads this row and the user's in
+    one query, and the user id lets an account be logged out everywhere.
+    """
+
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "accounts_session"
+        verbose_name = "session"
+        verbose_name_plural = "sessions"
+
+    @classmethod
+    def get_session_store_class(cls) -> Any:
+        from linli.accounts.sessions import SessionStore
+
+        return SessionStore

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -59,3 +60,12 @@ def audit_logout(
         request=request,
         object_repr=mask_phone(user.username) if user.is_resident else user.username,
     )
+
+
+@receiver(post_save, sender=User, dispatch_uid="linli.accounts.end_sessions_of_inactive")
+def end_sessions_of_inactive(sender: Any, instance: User, **kwargs: Any) -> None:
+    """A deactivated account is logged out everywhere at once, not at its next request."""
+    if not instance.is_active and not kwargs.get("raw"):
+        from linli.accounts.sessions import end_sessions_of
+
+        end_sessions_of(instance.pk)
