@@ -141,6 +141,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         sitings = list(permissions.sitings_for_user(user, run)[:5])
         latest_siting = sitings[0] if sitings else None
         premises_list = queries.siting_premises(latest_siting) if latest_siting else []
+        reusable = (
+            queries.latest_premises_siting(user, run.district) if context["can_run"] else None
+        )
         context.update(
             {
                 "categories": categories,
@@ -164,9 +167,11 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else [],
                 "latest_premises": premises_list,
                 "latest_far": queries.premises_too_far(premises_list),
-                "reusable_premises": queries.latest_premises_siting(user, run.district)
-                if context["can_run"]
-                else None,
+                "reusable_premises": reusable,
+                # After a siting over premises the next one most likely varies k or the radius.
+                "reuse_by_default": bool(
+                    reusable and latest_siting and latest_siting.uses_premises
+                ),
                 "max_premises": premises.MAX_PREMISES,
                 "snap_limit_m": int(services.SNAP_LIMIT_M),
                 "map_config": {

@@ -42,8 +42,45 @@ def _log_in(page: Any, username: str) -> None:
         page.press("input[name=password]", "Enter")
 
 
+# Available premises offered for siting: named after the compounds they stand next to.
+PREMISES: list[tuple[str, float, float]] = []
+
+
+def _premises_sheet(run: AnalysisRun, folder: Path) -> Path:
+    """A premises sheet: a room at the gate of each of the four most populous compounds farther
+    than 300 m from a 幸福驿站, and a warehouse far from any street (inside the district's box)."""
+    from openpyxl import Workbook
+
+    from linli.places.models import Gate
+    from linli.planning.models import CompoundAccess
+
+    codes = (
+        CompoundAccess.objects.filter(run=run, category="happiness_station", meters__gt=300)
+        .order_by("-compound__population")
+        .values_list("compound__code", flat=True)
+    )
+    PREMISES.clear()
+    for code in codes[:4]:
+        gate = Gate.objects.filter(compound__code=code).select_related("compound").first()
+        assert gate is not None
+        PREMISES.append((f"{gate.compound.name}门口闲置用房", gate.lon + 0.0001, gate.lat))
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["编号(id)", "名称(name)", "经度(lon)", "纬度(lat)"])
+    for i, (name, lon, lat) in enumerate(PREMISES, start=1):
+        ws.append([f"P{i}", name, lon, lat])
+    district = run.district
+    assert district.max_lon is not None
+    assert district.max_lat is not None
+    ws.append(["P9", "城郊仓库", district.max_lon + 0.015, district.max_lat + 0.015])
+    path = folder / "可用场所.xlsx"
+    wb.save(path)
+    return path
+
+
 def test_a_planner_analyses_the_district_and_exports_the_gaps(
-    desktop_page: Any, sample: Any, browser: Any, live_server: Any
+    desktop_page: Any, sample: Any, browser: Any, live_server: Any, tmp_path: Path
 ) -> None:
     page = desktop_page
     _log_in(page, "district")
@@ -122,6 +159,28 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     page.locator("#siting").screenshot(path=str(SCREENSHOTS / "planning-sites-list.png"))
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "planning-sites")
+
+    # Only premises the district has available: upload a sheet; the proposal names them, and
+    # the one too far from any street is named as left out.
+    sheet = _premises_sheet(run, tmp_path)
+    page.goto(f"/console/planning/runs/{run.pk}/#siting")
+    page.fill("#ps-k", "2")
+    page.fill("#ps-radius", "300")
+    page.check("#ps-source-premises")
+    page.set_input_files("#ps-premises", str(sheet))
+    page.locator(".pl-siting-form").screenshot(path=str(SCREENSHOTS / "planning-premises-form.png"))
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("button", name="测算选址").click(timeout=60_000)
+    page.wait_for_selector(".pl-site-name")
+    names = page.locator(".pl-sites .pl-site-name").all_inner_texts()
+    assert names
+    assert set(names) <= {name for name, _lon, _lat in PREMISES}
+    assert "城郊仓库（编号 P9" in page.inner_text(".pl-warning")
+    assert page.locator("input[name=source][value=previous]").is_checked()
+    page.locator(".pl-siting-result details.pl-premises summary").click()
+    page.locator(".pl-siting-result").screenshot(
+        path=str(SCREENSHOTS / "planning-premises-sites.png")
+    )
 
     # A community's staff see only their own community's compounds and cannot start anything.
     other = browser.new_context(
