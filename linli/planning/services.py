@@ -279,17 +279,23 @@ def _call_engine(argv: list[str]) -> tuple[int, str, str]:
     return int(rc or 0), out.getvalue(), err.getvalue()
 
 
-_ROW_IN_ERROR = re.compile(r"(?P<file>compounds|facilities)\.csv, row (?P<row>\d+)")
+_ROW_IN_ERROR = re.compile(r"(?P<file>compounds|facilities|candidates)\.csv, row (?P<row>\d+)")
 
 
-def _engine_error(stderr: str, inputs: _Inputs | None) -> str:
-    """The engine's own error line, with the compound or station it points at named."""
+def _engine_error(
+    stderr: str, inputs: _Inputs | None, *, premise_rows: list[str] | None = None
+) -> str:
+    """The engine's own error line, with the compound, station or premise it points at named."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("error:")]
     line = (errors or lines or ["(no output)"])[-1].removeprefix("error:").strip()
     match = _ROW_IN_ERROR.search(line)
-    if match and inputs is not None:
+    rows: list[str] | None = None
+    if match and match["file"] == "candidates":
+        rows = premise_rows
+    elif match and inputs is not None:
         rows = inputs.compound_rows if match["file"] == "compounds" else inputs.facility_rows
+    if match and rows is not None:
         index = int(match["row"]) - 2  # the header is row 1
         if 0 <= index < len(rows):
             return _("The engine refused the input: %(error)s (record: %(record)s)") % {
@@ -755,13 +761,14 @@ def _explain_sites(
         s["compounds"].sort(key=lambda c: -c["population"])
 
 
-def _snap_premises(siting: SitingRun, network: Path, out: Path) -> tuple[Path, dict[str, Any]]:
+def _snap_premises(
+    siting: SitingRun, network: Path, out: Path
+) -> tuple[Path, dict[str, Any], list[str]]:
     """Check which listed premises lie near a walkable street; write those for the engine.
 
     The engine's ``site`` command gives a candidate farther than the snapping limit no coverage
     without saying so, so we snap the list first with the engine's own function on the same
-    (cached) network, store each premise's distance, and name the ones left out. Raises
-    ``EngineFailed`` when none is near a street.
+    (cached) network, store each premise's distance, and name the ones left out.
     """
     import numpy as np
 
@@ -778,6 +785,7 @@ def _snap_premises(siting: SitingRun, network: Path, out: Path) -> tuple[Path, d
         ids=[c.engine_id for c in candidates],
     )
     too_far: list[dict[str, Any]] = []
+    written: list[str] = []  # "ID name" per data row of candidates.csv, for engine errors
     path = out / "candidates.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -787,6 +795,7 @@ def _snap_premises(siting: SitingRun, network: Path, out: Path) -> tuple[Path, d
             c.distance_m = round(float(distance), 1) if math.isfinite(distance) else None
             if ok:
                 w.writerow([c.engine_id, c.name, f"{c.lon:.7f}", f"{c.lat:.7f}"])
+                written.append(f"{c.code} {c.name}")
             else:
                 too_far.append({"code": c.code, "name": c.name, "distance_m": c.distance_m})
     SitingCandidate.objects.bulk_update(candidates, ["on_network", "distance_m"])
@@ -796,15 +805,7 @@ def _snap_premises(siting: SitingRun, network: Path, out: Path) -> tuple[Path, d
         "too_far": too_far,
         "limit_m": SNAP_LIMIT_M,
     }
-    if not report["on_network"]:
-        raise EngineFailed(
-            _(
-                "None of the listed premises lies within %(limit)s m of a walkable street "
-                "(%(names)s); check their coordinates (are they GCJ-02?)."
-            )
-            % {"limit": int(SNAP_LIMIT_M), "names": "、".join(c.name for c in candidates[:10])}
-        )
-    return path, report
+    return path, report, written
 
 
 def run_siting(siting_id: int) -> SitingRun:
@@ -836,8 +837,18 @@ def run_siting(siting_id: int) -> SitingRun:
             out = siting.run_dir
             out.mkdir(parents=True, exist_ok=True)
             candidate_args: list[str] = []
+            premise_rows: list[str] | None = None
             if siting.uses_premises:
-                candidates_csv, premises_report = _snap_premises(siting, network, out)
+                candidates_csv, premises_report, premise_rows = _snap_premises(siting, network, out)
+                if not premise_rows:
+                    far = "、".join(f["name"] for f in premises_report["too_far"][:10])
+                    raise EngineFailed(
+                        _(
+                            "None of the listed premises lies within %(limit)s m of a walkable "
+                            "street (%(names)s); check their coordinates (are they GCJ-02?)."
+                        )
+                        % {"limit": int(SNAP_LIMIT_M), "names": far}
+                    )
                 candidate_args = ["--candidates", str(candidates_csv)]
             rc, stdout, stderr = _call_engine(
                 [
@@ -865,7 +876,7 @@ def run_siting(siting_id: int) -> SitingRun:
             )
             (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
             if rc != 0:
-                raise EngineFailed(_engine_error(stderr, None))
+                raise EngineFailed(_engine_error(stderr, None, premise_rows=premise_rows))
             sites: list[dict[str, Any]] = [
                 {
                     "rank": int(r["rank"]),

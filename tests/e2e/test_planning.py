@@ -162,12 +162,12 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
 
     # Only premises the district has available: upload a sheet; the proposal names them, and
     # the one too far from any street is named as left out.
-    sheet = _premises_sheet(run, tmp_path)
+    premises_xlsx = _premises_sheet(run, tmp_path)
     page.goto(f"/console/planning/runs/{run.pk}/#siting")
     page.fill("#ps-k", "2")
     page.fill("#ps-radius", "300")
     page.check("#ps-source-premises")
-    page.set_input_files("#ps-premises", str(sheet))
+    page.set_input_files("#ps-premises", str(premises_xlsx))
     page.locator(".pl-siting-form").screenshot(path=str(SCREENSHOTS / "planning-premises-form.png"))
     with page.expect_navigation(timeout=60_000):
         page.get_by_role("button", name="测算选址").click(timeout=60_000)

@@ -345,6 +345,52 @@ def test_a_rerun_reuses_the_previous_list(
     assert second.result["sites"][0]["name"] == "西园小区闲置用房"
 
 
+def test_a_gcj02_sheet_is_converted_before_siting(
+    as_user: Any, run: AnalysisRun, district_admin: User
+) -> None:
+    glon, glat = wgs84_to_gcj02(XIYUAN_ROOM[2], XIYUAN_ROOM[3])
+    content = csv_bytes([["P02", XIYUAN_ROOM[1], f"{glon:.8f}", f"{glat:.8f}"]])
+
+    _post(
+        as_user(district_admin),
+        run,
+        k="1",
+        coordinates="GCJ-02",
+        premises=_upload(content, "高德坐标.csv"),
+    )
+
+    siting = SitingRun.objects.get()
+    premise = siting.candidates.get()
+    assert siting.coordinate_system == "GCJ-02"
+    assert premise.lon == pytest.approx(XIYUAN_ROOM[2], abs=1e-7)
+    assert premise.entered_lon == pytest.approx(glon)
+    assert siting.status == RunStatus.DONE, siting.error
+    assert siting.result["sites"][0]["code"] == "P02"
+
+
+def test_a_failed_siting_names_the_premises_too_far_from_a_street(
+    as_user: Any, run: AnalysisRun, district_admin: User
+) -> None:
+    client = as_user(district_admin)
+
+    _post(client, run, k="1", premises=_upload(xlsx([list(FAR_WAREHOUSE)])))
+    page = client.get(reverse("planning:run", args=[run.pk])).content.decode()
+
+    siting = SitingRun.objects.get()
+    assert siting.status == RunStatus.FAILED
+    assert siting.result["premises"]["too_far"][0]["code"] == "P03"
+    assert "选址测算失败" in page or "pl-status-failed" in page
+    assert "城郊仓库（编号 P03" in page
+
+
+def test_an_engine_error_on_the_candidates_file_names_the_premise() -> None:
+    stderr = "error: /x/candidates.csv, row 3, column 'lon', value '1': outside the network\n"
+
+    message = services._engine_error(stderr, None, premise_rows=["P01 底商", "P02 用房"])
+
+    assert "P02 用房" in message
+
+
 @pytest.mark.parametrize("persona", ["community_staff", "subdistrict_staff", "resident"])
 def test_only_the_districts_admins_may_upload_premises(
     as_user: Any, run: AnalysisRun, persona: str, request: Any
