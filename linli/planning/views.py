@@ -37,6 +37,9 @@ from linli.planning import exports, permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 from linli.planning.premises import SHOWN_PROBLEMS, PremisesInvalid
 
+# Session key of a refused siting's reason, shown once beside the siting form (run_detail).
+SITING_ERROR_KEY = "planning_siting_error"
+
 View = Callable[..., HttpResponseBase]
 
 
@@ -125,7 +128,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One analysis: summary, map, coverage, gap list and proposed sites."""
     run = permissions.get_run_for_user(request.user, pk)
     user = request.user
+    siting_error = request.session.pop(SITING_ERROR_KEY, None)
     context: dict[str, Any] = {
+        "siting_error": siting_error if siting_error and siting_error["run"] == run.pk else None,
         "run": run,
         "district": run.district,
         "can_run": permissions.can_run_analysis(user, run.district),
@@ -168,10 +173,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "latest_premises": premises_list,
                 "latest_far": queries.premises_too_far(premises_list),
                 "reusable_premises": reusable,
-                # After a siting over premises the next one most likely varies k or the radius.
-                "reuse_by_default": bool(
-                    reusable and latest_siting and latest_siting.uses_premises
-                ),
+                "source_choice": _source_choice(context["siting_error"], reusable, latest_siting),
                 "max_premises": premises.MAX_PREMISES,
                 "snap_limit_m": int(services.SNAP_LIMIT_M),
                 "map_config": {
@@ -196,6 +198,23 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     return _render(request, "planning/run.html", context)
+
+
+def _source_choice(
+    error: dict[str, Any] | None, reusable: SitingRun | None, latest: SitingRun | None
+) -> str:
+    """Which candidate option the siting form preselects.
+
+    After a refused request, the one the planner chose; after a siting over premises, the same
+    list again (the next try most likely varies the number of sites or the distance).
+    """
+    if error and error.get("source") == "premises":
+        return "premises"
+    if error and error.get("source") == "previous" and reusable is not None:
+        return "previous"
+    if reusable is not None and latest is not None and latest.uses_premises:
+        return "previous"
+    return "junctions"
 
 
 def _default_category(categories: list[tuple[str, str]]) -> str:
@@ -370,23 +389,32 @@ def start_siting(request: HttpRequest, pk: int) -> HttpResponse:
             radius=radius,
             **candidates,
         )
-    except PremisesInvalid as exc:
-        messages.error(request, str(exc.message))
-        for problem in exc.problems[1:SHOWN_PROBLEMS]:
-            messages.error(request, str(problem))
-        hidden = len(exc.problems) - SHOWN_PROBLEMS
-        if hidden > 0:
-            messages.error(
-                request,
-                ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", hidden)
-                % {"count": hidden},
-            )
-        return back
     except LinliError as exc:
         if exc.status == 403:
             raise PermissionDenied from exc
-        messages.error(request, str(exc.message))
+        _keep_siting_error(request, run, exc)
     return back
+
+
+def _keep_siting_error(request: HttpRequest, run: AnalysisRun, exc: LinliError) -> None:
+    """Keep why a siting was refused for the run page, which shows it beside the form.
+
+    Not a console message: those appear at the top of the page, out of sight of a planner who
+    is sent back to the form at the bottom (``#siting``).
+    """
+    problems = exc.problems if isinstance(exc, PremisesInvalid) else []
+    hidden = len(problems) - SHOWN_PROBLEMS
+    source = "premises" if request.FILES.get("premises") else request.POST.get("source", "")
+    request.session[SITING_ERROR_KEY] = {
+        "run": run.pk,
+        "source": source,
+        "message": str(exc.message),
+        "problems": [str(p) for p in problems[1:SHOWN_PROBLEMS]],
+        "more": ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", hidden)
+        % {"count": hidden}
+        if hidden > 0
+        else "",
+    }
 
 
 def _siting_candidates(request: HttpRequest, run: AnalysisRun) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from linli.places.models import Compound
 from linli.places.reference import sync_reference_data
 from linli.places.sample import DEMO_PASSWORD, load_sample
-from linli.planning.models import AnalysisRun, Gap, RunStatus
+from linli.planning.models import AnalysisRun, Gap, RunStatus, SitingRun
 from tests.e2e.conftest import SCREENSHOTS, axe_violations, screenshot
 
 pytestmark = pytest.mark.slow
@@ -163,6 +163,18 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     # Only premises the district has available: upload a sheet; the proposal names them, and
     # the one too far from any street is named as left out.
     premises_xlsx = _premises_sheet(run, tmp_path)
+    broken = load_workbook(premises_xlsx)
+    broken.worksheets[0]["C3"] = "东经113度"
+    broken_xlsx = tmp_path / "填错的清单.xlsx"
+    broken.save(broken_xlsx)
+    page.goto(f"/console/planning/runs/{run.pk}/#siting")
+    page.set_input_files("#ps-premises", str(broken_xlsx))
+    with page.expect_navigation():
+        page.get_by_role("button", name="测算选址").click()
+    assert "第 3 行，C 经度(lon) 列，值“东经113度”" in page.inner_text("#ps-error")
+    page.locator("#siting").screenshot(path=str(SCREENSHOTS / "planning-premises-error.png"))
+    assert SitingRun.objects.filter(candidate_source="premises").count() == 0
+
     page.goto(f"/console/planning/runs/{run.pk}/#siting")
     page.fill("#ps-k", "2")
     page.fill("#ps-radius", "300")

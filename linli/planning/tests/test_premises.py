@@ -312,6 +312,8 @@ def test_a_bad_premises_file_is_reported_and_nothing_is_stored(
 
     assert response.status_code == 302
     assert "第 3 行，C 经度(lon) 列，值“abc”" in page
+    assert 'id="ps-error"' in page
+    assert 'value="premises" id="ps-source-premises" checked' in page
     assert not SitingRun.objects.exists()
     assert not SitingCandidate.objects.exists()
 
