@@ -11,7 +11,7 @@ multi-source Dijkstra (``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -310,14 +310,15 @@ def nearest_facilities(
     return AccessResult(categories=cats, meters=meters, facility=fac, speed_m_s=speed_m_s)
 
 
-def _progress[T](items: list[T], enabled: bool, desc: str) -> list[T]:
-    if not enabled:
-        return items
+def _progress[T](items: list[T], enabled: bool, desc: str) -> Iterable[T]:
+    """``items``, shown as a progress bar on a terminal (tqdm is imported only then)."""
     import sys
 
+    if not enabled or not sys.stderr.isatty():
+        return items
     from tqdm import tqdm
 
-    return list(tqdm(items, desc=desc, file=sys.stderr, disable=not sys.stderr.isatty()))
+    return tqdm(items, desc=desc, file=sys.stderr)
 
 
 def coverage_matrix(
