@@ -295,6 +295,11 @@ def _site(args: argparse.Namespace) -> int:
         cand_ids = [f"node{int(graph.node_osm_id[i])}" for i in nodes]
         cand_lon, cand_lat = graph.node_lon[nodes], graph.node_lat[nodes]
     cands = snap_points(graph, cand_lon, cand_lat, max_snap_m=args.max_snap, ids=cand_ids)
+    for u in cands.unsnapped:
+        _log(
+            f"warning: candidate {u.id!r} is {u.distance_m:.0f} m from the nearest walkable"
+            f" way (more than --max-snap {args.max_snap:g} m); left out"
+        )
     t0 = time.perf_counter()
     cov = coverage_matrix(
         graph, gates, compounds.gate_compound, compounds.n, cands, radius_m=args.radius

@@ -231,6 +231,46 @@ def test_site_chooses_sites_for_a_category(
     assert "mclp" in capsys.readouterr().out
 
 
+def test_site_names_candidates_too_far_from_a_street(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = district(tmp_path)
+    cands = tmp_path / "candidates.csv"
+    cands.write_text(
+        "id,name,lon,lat\nP1,路口用房,116.4040,39.9040\nP2,街坊中心空地,116.4010,39.9010\n",
+        encoding="utf-8",
+    )
+    code = main(
+        [
+            "site",
+            "--network",
+            str(d["pbf"]),
+            "--compounds",
+            str(d["compounds"]),
+            "--facilities",
+            str(d["facilities"]),
+            "--candidates",
+            str(cands),
+            "--category",
+            "nursery",
+            "--k",
+            "1",
+            "--radius",
+            "500",
+            "--max-snap",
+            "50",
+            "--out",
+            str(tmp_path / "s"),
+        ]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "candidate 'P2'" in err
+    assert "left out" in err
+    assert "'P1'" not in err
+    assert [r["candidate_id"] for r in read_csv(tmp_path / "s" / "sites.csv")] == ["P1"]
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("linli.circle.synthetic") is None,
     reason="the synthetic module is not written yet",

@@ -166,8 +166,10 @@
 
     (config.sites || []).forEach(function (s) {
       var icon = L.divIcon({ className: "pl-map-label", html: String(s.rank) });
-      L.marker([s.lat, s.lon], { icon: icon, title: t.site + " " + s.rank, keyboard: true })
-        .bindPopup("<strong>" + escapeHtml(t.site) + " " + s.rank + "</strong><br>" +
+      var title = t.site + " " + s.rank + (s.name ? " " + s.name : "");
+      L.marker([s.lat, s.lon], { icon: icon, title: title, keyboard: true })
+        .bindPopup("<strong>" + escapeHtml(t.site) + " " + s.rank + "</strong>" +
+          (s.name ? "<br>" + escapeHtml(s.name) : "") + "<br>" +
           escapeHtml(t.newly) + " " + s.population + " " + escapeHtml(t.people))
         .addTo(siteLayer);
     });
