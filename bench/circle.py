@@ -1,7 +1,8 @@
 """Benchmark: the living-circle engine against OSMnx + networkx and pandana.
 
 Run ``.venv/bin/python bench/circle.py`` (``--help`` for options).  Every pipeline runs in
-its own subprocess, end to end from the ``.pbf`` (cold: no cache, fresh interpreter) to a
+its own subprocess, end to end from the ``.pbf`` (cold: no cache, fresh interpreter; the fastest
+of ``--repeat`` such runs counts, for every pipeline alike) to a
 coverage table (population within 5/10/15 minutes per category), so wall time includes
 imports and parsing, and peak memory is the subprocess's own ``ru_maxrss``.
 
@@ -557,6 +558,26 @@ def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
     return out
 
 
+def best_of(name: str, extra: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """The fastest of ``--repeat`` cold runs (fewer when one run takes over 20 s).
+
+    Each run is a fresh interpreter, so every run is cold; the best of a few is what the
+    pipeline costs when the shared host is not busy with something else at the same moment.
+    """
+    best: dict[str, Any] | None = None
+    runs = 0
+    for _ in range(max(1, args.repeat)):
+        r = run_worker(name, extra, args.timeout)
+        runs += 1
+        if best is None or r["wall_s"] < best["wall_s"]:
+            best = r
+        if r["wall_s"] > 20.0:
+            break
+    assert best is not None
+    best["runs"] = runs
+    return best
+
+
 def worker_main(args: argparse.Namespace) -> None:
     result = WORKERS[args.worker](args)
     ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -614,16 +635,14 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
     rows: list[dict[str, Any]] = []
 
     out_dir = base / "engine_out"
-    eng = run_worker(
-        "engine",
-        [*common, "--out-dir", str(out_dir), "--outputs", "access,coverage,gaps"],
-        args.timeout,
+    eng = best_of(
+        "engine", [*common, "--out-dir", str(out_dir), "--outputs", "access,coverage,gaps"], args
     )
     ref = engine_meters(out_dir, d["compounds"], d["facilities"])
-    iso = run_worker(
+    iso = best_of(
         "engine",
         [*common, "--out-dir", str(base / "engine_iso"), "--outputs", "isochrones,map"],
-        args.timeout,
+        args,
     )
     stage = run_worker(
         "stage", [*common, "--check-categories", str(args.check_categories)], args.timeout
@@ -642,7 +661,7 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
             "peak_rss_mb": eng["peak_rss_mb"],
             "ratio_vs_engine": 1.0,
             "cpu_ratio_vs_engine": 1.0,
-            "note": "",
+            "note": f"best of {eng['runs']} cold runs",
         }
     )
     rows.append(
@@ -654,7 +673,7 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
             "peak_rss_mb": iso["peak_rss_mb"],
             "ratio_vs_engine": iso["wall_s"] / eng["wall_s"],
             "cpu_ratio_vs_engine": iso["cpu_s"] / eng["cpu_s"],
-            "note": "whole run incl. parsing; stations only",
+            "note": f"whole run incl. parsing; stations only; best of {iso['runs']}",
         }
     )
     rows.append(
@@ -684,7 +703,7 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
             continue
         npy = base / f"{pipe}.npy"
         try:
-            r = run_worker(pipe, [*common, "--xml", str(xml), "--out-npy", str(npy)], args.timeout)
+            r = best_of(pipe, [*common, "--xml", str(xml), "--out-npy", str(npy)], args)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             print(f"  {pipe}: failed: {str(exc)[-500:]}")
             rows.append(
@@ -709,7 +728,7 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
                 "peak_rss_mb": r["peak_rss_mb"],
                 "ratio_vs_engine": r["wall_s"] / eng["wall_s"],
                 "cpu_ratio_vs_engine": r["cpu_s"] / eng["cpu_s"],
-                "note": f"graph {r['graph_s']:.1f} s, paths {r['sp_s']:.1f} s;"
+                "note": f"best of {r['runs']}; graph {r['graph_s']:.1f} s, paths {r['sp_s']:.1f} s;"
                 f" {r['nodes']} nodes; |d - engine| median {med:.1f} m,"
                 f" p99 {p99:.1f} m (node snapping)",
             }
@@ -751,6 +770,12 @@ def main() -> None:
         help="search horizon in metres for every pipeline (default 3000)",
     )
     p.add_argument("--append", action="store_true", help="append to the results CSV")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="cold runs per end-to-end pipeline; the fastest counts (default 3)",
+    )
     args = p.parse_args()
     CUTOFF_M = args.cutoff
     if args.worker:
