@@ -213,3 +213,27 @@ class Session(AbstractBaseSession):
         from linli.accounts.sessions import SessionStore
 
         return SessionStore
+
+
+class ThrottleBucket(models.Model):
+    """Counted login events of one client address in one scope, in a fixed window.
+
+    Written and read only by linli.accounts.throttle (one upsert / one SELECT on the unique
+    key); rows whose window has ended are deleted by ``linli prune_throttle``.
+    """
+
+    scope = models.CharField(max_length=20)
+    # An IPv4 address, an IPv6 /64 ("2001:db8:1:2::/64") or "unknown".
+    address = models.CharField(max_length=64)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("address limit")
+        verbose_name_plural = _("address limits")
+        constraints = (
+            models.UniqueConstraint(fields=["scope", "address"], name="throttle_scope_address"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.address}: {self.hits}"

@@ -22,9 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from linli.accounts import throttle
 from linli.accounts.models import STAFF_ROLES, PhoneCode, Role, User
 from linli.core.audit import record
 from linli.core.exceptions import LinliError
@@ -50,8 +51,121 @@ class RateLimited(LinliError):
     status = 429
 
 
+class AddressRateLimited(RateLimited):
+    """Too many login codes or wrong codes from one client address (linli.accounts.throttle).
+
+    A RateLimited, so every caller that handles the per-number limit handles this one too;
+    ``details["retry_after"]`` is in seconds.
+    """
+
+    code = "address_rate_limited"
+
+
 class InvalidPhone(LinliError):
     code = "invalid_phone"
+
+
+# --- Limits per client address (linli.accounts.throttle) --------------------------------------
+
+
+def _until_label(found: throttle.Refusal) -> str:
+    """The local clock time the refusal ends, as people read it ("16:35")."""
+    return timezone.localtime(found.until).strftime("%H:%M")
+
+
+def throttle_message(found: throttle.Refusal) -> str:
+    """What the page tells someone whose network has used up its allowance.
+
+    It names the network, never an account or a number, so it tells an outsider nothing about
+    which usernames or numbers exist; it says when to come back.
+    """
+    values = {"minutes": found.minutes, "time": _until_label(found)}
+    if found.scope == throttle.Scope.CODE_REQUEST:
+        return (
+            ngettext(
+                "Too many login codes have been requested from your network. Please try again in "
+                "%(minutes)s minute (after %(time)s), or switch from Wi-Fi to mobile data.",
+                "Too many login codes have been requested from your network. Please try again in "
+                "%(minutes)s minutes (after %(time)s), or switch from Wi-Fi to mobile data.",
+                found.minutes,
+            )
+            % values
+        )
+    if found.scope == throttle.Scope.CODE_FAILURE:
+        return (
+            ngettext(
+                "Too many wrong codes have been entered from your network. Please try again in "
+                "%(minutes)s minute (after %(time)s).",
+                "Too many wrong codes have been entered from your network. Please try again in "
+                "%(minutes)s minutes (after %(time)s).",
+                found.minutes,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "Too many failed logins have come from your network, so logging in from it is paused "
+            "to protect everyone's accounts. Please try again in %(minutes)s minute "
+            "(after %(time)s).",
+            "Too many failed logins have come from your network, so logging in from it is paused "
+            "to protect everyone's accounts. Please try again in %(minutes)s minutes "
+            "(after %(time)s).",
+            found.minutes,
+        )
+        % values
+    )
+
+
+def _record_throttled(
+    found: throttle.Refusal,
+    *,
+    request: HttpRequest | None,
+    subject: str,
+    district_id: int | None = None,
+    method: str = "password",
+) -> None:
+    """Audit and log one refusal; ``subject`` is the username or phone, already masked.
+
+    LOGIN_FAILED is the closest action AuditEntry has; the reason tells these entries apart.
+    """
+    record(
+        actor=None,
+        action=AuditEntry.Action.LOGIN_FAILED,
+        district_id=district_id,
+        request=request,
+        object_type="accounts.user",
+        object_repr=subject,
+        changes={
+            "reason": "address_throttled",
+            "method": method,
+            "scope": str(found.scope),
+            "address": found.address,
+            "until": found.until.isoformat(),
+        },
+    )
+    throttle.log_refusal(found, subject=subject)
+
+
+def _address(request: HttpRequest | None) -> str | None:
+    """The client address to count, or None for calls without a request (commands, tests)."""
+    return throttle.client_address(request) if request is not None else None
+
+
+def _refuse_address(
+    found: throttle.Refusal,
+    *,
+    request: HttpRequest | None,
+    phone: str,
+    district_id: int,
+) -> AddressRateLimited:
+    _record_throttled(
+        found,
+        request=request,
+        subject=mask_phone(phone),
+        district_id=district_id,
+        method="phone_code",
+    )
+    return AddressRateLimited(throttle_message(found), retry_after=found.retry_after)
 
 
 # --- Staff password login ---------------------------------------------------------------------
@@ -63,11 +177,14 @@ class PasswordLogin:
 
     ``user`` is set only when the password is right and the account may log in. ``locked_until``
     is set only when the password is right but the account is locked: only someone who knows the
-    password learns that the account exists and is locked (see docs/accounts.md).
+    password learns that the account exists and is locked (see docs/accounts.md). ``refused``
+    is set when the client's address has had too many failures (linli.accounts.throttle); the
+    password was then not even checked.
     """
 
     user: User | None = None
     locked_until: dt.datetime | None = None
+    refused: throttle.Refusal | None = None
 
     @property
     def minutes_locked(self) -> int:
@@ -92,13 +209,27 @@ def check_password_login(
     The password hasher runs whether or not the username exists and whether or not the account
     is locked, so timing does not tell an outsider which usernames exist. Failures while locked
     are not counted: they neither extend the lock nor start a new one once it ends.
+
+    Every failure also counts against the client's address (password spraying: a few passwords
+    tried on many usernames never locks one account); an address over its limit is refused
+    before any account is looked at. A right password does not reset the address's count.
     """
     now = timezone.now()
+    address = _address(request)
+    if address is not None:
+        refused = throttle.refusal(throttle.Scope.PASSWORD_FAILURE, address, now=now)
+        if refused is not None:
+            _record_throttled(refused, request=request, subject=_username_label(username))
+            return PasswordLogin(refused=refused)
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         if user is None:
             # Same work as a real check (Django's ModelBackend does the same).
             User().set_password(password)
+        password_ok = user is not None and user.check_password(password) and user.is_active
+        if not password_ok and address is not None:
+            throttle.hit(throttle.Scope.PASSWORD_FAILURE, address, now=now)
+        if user is None:
             record(
                 actor=None,
                 action=AuditEntry.Action.LOGIN_FAILED,
@@ -108,7 +239,6 @@ def check_password_login(
                 changes={"reason": "unknown_username"},
             )
             return PasswordLogin()
-        password_ok = user.check_password(password) and user.is_active
         if user.is_locked(now):
             if not password_ok:
                 _record_failure(user, request=request, reason="locked")
@@ -365,16 +495,24 @@ def _code_hash(*, phone: str, district_id: int, code: str) -> str:
 
 
 def request_phone_code(
-    *, phone: str, district_id: int, now: dt.datetime | None = None
+    *,
+    phone: str,
+    district_id: int,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
 ) -> PhoneCode:
     """Text a new login code to ``phone``; earlier codes for it stop working.
 
     Rate limits count per phone number across districts (the SMS is what costs and annoys):
     one code per 60 s and five per hour. Raises RateLimited with ``retry_after`` seconds.
+    With a ``request``, each text sent also counts against the client's address
+    (LINLI_THROTTLE_CODE_REQUESTS, against SMS pumping); over it, AddressRateLimited.
     """
     phone = normalise_phone(phone)
     now = now or timezone.now()
     district = District.objects.get(pk=district_id)
+    address = _address(request)
+    refused: throttle.Refusal | None = None
     with transaction.atomic():
         # Serialise requests for one phone: lock its recent codes (or nothing, the first time).
         recent = list(
@@ -403,26 +541,38 @@ def request_phone_code(
                 % {"minutes": minutes},
                 retry_after=int(wait.total_seconds()) + 1,
             )
-        PhoneCode.objects.filter(phone=phone, district=district, used=False).update(used=True)
-        code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
-        phone_code = PhoneCode.objects.create(
-            district=district,
-            phone=phone,
-            code_hash=_code_hash(phone=phone, district_id=district.pk, code=code),
-            expires_at=now + timedelta(seconds=settings.LINLI_PHONE_CODE_SECONDS),
-        )
-        # created_at is auto_now_add; pin it to ``now`` so the limits use one clock.
-        PhoneCode.objects.filter(pk=phone_code.pk).update(created_at=now)
-        minutes = max(1, settings.LINLI_PHONE_CODE_SECONDS // 60)
-        message = _(
-            "[Linli] Your login code is %(code)s. It is valid for %(minutes)s minutes. "
-            "Do not tell it to anyone."
-        ) % {"code": code, "minutes": minutes}
-        # Send inside the transaction: if the gateway fails, the code (and the rate-limit slot)
-        # is rolled back and the resident may try again at once.
-        from linli.accounts.sms import get_sender
+        # Counted in this transaction: a text the gateway fails to send costs no allowance.
+        if address is not None:
+            refused = throttle.hit(throttle.Scope.CODE_REQUEST, address, now=now)
+        if refused is None:
+            phone_code = _send_new_code(phone=phone, district=district, now=now)
+    if refused is not None:
+        raise _refuse_address(refused, request=request, phone=phone, district_id=district.pk)
+    return phone_code
 
-        get_sender().send(phone=phone, message=message)
+
+def _send_new_code(*, phone: str, district: District, now: dt.datetime) -> PhoneCode:
+    """Replace the number's unused codes with a new one and text it (caller's transaction)."""
+    PhoneCode.objects.filter(phone=phone, district=district, used=False).update(used=True)
+    code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
+    phone_code = PhoneCode.objects.create(
+        district=district,
+        phone=phone,
+        code_hash=_code_hash(phone=phone, district_id=district.pk, code=code),
+        expires_at=now + timedelta(seconds=settings.LINLI_PHONE_CODE_SECONDS),
+    )
+    # created_at is auto_now_add; pin it to ``now`` so the limits use one clock.
+    PhoneCode.objects.filter(pk=phone_code.pk).update(created_at=now)
+    minutes = max(1, settings.LINLI_PHONE_CODE_SECONDS // 60)
+    message = _(
+        "[Linli] Your login code is %(code)s. It is valid for %(minutes)s minutes. "
+        "Do not tell it to anyone."
+    ) % {"code": code, "minutes": minutes}
+    # Send inside the transaction: if the gateway fails, the code (and the rate-limit slot)
+    # is rolled back and the resident may try again at once.
+    from linli.accounts.sms import get_sender
+
+    get_sender().send(phone=phone, message=message)
     return phone_code
 
 
@@ -434,6 +584,11 @@ def verify_phone_code(
     Creates the resident on first login (username = phone). Five wrong tries kill the code.
     Phone login is for residents only: a staff account with the same number is refused, so a
     text message can never stand in for a staff password and second factor.
+
+    With a ``request``, every failure also counts against the client's address
+    (LINLI_THROTTLE_CODE_FAILURES: guessing codes for many numbers); an address over its limit
+    gets AddressRateLimited before any code is compared. Django's ``authenticate`` lets the
+    exception through to the view (linli.accounts.views.phone_code).
     """
     try:
         phone = normalise_phone(phone)
@@ -441,6 +596,11 @@ def verify_phone_code(
         return None
     code = normalise_digits(code)
     now = timezone.now()
+    address = _address(request)
+    if address is not None:
+        refused = throttle.refusal(throttle.Scope.CODE_FAILURE, address, now=now)
+        if refused is not None:
+            raise _refuse_address(refused, request=request, phone=phone, district_id=district_id)
     with transaction.atomic():
         current = (
             PhoneCode.objects.select_for_update()
@@ -495,6 +655,9 @@ def _create_resident(*, phone: str, district_id: int) -> User:
 def _record_phone_failure(
     phone: str, district_id: int, *, reason: str, request: HttpRequest | None
 ) -> None:
+    address = _address(request)
+    if address is not None:
+        throttle.hit(throttle.Scope.CODE_FAILURE, address)
     record(
         actor=None,
         action=AuditEntry.Action.LOGIN_FAILED,

@@ -53,6 +53,14 @@ def _landing(user: Any, next_url: str = "") -> HttpResponseRedirect:
     return redirect(next_url or services.home_url_name(user))
 
 
+def _with_retry_after(response: HttpResponse, retry_after: int | None) -> HttpResponse:
+    """Mark a refusal by a limit as 429 with ``Retry-After`` (seconds), as RFC 6585 asks."""
+    if retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 def _locked_message(minutes: int) -> str:
     return ngettext(
         "This account is locked after too many failed attempts. Try again in %(minutes)s minute, "
@@ -73,6 +81,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _landing(request.user, next_url)
     form = LoginForm(request.POST or None)
     locked_minutes = 0
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         result = services.check_password_login(
             username=form.cleaned_data["username"],
@@ -89,7 +98,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:two_factor")
             login(request, result.user, backend=PASSWORD_BACKEND)
             return _landing(result.user, next_url)
-        if result.locked_until is not None:
+        if result.refused is not None:
+            retry_after = result.refused.retry_after
+            form.add_error(None, services.throttle_message(result.refused))
+        elif result.locked_until is not None:
             locked_minutes = result.minutes_locked
             form.add_error(None, _locked_message(locked_minutes))
         else:
@@ -104,16 +116,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     "minutes": settings.LINLI_LOCKOUT_SECONDS // 60,
                 },
             )
-    return render(
+    response = render(
         request,
         "accounts/login.html",
         {
             "form": form,
             "next": next_url,
             "locked_minutes": locked_minutes,
+            "paused": retry_after is not None,
         },
         status=200 if not form.errors else 400,
     )
+    return _with_retry_after(response, retry_after)
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
@@ -258,11 +272,16 @@ def phone_login(request: HttpRequest) -> HttpResponse:
     """Residents, step 1: type the mobile number and get a code by text message."""
     next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
     form = PhoneForm(request.POST or None)
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         district = form.cleaned_data["district"]
         try:
-            services.request_phone_code(phone=form.cleaned_data["phone"], district_id=district.pk)
+            services.request_phone_code(
+                phone=form.cleaned_data["phone"], district_id=district.pk, request=request
+            )
         except services.RateLimited as error:
+            if isinstance(error, services.AddressRateLimited):
+                retry_after = error.details["retry_after"]
             form.add_error(None, str(error.message))
         else:
             request.session[_PHONE] = {
@@ -271,7 +290,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
                 "next": next_url,
             }
             return redirect("accounts:phone_code")
-    return render(
+    response = render(
         request,
         "accounts/phone_login.html",
         {
@@ -281,6 +300,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+    return _with_retry_after(response, retry_after)
 
 
 @sensitive_post_parameters("code")
@@ -293,32 +313,40 @@ def phone_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:phone_login")
     if request.method == "POST" and request.POST.get("action") == "resend":
         try:
-            services.request_phone_code(phone=pending["phone"], district_id=pending["district_id"])
+            services.request_phone_code(
+                phone=pending["phone"], district_id=pending["district_id"], request=request
+            )
         except services.RateLimited as error:
             messages.error(request, str(error.message))
         else:
             messages.success(request, _("A new code is on its way."))
         return redirect("accounts:phone_code")
     form = PhoneCodeForm(request.POST or None)
+    retry_after = None
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            phone=pending["phone"],
-            code=form.cleaned_data["code"],
-            district_id=pending["district_id"],
-        )
-        if user is not None:
-            request.session.pop(_PHONE, None)
-            login(request, user, backend=PHONE_BACKEND)
-            return _landing(user, pending.get("next", ""))
-        form.add_error(
-            "code",
-            _(
-                "The code is not correct or has expired. "
-                "Check the text message, or ask for a new code."
-            ),
-        )
-    return render(
+        try:
+            user = authenticate(
+                request,
+                phone=pending["phone"],
+                code=form.cleaned_data["code"],
+                district_id=pending["district_id"],
+            )
+        except services.AddressRateLimited as error:
+            retry_after = error.details["retry_after"]
+            form.add_error(None, str(error.message))
+        else:
+            if user is not None:
+                request.session.pop(_PHONE, None)
+                login(request, user, backend=PHONE_BACKEND)
+                return _landing(user, pending.get("next", ""))
+            form.add_error(
+                "code",
+                _(
+                    "The code is not correct or has expired. "
+                    "Check the text message, or ask for a new code."
+                ),
+            )
+    response = render(
         request,
         "accounts/phone_code.html",
         {
@@ -329,3 +357,4 @@ def phone_code(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+    return _with_retry_after(response, retry_after)
