@@ -27,6 +27,7 @@ from linli.places.models import (
 )
 from linli.places.services import (
     CompoundInput,
+    ExceptionInput,
     GateInput,
     HoursInput,
     ScheduleInput,
@@ -479,3 +480,94 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
     )
+
+
+class ExceptionForm(forms.Form):
+    """临时调整 / 闭馆: one day or a period, closed or with other hours, and the reason.
+
+    The form only reads what was typed; ``services.check_exception`` decides what is allowed
+    (past dates, reversed periods, closing before opening), so the API and the console agree.
+    """
+
+    CLOSED = "closed"
+    HOURS = "hours"
+
+    first_day = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last_day = forms.DateField(
+        label=_("Until (inclusive)"),
+        required=False,
+        help_text=_("Leave empty for a single day."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    kind = forms.ChoiceField(
+        label=_("What changes"),
+        choices=[(CLOSED, _("Closed all day")), (HOURS, _("Open at other hours"))],
+        initial=CLOSED,
+        widget=forms.RadioSelect(attrs={"x-model": "kind"}),
+    )
+    opens = forms.TimeField(
+        label=_("Opens"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    closes = forms.TimeField(
+        label=_("Closes"),
+        required=False,
+        help_text=_("00:00 means midnight."),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    note = forms.CharField(
+        label=_("Reason shown to residents"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 设备检修，暂停开放")}),
+    )
+
+    @staticmethod
+    def initial_for(period: Any, *, today: Any) -> dict[str, Any]:
+        """The form for editing ``period`` (an ``ExceptionPeriod``) from today on."""
+        return {
+            "first_day": max(period.first_day, today),
+            "last_day": period.last_day,
+            "kind": ExceptionForm.CLOSED if period.closed else ExceptionForm.HOURS,
+            "opens": period.opens,
+            "closes": period.closes,
+            "note": period.note,
+        }
+
+    def to_input(self) -> ExceptionInput:
+        d = self.cleaned_data
+        closed = d["kind"] == self.CLOSED
+        return ExceptionInput(
+            first_day=d["first_day"],
+            last_day=d["last_day"] or d["first_day"],
+            closed=closed,
+            opens=None if closed else d["opens"],
+            closes=None if closed else d["closes"],
+            note=d["note"],
+        )
+
+
+class PhotoForm(forms.Form):
+    """A new photo and its caption (the alt text on the resident page)."""
+
+    image = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    caption = forms.CharField(
+        label=_("Caption"),
+        max_length=120,
+        help_text=_(
+            "What the photo shows, in a few words; residents read it and screen readers say it."
+        ),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 驿站阅读角")}),
+    )
+
+
+class CaptionForm(forms.Form):
+    """A photo's caption, changed in place."""
+
+    caption = forms.CharField(label=_("Caption"), max_length=120)

@@ -26,6 +26,7 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import audit
@@ -40,6 +41,7 @@ from linli.places.models import (
     FacilityCategory,
     Gate,
     Grid,
+    OpeningException,
     OpeningHours,
     Organisation,
     Service,
@@ -47,6 +49,7 @@ from linli.places.models import (
     ServiceCategory,
     Station,
     StationFunction,
+    StationPhoto,
     Subdistrict,
 )
 
@@ -904,3 +907,576 @@ def update_service(
                 changes=changes,
             )
     return locked
+
+
+# --------------------------------------------------------------------------------------------
+# Opening exceptions (临时调整 / 闭馆)
+#
+# The model keeps one OpeningException row per date (``opening_on`` looks exceptions up by date),
+# so a closure over several days is several rows. Staff think in periods ("3月2日至6日 设备检修"),
+# so the console shows and edits *periods*: runs of consecutive dates whose rows say the same
+# thing. Days before today are history residents were already told; they are never changed or
+# deleted here (the audit log and the resident page agree on what was announced), and editing or
+# deleting a period that has begun only touches today and the days after it.
+
+EXCEPTION_MAX_DAYS = 92
+EXCEPTION_MAX_AHEAD_DAYS = 366
+EXCEPTION_HISTORY_DAYS = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExceptionInput:
+    """A change to the usual hours from ``first_day`` to ``last_day`` (inclusive).
+
+    ``closed`` means closed all day; otherwise the station opens ``opens``–``closes`` on each day
+    of the period (a close of 00:00 means midnight, as in the weekly hours). ``note`` is the
+    reason residents read ("设备检修，暂停开放").
+    """
+
+    first_day: dt.date
+    last_day: dt.date
+    closed: bool = True
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExceptionPeriod:
+    """Consecutive days with the same change; ``ids`` are the rows behind it (by date)."""
+
+    first_day: dt.date
+    last_day: dt.date
+    closed: bool
+    intervals: tuple[tuple[dt.time, dt.time], ...]
+    note: str
+    ids: tuple[int, ...]
+    editable_ids: tuple[int, ...]
+
+    @property
+    def pk(self) -> int:
+        """The row that names the period in URLs (its first row)."""
+        return self.ids[0]
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def is_past(self) -> bool:
+        """Over before today: shown for reference, no longer changed."""
+        return not self.editable_ids
+
+    @property
+    def has_begun(self) -> bool:
+        return len(self.editable_ids) < len(self.ids)
+
+    @property
+    def opens(self) -> dt.time | None:
+        return self.intervals[0][0] if self.intervals else None
+
+    @property
+    def closes(self) -> dt.time | None:
+        return self.intervals[0][1] if self.intervals else None
+
+
+def _day_signature(rows: Sequence[Any]) -> tuple[Any, ...]:
+    closed = all(r.closed or not (r.opens and r.closes) for r in rows)
+    intervals = () if closed else tuple(sorted((r.opens, r.closes) for r in rows if not r.closed))
+    return (closed, intervals, rows[0].note)
+
+
+def exception_periods(
+    station: Station, *, today: dt.date, since: dt.date | None = None
+) -> list[ExceptionPeriod]:
+    """The station's exceptions from ``since`` on, as periods of identical consecutive days.
+
+    Both the console list and the edit/delete services use this, so "the period" means the same
+    rows on the page and in the transaction.
+    """
+    qs = OpeningException.objects.filter(station=station).order_by("date", "opens", "pk")
+    if since is not None:
+        qs = qs.filter(date__gte=since)
+    by_day: dict[dt.date, list[OpeningException]] = {}
+    for row in qs:
+        by_day.setdefault(row.date, []).append(row)
+    periods: list[ExceptionPeriod] = []
+    run: list[tuple[dt.date, list[OpeningException]]] = []
+
+    def close_run() -> None:
+        if not run:
+            return
+        closed, intervals, note = _day_signature(run[0][1])
+        ids = tuple(r.pk for _day, rows in run for r in rows)
+        editable = tuple(r.pk for day, rows in run if day >= today for r in rows)
+        periods.append(
+            ExceptionPeriod(run[0][0], run[-1][0], closed, intervals, note, ids, editable)
+        )
+        run.clear()
+
+    for day in sorted(by_day):
+        rows = by_day[day]
+        if run and (
+            day - run[-1][0] != dt.timedelta(days=1)
+            or _day_signature(rows) != _day_signature(run[-1][1])
+        ):
+            close_run()
+        run.append((day, rows))
+    close_run()
+    return periods
+
+
+def _period_of(station: Station, exception: OpeningException, today: dt.date) -> ExceptionPeriod:
+    if exception.station_id != station.pk:
+        raise NotFound(_("No such change to the opening hours."), code="not_found")
+    for period in exception_periods(station, today=today, since=exception.date - dt.timedelta(92)):
+        if exception.pk in period.ids:
+            return period
+    raise NotFound(_("No such change to the opening hours."), code="not_found")
+
+
+def check_exception(data: ExceptionInput, *, today: dt.date) -> None:
+    """Refuse a reversed, past, too long or too distant period, or hours that do not add up."""
+    if data.last_day < data.first_day:
+        raise _invalid(
+            _("The last day must not be before the first day."),
+            code="invalid_dates",
+            field_name="last_day",
+        )
+    if data.first_day < today:
+        raise _invalid(
+            _(
+                "A change cannot start before today (%(today)s): residents have already seen "
+                "the hours of past days."
+            )
+            % {"today": f"{today:%Y-%m-%d}"},
+            code="past_date",
+            field_name="first_day",
+        )
+    if data.first_day > today + dt.timedelta(days=EXCEPTION_MAX_AHEAD_DAYS):
+        raise _invalid(
+            _("A change may start at most %(days)s days ahead.")
+            % {"days": EXCEPTION_MAX_AHEAD_DAYS},
+            code="too_far_ahead",
+            field_name="first_day",
+        )
+    if (data.last_day - data.first_day).days + 1 > EXCEPTION_MAX_DAYS:
+        raise _invalid(
+            _(
+                "A change may last at most %(days)s days. For a longer closure, take the "
+                "station out of service."
+            )
+            % {"days": EXCEPTION_MAX_DAYS},
+            code="too_long",
+            field_name="last_day",
+        )
+    if not data.note.strip():
+        raise _invalid(
+            _("Give the reason residents will read, for example “设备检修，暂停开放”."),
+            code="required",
+            field_name="note",
+        )
+    if len(data.note.strip()) > 200:
+        raise _invalid(
+            _("The reason may be at most 200 characters."), code="too_long", field_name="note"
+        )
+    if data.closed:
+        return
+    if data.opens is None or data.closes is None:
+        raise _invalid(
+            _("Give both the opening and the closing time, or choose “closed all day”."),
+            code="invalid_hours",
+            field_name="opens",
+        )
+    if not (data.closes > data.opens or data.closes == dt.time(0, 0)):
+        raise _invalid(
+            _("The closing time (%(closes)s) must be after the opening time (%(opens)s).")
+            % {"opens": f"{data.opens:%H:%M}", "closes": f"{data.closes:%H:%M}"},
+            code="invalid_hours",
+            field_name="closes",
+        )
+
+
+def _period_text(data: ExceptionInput | ExceptionPeriod) -> str:
+    """The audit log's one-line account of a period: 2026-03-02–2026-03-06 closed: 设备检修."""
+    if isinstance(data, ExceptionPeriod):
+        hours = (
+            "closed" if data.closed else ",".join(f"{o:%H:%M}-{c:%H:%M}" for o, c in data.intervals)
+        )
+    elif data.closed or data.opens is None or data.closes is None:
+        hours = "closed"
+    else:
+        hours = f"{data.opens:%H:%M}-{data.closes:%H:%M}"
+    return f"{data.first_day:%Y-%m-%d}–{data.last_day:%Y-%m-%d} {hours}: {data.note}".strip()
+
+
+def _write_exception_days(station: Station, data: ExceptionInput) -> list[OpeningException]:
+    """One row per day, saved one by one so the version receivers (places.queries) fire."""
+    rows = []
+    day = data.first_day
+    while day <= data.last_day:
+        row = OpeningException(
+            station=station,
+            date=day,
+            closed=data.closed,
+            opens=None if data.closed else data.opens,
+            closes=None if data.closed else data.closes,
+            note=data.note.strip(),
+        )
+        row.save()
+        rows.append(row)
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def _refuse_overlap(station: Station, data: ExceptionInput, *, ignore: Iterable[int] = ()) -> None:
+    taken = (
+        OpeningException.objects.filter(
+            station=station, date__gte=data.first_day, date__lte=data.last_day
+        )
+        .exclude(pk__in=list(ignore))
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    if taken is not None:
+        raise Conflict(
+            _(
+                "There is already a change to the hours on %(date)s. Edit or delete that one "
+                "first, so residents see one clear notice per day."
+            )
+            % {"date": f"{taken:%Y-%m-%d}"},
+            code="overlapping_exception",
+            field="first_day",
+        )
+
+
+def _local_today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def add_opening_exception(
+    *,
+    actor: Any,
+    station: Station,
+    data: ExceptionInput,
+    today: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> list[OpeningException]:
+    """Close a station, or change its hours, on one day or a period (keepers: their own)."""
+    today = _local_today(today)
+    check_exception(data, today=today)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        _refuse_overlap(locked, data)
+        rows = _write_exception_days(locked, data)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=rows[0],
+            district_id=locked.district_id,
+            object_repr=f"{locked.name}: {_period_text(data)}"[:200],
+            request=request,
+            changes={"station": locked.code, "opening_exception": [None, _period_text(data)]},
+        )
+    return rows
+
+
+def update_opening_exception(
+    *,
+    actor: Any,
+    station: Station,
+    exception: OpeningException,
+    data: ExceptionInput,
+    today: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> list[OpeningException]:
+    """Replace the period holding ``exception`` from today on; days already past stay."""
+    today = _local_today(today)
+    check_exception(data, today=today)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        period = _period_of(locked, exception, today)
+        if period.is_past:
+            raise Forbidden(
+                _("This change is over; past days stay as residents were told."),
+                code="past_exception",
+            )
+        _refuse_overlap(locked, data, ignore=period.editable_ids)
+        for row in OpeningException.objects.filter(pk__in=period.editable_ids):
+            row.delete()
+        rows = _write_exception_days(locked, data)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=rows[0],
+            district_id=locked.district_id,
+            object_repr=f"{locked.name}: {_period_text(data)}"[:200],
+            request=request,
+            changes={
+                "station": locked.code,
+                "opening_exception": [_period_text(period), _period_text(data)],
+            },
+        )
+    return rows
+
+
+def delete_opening_exception(
+    *,
+    actor: Any,
+    station: Station,
+    exception: OpeningException,
+    today: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Withdraw the period holding ``exception`` from today on (ends a begun closure early).
+
+    Returns the number of days withdrawn.
+    """
+    today = _local_today(today)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        period = _period_of(locked, exception, today)
+        if period.is_past:
+            raise Forbidden(
+                _("This change is over; past days stay as residents were told."),
+                code="past_exception",
+            )
+        rows = list(OpeningException.objects.filter(pk__in=period.editable_ids))
+        days = len({r.date for r in rows})
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=rows[0],
+            district_id=locked.district_id,
+            object_repr=f"{locked.name}: {_period_text(period)}"[:200],
+            request=request,
+            changes={
+                "station": locked.code,
+                "opening_exception": [_period_text(period), None],
+                "from": f"{max(period.first_day, today):%Y-%m-%d}",
+            },
+        )
+        for row in rows:
+            row.delete()
+    return days
+
+
+# --------------------------------------------------------------------------------------------
+# Station photos (照片)
+#
+# The model has no cover flag: the resident page shows photos in ``sort_order`` and the first one
+# leads, so "set as cover" moves a photo to the front. Every photo needs a caption: it is the
+# image's alt text on the resident page, read out by screen readers.
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_COUNT = 12
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_FORMATS = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+
+
+def _sniff_image(head: bytes) -> str | None:
+    """The format named by the file's first bytes (JPEG, PNG or WebP), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def check_photo(upload: Any) -> str:
+    """Refuse anything but a readable JPEG, PNG or WebP of at most 5 MB; return its format.
+
+    The first bytes must say JPEG/PNG/WebP whatever the file is called. When Pillow is installed
+    (today it comes with matplotlib, not as Linli's own dependency) the image is also opened and
+    verified, so a truncated or disguised file is refused.
+    """
+    not_image = _invalid(
+        _("This file is not a JPEG, PNG or WebP photo. Please choose a photo file."),
+        code="invalid_image",
+        field_name="image",
+    )
+    size = getattr(upload, "size", None) or 0
+    if size > PHOTO_MAX_BYTES:
+        raise _invalid(
+            _("The photo is %(size)s MB; at most %(limit)s MB is allowed.")
+            % {"size": f"{size / 1024 / 1024:.1f}", "limit": PHOTO_MAX_BYTES // 1024 // 1024},
+            code="too_large",
+            field_name="image",
+        )
+    if size == 0:
+        raise not_image
+    upload.seek(0)
+    kind = _sniff_image(upload.read(16))
+    upload.seek(0)
+    if kind is None:
+        raise not_image
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:  # pragma: no cover - Pillow is optional; the magic bytes were checked
+        return kind
+    try:
+        with Image.open(upload) as image:
+            if (image.format or "").lower() != kind:
+                raise not_image
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise _invalid(
+                    _("The photo has too many pixels; please upload a smaller one."),
+                    code="too_large",
+                    field_name="image",
+                )
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise not_image from None
+    finally:
+        upload.seek(0)
+    return kind
+
+
+def _locked_photo(actor: Any, photo: StationPhoto) -> tuple[Station, StationPhoto]:
+    station = _locked_station(actor, photo.station)
+    locked = StationPhoto.objects.filter(pk=photo.pk, station=station).first()
+    if locked is None:
+        raise NotFound(_("No such photo."), code="not_found")
+    return station, locked
+
+
+def _renumber(photos: Sequence[StationPhoto]) -> None:
+    """Save sort_order 1..n one by one (receivers fire); only rows that changed are written."""
+    for order, photo in enumerate(photos, start=1):
+        if photo.sort_order != order:
+            photo.sort_order = order
+            photo.save(update_fields=["sort_order"])
+
+
+def add_station_photo(
+    *,
+    actor: Any,
+    station: Station,
+    image: Any,
+    caption: str,
+    request: HttpRequest | None = None,
+) -> StationPhoto:
+    """Add a photo at the end of the station's photos; its caption is required (alt text)."""
+    caption = caption.strip()
+    if not caption:
+        raise _invalid(
+            _("Describe the photo in a few words; screen readers read it to blind residents."),
+            code="required",
+            field_name="caption",
+        )
+    if len(caption) > 120:
+        raise _invalid(
+            _("The caption may be at most 120 characters."), code="too_long", field_name="caption"
+        )
+    kind = check_photo(image)
+    with transaction.atomic():
+        locked = _locked_station(actor, station)
+        photos = list(StationPhoto.objects.filter(station=locked).order_by("sort_order", "pk"))
+        if len(photos) >= PHOTO_MAX_COUNT:
+            raise Conflict(
+                _("A station may have at most %(count)s photos; delete one first.")
+                % {"count": PHOTO_MAX_COUNT},
+                code="too_many_photos",
+                field="image",
+            )
+        _renumber(photos)
+        photo = StationPhoto(station=locked, caption=caption, sort_order=len(photos) + 1)
+        # The stored name is ours (station code + format), never the uploader's file name.
+        photo.image.save(f"{locked.code}.{PHOTO_FORMATS[kind]}", image, save=False)
+        try:
+            photo.save()
+        except BaseException:
+            photo.image.delete(save=False)
+            raise
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=photo,
+            district_id=locked.district_id,
+            request=request,
+            changes={"station": locked.code, "caption": [None, caption], "image": photo.image.name},
+        )
+    return photo
+
+
+def update_station_photo(
+    *, actor: Any, photo: StationPhoto, caption: str, request: HttpRequest | None = None
+) -> StationPhoto:
+    """Change a photo's caption (its alt text)."""
+    caption = caption.strip()
+    if not caption:
+        raise _invalid(
+            _("Describe the photo in a few words; screen readers read it to blind residents."),
+            code="required",
+            field_name="caption",
+        )
+    if len(caption) > 120:
+        raise _invalid(
+            _("The caption may be at most 120 characters."), code="too_long", field_name="caption"
+        )
+    with transaction.atomic():
+        station, locked = _locked_photo(actor, photo)
+        if locked.caption != caption:
+            before = locked.caption
+            locked.caption = caption
+            locked.save(update_fields=["caption"])
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=locked,
+                district_id=station.district_id,
+                request=request,
+                changes={"station": station.code, "caption": [before, caption]},
+            )
+    return locked
+
+
+def move_station_photo(
+    *, actor: Any, photo: StationPhoto, to: str, request: HttpRequest | None = None
+) -> StationPhoto:
+    """Move a photo one place ``"up"`` or ``"down"``, or to the front (``"first"``, the cover)."""
+    if to not in ("up", "down", "first"):
+        raise _invalid(_("Unknown move."), code="invalid", field_name="to")
+    with transaction.atomic():
+        station, locked = _locked_photo(actor, photo)
+        photos = list(StationPhoto.objects.filter(station=station).order_by("sort_order", "pk"))
+        at = next(i for i, p in enumerate(photos) if p.pk == locked.pk)
+        before = [p.pk for p in photos]
+        moving = photos.pop(at)
+        where = {"first": 0, "up": max(at - 1, 0), "down": min(at + 1, len(photos))}[to]
+        photos.insert(where, moving)
+        if [p.pk for p in photos] != before:
+            _renumber(photos)
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=moving,
+                district_id=station.district_id,
+                request=request,
+                changes={"station": station.code, "position": [at + 1, where + 1]},
+            )
+    return moving
+
+
+def delete_station_photo(
+    *, actor: Any, photo: StationPhoto, request: HttpRequest | None = None
+) -> None:
+    """Remove a photo; its file is deleted once the transaction has committed."""
+    with transaction.atomic():
+        station, locked = _locked_photo(actor, photo)
+        name = locked.image.name
+        storage = locked.image.storage
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=locked,
+            district_id=station.district_id,
+            request=request,
+            changes={"station": station.code, "caption": [locked.caption, None], "image": name},
+        )
+        locked.delete()
+        _renumber(list(StationPhoto.objects.filter(station=station).order_by("sort_order", "pk")))
+        transaction.on_commit(lambda: storage.delete(name) if name else None)

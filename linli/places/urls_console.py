@@ -19,6 +19,33 @@ urlpatterns = [
         name="station_remove_service",
     ),
     path("stations/<int:pk>/delete/", views.station_delete, name="station_delete"),
+    path("stations/<int:pk>/exceptions/", views.station_exceptions, name="station_exceptions"),
+    path(
+        "stations/<int:pk>/exceptions/<int:exception_pk>/",
+        views.station_exception_edit,
+        name="station_exception_edit",
+    ),
+    path(
+        "stations/<int:pk>/exceptions/<int:exception_pk>/delete/",
+        views.station_exception_delete,
+        name="station_exception_delete",
+    ),
+    path("stations/<int:pk>/photos/", views.station_photos, name="station_photos"),
+    path(
+        "stations/<int:pk>/photos/<int:photo_pk>/caption/",
+        views.station_photo_caption,
+        name="station_photo_caption",
+    ),
+    path(
+        "stations/<int:pk>/photos/<int:photo_pk>/move/",
+        views.station_photo_move,
+        name="station_photo_move",
+    ),
+    path(
+        "stations/<int:pk>/photos/<int:photo_pk>/delete/",
+        views.station_photo_delete,
+        name="station_photo_delete",
+    ),
     path("compounds/", views.compound_list, name="compounds"),
     path("compounds/new/", views.compound_form, name="compound_new"),
     path("compounds/<int:pk>/", views.compound_form, name="compound_edit"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from urllib.parse import quote
@@ -23,24 +24,35 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.exceptions import LinliError
-from linli.core.holidays import year_is_known
+from linli.core.holidays import DayKind, day_kind, festival_name, year_is_known
 from linli.places import exports, imports, permissions, services
 from linli.places.forms import (
     AddServiceForm,
+    CaptionForm,
     CompoundForm,
+    ExceptionForm,
     HoursForm,
     ImportForm,
+    PhotoForm,
     ScheduleFields,
     ServiceForm,
     ServiceLinkForm,
     StationFilterForm,
     StationForm,
 )
-from linli.places.models import Compound, Service, ServiceAtStation, Station
+from linli.places.models import (
+    Compound,
+    OpeningException,
+    Service,
+    ServiceAtStation,
+    Station,
+    StationPhoto,
+)
 from linli.places.sheets import SHEET_TITLES, SheetKind
 
 PAGE_SIZE = 20
@@ -717,3 +729,304 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
     data = exports.export_workbook(sheet_kind, request.user, queryset, request=request)
     stamp = dt.datetime.now(tz=dt.UTC).astimezone(timezone.get_current_timezone())
     return _download(data, f"{SHEET_TITLES[sheet_kind]}-{stamp:%Y%m%d-%H%M}.xlsx")
+
+
+# ------------------------------------------------------------------------ station upkeep
+# 临时调整 / 闭馆 and 照片: pages beside the weekly hours, for editors in scope and the station's
+# own keeper (permissions.get_station_for_user(..., for_change=True)).
+
+
+def station_upkeep_view[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Like ``staff_required``, but a signed-in resident or liaison is refused (403), not sent
+    to a login page they have already passed."""
+    inner = staff_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not getattr(user, "is_staff_role", False):
+            return render(
+                request,
+                "places/console/refused.html",
+                {"page_title": _("Not allowed"), "status": 403},
+                status=403,
+            )
+        return inner(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class HolidayRun:
+    """Consecutive official days off (or adjusted working days) and what the station does."""
+
+    first_day: dt.date
+    last_day: dt.date
+    name: str
+    adjusted: bool  # 调休上班: a weekend day worked
+
+
+def _holiday_runs(today: dt.date, *, days: int = 120) -> tuple[list[HolidayRun], bool]:
+    """The official holidays and adjusted working days in the coming ``days``; and whether the
+    calendar knows every one of those days."""
+    runs: list[HolidayRun] = []
+    known = True
+    for i in range(days):
+        day = today + dt.timedelta(days=i)
+        kind = day_kind(day)
+        if kind is DayKind.UNKNOWN:
+            known = False
+            continue
+        if kind not in (DayKind.HOLIDAY, DayKind.ADJUSTED_WORKDAY):
+            continue
+        adjusted = kind is DayKind.ADJUSTED_WORKDAY
+        name = festival_name(day, english=_english()) if not adjusted else ""
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and not adjusted
+            and not last.adjusted
+            and last.name == name
+            and day - last.last_day == dt.timedelta(days=1)
+        ):
+            runs[-1] = HolidayRun(last.first_day, day, name, False)
+        else:
+            runs.append(HolidayRun(day, day, name, adjusted))
+    return runs, known
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _exceptions_context(
+    request: HttpRequest, station: Station, form: ExceptionForm, *, today: dt.date
+) -> dict[str, Any]:
+    periods = services.exception_periods(
+        station, today=today, since=today - dt.timedelta(days=services.EXCEPTION_HISTORY_DAYS)
+    )
+    holidays, calendar_known = _holiday_runs(today)
+    return {
+        "console_nav": "stations",
+        "station_tab": "exceptions",
+        "page_title": _("Changes to the opening hours"),
+        "station": station,
+        "form": form,
+        "upcoming": [p for p in periods if not p.is_past],
+        "past": [p for p in periods if p.is_past],
+        "history_days": services.EXCEPTION_HISTORY_DAYS,
+        "holidays": holidays,
+        "calendar_known": calendar_known,
+        "closes_on_holidays": station.holiday_policy == Station.HolidayPolicy.CLOSED,
+        "is_editor": _is_editor(request.user),
+        "today": today,
+    }
+
+
+@station_upkeep_view
+@require_http_methods(["GET", "POST"])
+def station_exceptions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The list of 临时调整 / 闭馆 with the form to add one."""
+    station = permissions.get_station_for_user(request.user, pk, for_change=True)
+    today = timezone.localdate()
+    form = ExceptionForm(request.POST or None, initial={"first_day": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = services.add_opening_exception(
+                actor=request.user, station=station, data=form.to_input(), request=request
+            )
+        except LinliError as err:
+            _form_error(form, err)
+        else:
+            messages.success(
+                request,
+                _("Saved. Residents now see this change for %(days)s day(s).")
+                % {"days": len(rows)},
+            )
+            return redirect("console:station_exceptions", pk=station.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "places/console/station_exceptions.html",
+        _exceptions_context(request, station, form, today=today),
+        status=status,
+    )
+
+
+@station_upkeep_view
+@require_http_methods(["GET", "POST"])
+def station_exception_edit(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
+    """Edit a period from today on; a period that is over is refused (403)."""
+    station = permissions.get_station_for_user(request.user, pk, for_change=True)
+    exception = get_object_or_404(OpeningException, pk=exception_pk, station=station)
+    today = timezone.localdate()
+    period = _editable_period(station, exception, today)
+    form = ExceptionForm(
+        request.POST or None, initial=ExceptionForm.initial_for(period, today=today)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_opening_exception(
+                actor=request.user,
+                station=station,
+                exception=exception,
+                data=form.to_input(),
+                request=request,
+            )
+        except LinliError as err:
+            _form_error(form, err)
+        else:
+            messages.success(request, _("Change saved; residents see it at once."))
+            return redirect("console:station_exceptions", pk=station.pk)
+    return render(
+        request,
+        "places/console/station_exception_form.html",
+        {
+            "console_nav": "stations",
+            "station_tab": "exceptions",
+            "page_title": _("Edit a change to the opening hours"),
+            "station": station,
+            "period": period,
+            "form": form,
+            "today": today,
+            "is_editor": _is_editor(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _editable_period(
+    station: Station, exception: OpeningException, today: dt.date
+) -> services.ExceptionPeriod:
+    for period in services.exception_periods(
+        station, today=today, since=exception.date - dt.timedelta(days=services.EXCEPTION_MAX_DAYS)
+    ):
+        if exception.pk in period.ids:
+            if period.is_past:
+                raise PermissionDenied
+            return period
+    raise Http404("No such exception.")
+
+
+@station_upkeep_view
+@require_POST
+def station_exception_delete(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
+    station = permissions.get_station_for_user(request.user, pk, for_change=True)
+    exception = get_object_or_404(OpeningException, pk=exception_pk, station=station)
+    try:
+        days = services.delete_opening_exception(
+            actor=request.user, station=station, exception=exception, request=request
+        )
+    except LinliError as err:
+        if err.status == 403:
+            raise PermissionDenied from None
+        messages.error(request, str(err.message))
+    else:
+        messages.success(
+            request,
+            _("Withdrawn: the usual hours apply again on %(days)s day(s).") % {"days": days},
+        )
+    return redirect("console:station_exceptions", pk=station.pk)
+
+
+# ------------------------------------------------------------------------ photos
+
+
+def _photos_context(request: HttpRequest, station: Station, form: PhotoForm) -> dict[str, Any]:
+    photos = list(station.photos.order_by("sort_order", "pk"))
+    return {
+        "console_nav": "stations",
+        "station_tab": "photos",
+        "page_title": _("Photos"),
+        "station": station,
+        "form": form,
+        "photos": photos,
+        "max_count": services.PHOTO_MAX_COUNT,
+        "is_editor": _is_editor(request.user),
+    }
+
+
+@station_upkeep_view
+@require_http_methods(["GET", "POST"])
+def station_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    """Thumbnails in the order residents see them, with the upload form."""
+    station = permissions.get_station_for_user(request.user, pk, for_change=True)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_station_photo(
+                actor=request.user,
+                station=station,
+                image=form.cleaned_data["image"],
+                caption=form.cleaned_data["caption"],
+                request=request,
+            )
+        except LinliError as err:
+            _form_error(form, err)
+        else:
+            messages.success(request, _("Photo added; residents see it at once."))
+            return redirect("console:station_photos", pk=station.pk)
+    return render(
+        request,
+        "places/console/station_photos.html",
+        _photos_context(request, station, form),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _photo_for(request: HttpRequest, pk: int, photo_pk: int) -> StationPhoto:
+    station = permissions.get_station_for_user(request.user, pk, for_change=True)
+    return get_object_or_404(
+        StationPhoto.objects.select_related("station"), pk=photo_pk, station=station
+    )
+
+
+@station_upkeep_view
+@require_POST
+def station_photo_caption(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    photo = _photo_for(request, pk, photo_pk)
+    form = CaptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Describe the photo in a few words; screen readers read it to blind residents."),
+        )
+        return redirect("console:station_photos", pk=pk)
+    try:
+        services.update_station_photo(
+            actor=request.user, photo=photo, caption=form.cleaned_data["caption"], request=request
+        )
+    except LinliError as err:
+        messages.error(request, str(err.message))
+    else:
+        messages.success(request, _("Caption saved."))
+    return redirect("console:station_photos", pk=pk)
+
+
+@station_upkeep_view
+@require_POST
+def station_photo_move(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    photo = _photo_for(request, pk, photo_pk)
+    try:
+        services.move_station_photo(
+            actor=request.user, photo=photo, to=request.POST.get("to", ""), request=request
+        )
+    except LinliError as err:
+        messages.error(request, str(err.message))
+    else:
+        if request.POST.get("to") == "first":
+            messages.success(request, _("This photo is now the cover: residents see it first."))
+    return redirect(reverse("console:station_photos", kwargs={"pk": pk}) + f"#photo-{photo.pk}")
+
+
+@station_upkeep_view
+@require_POST
+def station_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    photo = _photo_for(request, pk, photo_pk)
+    try:
+        services.delete_station_photo(actor=request.user, photo=photo, request=request)
+    except LinliError as err:
+        messages.error(request, str(err.message))
+    else:
+        messages.success(request, _("Photo deleted."))
+    return redirect("console:station_photos", pk=pk)
