@@ -226,9 +226,10 @@ def test_editing_a_period_replaces_its_days(
     response = client.post(url, _closure(MONDAY, MONDAY + dt.timedelta(days=1), note="改期检修"))
 
     assert response.status_code == 302
-    assert sorted(
-        OpeningException.objects.filter(station=station).values_list("date", "note")
-    ) == [(MONDAY, "改期检修"), (MONDAY + dt.timedelta(days=1), "改期检修")]
+    assert sorted(OpeningException.objects.filter(station=station).values_list("date", "note")) == [
+        (MONDAY, "改期检修"),
+        (MONDAY + dt.timedelta(days=1), "改期检修"),
+    ]
     assert AuditEntry.objects.filter(
         object_type="places.openingexception", action=AuditEntry.Action.UPDATE
     ).exists()
