@@ -1,7 +1,8 @@
 """Browser journeys of logging in (Playwright on Debian's chromium; see tests/e2e/conftest.py).
 
 A resident in the elderly mode logs in with a phone code on a phone-sized screen; a staff member
-who locked their account sees why. Screenshots land in var/screenshots/ for a person to look at.
+who locked their account sees why; a resident on a busy shared network is told when to try again.
+Screenshots land in var/screenshots/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -75,4 +76,46 @@ def test_a_locked_staff_member_is_told_for_how_long(
     assert "15" in alert.inner_text()
     assert "锁定" in alert.inner_text()
     screenshot(page, "accounts-login-locked")
+    assert page.url.endswith("/accounts/login/")
+
+
+def test_a_resident_on_a_busy_shared_network_is_told_when_to_try_again(
+    page: Any, town: District, settings: Any
+) -> None:
+    settings.LINLI_THROTTLE_CODE_REQUESTS = "1/3600"
+    ConsoleSender.sent.clear()
+    page.goto("/accounts/phone/")
+    page.fill("input[name=phone]", "13812345678")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/accounts/phone/code/")
+    page.goto("/accounts/phone/")
+    page.fill("input[name=phone]", "13987654321")
+    page.locator("main button[type=submit]").click()
+    alert = page.locator("[role=alert]")
+    assert "当前网络获取验证码次数过多" in alert.inner_text()
+    assert "手机流量" in alert.inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "accounts-phone-network-paused")
+    assert len(ConsoleSender.sent) == 1
+
+
+def test_staff_behind_a_network_with_many_failures_are_told_when_to_try_again(
+    desktop_page: Any, town: District, settings: Any
+) -> None:
+    settings.LINLI_THROTTLE_PASSWORD_FAILURES = "2/900"
+    User.objects.create_user(
+        username="wangli", password=PASSWORD, role=Role.COMMUNITY_STAFF, district=town
+    )
+    page = desktop_page
+    page.goto("/accounts/login/")
+    for username in ("zhangsan", "lisi", "wangli"):
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD if username == "wangli" else "wrong")
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+    alert = page.locator("[role=alert]")
+    assert "当前网络已暂停登录" in alert.inner_text()
+    assert "15 分钟" in alert.inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "accounts-login-network-paused")
     assert page.url.endswith("/accounts/login/")

@@ -419,7 +419,7 @@ def test_codes_for_many_numbers_from_one_address_are_refused(
     assert 3500 < int(response["Retry-After"]) <= 3600
     page = response.content.decode()
     assert "当前网络获取验证码次数过多" in page
-    assert "切换到手机流量" in page
+    assert "改用手机流量" in page
     assert [phone for phone, _ in ConsoleSender.sent] == PHONES[:2]
     assert not PhoneCode.objects.filter(phone=PHONES[2]).exists()
     (entry,) = _throttled_entries()
