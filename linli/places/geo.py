@@ -8,6 +8,7 @@ importer and services do not depend on numpy arrays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from linli.circle.io import gcj02_to_wgs84 as _gcj02_to_wgs84_array
@@ -65,3 +66,26 @@ def to_wgs84(lon: float, lat: float, system: CoordinateSystem) -> tuple[float, f
     if system is CoordinateSystem.GCJ02:
         return gcj02_to_wgs84(lon, lat)
     return lon, lat
+
+
+class Misplaced(StrEnum):
+    """Why a point given for a district does not lie in it: what to tell the person who typed it."""
+
+    SWAPPED = "swapped"  # longitude and latitude the other way round are in the district
+    GCJ02 = "gcj02"  # given as WGS-84, but read as GCJ-02 it is in the district
+    OUTSIDE = "outside"  # neither
+
+
+def misplacement(
+    contains: Callable[[float, float], bool], lon: float, lat: float, system: CoordinateSystem
+) -> Misplaced:
+    """Diagnose a point that ``contains`` (e.g. ``District.contains``) refused.
+
+    Swapped columns are the commonest slip, so they are named first; then coordinates copied
+    from a Chinese web map (高德/腾讯) into a sheet that says WGS-84.
+    """
+    if -90 <= lon <= 90 and -180 <= lat <= 180 and contains(*to_wgs84(lat, lon, system)):
+        return Misplaced.SWAPPED
+    if system is CoordinateSystem.WGS84 and contains(*to_wgs84(lon, lat, CoordinateSystem.GCJ02)):
+        return Misplaced.GCJ02
+    return Misplaced.OUTSIDE

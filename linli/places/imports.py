@@ -37,7 +37,13 @@ from linli.core import audit
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
 from linli.places import permissions, services
-from linli.places.geo import CoordinateSystem, parse_coordinate_system, to_wgs84
+from linli.places.geo import (
+    CoordinateSystem,
+    Misplaced,
+    misplacement,
+    parse_coordinate_system,
+    to_wgs84,
+)
 from linli.places.models import (
     Amenity,
     Community,
@@ -122,7 +128,8 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _raw_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as the text a person sees in Excel (whole numbers without ".0", 是/否, times)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -148,7 +155,7 @@ def _number(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     else:
-        text = fold(_raw_text(value)).replace(",", "").rstrip("°")
+        text = fold(cell_text(value)).replace(",", "").rstrip("°")
         try:
             number = float(text)
         except ValueError:
@@ -175,7 +182,7 @@ def _time(value: Any) -> dt.time:
     if isinstance(value, float) and 0 <= value < 1:  # an Excel time is a fraction of a day
         minutes = round(value * 24 * 60)
         return dt.time(minutes // 60, minutes % 60)
-    return _parse_time(fold(_raw_text(value)))
+    return _parse_time(fold(cell_text(value)))
 
 
 def _parse_time(text: str) -> dt.time:
@@ -242,16 +249,16 @@ def _choice(column: Column, text: str) -> str:
 
 
 _PARSERS: dict[CellType, Callable[[Column, Any], Any]] = {
-    CellType.TEXT: lambda c, v: _raw_text(v),
-    CellType.CODE: lambda c, v: fold(_raw_text(v)),
+    CellType.TEXT: lambda c, v: cell_text(v),
+    CellType.CODE: lambda c, v: fold(cell_text(v)),
     CellType.NUMBER: lambda c, v: _number(v),
     CellType.INTEGER: lambda c, v: _integer(v),
-    CellType.BOOL: lambda c, v: _choice(c, _raw_text(v)) == "1",
-    CellType.CHOICE: lambda c, v: _choice(c, _raw_text(v)),
-    CellType.LIST: lambda c, v: _items(_raw_text(v)),
-    CellType.HOURS: lambda c, v: parse_hours(_raw_text(v)),
+    CellType.BOOL: lambda c, v: _choice(c, cell_text(v)) == "1",
+    CellType.CHOICE: lambda c, v: _choice(c, cell_text(v)),
+    CellType.LIST: lambda c, v: _items(cell_text(v)),
+    CellType.HOURS: lambda c, v: parse_hours(cell_text(v)),
     CellType.TIME: lambda c, v: _time(v),
-    CellType.GATES: lambda c, v: _gates(_raw_text(v)),
+    CellType.GATES: lambda c, v: _gates(cell_text(v)),
 }
 
 
@@ -302,10 +309,10 @@ class _Reader:
             sheet.iter_rows(min_row=2, max_row=sheet.max_row, values_only=True), start=2
         ):
             raw = {
-                key: _raw_text(cells[pos - 1]) if pos - 1 < len(cells) else ""
+                key: cell_text(cells[pos - 1]) if pos - 1 < len(cells) else ""
                 for key, pos in self.positions.items()
             }
-            if not any(raw.values()) and not any(_raw_text(v) for v in cells):
+            if not any(raw.values()) and not any(cell_text(v) for v in cells):
                 continue  # a fully empty row is ignored
             if number in merged_rows:
                 continue  # already reported as a merged cell
@@ -331,7 +338,7 @@ class _Reader:
         first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
         ok = True
         for index, value in enumerate(first, start=1):
-            text = fold(_raw_text(value)).rstrip("*").strip()
+            text = fold(cell_text(value)).rstrip("*").strip()
             if not text:
                 continue
             key = accepted.get(text.lower())
@@ -427,11 +434,10 @@ def _position(
     if district.contains(wlon, wlat):
         return wlon, wlat
     value = f"{lon}, {lat}"
-    if district.contains(*to_wgs84(lat, lon, system)):
+    why = misplacement(district.contains, lon, lat, system)
+    if why is Misplaced.SWAPPED:
         message = _("Longitude and latitude seem to be swapped.")
-    elif system is CoordinateSystem.WGS84 and district.contains(
-        *to_wgs84(lon, lat, CoordinateSystem.GCJ02)
-    ):
+    elif why is Misplaced.GCJ02:
         message = _(
             "The point lies outside the district; are these GCJ-02 (高德/腾讯) "
             "coordinates? Then write GCJ-02 in the 坐标系 column."

@@ -20,7 +20,6 @@ import csv
 import io
 import math
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +32,14 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from linli.core.exceptions import LinliError
-from linli.places.geo import CoordinateSystem, parse_coordinate_system, to_wgs84
+from linli.places.geo import (
+    CoordinateSystem,
+    Misplaced,
+    misplacement,
+    parse_coordinate_system,
+    to_wgs84,
+)
+from linli.places.imports import cell_text, fold
 from linli.places.models import District
 
 MAX_PREMISES = 2000
@@ -142,19 +148,6 @@ class PremisesInvalid(LinliError):
         super().__init__(message, problems=[p.as_dict() for p in self.problems])
 
 
-def fold(text: str) -> str:
-    """Full-width digits and punctuation to ASCII (NFKC), trimmed; for codes and numbers."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value).replace("\u3000", " ").strip()
-
-
 def _column_key(header: str) -> str | None:
     text = fold(header).lower().replace(" ", "")
     if text in _BY_ALIAS:
@@ -199,7 +192,7 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(c) for c in values] for values in sheet.iter_rows(values_only=True)]
+        return [[cell_text(c) for c in values] for values in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
 
@@ -282,7 +275,7 @@ def read_premises_rows(
     """Check premises sent as JSON rows (``{id, name, lon, lat}``); rows are numbered from 1."""
     system = _coordinate_system(coordinates)
     rows = (
-        (number, {c.key: _cell_text(item.get(c.key)) for c in COLUMNS})
+        (number, {c.key: cell_text(item.get(c.key)) for c in COLUMNS})
         for number, item in enumerate(items, start=1)
     )
     return _check(rows, labels={c.key: c.key for c in COLUMNS}, district=district, system=system)
@@ -389,7 +382,8 @@ def _position(
         if district.contains(wlon, wlat):
             return (wlon, wlat), (lon, lat)
     # Swapped columns are the commonest slip; say so before any range or district message.
-    if -90 <= lon <= 90 and -180 <= lat <= 180 and district.contains(*to_wgs84(lat, lon, system)):
+    why = misplacement(district.contains, lon, lat, system)
+    if why is Misplaced.SWAPPED:
         message = _("Longitude and latitude seem to be swapped.")
     elif not -180 <= lon <= 180:
         problem(
@@ -407,9 +401,7 @@ def _position(
             _("Expected a value between %(low)s and %(high)s.") % {"low": -90, "high": 90},
         )
         return None
-    elif system is CoordinateSystem.WGS84 and district.contains(
-        *to_wgs84(lon, lat, CoordinateSystem.GCJ02)
-    ):
+    elif why is Misplaced.GCJ02:
         message = _(
             "The point lies outside the district; are these GCJ-02 (高德/腾讯) coordinates? "
             "Then choose GCJ-02 when uploading."
