@@ -493,7 +493,7 @@ class ExceptionForm(forms.Form):
     HOURS = "hours"
 
     first_day = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     last_day = forms.DateField(
         label=_("Until (inclusive)"),
