@@ -145,6 +145,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 LINLI_LOCKOUT_THRESHOLD = int(os.environ.get("LINLI_LOCKOUT_THRESHOLD", "5"))
 LINLI_LOCKOUT_SECONDS = int(os.environ.get("LINLI_LOCKOUT_SECONDS", "900"))
+# Reverse proxies in front of Django that append to X-Forwarded-For (1 behind docs/deploy.md's
+# nginx); 0 ignores the header, which anyone can send.
+LINLI_TRUSTED_PROXIES = int(os.environ.get("LINLI_TRUSTED_PROXIES", "0"))
+# Per network address (linli/accounts/throttle.py, docs/accounts.md): COUNT/SECONDS, 0 = off.
+LINLI_THROTTLE_PASSWORD_FAILURES = os.environ.get("LINLI_THROTTLE_PASSWORD_FAILURES", "30/900")
+LINLI_THROTTLE_CODE_REQUESTS = os.environ.get("LINLI_THROTTLE_CODE_REQUESTS", "30/3600")
+LINLI_THROTTLE_CODE_FAILURES = os.environ.get("LINLI_THROTTLE_CODE_FAILURES", "30/900")
 LINLI_REQUIRE_2FA = _flag("LINLI_REQUIRE_2FA")
 LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "linli.accounts.sms.ConsoleSender")
 LINLI_PHONE_CODE_SECONDS = 300

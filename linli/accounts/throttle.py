@@ -141,13 +141,19 @@ _warned_untrusted_forwarding = False
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address the throttle counts ``request`` under (see ``address_key``).
+    """The address the throttle counts ``request`` under (see ``address_key``)."""
+    ip = _parse_ip(client_ip(request) or "")
+    return address_key(ip) if ip is not None else UNKNOWN_ADDRESS
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The visitor's IP address as far as this server can vouch for it (None if unreadable).
 
     ``X-Forwarded-For`` is believed only as far as ``LINLI_TRUSTED_PROXIES`` (default 0) says:
     with one trusted proxy (nginx appending ``$proxy_add_x_forwarded_for``) the client is the
     header's last entry; anything a client writes in the header itself stays to the left of it
     and is ignored. Without trusted proxies the header is ignored entirely, since anyone can
-    send it.
+    send it. The audit log records this address too.
     """
     global _warned_untrusted_forwarding
     remote = str(request.META.get("REMOTE_ADDR") or "")
@@ -173,7 +179,7 @@ def client_address(request: HttpRequest) -> str:
     ip = _parse_ip(chosen)
     if ip is None and chosen != remote:
         ip = _parse_ip(remote)  # a misconfigured proxy chain: the nearest address we can vouch for
-    return address_key(ip) if ip is not None else UNKNOWN_ADDRESS
+    return str(ip) if ip is not None else None
 
 
 # --- Counting ---------------------------------------------------------------------------------

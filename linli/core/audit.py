@@ -70,7 +70,10 @@ def record(
         district_id = getattr(actor, "district_id", None)
     ip = None
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR")
+        # The visitor's address, not the reverse proxy's (LINLI_TRUSTED_PROXIES).
+        from linli.accounts.throttle import client_ip
+
+        ip = client_ip(request)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
         district_id=district_id,

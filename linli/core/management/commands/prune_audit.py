@@ -3,7 +3,8 @@
 The period is LINLI_AUDIT_RETENTION_DAYS but never fewer than 183 days (six months), whatever the
 setting says: the issue requires the log to be kept at least six months. Run it daily (cron or
 systemd timer, see docs/deploy.md). It also deletes phone login codes older than a day, which
-are only kept for the rate limits.
+are only kept for the rate limits, and the per-address throttle counters whose window has ended
+(``linli prune_throttle`` does only that).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from linli.accounts import throttle
 from linli.accounts.models import PhoneCode
 from linli.core.models import AuditEntry
 
@@ -48,6 +50,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             deleted, _ = old.delete()
             codes, _ = old_codes.delete()
+            throttle.prune(now=now)
         self.stdout.write(
             f"Deleted {deleted} audit entries older than {days} days "
             f"(before {cutoff:%Y-%m-%d %H:%M}) and {codes} old phone codes."
