@@ -1372,33 +1372,37 @@ def add_station_photo(
             _("The caption may be at most 120 characters."), code="too_long", field_name="caption"
         )
     kind = check_photo(image)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
-        photos = list(StationPhoto.objects.filter(station=locked).order_by("sort_order", "pk"))
-        if len(photos) >= PHOTO_MAX_COUNT:
-            raise Conflict(
-                _("A station may have at most %(count)s photos; delete one first.")
-                % {"count": PHOTO_MAX_COUNT},
-                code="too_many_photos",
-                field="image",
-            )
-        _renumber(photos)
-        photo = StationPhoto(station=locked, caption=caption, sort_order=len(photos) + 1)
-        # The stored name is ours (station code + format), never the uploader's file name.
-        photo.image.save(f"{locked.code}.{PHOTO_FORMATS[kind]}", image, save=False)
-        try:
+    stored = ""
+    try:
+        with transaction.atomic():
+            locked = _locked_station(actor, station)
+            photos = list(StationPhoto.objects.filter(station=locked).order_by("sort_order", "pk"))
+            if len(photos) >= PHOTO_MAX_COUNT:
+                raise Conflict(
+                    _("A station may have at most %(count)s photos; delete one first.")
+                    % {"count": PHOTO_MAX_COUNT},
+                    code="too_many_photos",
+                    field="image",
+                )
+            _renumber(photos)
+            photo = StationPhoto(station=locked, caption=caption, sort_order=len(photos) + 1)
+            # The stored name is ours (station code + format), never the uploader's file name.
+            photo.image.save(f"{locked.code}.{PHOTO_FORMATS[kind]}", image, save=False)
+            stored = str(photo.image.name)
             photo.save()
-        except BaseException:
-            photo.image.delete(save=False)
-            raise
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=photo,
-            district_id=locked.district_id,
-            request=request,
-            changes={"station": locked.code, "caption": [None, caption], "image": photo.image.name},
-        )
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.CREATE,
+                obj=photo,
+                district_id=locked.district_id,
+                request=request,
+                changes={"station": locked.code, "caption": [None, caption], "image": stored},
+            )
+    except BaseException:
+        # The file was written before the rows; a rolled-back photo leaves no file behind.
+        if stored:
+            StationPhoto.image.field.storage.delete(stored)
+        raise
     return photo
 
 

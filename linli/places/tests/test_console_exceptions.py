@@ -414,3 +414,18 @@ def test_the_page_explains_the_holiday_rule(
     text = as_user(community_staff).get(_url(station)).content.decode()
     assert "This station closes on public holidays." in text
     assert reverse("console:station_hours", args=[station.pk]) in text
+
+
+def test_the_page_lists_the_coming_holidays_under_the_rule(
+    as_user: Any, community_staff: Any, hierarchy: Any
+) -> None:
+    station = hierarchy.station_xingfu
+    Station.objects.filter(pk=station.pk).update(holiday_policy=Station.HolidayPolicy.CLOSED)
+    with freeze_time("2026-09-20T02:00:00Z"):
+        response = as_user(community_staff).get(_url(station))
+    holidays = response.context["holidays"]
+    national_day = next(h for h in holidays if h.name == "National Day")
+    assert national_day.first_day == dt.date(2026, 10, 1)
+    assert national_day.last_day >= dt.date(2026, 10, 7)
+    text = response.content.decode()
+    assert "National Day 10/1–10/" in text

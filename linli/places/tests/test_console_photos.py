@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from linli.core import audit
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
 from linli.places import services
@@ -336,3 +337,18 @@ def test_the_service_refuses_another_communitys_staff_directly(
     with pytest.raises(LinliError):
         services.delete_station_photo(actor=other_community_staff, photo=photo)
     assert StationPhoto.objects.filter(pk=photo.pk).exists()
+
+
+def test_a_failed_save_leaves_no_file_behind(
+    community_staff: Any, hierarchy: Any, media: Path, monkeypatch: Any
+) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.add_station_photo(
+            actor=community_staff, station=hierarchy.station_xingfu, image=_image(), caption="门口"
+        )
+    assert not StationPhoto.objects.exists()
+    assert not any(p.is_file() for p in media.rglob("*"))
