@@ -123,6 +123,7 @@ def test_a_community_worker_closes_a_station_and_adds_a_photo(
     assert "已保存" in console.locator(".messages").inner_text()
     assert "设备检修，暂停开放" in console.locator("#upcoming").inner_text()
     screenshot(console, "console-station-exceptions")
+    assert axe_violations(console) == []
 
     console.get_by_role("link", name="照片", exact=True).click()
     console.wait_for_url(f"**/console/stations/{station.pk}/photos/")
@@ -146,6 +147,7 @@ def test_a_community_worker_closes_a_station_and_adds_a_photo(
         console.locator(".photo-item").nth(1).get_by_role("button", name="设为封面").click()
     assert "活动室" in console.locator(".photo-item.is-cover").inner_html()
     screenshot(console, "console-station-photos")
+    assert axe_violations(console) == []
     assert OpeningException.objects.get(station=station).date == monday
     assert list(
         StationPhoto.objects.filter(station=station)
