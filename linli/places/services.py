@@ -1289,9 +1289,8 @@ def _sniff_image(head: bytes) -> str | None:
 def check_photo(upload: Any) -> str:
     """Refuse anything but a readable JPEG, PNG or WebP of at most 5 MB; return its format.
 
-    The first bytes must say JPEG/PNG/WebP whatever the file is called. When Pillow is installed
-    (today it comes with matplotlib, not as Linli's own dependency) the image is also opened and
-    verified, so a truncated or disguised file is refused.
+    The first bytes must say JPEG/PNG/WebP whatever the file is called, and Pillow (what Django's
+    ImageField uses) must open and verify it, so a truncated or disguised file is refused.
     """
     not_image = _invalid(
         _("This file is not a JPEG, PNG or WebP photo. Please choose a photo file."),
@@ -1313,10 +1312,8 @@ def check_photo(upload: Any) -> str:
     upload.seek(0)
     if kind is None:
         raise not_image
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # pragma: no cover - Pillow is optional; the magic bytes were checked
-        return kind
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(upload) as image:
             if (image.format or "").lower() != kind:
