@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.exceptions import LinliError
 from linli.places import permissions
 from linli.places.exports import clock
 from linli.places.geo import CoordinateSystem, to_wgs84
@@ -26,13 +27,17 @@ from linli.places.models import (
     StationFunction,
 )
 from linli.places.services import (
+    ORGANISATION_FIELDS,
     CompoundInput,
     ExceptionInput,
     GateInput,
     HoursInput,
+    OrganisationInput,
     ScheduleInput,
     ServiceInput,
     StationInput,
+    clean_credit_code,
+    clean_organisation_phone,
 )
 
 CRS_CHOICES = [
@@ -571,3 +576,75 @@ class CaptionForm(forms.Form):
     """A photo's caption, changed in place."""
 
     caption = forms.CharField(label=_("Caption"), max_length=120)
+
+
+class OrganisationForm(forms.Form):
+    """服务组织's details; the checks live in ``services.clean_*`` so sheets and API share them."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        required=False,
+        help_text=_("18 characters, as printed on the registration certificate."),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=60,
+        required=False,
+        help_text=_("Several numbers separated by 、"),
+    )
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    website = forms.CharField(label=_("Website"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def _checked(self, name: str, check: Any) -> str:
+        try:
+            return str(check(self.cleaned_data.get(name, "")))
+        except LinliError as err:
+            raise forms.ValidationError(str(err.message), code=err.code) from None
+
+    def clean_credit_code(self) -> str:
+        return self._checked("credit_code", clean_credit_code)
+
+    def clean_phone(self) -> str:
+        return self._checked("phone", clean_organisation_phone)
+
+    @staticmethod
+    def initial_for(organisation: Organisation) -> dict[str, Any]:
+        return {name: getattr(organisation, name) for name in ORGANISATION_FIELDS}
+
+    def to_input(self) -> OrganisationInput:
+        d = self.cleaned_data
+        return OrganisationInput(**{name: d[name] for name in ORGANISATION_FIELDS})
+
+
+class OrganisationMergeForm(forms.Form):
+    """Pick the organisation that keeps the services (the correctly spelt one)."""
+
+    target = forms.TypedChoiceField(label=_("Merge into"), coerce=int)
+
+    def __init__(self, *args: Any, user: Any, source: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = {
+            org.pk: org
+            for org in permissions.organisations_for_user(user)
+            .filter(district_id=source.district_id)
+            .exclude(pk=source.pk)
+            .order_by("name")
+        }
+        _choices(self, "target").choices = [("", "—")] + [
+            (pk, org.name) for pk, org in self.candidates.items()
+        ]
+
+    def target_obj(self) -> Organisation:
+        return self.candidates[self.cleaned_data["target"]]

@@ -219,3 +219,40 @@ def require_staff(user: User | Any) -> None:
     """Refuse (403) anyone who is not staff; anonymous users are refused earlier with 401."""
     if not _staff(user):
         raise PermissionDenied
+
+
+# --------------------------------------------------------------------------------- organisations
+#
+# 服务组织 are district-wide records: one provider serves stations of several communities, and a
+# change to its name shows on all of them. So they are edited by the people whose work already
+# spans communities — district admins and subdistrict staff — while community staff and station
+# keepers read the list (to pick a provider when they enter a service) but change nothing.
+# ``linli.places.views_console`` (the organisation pages) and ``services.*_organisation`` ask these.
+
+ORGANISATION_EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
+
+
+def get_organisation_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Organisation:
+    """The organisation ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
+    try:
+        organisation = organisations_for_user(user).get(pk=_as_pk(pk))
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation.") from None
+    if for_change and not can_change_organisations(user):
+        raise PermissionDenied
+    return organisation
+
+
+def can_change_organisations(user: Any) -> bool:
+    """Whether ``user`` may create, change, merge and delete the organisations of the district."""
+    if not _staff(user):
+        return False
+    if user.is_superuser:
+        return True
+    scope = user.scope
+    # A subdistrict staff member whose subdistrict was never assigned (-1) edits nothing.
+    return bool(
+        user.role in ORGANISATION_EDITOR_ROLES
+        and scope.district_id is not None
+        and -1 not in (scope.subdistrict_id, scope.community_id)
+    )

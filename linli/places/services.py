@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dateutil.rrule import rrulestr
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -1481,3 +1485,373 @@ def delete_station_photo(
         locked.delete()
         _renumber(list(StationPhoto.objects.filter(station=station).order_by("sort_order", "pk")))
         transaction.on_commit(lambda: storage.delete(name) if name else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Organisations (服务组织)
+#
+# Organisations are district-wide: who may change them is ``permissions.can_change_organisations``
+# (district admins and subdistrict staff). Saving an organisation, or a service whose provider
+# changes, fires the receivers in ``linli.places.queries`` that touch the stations showing it, so
+# resident pages and the HSDS lists show the new name at once. ``merge_organisations`` therefore
+# saves each moved service one by one rather than with ``QuerySet.update`` (which sends no signal).
+
+ORGANISATION_FIELDS = ("name", "kind", "description", "credit_code", "phone", "email", "website")
+
+# GB 32100-2015 统一社会信用代码: 18 characters from a 31-character set (digits and capitals
+# without I, O, S, V, Z). Positions 1–2: registration authority and organisation type; 3–8: the
+# registering authority's administrative division (GB/T 2260, six digits); 9–17: the subject
+# code (组织机构代码); 18: a check character, 31 − (Σ valueᵢ × 3^(i−1) mod 31) mod 31, over
+# positions 1–17, written with the same character set (a result of 31 is written "0").
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# Mainland numbers as staff write them: a mobile, an area code and a landline (with an extension),
+# a 400/800 hotline, or a local landline without its area code. Several are separated by 、 or /.
+_PHONE_RE = re.compile(
+    r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4}|\d{7,8})$"
+)
+_PHONE_SEPARATORS = re.compile(r"[、,，;；/]")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationInput:
+    """What staff enter for an organisation; the service normalises and checks every field."""
+
+    name: str
+    kind: str = Organisation.Kind.SOCIAL
+    description: str = ""
+    credit_code: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character (position 18) for the first 17 characters."""
+    total = sum(
+        CREDIT_CODE_CHARS.index(ch) * weight
+        for ch, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def clean_credit_code(raw: str) -> str:
+    """A credit code in its canonical form (half-width capitals), or ``""``; refuses bad ones.
+
+    Copied codes arrive with full-width characters, lower case and spaces; those are forgiven.
+    A wrong length, a letter outside the set or a wrong check character is refused, because a
+    mistyped code would otherwise be published in the HSDS ``organization_identifier`` list.
+    """
+    code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
+    if not code:
+        return ""
+    if len(code) != 18:
+        raise _invalid(
+            _("The unified social credit code has 18 characters; this one has %(n)s.")
+            % {"n": len(code)},
+            code="invalid_credit_code",
+            field_name="credit_code",
+        )
+    if not _CREDIT_CODE_RE.match(code):
+        raise _invalid(
+            _(
+                "The unified social credit code uses digits and capital letters other than "
+                "I, O, S, V and Z, with digits in positions 3 to 8."
+            ),
+            code="invalid_credit_code",
+            field_name="credit_code",
+        )
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        raise _invalid(
+            _(
+                "The last character of the credit code does not match the others (the check "
+                "character should be %(expected)s); please check the code for a typo."
+            )
+            % {"expected": expected},
+            code="invalid_credit_code",
+            field_name="credit_code",
+        )
+    return code
+
+
+def clean_organisation_phone(raw: str) -> str:
+    """Phone numbers in half-width digits, several separated by 、; refuses what is no number."""
+    value = unicodedata.normalize("NFKC", raw).strip()
+    if not value:
+        return ""
+    numbers = []
+    for part in _PHONE_SEPARATORS.split(value):
+        number = re.sub(r"[\s()（）]", "", part)
+        number = re.sub(r"^(?:\+86|0086)-?", "", number)
+        if not number:
+            continue
+        if not _PHONE_RE.match(number):
+            raise _invalid(
+                _(
+                    "“%(number)s” is not a phone number: write a mobile (13912345678), a landline "
+                    "with its area code (0351-1234567) or a hotline (400-123-4567)."
+                )
+                % {"number": part.strip()},
+                code="invalid_phone",
+                field_name="phone",
+            )
+        numbers.append(number)
+    return "、".join(numbers)
+
+
+def _name_key(name: str) -> str:
+    """Names that differ only in width, case or spaces are the same organisation."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
+def _clean_organisation(data: OrganisationInput) -> dict[str, Any]:
+    name = re.sub(r"\s+", " ", data.name).strip()
+    _require_text(name, field_name="name", label=_("Name"))
+    if len(name) > 150:
+        raise _invalid(
+            _("The name is longer than 150 characters."), code="invalid", field_name="name"
+        )
+    if data.kind not in Organisation.Kind.values:
+        raise _invalid(_("Unknown organisation kind."), code="invalid", field_name="kind")
+    email = data.email.strip()
+    if email:
+        try:
+            EmailValidator()(email)
+        except ValidationError:
+            raise _invalid(
+                _("Enter an e-mail address such as office@example.org.cn."),
+                code="invalid_email",
+                field_name="email",
+            ) from None
+    website = data.website.strip()
+    if website:
+        if "://" not in website:
+            website = f"https://{website}"
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError:
+            raise _invalid(
+                _("Enter a web address such as https://www.example.org.cn."),
+                code="invalid_website",
+                field_name="website",
+            ) from None
+    return {
+        "name": name,
+        "kind": data.kind,
+        "description": data.description.strip(),
+        "credit_code": clean_credit_code(data.credit_code),
+        "phone": clean_organisation_phone(data.phone),
+        "email": email,
+        "website": website,
+    }
+
+
+def _organisation_snapshot(organisation: Organisation) -> dict[str, Any]:
+    return {field: getattr(organisation, field) for field in ORGANISATION_FIELDS}
+
+
+def _refuse_duplicate(district_id: int, values: dict[str, Any], *, exclude_pk: int | None) -> None:
+    others = Organisation.objects.filter(district_id=district_id).exclude(pk=exclude_pk)
+    key = _name_key(values["name"])
+    for other_pk, other_name in others.values_list("pk", "name"):
+        if _name_key(other_name) == key:
+            raise Conflict(
+                _(
+                    "The district already has an organisation named “%(name)s”. Open it and edit "
+                    "it, or merge this one into it."
+                )
+                % {"name": other_name},
+                code="duplicate_organisation",
+                field="name",
+                existing=other_pk,
+            )
+    code = values["credit_code"]
+    if code:
+        same = others.filter(credit_code=code).first()
+        if same is not None:
+            raise Conflict(
+                _("“%(name)s” already has the credit code %(code)s; is it the same organisation?")
+                % {"name": same.name, "code": code},
+                code="duplicate_credit_code",
+                field="credit_code",
+                existing=same.pk,
+            )
+
+
+def _require_organisation_editor(actor: Any) -> None:
+    if not permissions.can_change_organisations(actor):
+        raise Forbidden(_("You may not change organisations."), code="forbidden")
+
+
+def _locked_organisation(actor: Any, organisation: Organisation) -> Organisation:
+    _require_organisation_editor(actor)
+    locked = (
+        permissions.organisations_for_user(actor)
+        .select_for_update()
+        .filter(pk=organisation.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound(_("No such organisation."), code="not_found")
+    return locked
+
+
+def create_organisation(
+    *, actor: Any, data: OrganisationInput, request: HttpRequest | None = None
+) -> Organisation:
+    """Create an organisation in the actor's district (district admins, subdistrict staff)."""
+    _require_organisation_editor(actor)
+    district = resolve_district(actor)
+    values = _clean_organisation(data)
+    with transaction.atomic():
+        _refuse_duplicate(district.pk, values, exclude_pk=None)
+        organisation = Organisation.objects.create(district=district, **values)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=organisation,
+            request=request,
+            changes=audit.diff({}, values, fields=ORGANISATION_FIELDS),
+        )
+    return organisation
+
+
+def update_organisation(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    data: OrganisationInput,
+    request: HttpRequest | None = None,
+) -> Organisation:
+    """Replace an organisation's details; every station showing its services is refreshed."""
+    values = _clean_organisation(data)
+    with transaction.atomic():
+        locked = _locked_organisation(actor, organisation)
+        _refuse_duplicate(locked.district_id, values, exclude_pk=locked.pk)
+        before = _organisation_snapshot(locked)
+        changes = audit.diff(before, values, fields=ORGANISATION_FIELDS)
+        if changes:
+            for field, value in values.items():
+                setattr(locked, field, value)
+            locked.save()
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=locked,
+                request=request,
+                changes=changes,
+            )
+    return locked
+
+
+def delete_organisation(
+    *, actor: Any, organisation: Organisation, request: HttpRequest | None = None
+) -> None:
+    """Remove an organisation that provides no service; a provider is merged, not deleted.
+
+    Deleting a provider would silently blank the provider of its services (the foreign key is
+    ``SET_NULL``), so it is refused and the console offers ``merge_organisations`` instead.
+    """
+    with transaction.atomic():
+        locked = _locked_organisation(actor, organisation)
+        count = Service.objects.filter(organisation=locked).count()
+        if count:
+            raise Conflict(
+                _(
+                    "“%(name)s” provides %(count)s service(s), so it cannot be deleted. Merge it "
+                    "into the organisation that should provide them instead."
+                )
+                % {"name": locked.name, "count": count},
+                code="organisation_in_use",
+                services=count,
+            )
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=locked,
+            request=request,
+            changes=audit.diff(_organisation_snapshot(locked), {}, fields=ORGANISATION_FIELDS),
+        )
+        locked.delete()
+
+
+def merge_organisations(
+    *,
+    actor: Any,
+    source: Organisation,
+    target: Organisation,
+    request: HttpRequest | None = None,
+) -> int:
+    """Move every service of ``source`` to ``target``, then delete ``source``; the count moved.
+
+    The usual fix when two sheets spelled one provider two ways (红十字会 / 市红十字会). Details
+    that ``target`` lacks (description, credit code, phone, e-mail, website) are taken from
+    ``source``, so nothing typed in is lost; ``target``'s own values win. Each moved service gets
+    its own audit entry, so its history shows the provider change, besides one entry for the
+    kept organisation and one for the removed one.
+    """
+    if source.pk == target.pk:
+        raise _invalid(
+            _("Choose another organisation to merge into."),
+            code="same_organisation",
+            field_name="target",
+        )
+    with transaction.atomic():
+        _require_organisation_editor(actor)
+        # Lock both in primary-key order, so two opposite merges cannot deadlock.
+        locked = {
+            org.pk: org
+            for org in permissions.organisations_for_user(actor)
+            .select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        if source.pk not in locked or target.pk not in locked:
+            raise NotFound(_("No such organisation."), code="not_found")
+        old, new = locked[source.pk], locked[target.pk]
+        if old.district_id != new.district_id:
+            raise NotFound(_("No such organisation."), code="not_found")
+        moved = list(Service.objects.select_for_update().filter(organisation=old).order_by("pk"))
+        for service in moved:
+            service.organisation = new
+            # One save per service: its post_save receiver refreshes the stations offering it.
+            service.save(update_fields=["organisation"])
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=service,
+                request=request,
+                changes={"organisation": [old.name, new.name]},
+            )
+        before = _organisation_snapshot(new)
+        for field in ("description", "credit_code", "phone", "email", "website"):
+            if not getattr(new, field) and getattr(old, field):
+                setattr(new, field, getattr(old, field))
+        changes = audit.diff(before, _organisation_snapshot(new), fields=ORGANISATION_FIELDS)
+        if changes:
+            new.save()
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=new,
+            request=request,
+            changes={
+                **changes,
+                "merged_from": [None, old.name],
+                "services": [None, [s.name for s in moved]],
+            },
+        )
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=old,
+            request=request,
+            changes={
+                **audit.diff(_organisation_snapshot(old), {}, fields=ORGANISATION_FIELDS),
+                "merged_into": [None, new.name],
+            },
+        )
+        old.delete()
+    return len(moved)
