@@ -1653,7 +1653,9 @@ def _organisation_snapshot(organisation: Organisation) -> dict[str, Any]:
 
 
 def _refuse_duplicate(district_id: int, values: dict[str, Any], *, exclude_pk: int | None) -> None:
-    others = Organisation.objects.filter(district_id=district_id).exclude(pk=exclude_pk)
+    others = Organisation.objects.filter(district_id=district_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
     key = _name_key(values["name"])
     for other_pk, other_name in others.values_list("pk", "name"):
         if _name_key(other_name) == key:

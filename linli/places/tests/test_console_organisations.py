@@ -442,3 +442,14 @@ def test_the_nav_shows_organisations_to_all_staff(
 ) -> None:
     body = as_user(station_keeper).get(reverse("console:home")).content.decode()
     assert reverse("console:organisations") in body
+
+
+def test_the_refusal_reads_in_chinese_by_default(district_admin: Any, org: Organisation) -> None:
+    from tests.personas import login
+
+    chinese = login(Client(), district_admin)
+    response = chinese.post(
+        reverse("console:organisation_new"), _data(credit_code="91350200776049653B")
+    )
+    body = response.content.decode()
+    assert "信用代码最后一位校验码不符（按前 17 位计算应为 A）" in body
