@@ -37,7 +37,9 @@ from linli.places.services import (
     ServiceInput,
     StationInput,
     clean_credit_code,
+    clean_organisation_email,
     clean_organisation_phone,
+    clean_organisation_website,
 )
 
 CRS_CHOICES = [
@@ -618,6 +620,12 @@ class OrganisationForm(forms.Form):
 
     def clean_phone(self) -> str:
         return self._checked("phone", clean_organisation_phone)
+
+    def clean_email(self) -> str:
+        return self._checked("email", clean_organisation_email)
+
+    def clean_website(self) -> str:
+        return self._checked("website", clean_organisation_website)
 
     @staticmethod
     def initial_for(organisation: Organisation) -> dict[str, Any]:

@@ -1598,7 +1598,48 @@ def clean_organisation_phone(raw: str) -> str:
                 field_name="phone",
             )
         numbers.append(number)
-    return "、".join(numbers)
+    joined = "、".join(numbers)
+    if len(joined) > 30:  # Organisation.phone's max_length
+        raise _invalid(
+            _("Too many numbers: keep the phone field to two numbers."),
+            code="invalid_phone",
+            field_name="phone",
+        )
+    return joined
+
+
+def clean_organisation_email(raw: str) -> str:
+    """An e-mail address, or ``""``; refuses what is no address."""
+    email = unicodedata.normalize("NFKC", raw).strip()
+    if email:
+        try:
+            EmailValidator()(email)
+        except ValidationError:
+            raise _invalid(
+                _("Enter an e-mail address such as office@example.org.cn."),
+                code="invalid_email",
+                field_name="email",
+            ) from None
+    return email
+
+
+def clean_organisation_website(raw: str) -> str:
+    """A web address with its scheme (``https://`` when staff leave it out), or ``""``."""
+    website = unicodedata.normalize("NFKC", raw).strip()
+    if website:
+        if "://" not in website:
+            website = f"https://{website}"
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+            if len(website) > 200:  # Organisation.website's max_length
+                raise ValidationError("too long")
+        except ValidationError:
+            raise _invalid(
+                _("Enter a web address such as https://www.example.org.cn."),
+                code="invalid_website",
+                field_name="website",
+            ) from None
+    return website
 
 
 def _name_key(name: str) -> str:
@@ -1615,36 +1656,14 @@ def _clean_organisation(data: OrganisationInput) -> dict[str, Any]:
         )
     if data.kind not in Organisation.Kind.values:
         raise _invalid(_("Unknown organisation kind."), code="invalid", field_name="kind")
-    email = data.email.strip()
-    if email:
-        try:
-            EmailValidator()(email)
-        except ValidationError:
-            raise _invalid(
-                _("Enter an e-mail address such as office@example.org.cn."),
-                code="invalid_email",
-                field_name="email",
-            ) from None
-    website = data.website.strip()
-    if website:
-        if "://" not in website:
-            website = f"https://{website}"
-        try:
-            URLValidator(schemes=["http", "https"])(website)
-        except ValidationError:
-            raise _invalid(
-                _("Enter a web address such as https://www.example.org.cn."),
-                code="invalid_website",
-                field_name="website",
-            ) from None
     return {
         "name": name,
         "kind": data.kind,
         "description": data.description.strip(),
         "credit_code": clean_credit_code(data.credit_code),
         "phone": clean_organisation_phone(data.phone),
-        "email": email,
-        "website": website,
+        "email": clean_organisation_email(data.email),
+        "website": clean_organisation_website(data.website),
     }
 
 

@@ -236,9 +236,11 @@ def test_list_searches_filters_and_counts_services(
     _service(red, "应急救护")
     client = as_user(district_admin)
     body = client.get(reverse("console:organisations"), {"kind": "partner"}).content.decode()
-    assert "市红十字会" in body and "仁爱社工服务中心" not in body
+    assert "市红十字会" in body
+    assert "仁爱社工服务中心" not in body
     body = client.get(reverse("console:organisations"), {"q": "红十字"}).content.decode()
-    assert "市红十字会" in body and "仁爱社工服务中心" not in body
+    assert "市红十字会" in body
+    assert "仁爱社工服务中心" not in body
     response = client.get(
         reverse("console:organisations"),
         {"q": "仁爱"},
@@ -256,7 +258,8 @@ def test_list_pages_by_twenty(as_user: Any, district_admin: Any, org: Organisati
     client = as_user(district_admin)
     first = client.get(reverse("console:organisations")).content.decode()
     second = client.get(reverse("console:organisations"), {"page": 2}).content.decode()
-    assert "组织00" in first and "组织24" not in first
+    assert "组织00" in first
+    assert "组织24" not in first
     assert "组织24" in second
 
 
@@ -404,7 +407,8 @@ def test_merge_moves_every_service_and_deletes_the_misspelt_one(
 
     staff = as_user(subdistrict_staff)
     form = staff.get(reverse("console:organisation_merge", args=[wrong.pk])).content.decode()
-    assert "急救培训" in form and "献血咨询" in form
+    assert "急救培训" in form
+    assert "献血咨询" in form
     response = staff.post(
         reverse("console:organisation_merge", args=[wrong.pk]), {"target": right.pk}
     )
@@ -453,3 +457,20 @@ def test_the_refusal_reads_in_chinese_by_default(district_admin: Any, org: Organ
     )
     body = response.content.decode()
     assert "信用代码最后一位校验码不符（按前 17 位计算应为 A）" in body
+
+
+def test_too_many_numbers_are_refused_before_the_database_would() -> None:
+    from linli.core.exceptions import LinliError
+
+    with pytest.raises(LinliError):
+        clean_organisation_phone("13912345678、13912345679、13912345670")
+
+
+def test_every_bad_field_is_shown_at_once(
+    as_user: Any, district_admin: Any, hierarchy: Any
+) -> None:
+    response = as_user(district_admin).post(
+        reverse("console:organisation_new"),
+        _data(credit_code="1234", phone="12345", email="x@", website="not a site"),
+    )
+    assert response.content.decode().count('class="field-error"') == 4
