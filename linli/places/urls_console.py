@@ -61,6 +61,7 @@ urlpatterns = [
     ),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/new/", views.organisation_form, name="organisation_new"),
+    path("organisations/export.xlsx", views.organisation_export, name="organisation_export"),
     path("organisations/<int:pk>/", views.organisation_form, name="organisation_edit"),
     path("organisations/<int:pk>/merge/", views.organisation_merge, name="organisation_merge"),
     path("organisations/<int:pk>/delete/", views.organisation_delete, name="organisation_delete"),

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.exceptions import LinliError
 from linli.core.holidays import DayKind, day_kind, festival_name, year_is_known
-from linli.places import exports, imports, permissions, services
+from linli.places import exports, imports, organisation_sheet, permissions, services
 from linli.places.forms import (
     AddServiceForm,
     CaptionForm,
@@ -1191,3 +1191,17 @@ def organisation_merge(request: HttpRequest, pk: int) -> HttpResponse:
             "page_title": _("Merge organisations"),
         },
     )
+
+
+@staff_required
+def organisation_export(request: HttpRequest) -> HttpResponse:
+    """The organisations list as .xlsx, with the list's search and kind filter."""
+    qs = Organisation.objects.all()
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q))
+    if request.GET.get("kind", "") in Organisation.Kind.values:
+        qs = qs.filter(kind=request.GET["kind"])
+    data = organisation_sheet.organisations_workbook(request.user, qs, request=request)
+    stamp = dt.datetime.now(tz=dt.UTC).astimezone(timezone.get_current_timezone())
+    return _download(data, f"{organisation_sheet.SHEET_TITLE}-{stamp:%Y%m%d-%H%M}.xlsx")

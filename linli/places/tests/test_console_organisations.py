@@ -474,3 +474,28 @@ def test_every_bad_field_is_shown_at_once(
         _data(credit_code="1234", phone="12345", email="x@", website="not a site"),
     )
     assert response.content.decode().count('class="field-error"') == 4
+
+
+def test_the_export_holds_the_filtered_organisations_and_is_audited(
+    as_user: Any, community_staff: Any, other_district_admin: Any, org: Organisation
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    code = PUBLISHED[1]
+    Organisation.objects.create(
+        district=org.district, name="市红十字会", kind="partner", credit_code=code
+    )
+    Organisation.objects.create(
+        district=other_district_admin.district, name="外区红十字会", kind="partner"
+    )
+    response = as_user(community_staff).get(reverse("console:organisation_export"), {"q": "红十字"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("名称", "类型", "统一社会信用代码")
+    assert rows[1:] == [("市红十字会", "合作伙伴", code, None, None, None, 0, None)]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert entry.changes == {"rows": 1}
