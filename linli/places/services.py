@@ -1352,15 +1352,8 @@ def _renumber(photos: Sequence[StationPhoto]) -> None:
             photo.save(update_fields=["sort_order"])
 
 
-def add_station_photo(
-    *,
-    actor: Any,
-    station: Station,
-    image: Any,
-    caption: str,
-    request: HttpRequest | None = None,
-) -> StationPhoto:
-    """Add a photo at the end of the station's photos; its caption is required (alt text)."""
+def _photo_caption(caption: str) -> str:
+    """The caption trimmed, or refused: it is the photo's alt text, so it is required."""
     caption = caption.strip()
     if not caption:
         raise _invalid(
@@ -1372,6 +1365,19 @@ def add_station_photo(
         raise _invalid(
             _("The caption may be at most 120 characters."), code="too_long", field_name="caption"
         )
+    return caption
+
+
+def add_station_photo(
+    *,
+    actor: Any,
+    station: Station,
+    image: Any,
+    caption: str,
+    request: HttpRequest | None = None,
+) -> StationPhoto:
+    """Add a photo at the end of the station's photos; its caption is required (alt text)."""
+    caption = _photo_caption(caption)
     kind = check_photo(image)
     stored = ""
     try:
@@ -1411,17 +1417,7 @@ def update_station_photo(
     *, actor: Any, photo: StationPhoto, caption: str, request: HttpRequest | None = None
 ) -> StationPhoto:
     """Change a photo's caption (its alt text)."""
-    caption = caption.strip()
-    if not caption:
-        raise _invalid(
-            _("Describe the photo in a few words; screen readers read it to blind residents."),
-            code="required",
-            field_name="caption",
-        )
-    if len(caption) > 120:
-        raise _invalid(
-            _("The caption may be at most 120 characters."), code="too_long", field_name="caption"
-        )
+    caption = _photo_caption(caption)
     with transaction.atomic():
         station, locked = _locked_photo(actor, photo)
         if locked.caption != caption:
