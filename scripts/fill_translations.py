@@ -35,17 +35,22 @@ def main() -> int:
         for entry in po:
             if entry.obsolete:
                 continue
+            # makemessages' fuzzy matches are guesses from a similar msgid ("Phone" for
+            # "phone"); compilemessages leaves them out, so they count as untranslated.
+            fuzzy = "fuzzy" in entry.flags
             if entry.msgid_plural:
-                if not any(entry.msgstr_plural.values()) and entry.msgid in words:
+                if (fuzzy or not any(entry.msgstr_plural.values())) and entry.msgid in words:
                     entry.msgstr_plural = {0: words[entry.msgid]}
                     changed = True
-            elif (not entry.msgstr or "fuzzy" in entry.flags) and entry.msgid in words:
+            elif (not entry.msgstr or fuzzy) and entry.msgid in words:
                 entry.msgstr = words[entry.msgid]
-                if "fuzzy" in entry.flags:
-                    entry.flags.remove("fuzzy")
                 changed = True
-            untranslated = (not entry.msgstr and not entry.msgid_plural) or (
-                entry.msgid_plural and not any(entry.msgstr_plural.values())
+            if fuzzy and entry.msgid in words:
+                entry.flags.remove("fuzzy")
+            untranslated = (
+                "fuzzy" in entry.flags
+                or (not entry.msgstr and not entry.msgid_plural)
+                or bool(entry.msgid_plural and not any(entry.msgstr_plural.values()))
             )
             if untranslated:
                 missing += 1
