@@ -739,26 +739,6 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
 # own keeper (permissions.get_station_for_user(..., for_change=True)).
 
 
-def station_upkeep_view[V: Callable[..., HttpResponse]](view: V) -> V:
-    """Like ``staff_required``, but a signed-in resident or liaison is refused (403), not sent
-    to a login page they have already passed."""
-    inner = staff_required(view)
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and not getattr(user, "is_staff_role", False):
-            return render(
-                request,
-                "places/console/refused.html",
-                {"page_title": _("Not allowed"), "status": 403},
-                status=403,
-            )
-        return inner(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
 class HolidayRun:
     """Consecutive official days off (or adjusted working days) and what the station does."""
@@ -826,7 +806,7 @@ def _exceptions_context(
     }
 
 
-@station_upkeep_view
+@staff_required
 @require_http_methods(["GET", "POST"])
 def station_exceptions(request: HttpRequest, pk: int) -> HttpResponse:
     """The list of 临时调整 / 闭馆 with the form to add one."""
@@ -856,7 +836,7 @@ def station_exceptions(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@station_upkeep_view
+@staff_required
 @require_http_methods(["GET", "POST"])
 def station_exception_edit(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
     """Edit a period from today on; a period that is over is refused (403)."""
@@ -911,7 +891,7 @@ def _editable_period(
     raise Http404("No such exception.")
 
 
-@station_upkeep_view
+@staff_required
 @require_POST
 def station_exception_delete(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
     station = permissions.get_station_for_user(request.user, pk, for_change=True)
@@ -949,7 +929,7 @@ def _photos_context(request: HttpRequest, station: Station, form: PhotoForm) -> 
     }
 
 
-@station_upkeep_view
+@staff_required
 @require_http_methods(["GET", "POST"])
 def station_photos(request: HttpRequest, pk: int) -> HttpResponse:
     """Thumbnails in the order residents see them, with the upload form."""
@@ -984,7 +964,7 @@ def _photo_for(request: HttpRequest, pk: int, photo_pk: int) -> StationPhoto:
     )
 
 
-@station_upkeep_view
+@staff_required
 @require_POST
 def station_photo_caption(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     photo = _photo_for(request, pk, photo_pk)
@@ -1006,7 +986,7 @@ def station_photo_caption(request: HttpRequest, pk: int, photo_pk: int) -> HttpR
     return redirect("console:station_photos", pk=pk)
 
 
-@station_upkeep_view
+@staff_required
 @require_POST
 def station_photo_move(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     photo = _photo_for(request, pk, photo_pk)
@@ -1022,7 +1002,7 @@ def station_photo_move(request: HttpRequest, pk: int, photo_pk: int) -> HttpResp
     return redirect(reverse("console:station_photos", kwargs={"pk": pk}) + f"#photo-{photo.pk}")
 
 
-@station_upkeep_view
+@staff_required
 @require_POST
 def station_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     photo = _photo_for(request, pk, photo_pk)

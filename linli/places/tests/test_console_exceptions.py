@@ -378,9 +378,11 @@ def test_an_exception_of_another_station_is_not_found_under_mine(
     assert OpeningException.objects.count() == 1
 
 
-def test_it_refuses_a_resident(as_user: Any, resident: Any, hierarchy: Any) -> None:
+def test_a_resident_is_sent_to_the_staff_login(as_user: Any, resident: Any, hierarchy: Any) -> None:
+    """As on every console page: the staff login page says who may sign in there."""
     response = as_user(resident).post(_url(hierarchy.station_xingfu), _closure(MONDAY))
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
     assert not OpeningException.objects.exists()
 
 

@@ -313,11 +313,13 @@ def test_it_refuses_another_districts_admin(
     assert not StationPhoto.objects.exists()
 
 
-def test_it_refuses_a_resident(as_user: Any, resident: Any, hierarchy: Any) -> None:
+def test_a_resident_is_sent_to_the_staff_login(as_user: Any, resident: Any, hierarchy: Any) -> None:
+    """As on every console page: the staff login page says who may sign in there."""
     response = as_user(resident).post(
         _url(hierarchy.station_xingfu), {"image": _image(), "caption": "x"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
     assert not StationPhoto.objects.exists()
 
 
