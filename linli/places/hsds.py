@@ -72,6 +72,7 @@ KINDS = {
     "organization_phone": 9,
     "location_attribute": 10,
     "taxonomy_term": 11,
+    "organization_identifier": 12,
 }
 # Taxonomy terms (facility categories) are the installation's, not a district's.
 TAXONOMY_PREFIX = "taxonomy"
@@ -633,6 +634,19 @@ def get_organization(request: HttpRequest, organization_id: str) -> HttpResponse
             }
         ]
         if org.phone
+        else []
+    )
+    # The 统一社会信用代码 (GB 32100-2015) is how Chinese registries know an organisation.
+    record["organization_identifiers"] = (
+        [
+            {
+                "id": hsds_id(code, "organization_identifier", org.pk),
+                "organization_id": record["id"],
+                "identifier_type": "统一社会信用代码 (Unified Social Credit Code, GB 32100-2015)",
+                "identifier": org.credit_code,
+            }
+        ]
+        if org.credit_code
         else []
     )
     services = public_services().filter(organisation_id=org.pk).order_by("name", "pk")

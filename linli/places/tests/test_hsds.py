@@ -237,6 +237,20 @@ def test_services_by_organization(client: Client, hierarchy: Hierarchy) -> None:
     assert _get(client, "/api/hsds/services?organization_id=nonsense")["total_items"] == 0
 
 
+def test_an_organization_carries_its_credit_code_as_an_identifier(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    [org] = _get(client, "/api/hsds/organizations")["contents"]
+    assert _get(client, f"/api/hsds/organizations/{org['id']}")["organization_identifiers"] == []
+    _save(Organisation.objects.all(), credit_code="91110108MA01B2C3X4")
+    detail = _get(client, f"/api/hsds/organizations/{org['id']}")
+    [ident] = detail["organization_identifiers"]
+    assert ident["identifier"] == "91110108MA01B2C3X4"
+    assert ident["organization_id"] == org["id"]
+    assert ident["identifier_type"].startswith("统一社会信用代码")
+    assert parse_hsds_id(ident["id"], "organization_identifier") is not None
+
+
 def test_ids_are_stable_typed_and_scoped_to_the_district(
     client: Client, hierarchy: Hierarchy
 ) -> None:
