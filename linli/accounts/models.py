@@ -237,3 +237,61 @@ class ThrottleBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.address}: {self.hits}"
+
+
+API_TOKEN_PREFIX = "linli"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self, now: dt.datetime) -> ApiTokenQuerySet:
+        """Tokens that still open the API at ``now``: not revoked and not expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A personal API token (个人接口令牌) for scripts: it acts as its owner, never as more.
+
+    Only the SHA-256 of the whole token is stored; the plain token
+    ``linli_<prefix>_<secret>`` is shown once at creation (linli.accounts.services
+    .create_api_token). ``prefix`` is public: it finds the row and lets people recognise the
+    token in lists and logs. linli.accounts.api_auth.TokenAuth checks it on every API request.
+    """
+
+    owner = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("purpose"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    read_only = models.BooleanField(_("read only"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    # Written at most once a minute (TokenAuth): a nightly script must not cost a write per call.
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{API_TOKEN_PREFIX}_{self.prefix}_… ({self.name})"
+
+    @property
+    def district_id(self) -> int | None:
+        """The owner's district, so audit entries about the token land in it."""
+        return self.owner.district_id
+
+    def status(self, now: dt.datetime) -> str:
+        """The token's state at ``now``: active, revoked or expired (revoked wins: a decision)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"

@@ -9,6 +9,8 @@ login path — these pages, Django admin, tests — leaves the same trace.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
@@ -26,7 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.accounts import throttle
-from linli.accounts.models import STAFF_ROLES, PhoneCode, Role, User
+from linli.accounts.models import API_TOKEN_PREFIX, STAFF_ROLES, ApiToken, PhoneCode, Role, User
 from linli.core.audit import record
 from linli.core.exceptions import LinliError
 from linli.core.masking import mask_phone
@@ -779,3 +781,216 @@ def create_staff_user(
         },
     )
     return user
+
+
+# --- Personal API tokens (linli.accounts.api_auth.TokenAuth) ------------------------------------
+
+API_TOKEN_MAX_ACTIVE = 10
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_EXPIRY_CHOICES = (30, 90, 365)
+# last_used_at is written at most this often, so a script polling the API costs no write a call.
+API_TOKEN_USE_RESOLUTION = timedelta(seconds=60)
+_TOKEN_RE = re.compile(r"^linli_(?P<prefix>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{43})$")
+
+
+class ApiTokenError(LinliError):
+    """Creating or revoking a token was refused (not staff, too many, bad expiry)."""
+
+    code = "api_token_refused"
+    status = 403
+
+
+class InvalidApiToken(LinliError):
+    """The bearer token does not open the API; ``details["reason"]`` is for the audit only."""
+
+    code = "invalid_token"
+    status = 401
+
+
+class ReadOnlyApiToken(LinliError):
+    code = "read_only_token"
+    status = 403
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    """A freshly created token: ``plain`` exists only here and on the page that shows it once."""
+
+    token: ApiToken
+    plain: str
+
+
+def hash_api_token(plain: str) -> str:
+    """SHA-256 of the whole token: 256 random bits need no salt or slow hash to resist guessing."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def may_have_api_token(user: Any) -> bool:
+    """Staff only: residents and other roles use the pages, never the staff API."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff_role)
+
+
+def may_write_with_token(user: Any) -> bool:
+    """Write tokens only for the roles that may create and change places (EDITOR_ROLES)."""
+    from linli.places.permissions import EDITOR_ROLES
+
+    return may_have_api_token(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
+
+
+def create_api_token(
+    *,
+    owner: User,
+    name: str,
+    days: int = API_TOKEN_DEFAULT_DAYS,
+    read_only: bool = True,
+    request: HttpRequest | None = None,
+) -> NewApiToken:
+    """Create a personal API token for ``owner`` and return the plain token, once.
+
+    Refused (ApiTokenError) for non-staff, for a write token of a non-editor, for an expiry
+    outside 1–365 days and beyond API_TOKEN_MAX_ACTIVE active tokens. The owner's row is locked
+    so two simultaneous requests cannot both pass the limit.
+    """
+    name = name.strip()
+    if not may_have_api_token(owner):
+        raise ApiTokenError(gettext_lazy("Only staff accounts can have API tokens."))
+    if not read_only and not may_write_with_token(owner):
+        raise ApiTokenError(
+            gettext_lazy("Your role may only have read-only tokens."), code="write_not_allowed"
+        )
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise ApiTokenError(
+            gettext_lazy("A token is valid for at most %(days)s days.")
+            % {"days": API_TOKEN_MAX_DAYS},
+            code="invalid_expiry",
+        )
+    if not name:
+        raise ApiTokenError(
+            gettext_lazy("Say what the token is for, e.g. “nightly station export”."),
+            code="name_required",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=owner.pk).first()
+        if ApiToken.objects.filter(owner=owner).active(now).count() >= API_TOKEN_MAX_ACTIVE:
+            raise ApiTokenError(
+                gettext_lazy(
+                    "You already have %(count)s active tokens. Revoke one you no longer need first."
+                )
+                % {"count": API_TOKEN_MAX_ACTIVE},
+                code="too_many_tokens",
+            )
+        prefix = secrets.token_hex(4)
+        while ApiToken.objects.filter(prefix=prefix).exists():
+            prefix = secrets.token_hex(4)
+        plain = f"{API_TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+        token = ApiToken.objects.create(
+            owner=owner,
+            name=name[:80],
+            prefix=prefix,
+            token_hash=hash_api_token(plain),
+            read_only=read_only,
+            expires_at=now + timedelta(days=days),
+        )
+        record(
+            actor=owner,
+            action=AuditEntry.Action.CREATE,
+            obj=token,
+            district_id=owner.district_id,
+            request=request,
+            changes={
+                "prefix": prefix,
+                "name": token.name,
+                "read_only": read_only,
+                "expires_at": token.expires_at.isoformat(),
+            },
+        )
+    return NewApiToken(token=token, plain=plain)
+
+
+def revoke_api_token(*, owner: User, pk: Any, request: HttpRequest | None = None) -> ApiToken:
+    """Revoke one of ``owner``'s tokens; another user's token is NotFound, as if absent.
+
+    Revoking twice is harmless (the first time stays recorded).
+    """
+    from linli.core.exceptions import NotFound
+
+    try:
+        token_pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(gettext_lazy("There is no such token.")) from None
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(owner=owner, pk=token_pk).first()
+        if token is None:
+            raise NotFound(gettext_lazy("There is no such token."))
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(
+                actor=owner,
+                action=AuditEntry.Action.UPDATE,
+                obj=token,
+                district_id=owner.district_id,
+                request=request,
+                changes={
+                    "prefix": token.prefix,
+                    "revoked_at": [None, token.revoked_at.isoformat()],
+                },
+            )
+    return token
+
+
+def authenticate_api_token(plain: str, *, method: str, request: HttpRequest | None = None) -> User:
+    """The owner of the bearer token ``plain``, or InvalidApiToken / ReadOnlyApiToken.
+
+    Refuses malformed, unknown, wrong-secret, expired and revoked tokens and inactive or no
+    longer staff owners (all 401, one message, so a caller learns nothing about which), and
+    every method but GET/HEAD/OPTIONS with a read-only token (403). Audited: the first use of
+    each token (LOGIN) and each refused use of an expired or revoked one (LOGIN_FAILED) — those
+    are the tokens someone may have leaked. last_used_at moves at most once a minute.
+    """
+    invalid = InvalidApiToken(gettext_lazy("This API token is not valid, or has expired."))
+    found = _TOKEN_RE.match(plain.strip())
+    if found is None:
+        raise invalid
+    token = ApiToken.objects.select_related("owner").filter(prefix=found["prefix"]).first()
+    if token is None or not hmac.compare_digest(token.token_hash, hash_api_token(plain.strip())):
+        raise invalid
+    now = timezone.now()
+    owner = token.owner
+    state = token.status(now)
+    if state != "active":
+        record(
+            actor=None,
+            action=AuditEntry.Action.LOGIN_FAILED,
+            obj=token,
+            district_id=owner.district_id,
+            request=request,
+            changes={"reason": f"token_{state}", "method": "api_token", "prefix": token.prefix},
+        )
+        raise invalid
+    if not may_have_api_token(owner):
+        raise invalid
+    if method.upper() not in {"GET", "HEAD", "OPTIONS"} and (
+        token.read_only or not may_write_with_token(owner)
+    ):
+        raise ReadOnlyApiToken(
+            gettext_lazy("This API token is read-only: it may only read (GET), not change data.")
+        )
+    if token.last_used_at is None:
+        first = ApiToken.objects.filter(pk=token.pk, last_used_at__isnull=True).update(
+            last_used_at=now
+        )
+        if first:
+            record(
+                actor=owner,
+                action=AuditEntry.Action.LOGIN,
+                obj=token,
+                district_id=owner.district_id,
+                request=request,
+                changes={"method": "api_token", "prefix": token.prefix, "first_use": True},
+            )
+    elif now - token.last_used_at >= API_TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return owner
