@@ -891,6 +891,7 @@ def create_api_token(
             prefix=prefix,
             token_hash=hash_api_token(plain),
             read_only=read_only,
+            created_at=now,
             expires_at=now + timedelta(days=days),
         )
         record(

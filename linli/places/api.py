@@ -26,6 +26,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.security import SessionAuth
 from pydantic import Field
 
+from linli.accounts.api_auth import TokenAuth
 from linli.core.masking import mask_name, mask_phone
 from linli.places import permissions, queries, services
 from linli.places.models import ServiceAtStation
@@ -46,7 +47,7 @@ from linli.places.schemas import (
 if TYPE_CHECKING:
     from linli.places.models import Station
 
-router = Router(tags=["places"], auth=SessionAuth())
+router = Router(tags=["places"], auth=[SessionAuth(), TokenAuth()])
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 400: ErrorOut, 409: ErrorOut}

@@ -15,10 +15,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
+from linli.accounts.api_auth import TokenAuth
 from linli.planning import permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 
-router = Router(tags=["planning"], auth=SessionAuth())
+router = Router(tags=["planning"], auth=[SessionAuth(), TokenAuth()])
 
 
 class ErrorOut(Schema):
