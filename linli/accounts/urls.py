@@ -11,4 +11,7 @@ urlpatterns = [
     path("two-factor/enrol/", views.totp_enrol, name="totp_enrol"),
     path("phone/", views.phone_login, name="phone_login"),
     path("phone/code/", views.phone_code, name="phone_code"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/new/", views.token_create, name="token_create"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -7,14 +7,17 @@ logged in yet — the session only remembers who is half-way (``_PENDING``) unti
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,14 +26,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from linli.accounts import services
 from linli.accounts.forms import LoginForm, PhoneCodeForm, PhoneForm, TokenForm
-from linli.accounts.models import User
+from linli.accounts.models import ApiToken, User
 from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
+from linli.accounts.token_forms import ApiTokenForm
 from linli.core.masking import mask_phone
 
 PASSWORD_BACKEND = "linli.accounts.backends.LockoutModelBackend"
@@ -358,3 +362,103 @@ def phone_code(request: HttpRequest) -> HttpResponse:
         status=400 if form.errors else 200,
     )
     return _with_retry_after(response, retry_after)
+
+
+# --- Personal API tokens ----------------------------------------------------------------------
+
+
+def _token_page[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Staff only, like every console page: anyone else is sent to the login page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not services.may_have_api_token(request.user):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@never_cache
+@_token_page
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens with their state; the secrets are never shown again."""
+    now = timezone.now()
+    rows = [
+        {"token": token, "status": token.status(now)}
+        for token in ApiToken.objects.filter(owner=request.user)
+    ]
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "page_title": _("API tokens"),
+            "rows": rows,
+            "max_active": services.API_TOKEN_MAX_ACTIVE,
+            "active_count": sum(1 for row in rows if row["status"] == "active"),
+        },
+    )
+
+
+@sensitive_variables("new")
+@csrf_protect
+@never_cache
+@_token_page
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create a token and show it once, in this POST's answer: it is stored nowhere in clear."""
+    user: Any = request.user
+    can_write = services.may_write_with_token(user)
+    form = ApiTokenForm(request.POST or None, can_write=can_write)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.create_api_token(
+                owner=user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                read_only=form.read_only_choice(),
+                request=request,
+            )
+        except services.ApiTokenError as error:
+            form.add_error(None, str(error.message))
+        else:
+            response = render(
+                request,
+                "accounts/token_created.html",
+                {"page_title": _("Your new API token"), "token": new.token, "plain": new.plain},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "accounts/token_form.html",
+        {"page_title": _("New API token"), "form": form, "can_write": can_write},
+        status=400 if form.errors else 200,
+    )
+
+
+@csrf_protect
+@never_cache
+@_token_page
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask, then revoke: scripts using the token stop working at once."""
+    user: Any = request.user
+    token = ApiToken.objects.filter(owner=user, pk=pk).first()
+    if token is None:
+        raise Http404("No such token.")
+    if request.method == "POST":
+        services.revoke_api_token(owner=user, pk=token.pk, request=request)
+        messages.success(
+            request,
+            _("The token “%(name)s” is revoked; scripts using it can no longer connect.")
+            % {"name": token.name},
+        )
+        return redirect("accounts:tokens")
+    return render(
+        request,
+        "accounts/token_revoke.html",
+        {
+            "page_title": _("Revoke an API token"),
+            "token": token,
+            "status": token.status(timezone.now()),
+        },
+    )

@@ -7,6 +7,8 @@ order means for requests carrying both a session and a token).
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import re
 from typing import Any
 
 import pytest
@@ -290,3 +292,95 @@ def test_a_logged_in_session_wins_over_a_token_header(
     plain = _token(district_admin)
     login(client, community_staff)
     assert _codes(client.get(STATIONS, **_bearer(plain))) == ["S001"]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_the_plain_token_is_shown_once(client: Client, community_staff: User) -> None:
+    login(client, community_staff)
+    response = client.post(
+        "/accounts/tokens/new/", {"name": "nightly export", "days": "30", "read_only": "on"}
+    )
+    assert response.status_code == 200
+    token = ApiToken.objects.get()
+    page = response.content.decode()
+    shown = re.findall(r'id="token-value"[^>]* value="([^"]+)"', page)
+    assert len(shown) == 1
+    plain = shown[0]
+    assert services._TOKEN_RE.match(plain)
+    assert hmac.compare_digest(services.hash_api_token(plain), token.token_hash)
+    assert "no-store" in response["Cache-Control"]
+    assert (token.expires_at - token.created_at).days == 30
+    assert token.read_only
+    listing = client.get("/accounts/tokens/").content.decode()
+    assert plain not in listing
+    assert f"linli_{token.prefix}_" in listing
+    assert Client().get(STATIONS, **_bearer(plain)).status_code == 200
+
+
+def test_a_non_editor_cannot_ask_for_a_write_token_on_the_page(
+    client: Client, station_keeper: User
+) -> None:
+    login(client, station_keeper)
+    form = client.get("/accounts/tokens/new/").content.decode()
+    assert 'name="read_only"' not in form
+    client.post("/accounts/tokens/new/", {"name": "export", "days": "90"})
+    assert ApiToken.objects.get().read_only
+
+
+def test_an_editor_may_create_a_write_token_on_the_page(
+    client: Client, community_staff: User
+) -> None:
+    login(client, community_staff)
+    client.post("/accounts/tokens/new/", {"name": "sync", "days": "365"})
+    token = ApiToken.objects.get()
+    assert not token.read_only
+    assert (token.expires_at - token.created_at).days == 365
+
+
+def test_the_page_refuses_an_expiry_not_offered(client: Client, community_staff: User) -> None:
+    login(client, community_staff)
+    response = client.post("/accounts/tokens/new/", {"name": "sync", "days": "3650"})
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["resident", "unit_liaison"])
+def test_the_token_pages_send_non_staff_to_the_login(
+    persona: str, client: Client, request: pytest.FixtureRequest
+) -> None:
+    login(client, request.getfixturevalue(persona))
+    for url in ("/accounts/tokens/", "/accounts/tokens/new/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+    response = client.post("/accounts/tokens/new/", {"name": "x", "days": "30"})
+    assert response.status_code == 302
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_asks_first_then_revokes(client: Client, community_staff: User) -> None:
+    new = services.create_api_token(owner=community_staff, name="export")
+    login(client, community_staff)
+    url = f"/accounts/tokens/{new.token.pk}/revoke/"
+    assert client.get(url).status_code == 200
+    new.token.refresh_from_db()
+    assert new.token.revoked_at is None
+    response = client.post(url)
+    assert response.status_code == 302
+    new.token.refresh_from_db()
+    assert new.token.revoked_at is not None
+
+
+def test_nobody_revokes_another_users_token_on_the_page(
+    client: Client, community_staff: User, other_community_staff: User
+) -> None:
+    new = services.create_api_token(owner=community_staff, name="export")
+    login(client, other_community_staff)
+    url = f"/accounts/tokens/{new.token.pk}/revoke/"
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    new.token.refresh_from_db()
+    assert new.token.revoked_at is None
+    assert "export" not in client.get("/accounts/tokens/").content.decode()
