@@ -383,10 +383,11 @@ def _token_page[V: Callable[..., HttpResponse]](view: V) -> V:
 @_token_page
 def tokens(request: HttpRequest) -> HttpResponse:
     """The user's own API tokens with their state; the secrets are never shown again."""
+    user: Any = request.user
     now = timezone.now()
     rows = [
         {"token": token, "status": token.status(now)}
-        for token in ApiToken.objects.filter(owner=request.user)
+        for token in ApiToken.objects.filter(owner=user)
     ]
     return render(
         request,

@@ -28,7 +28,7 @@ STATIONS = "/api/places/stations"
 
 
 def _bearer(plain: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    return {"Authorization": f"Bearer {plain}"}
 
 
 def _token(user: User, **options: Any) -> str:
@@ -47,7 +47,7 @@ def test_a_token_lists_the_stations_its_owner_sees_and_no_more(
     client: Client, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     plain = _token(community_staff)
-    through_token = _codes(Client().get(STATIONS, **_bearer(plain)))
+    through_token = _codes(Client().get(STATIONS, headers=_bearer(plain)))
     through_session = _codes(login(client, community_staff).get(STATIONS))
     assert through_token == through_session == ["S001"]
 
@@ -56,8 +56,8 @@ def test_another_communitys_station_is_404_through_the_token(
     community_staff: User, hierarchy: Hierarchy
 ) -> None:
     plain = _token(community_staff)
-    own = Client().get(f"{STATIONS}/{hierarchy.station_xingfu.pk}", **_bearer(plain))
-    other = Client().get(f"{STATIONS}/{hierarchy.station_xiyuan.pk}", **_bearer(plain))
+    own = Client().get(f"{STATIONS}/{hierarchy.station_xingfu.pk}", headers=_bearer(plain))
+    other = Client().get(f"{STATIONS}/{hierarchy.station_xiyuan.pk}", headers=_bearer(plain))
     assert own.status_code == 200
     assert other.status_code == 404
     assert other.json()["code"] == "not_found"
@@ -65,12 +65,12 @@ def test_another_communitys_station_is_404_through_the_token(
 
 def test_a_district_admins_token_sees_the_district(district_admin: User) -> None:
     plain = _token(district_admin)
-    assert _codes(Client().get(STATIONS, **_bearer(plain))) == ["S001", "S002", "S003"]
+    assert _codes(Client().get(STATIONS, headers=_bearer(plain))) == ["S001", "S002", "S003"]
 
 
 def test_a_token_works_with_csrf_checks_enforced_for_reading(community_staff: User) -> None:
     plain = _token(community_staff)
-    response = Client(enforce_csrf_checks=True).get(STATIONS, **_bearer(plain))
+    response = Client(enforce_csrf_checks=True).get(STATIONS, headers=_bearer(plain))
     assert _codes(response) == ["S001"]
 
 
@@ -87,7 +87,7 @@ def _assert_401(response: Any) -> None:
 def test_it_refuses_an_expired_token(community_staff: User) -> None:
     plain = _token(community_staff, days=30)
     with freeze_time(timezone.now() + dt.timedelta(days=31)):
-        response = Client().get(STATIONS, **_bearer(plain))
+        response = Client().get(STATIONS, headers=_bearer(plain))
     _assert_401(response)
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED).get()
     assert entry.changes["reason"] == "token_expired"
@@ -96,7 +96,7 @@ def test_it_refuses_an_expired_token(community_staff: User) -> None:
 def test_it_refuses_a_revoked_token_and_audits_the_attempt(community_staff: User) -> None:
     new = services.create_api_token(owner=community_staff, name="export")
     services.revoke_api_token(owner=community_staff, pk=new.token.pk)
-    _assert_401(Client().get(STATIONS, **_bearer(new.plain)))
+    _assert_401(Client().get(STATIONS, headers=_bearer(new.plain)))
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED).get()
     assert entry.changes == {
         "reason": "token_revoked",
@@ -110,7 +110,7 @@ def test_it_refuses_the_token_of_an_inactive_owner(community_staff: User) -> Non
     plain = _token(community_staff)
     community_staff.is_active = False
     community_staff.save(update_fields=["is_active"])
-    _assert_401(Client().get(STATIONS, **_bearer(plain)))
+    _assert_401(Client().get(STATIONS, headers=_bearer(plain)))
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_it_refuses_the_token_of_an_inactive_owner(community_staff: User) -> Non
 )
 def test_it_refuses_malformed_or_unknown_tokens(header: str, community_staff: User) -> None:
     _token(community_staff)
-    _assert_401(Client().get(STATIONS, HTTP_AUTHORIZATION=header))
+    _assert_401(Client().get(STATIONS, headers={"Authorization": header}))
 
 
 def test_it_refuses_a_wrong_secret_with_a_known_prefix(community_staff: User) -> None:
@@ -132,7 +132,7 @@ def test_it_refuses_a_wrong_secret_with_a_known_prefix(community_staff: User) ->
     # "linli_" + 8 hex + "_" is 15 characters; change the secret's first one.
     wrong = plain[:15] + ("A" if plain[15] != "A" else "B") + plain[16:]
     assert wrong != plain
-    _assert_401(Client().get(STATIONS, **_bearer(wrong)))
+    _assert_401(Client().get(STATIONS, headers=_bearer(wrong)))
 
 
 def test_no_token_and_no_session_is_still_401(db: Any) -> None:
@@ -149,7 +149,7 @@ def test_a_read_only_token_cannot_change_anything(
 ) -> None:
     plain = _token(community_staff)
     station = hierarchy.station_xingfu
-    response = Client().delete(f"{STATIONS}/{station.pk}", **_bearer(plain))
+    response = Client().delete(f"{STATIONS}/{station.pk}", headers=_bearer(plain))
     assert response.status_code == 403
     assert response.json()["code"] == "read_only_token"
     station.refresh_from_db()
@@ -163,13 +163,13 @@ def test_a_write_token_of_an_editor_changes_what_its_owner_may_change(
     # The test client skips CSRF like a TokenAuth-first router would; see api_auth's docstring.
     plain = _token(community_staff, read_only=False)
     station = hierarchy.station_xingfu
-    response = Client().delete(f"{STATIONS}/{station.pk}", **_bearer(plain))
+    response = Client().delete(f"{STATIONS}/{station.pk}", headers=_bearer(plain))
     assert response.status_code == 204, response.content
     station.refresh_from_db()
     assert not station.is_active
     entry = AuditEntry.objects.filter(object_type="places.station").get()
     assert entry.actor == community_staff
-    other = Client().delete(f"{STATIONS}/{hierarchy.station_xiyuan.pk}", **_bearer(plain))
+    other = Client().delete(f"{STATIONS}/{hierarchy.station_xiyuan.pk}", headers=_bearer(plain))
     assert other.status_code == 404
     assert Station.objects.get(pk=hierarchy.station_xiyuan.pk).is_active
 
@@ -260,15 +260,15 @@ def test_last_used_at_moves_at_most_once_a_minute(community_staff: User) -> None
     new = services.create_api_token(owner=community_staff, name="export")
     start = timezone.now()
     with freeze_time(start) as clock:
-        assert Client().get(STATIONS, **_bearer(new.plain)).status_code == 200
+        assert Client().get(STATIONS, headers=_bearer(new.plain)).status_code == 200
         new.token.refresh_from_db()
         assert new.token.last_used_at == start
         clock.tick(dt.timedelta(seconds=30))
-        assert Client().get(STATIONS, **_bearer(new.plain)).status_code == 200
+        assert Client().get(STATIONS, headers=_bearer(new.plain)).status_code == 200
         new.token.refresh_from_db()
         assert new.token.last_used_at == start
         clock.tick(dt.timedelta(seconds=31))
-        assert Client().get(STATIONS, **_bearer(new.plain)).status_code == 200
+        assert Client().get(STATIONS, headers=_bearer(new.plain)).status_code == 200
         new.token.refresh_from_db()
         assert new.token.last_used_at == start + dt.timedelta(seconds=61)
 
@@ -276,7 +276,7 @@ def test_last_used_at_moves_at_most_once_a_minute(community_staff: User) -> None
 def test_the_first_use_is_audited_once(community_staff: User) -> None:
     new = services.create_api_token(owner=community_staff, name="export")
     for _ in range(3):
-        assert Client().get(STATIONS, **_bearer(new.plain)).status_code == 200
+        assert Client().get(STATIONS, headers=_bearer(new.plain)).status_code == 200
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN).get()
     assert entry.actor == community_staff
     assert entry.changes["first_use"] is True
@@ -291,7 +291,7 @@ def test_a_logged_in_session_wins_over_a_token_header(
     """SessionAuth is first: the browser's session decides, the token header is not looked at."""
     plain = _token(district_admin)
     login(client, community_staff)
-    assert _codes(client.get(STATIONS, **_bearer(plain))) == ["S001"]
+    assert _codes(client.get(STATIONS, headers=_bearer(plain))) == ["S001"]
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_the_plain_token_is_shown_once(client: Client, community_staff: User) ->
     listing = client.get("/accounts/tokens/").content.decode()
     assert plain not in listing
     assert f"linli_{token.prefix}_" in listing
-    assert Client().get(STATIONS, **_bearer(plain)).status_code == 200
+    assert Client().get(STATIONS, headers=_bearer(plain)).status_code == 200
 
 
 def test_a_non_editor_cannot_ask_for_a_write_token_on_the_page(
