@@ -74,6 +74,12 @@ def test_a_token_works_with_csrf_checks_enforced_for_reading(community_staff: Us
     assert _codes(response) == ["S001"]
 
 
+def test_a_token_opens_the_planning_api_too(community_staff: User) -> None:
+    plain = _token(community_staff)
+    assert Client().get("/api/planning/runs", headers=_bearer(plain)).status_code == 200
+    assert Client().get("/api/planning/runs").status_code == 401
+
+
 # --- refusals: 401 ---------------------------------------------------------------------------
 
 
