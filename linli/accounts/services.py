@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from linli.accounts import throttle
 from linli.accounts.models import API_TOKEN_PREFIX, STAFF_ROLES, ApiToken, PhoneCode, Role, User
 from linli.core.audit import record
-from linli.core.exceptions import LinliError
+from linli.core.exceptions import LinliError, NotFound
 from linli.core.masking import mask_phone
 from linli.core.models import AuditEntry
 from linli.places.models import Community, District, Station, Subdistrict
@@ -915,8 +915,6 @@ def revoke_api_token(*, owner: User, pk: Any, request: HttpRequest | None = None
 
     Revoking twice is harmless (the first time stays recorded).
     """
-    from linli.core.exceptions import NotFound
-
     try:
         token_pk = int(pk)
     except (TypeError, ValueError):
