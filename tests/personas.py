@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from linli.accounts.models import Role, User
 from linli.places.models import (
@@ -42,6 +44,17 @@ def _fast_and_quiet(settings: Any) -> None:
     settings.LINLI_SMS_SENDER = "linli.accounts.sms.ConsoleSender"
     # Every request asks for the data version, as if each were served by another worker.
     settings.LINLI_DATA_VERSION_SECONDS = 0.0
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the default language (zh-Hans), whatever the one before it did.
+
+    A request with an English cookie leaves English active in the thread (LocaleMiddleware
+    activates, nothing deactivates), and code called outside a request would inherit it.
+    """
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @dataclass
