@@ -139,7 +139,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if message == "CSRF check Failed":  # raised by ninja's SessionAuth, untranslated
         code, message = (
             "csrf_failed",
-            _("The security token is missing or out of date; reload the page and try again."),
+            _(
+                "The CSRF security token is missing or out of date: reload the page and try "
+                "again, or let a script send an API token (Authorization: Bearer …) instead."
+            ),
         )
     return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from linli.accounts import services
-from linli.accounts.models import PhoneCode, User
+from linli.accounts.models import ApiToken, PhoneCode, User
 from linli.core.masking import mask_phone
 from linli.core.personal import record_personal_view
 
@@ -132,3 +132,48 @@ class PhoneCodeAdmin(admin.ModelAdmin[PhoneCode]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Everyone's API tokens, read-only, with one action: revoke (e.g. a leaked token)."""
+
+    list_display = (
+        "prefix",
+        "name",
+        "owner",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("read_only",)
+    search_fields = ("prefix", "name", "owner__username")
+    readonly_fields = (
+        "owner",
+        "name",
+        "prefix",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    exclude = ("token_hash",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are created by their owners, who see the secret once
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked tokens stay, so the audit log can name them
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = services.revoke_api_tokens_as_superuser(
+            actor=request.user,  # type: ignore[arg-type]
+            tokens=queryset,
+            request=request,
+        )
+        self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count})

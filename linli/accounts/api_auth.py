@@ -12,13 +12,12 @@ victim's browser use it; token requests need no CSRF token. ninja only checks CS
 Order in ``auth=[...]`` decides what a request carrying BOTH a session cookie and a token does:
 ninja tries the classes in order and the first that answers wins.
 
-* ``[SessionAuth(), TokenAuth()]``: a logged-in session wins and the token header is ignored
-  (CSRF is enforced as for any browser request). And SessionAuth runs Django's CSRF check on
-  every unsafe request, cookie or not, so a write (POST/PUT/DELETE) with a token but no CSRF
-  cookie is refused with 403 ``csrf_failed`` before TokenAuth is asked.
-* ``[TokenAuth(), SessionAuth()]`` (recommended): TokenAuth answers None when there is no
-  ``Authorization`` header, so browser requests are unchanged; with a header, the token alone
-  decides — the session is ignored — and writes with a write token work without CSRF.
+The routers use ``[TokenAuth(), SessionAuth()]``: TokenAuth answers None when there is no
+``Authorization`` header, so browser requests are unchanged; with a header, the token alone
+decides — the session is ignored — and writes with a write token work without CSRF. (The other
+order cannot work for scripts: SessionAuth runs Django's CSRF check on every unsafe request,
+cookie or not, and refuses a token's POST/PUT/DELETE with 403 ``csrf_failed`` before TokenAuth
+is asked.)
 """
 
 from __future__ import annotations

@@ -14,12 +14,14 @@ import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -993,3 +995,29 @@ def authenticate_api_token(plain: str, *, method: str, request: HttpRequest | No
     elif now - token.last_used_at >= API_TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return owner
+
+
+def revoke_api_tokens_as_superuser(
+    *, actor: User, tokens: Iterable[ApiToken], request: HttpRequest | None = None
+) -> int:
+    """A superuser revokes other people's tokens (Django admin), e.g. when one has leaked."""
+    if not actor.is_superuser:
+        raise PermissionDenied
+    revoked = 0
+    with transaction.atomic():
+        now = timezone.now()
+        for token in ApiToken.objects.select_for_update().filter(
+            pk__in=[t.pk for t in tokens], revoked_at__isnull=True
+        ):
+            token.revoked_at = now
+            token.save(update_fields=["revoked_at"])
+            record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=token,
+                district_id=token.owner.district_id,
+                request=request,
+                changes={"prefix": token.prefix, "revoked_at": [None, now.isoformat()]},
+            )
+            revoked += 1
+    return revoked

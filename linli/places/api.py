@@ -47,7 +47,7 @@ from linli.places.schemas import (
 if TYPE_CHECKING:
     from linli.places.models import Station
 
-router = Router(tags=["places"], auth=[SessionAuth(), TokenAuth()])
+router = Router(tags=["places"], auth=[TokenAuth(), SessionAuth()])
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 400: ErrorOut, 409: ErrorOut}

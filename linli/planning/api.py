@@ -19,7 +19,7 @@ from linli.accounts.api_auth import TokenAuth
 from linli.planning import permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 
-router = Router(tags=["planning"], auth=[SessionAuth(), TokenAuth()])
+router = Router(tags=["planning"], auth=[TokenAuth(), SessionAuth()])
 
 
 class ErrorOut(Schema):

@@ -1,6 +1,6 @@
 """Personal API tokens: a token acts as its owner and never more, and every way it stops working.
 
-The routers use ``auth=[SessionAuth(), TokenAuth()]`` (see linli.accounts.api_auth for what the
+The routers use ``auth=[TokenAuth(), SessionAuth()]`` (see linli.accounts.api_auth for what the
 order means for requests carrying both a session and a token).
 """
 
@@ -23,6 +23,9 @@ from linli.core.exceptions import NotFound
 from linli.core.models import AuditEntry
 from linli.places.models import Station
 from tests.personas import Hierarchy, login
+
+# Some tests pick their persona by name at run time; the database must be set up first.
+pytestmark = pytest.mark.django_db
 
 STATIONS = "/api/places/stations"
 
@@ -291,13 +294,16 @@ def test_the_first_use_is_audited_once(community_staff: User) -> None:
 # --- session and token together --------------------------------------------------------------
 
 
-def test_a_logged_in_session_wins_over_a_token_header(
+def test_a_token_header_decides_even_beside_a_logged_in_session(
     client: Client, community_staff: User, district_admin: User
 ) -> None:
-    """SessionAuth is first: the browser's session decides, the token header is not looked at."""
+    """TokenAuth is first: with an Authorization header the token alone decides, so a script
+    run from a logged-in browser profile acts as the token's owner, never as both."""
     plain = _token(district_admin)
     login(client, community_staff)
-    assert _codes(client.get(STATIONS, headers=_bearer(plain))) == ["S001"]
+    assert len(_codes(client.get(STATIONS, headers=_bearer(plain)))) > 1  # the district's
+    assert _codes(client.get(STATIONS)) == ["S001"]  # without the header: the session
+    assert client.get(STATIONS, headers=_bearer("linli_00000000_" + "x" * 43)).status_code == 401
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -392,11 +398,6 @@ def test_nobody_revokes_another_users_token_on_the_page(
     assert "export" not in client.get("/accounts/tokens/").content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The routers try SessionAuth first, whose CSRF check refuses a cookieless write before "
-    "TokenAuth is asked; needs auth=[TokenAuth(), SessionAuth()] (see linli.accounts.api_auth).",
-)
 def test_a_write_token_writes_as_a_real_script_would(
     community_staff: User, hierarchy: Hierarchy
 ) -> None:
@@ -405,3 +406,24 @@ def test_a_write_token_writes_as_a_real_script_would(
     script = Client(enforce_csrf_checks=True)
     response = script.delete(f"{STATIONS}/{station.pk}", headers=_bearer(plain))
     assert response.status_code == 204, response.content
+
+
+def test_a_superuser_revokes_a_leaked_token_in_the_admin(
+    client: Client, community_staff: User
+) -> None:
+    plain = _token(community_staff)
+    boss = User.objects.create_superuser("root", password="x" * 12)
+    client.force_login(boss)
+    token = ApiToken.objects.get()
+    listing = client.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200
+    assert token.token_hash not in listing.content.decode()
+    response = client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert Client().get(STATIONS, headers=_bearer(plain)).status_code == 401
+    assert AuditEntry.objects.filter(actor=boss, object_type="accounts.apitoken").exists()
