@@ -128,13 +128,10 @@ def _record_throttled(
     district_id: int | None = None,
     method: str = "password",
 ) -> None:
-    """Audit and log one refusal; ``subject`` is the username or phone, already masked.
-
-    LOGIN_FAILED is the closest action AuditEntry has; the reason tells these entries apart.
-    """
+    """Audit and log one refusal; ``subject`` is the username or phone, already masked."""
     record(
         actor=None,
-        action=AuditEntry.Action.LOGIN_FAILED,
+        action=AuditEntry.Action.THROTTLED,
         district_id=district_id,
         request=request,
         object_type="accounts.user",
@@ -898,7 +895,7 @@ def create_api_token(
         )
         record(
             actor=owner,
-            action=AuditEntry.Action.CREATE,
+            action=AuditEntry.Action.TOKEN_CREATED,
             obj=token,
             district_id=owner.district_id,
             request=request,
@@ -930,7 +927,7 @@ def revoke_api_token(*, owner: User, pk: Any, request: HttpRequest | None = None
             token.save(update_fields=["revoked_at"])
             record(
                 actor=owner,
-                action=AuditEntry.Action.UPDATE,
+                action=AuditEntry.Action.TOKEN_REVOKED,
                 obj=token,
                 district_id=owner.district_id,
                 request=request,
@@ -964,7 +961,7 @@ def authenticate_api_token(plain: str, *, method: str, request: HttpRequest | No
     if state != "active":
         record(
             actor=None,
-            action=AuditEntry.Action.LOGIN_FAILED,
+            action=AuditEntry.Action.TOKEN_REFUSED,
             obj=token,
             district_id=owner.district_id,
             request=request,
@@ -986,7 +983,7 @@ def authenticate_api_token(plain: str, *, method: str, request: HttpRequest | No
         if first:
             record(
                 actor=owner,
-                action=AuditEntry.Action.LOGIN,
+                action=AuditEntry.Action.TOKEN_USED,
                 obj=token,
                 district_id=owner.district_id,
                 request=request,
@@ -1013,7 +1010,7 @@ def revoke_api_tokens_as_superuser(
             token.save(update_fields=["revoked_at"])
             record(
                 actor=actor,
-                action=AuditEntry.Action.UPDATE,
+                action=AuditEntry.Action.TOKEN_REVOKED,
                 obj=token,
                 district_id=token.owner.district_id,
                 request=request,

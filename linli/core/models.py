@@ -24,6 +24,11 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", _("logged out")
         SECOND_FACTOR_ENROLLED = "second_factor", _("enrolled a second factor")
         UNLOCKED = "unlocked", _("unlocked an account")
+        THROTTLED = "throttled", _("was refused for too many attempts from one network")
+        TOKEN_CREATED = "token_created", _("created an API token")
+        TOKEN_USED = "token_used", _("first used an API token")
+        TOKEN_REFUSED = "token_refused", _("used an expired or revoked API token")
+        TOKEN_REVOKED = "token_revoked", _("revoked an API token")
 
     district = models.ForeignKey(
         "places.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -98,7 +98,7 @@ def test_it_refuses_an_expired_token(community_staff: User) -> None:
     with freeze_time(timezone.now() + dt.timedelta(days=31)):
         response = Client().get(STATIONS, headers=_bearer(plain))
     _assert_401(response)
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED).get()
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.TOKEN_REFUSED).get()
     assert entry.changes["reason"] == "token_expired"
 
 
@@ -106,7 +106,7 @@ def test_it_refuses_a_revoked_token_and_audits_the_attempt(community_staff: User
     new = services.create_api_token(owner=community_staff, name="export")
     services.revoke_api_token(owner=community_staff, pk=new.token.pk)
     _assert_401(Client().get(STATIONS, headers=_bearer(new.plain)))
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED).get()
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.TOKEN_REFUSED).get()
     assert entry.changes == {
         "reason": "token_revoked",
         "method": "api_token",
@@ -249,7 +249,7 @@ def test_creating_and_revoking_are_audited(community_staff: User) -> None:
         .order_by("pk")
         .values_list("action", flat=True)
     )
-    assert actions == [AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE]
+    assert actions == [AuditEntry.Action.TOKEN_CREATED, AuditEntry.Action.TOKEN_REVOKED]
 
 
 def test_nobody_revokes_another_users_token(
@@ -286,7 +286,7 @@ def test_the_first_use_is_audited_once(community_staff: User) -> None:
     new = services.create_api_token(owner=community_staff, name="export")
     for _ in range(3):
         assert Client().get(STATIONS, headers=_bearer(new.plain)).status_code == 200
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN).get()
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.TOKEN_USED).get()
     assert entry.actor == community_staff
     assert entry.changes["first_use"] is True
 

@@ -65,7 +65,7 @@ def _english(client: Client) -> Client:
 def _throttled_entries() -> list[AuditEntry]:
     return list(
         AuditEntry.objects.filter(
-            action=AuditEntry.Action.LOGIN_FAILED, changes__reason="address_throttled"
+            action=AuditEntry.Action.THROTTLED, changes__reason="address_throttled"
         )
     )
 

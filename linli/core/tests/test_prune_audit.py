@@ -61,3 +61,22 @@ def test_it_deletes_old_phone_codes(district: Any) -> None:
     )
     call_command("prune_audit", stdout=StringIO())
     assert list(PhoneCode.objects.all()) == [fresh]
+
+
+def test_it_deletes_api_tokens_dead_for_longer_than_the_retention(
+    settings: Any, community_staff: Any
+) -> None:
+    from linli.accounts.models import ApiToken
+    from linli.accounts.services import create_api_token
+
+    settings.LINLI_AUDIT_RETENTION_DAYS = 365
+    now = timezone.now()
+    long_expired = create_api_token(owner=community_staff, name="old export").token
+    long_revoked = create_api_token(owner=community_staff, name="leaked").token
+    recently_dead = create_api_token(owner=community_staff, name="last month").token
+    alive = create_api_token(owner=community_staff, name="nightly").token
+    ApiToken.objects.filter(pk=long_expired.pk).update(expires_at=now - timedelta(days=400))
+    ApiToken.objects.filter(pk=long_revoked.pk).update(revoked_at=now - timedelta(days=400))
+    ApiToken.objects.filter(pk=recently_dead.pk).update(revoked_at=now - timedelta(days=30))
+    call_command("prune_audit", stdout=StringIO())
+    assert set(ApiToken.objects.values_list("pk", flat=True)) == {recently_dead.pk, alive.pk}

@@ -3,8 +3,9 @@
 The period is LINLI_AUDIT_RETENTION_DAYS but never fewer than 183 days (six months), whatever the
 setting says: the issue requires the log to be kept at least six months. Run it daily (cron or
 systemd timer, see docs/deploy.md). It also deletes phone login codes older than a day, which
-are only kept for the rate limits, and the per-address throttle counters whose window has ended
-(``linli prune_throttle`` does only that).
+are only kept for the rate limits, the per-address throttle counters whose window has ended
+(``linli prune_throttle`` does only that), and API tokens that expired or were revoked before the
+retention period (kept until then so the audit log's entries about them can be read).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from linli.accounts import throttle
-from linli.accounts.models import PhoneCode
+from linli.accounts.models import ApiToken, PhoneCode
 from linli.core.models import AuditEntry
 
 MINIMUM_RETENTION_DAYS = 183
@@ -41,17 +43,21 @@ class Command(BaseCommand):
         cutoff = now - timedelta(days=days)
         old = AuditEntry.objects.filter(at__lt=cutoff)
         old_codes = PhoneCode.objects.filter(created_at__lt=now - timedelta(days=1))
+        dead_tokens = ApiToken.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff))
         if dry_run:
             self.stdout.write(
                 f"Would delete {old.count()} audit entries older than {days} days "
-                f"(before {cutoff:%Y-%m-%d %H:%M}) and {old_codes.count()} old phone codes."
+                f"(before {cutoff:%Y-%m-%d %H:%M}), {old_codes.count()} old phone codes and "
+                f"{dead_tokens.count()} long-dead API tokens."
             )
             return
         with transaction.atomic():
             deleted, _ = old.delete()
             codes, _ = old_codes.delete()
+            tokens, _ = dead_tokens.delete()
             throttle.prune(now=now)
         self.stdout.write(
             f"Deleted {deleted} audit entries older than {days} days "
-            f"(before {cutoff:%Y-%m-%d %H:%M}) and {codes} old phone codes."
+            f"(before {cutoff:%Y-%m-%d %H:%M}), {codes} old phone codes and {tokens} long-dead "
+            "API tokens."
         )
