@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from linli.core.exceptions import LinliError
+from linli.places import imports
 from linli.places.geo import (
     CoordinateSystem,
     Misplaced,
@@ -88,14 +89,8 @@ class Premise:
     entered_lat: float
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason the list cannot be used."""
-
-    row: int | None
-    column: str
-    value: str
-    message: str
+class Problem(imports.Problem):
+    """One reason the list cannot be used: the import's problem, said in one sentence."""
 
     def __str__(self) -> str:
         if self.row is None and not self.column:
@@ -116,15 +111,6 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "message": self.message,
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-            "text": str(self),
         }
 
 
