@@ -923,20 +923,24 @@ def revoke_api_token(*, owner: User, pk: Any, request: HttpRequest | None = None
         if token is None:
             raise NotFound(gettext_lazy("There is no such token."))
         if token.revoked_at is None:
-            token.revoked_at = timezone.now()
-            token.save(update_fields=["revoked_at"])
-            record(
-                actor=owner,
-                action=AuditEntry.Action.TOKEN_REVOKED,
-                obj=token,
-                district_id=owner.district_id,
-                request=request,
-                changes={
-                    "prefix": token.prefix,
-                    "revoked_at": [None, token.revoked_at.isoformat()],
-                },
-            )
+            _revoke(token, actor=owner, district_id=owner.district_id, request=request)
     return token
+
+
+def _revoke(
+    token: ApiToken, *, actor: User, district_id: int | None, request: HttpRequest | None
+) -> None:
+    """Revoke a locked, live token and audit it (inside the caller's transaction)."""
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record(
+        actor=actor,
+        action=AuditEntry.Action.TOKEN_REVOKED,
+        obj=token,
+        district_id=district_id,
+        request=request,
+        changes={"prefix": token.prefix, "revoked_at": [None, token.revoked_at.isoformat()]},
+    )
 
 
 def authenticate_api_token(plain: str, *, method: str, request: HttpRequest | None = None) -> User:
@@ -945,8 +949,8 @@ def authenticate_api_token(plain: str, *, method: str, request: HttpRequest | No
     Refuses malformed, unknown, wrong-secret, expired and revoked tokens and inactive or no
     longer staff owners (all 401, one message, so a caller learns nothing about which), and
     every method but GET/HEAD/OPTIONS with a read-only token (403). Audited: the first use of
-    each token (LOGIN) and each refused use of an expired or revoked one (LOGIN_FAILED) — those
-    are the tokens someone may have leaked. last_used_at moves at most once a minute.
+    each token (TOKEN_USED) and each refused use of an expired or revoked one (TOKEN_REFUSED):
+    those are the tokens someone may have leaked. last_used_at moves at most once a minute.
     """
     invalid = InvalidApiToken(gettext_lazy("This API token is not valid, or has expired."))
     found = _TOKEN_RE.match(plain.strip())
@@ -1002,19 +1006,12 @@ def revoke_api_tokens_as_superuser(
         raise PermissionDenied
     revoked = 0
     with transaction.atomic():
-        now = timezone.now()
-        for token in ApiToken.objects.select_for_update().filter(
-            pk__in=[t.pk for t in tokens], revoked_at__isnull=True
-        ):
-            token.revoked_at = now
-            token.save(update_fields=["revoked_at"])
-            record(
-                actor=actor,
-                action=AuditEntry.Action.TOKEN_REVOKED,
-                obj=token,
-                district_id=token.owner.district_id,
-                request=request,
-                changes={"prefix": token.prefix, "revoked_at": [None, now.isoformat()]},
-            )
+        live = (
+            ApiToken.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .filter(pk__in=[t.pk for t in tokens], revoked_at__isnull=True)
+        )
+        for token in live:
+            _revoke(token, actor=actor, district_id=token.owner.district_id, request=request)
             revoked += 1
     return revoked
