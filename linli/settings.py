@@ -156,10 +156,13 @@ LINLI_REQUIRE_2FA = _flag("LINLI_REQUIRE_2FA")
 LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "linli.accounts.sms.ConsoleSender")
 LINLI_PHONE_CODE_SECONDS = 300
 LINLI_AUDIT_RETENTION_DAYS = max(183, int(os.environ.get("LINLI_AUDIT_RETENTION_DAYS", "365")))
-# Tile server for the resident map; without one the map draws the district's own street network.
+# The session query runs as a prepared statement on PostgreSQL (linli.accounts.sessions); 0 turns
+# that off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21, transactions).
+LINLI_DB_PREPARED_SESSIONS = os.environ.get("LINLI_DB_PREPARED_SESSIONS", "1") != "0"
 # How long a worker reuses the station data versions it read before asking the database again
 # (its own changes are seen at once; another worker's within this many seconds).
 LINLI_DATA_VERSION_SECONDS = float(os.environ.get("LINLI_DATA_VERSION_SECONDS", "1"))
+# Tile server for the resident map; without one the map draws the district's own street network.
 LINLI_TILE_URL = os.environ.get("LINLI_TILE_URL", "")
 LINLI_TILE_ATTRIBUTION = os.environ.get("LINLI_TILE_ATTRIBUTION", "")
 LINLI_CIRCLE_CACHE_DIR = VAR_DIR / "circle-cache"

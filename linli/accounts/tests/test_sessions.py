@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -104,3 +105,33 @@ def test_a_deleted_account_is_anonymous(client: Client, community_staff: User) -
     login(client, community_staff)
     User.objects.filter(pk=community_staff.pk).delete()
     assert not _user_of(client).is_authenticated
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_the_session_query_is_prepared_and_nothing_else(
+    client: Client, community_staff: User
+) -> None:
+    login(client, community_staff)
+    for _ in range(3):
+        assert _user_of(client).pk == community_staff.pk
+    list(User.objects.filter(pk=community_staff.pk))  # an ordinary ORM query stays unprepared
+    prepared = _prepared_statements()
+    assert len(prepared) == 1
+    assert 'FROM "accounts_session" s' in prepared[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_prepared_sessions_can_be_turned_off_for_poolers(
+    client: Client, community_staff: User, settings: Any
+) -> None:
+    settings.LINLI_DB_PREPARED_SESSIONS = False
+    login(client, community_staff)
+    for _ in range(3):
+        assert _user_of(client).pk == community_staff.pk
+    assert _prepared_statements() == []
