@@ -417,28 +417,31 @@ def worker_pandana(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def worker_engine(args: argparse.Namespace) -> dict[str, Any]:
-    from linli.circle.cli import main
+    """``python -m linli.circle analyze …`` in this process, as a planner runs it."""
+    import runpy
 
-    code = main(
-        [
-            "analyze",
-            "--network",
-            args.pbf,
-            "--compounds",
-            args.compounds,
-            "--facilities",
-            args.facilities,
-            "--out",
-            args.out_dir,
-            "--outputs",
-            args.outputs,
-            "--speed",
-            str(SPEED),
-            "--max-distance",
-            str(CUTOFF_M),
-        ]
-    )
-    return {"code": code}
+    sys.argv[1:] = [
+        "analyze",
+        "--network",
+        args.pbf,
+        "--compounds",
+        args.compounds,
+        "--facilities",
+        args.facilities,
+        "--out",
+        args.out_dir,
+        "--outputs",
+        args.outputs,
+        "--speed",
+        str(SPEED),
+        "--max-distance",
+        str(CUTOFF_M),
+    ]
+    try:
+        runpy.run_module("linli.circle", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        return {"code": exc.code}
+    return {"code": 0}
 
 
 def worker_stage(args: argparse.Namespace) -> dict[str, Any]:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from linli.circle.cli import main
+from linli.circle.cli import _q, main
 
 from .conftest import write_pbf
 
@@ -93,6 +98,59 @@ def test_analyze_writes_every_output(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "<canvas" in page
     assert "http://" not in page
     assert "https://" not in page
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab ,\"\r\n\t;'中"), max_size=8), min_size=1))
+def test_fields_are_quoted_as_csv_writer_quotes_them(fields: list[str]) -> None:
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerow(fields)
+    if fields != [""]:  # a lone empty field is the one case csv.writer quotes ("")
+        assert ",".join(map(_q, fields)) + "\r\n" == buf.getvalue()
+
+
+def test_names_with_commas_quotes_and_line_breaks_survive_the_tables(tmp_path: Path) -> None:
+    d = district(tmp_path)
+    text = d["compounds"].read_text(encoding="utf-8")
+    d["compounds"].write_text(
+        text.replace("东区", '"东区, ""一期""\n北门"').replace("西社区", '"西社区,二"'),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
+    args += ["--facilities", str(d["facilities"]), "--out", str(out)]
+    assert main([*args, "--outputs", "access,coverage,gaps"]) == 0
+    gaps = read_csv(out / "gaps.csv")
+    assert {g["compound_name"] for g in gaps if g["compound_id"] == "C1"} == {'东区, "一期"\n北门'}
+    assert {g["community"] for g in gaps if g["compound_id"] == "C2"} == {"西社区,二"}
+    cov = read_csv(out / "coverage.csv")
+    assert "西社区,二" in {r["area"] for r in cov if r["scope"] == "community"}
+    assert all(len(r) == 14 for r in gaps)
+
+
+def test_the_command_line_does_not_load_numpy_modules_it_does_not_use(tmp_path: Path) -> None:
+    """scipy's import would load numpy.f2py, numpy.testing … (0.1 s); the CLI defers them."""
+    d = district(tmp_path)
+    code = (  # python -m linli.circle with the arguments after -c's script
+        "import runpy, sys\n"
+        "try:\n"
+        "    runpy.run_module('linli.circle', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "from linli.circle._startup import DEFERRED\n"
+        "print(sorted(n for n in DEFERRED if type(sys.modules.get(n)).__name__ != '_LazyModule'))\n"
+        "import numpy.testing\n"
+        "numpy.testing.assert_equal(1, 1)  # still there when something does use it\n"
+    )
+    argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
+    argv += ["--facilities", str(d["facilities"]), "--out", str(tmp_path / "o")]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv, "--outputs", "access"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_analyze_can_skip_outputs(tmp_path: Path) -> None:
