@@ -128,10 +128,21 @@ def _polygon(
     end: FloatArray,
     extra: list[FloatArray],
     buffer_m: float,
-) -> Any:
+    inner: Any = None,
+    inner_full: IntArray | None = None,
+) -> tuple[Any, Any, IntArray]:
+    """The isochrone polygon (lon/lat, simplified), its planar form and its whole edges.
+
+    ``inner`` is the planar polygon of a smaller budget from the same start, ``inner_full``
+    its whole edges: their buffers are already in it, so only the rest is buffered and
+    united with it (each budget's pieces contain the smaller budget's).
+    """
     full = np.isclose(start, 0.0) & np.isclose(end, graph.edge_length[edge])
     lines = []
     fe = edge[full]
+    all_full = fe
+    if inner_full is not None:
+        fe = fe[~np.isin(fe, inner_full)]
     if fe.shape[0]:
         counts = (graph.geom_offsets[fe + 1] - graph.geom_offsets[fe]).astype(np.int64)
         from .graph import _ranges  # shared helper for CSR ranges
@@ -144,13 +155,14 @@ def _polygon(
         lines.append(np.array([shapely.linestrings(plane.forward(lon, lat))]))
     for xy in extra:
         lines.append(np.array([shapely.linestrings(xy)]))
-    if not lines:
-        return None
+    if not lines and inner is None:
+        return None, None, all_full
     # Buffer each piece, then union: GEOS buffers a whole MultiLineString of overlapping
     # pieces about a hundred times slower than it unions their separate buffers.
-    geom = shapely.union_all(shapely.buffer(np.concatenate(lines), buffer_m, quad_segs=4))
-    geom = shapely.simplify(geom, 1.0)
-    return shapely.transform(geom, plane.inverse)
+    pieces = shapely.buffer(np.concatenate(lines), buffer_m, quad_segs=4) if lines else []
+    planar = shapely.union_all([*([inner] if inner is not None else []), *pieces])
+    geom = shapely.simplify(planar, 1.0)
+    return shapely.transform(geom, plane.inverse), planar, all_full
 
 
 def isochrone_features(
@@ -212,6 +224,8 @@ def isochrone_features(
             net.adjacency, directed=True, indices=int(net.point_node[i]), limit=budgets[-1]
         )
         du, dv = dist[graph.edge_u], dist[graph.edge_v]
+        inner: Any = None
+        inner_full: IntArray | None = None
         for budget in budgets:
             left = budget - float(stations.connector[i])
             if left < 0:
@@ -234,7 +248,9 @@ def isochrone_features(
                         np.array([slon, stations.lon[i]]), np.array([slat, stations.lat[i]])
                     )
                 )
-            geom = _polygon(graph, geo, plane, edge, a, b, extra, buffer_m)
+            geom, inner, inner_full = _polygon(
+                graph, geo, plane, edge, a, b, extra, buffer_m, inner, inner_full
+            )
             if geom is None or geom.is_empty:
                 continue
             features.append(

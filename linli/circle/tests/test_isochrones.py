@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 
@@ -51,3 +53,21 @@ def test_reach_is_consistent_with_network_distance(grid: WalkGraph) -> None:
     assert poly.contains(shapely.Point(116.4030, 39.9))
     assert not poly.contains(shapely.Point(116.4040, 39.9))
     assert np.isfinite(poly.area)
+
+
+def test_a_longer_time_built_on_the_shorter_one_equals_it_built_alone(grid: WalkGraph) -> None:
+    """The 10-minute polygon reuses the 5-minute one; computed alone it is the same area."""
+    lon, lat = 116.4045, 39.9040
+    s = snap_points(grid, [lon], [lat])
+
+    def features(minutes: list[float]) -> list[dict[str, Any]]:
+        fc = isochrone_features(
+            grid, s, ids=["S1"], station_lon=[lon], station_lat=[lat], minutes=minutes
+        )
+        return list(fc["features"])
+
+    for feature in features([2, 5, 8]):
+        alone = {"features": features([feature["properties"]["minutes"]])}
+        a = shapely.geometry.shape(feature["geometry"])
+        b = shapely.geometry.shape(alone["features"][0]["geometry"])
+        assert a.symmetric_difference(b).area <= 1e-3 * b.area
