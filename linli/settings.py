@@ -158,7 +158,7 @@ LINLI_PHONE_CODE_SECONDS = 300
 LINLI_AUDIT_RETENTION_DAYS = max(183, int(os.environ.get("LINLI_AUDIT_RETENTION_DAYS", "365")))
 # The session query runs as a prepared statement on PostgreSQL (linli.accounts.sessions); 0 turns
 # that off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21, transactions).
-LINLI_DB_PREPARED_SESSIONS = os.environ.get("LINLI_DB_PREPARED_SESSIONS", "1") != "0"
+LINLI_DB_PREPARED_SESSIONS = _flag("LINLI_DB_PREPARED_SESSIONS", default=True)
 # How long a worker reuses the station data versions it read before asking the database again
 # (its own changes are seen at once; another worker's within this many seconds).
 LINLI_DATA_VERSION_SECONDS = float(os.environ.get("LINLI_DATA_VERSION_SECONDS", "1"))

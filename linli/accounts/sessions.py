@@ -96,17 +96,16 @@ def _cursor(connection: Any) -> Any:
     """
     if connection.vendor != "postgresql" or not settings.LINLI_DB_PREPARED_SESSIONS:
         return connection.cursor()
+    # What ``connection.cursor()`` does (BaseDatabaseWrapper._cursor), with our cursor class.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    connection.validate_thread_sharing()
-    pg = connection.connection
-    if pg.prepare_threshold is None:
-        # None (Django's default) refuses even an explicit prepare=True. A threshold no query
-        # reaches keeps every other query unprepared, as Django wants, and allows ours.
-        pg.prepare_threshold = 2**31 - 1
-    raw = _preparing_cursor_class()(pg)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
+    with connection.wrap_database_errors:
+        pg = connection.connection
+        if pg.prepare_threshold is None:
+            # None (Django's default) refuses even an explicit prepare=True. A threshold no
+            # query reaches keeps every other query unprepared, as Django wants, and allows ours.
+            pg.prepare_threshold = 2**31 - 1
+        return connection._prepare_cursor(_preparing_cursor_class()(pg))
 
 
 @functools.cache

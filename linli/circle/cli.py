@@ -65,11 +65,7 @@ def _coverage_line(r: CoverageRow) -> str:
 
 
 def _gap_line(g: Gap) -> str:
-    distances = (
-        f"{g.meters:.2f},{g.meters - g.max_distance_m:.2f}"
-        if math.isfinite(g.meters)
-        else ",unreachable"
-    )
+    distances = f"{g.meters:.2f},{g.shortfall_m:.2f}" if g.reachable else ",unreachable"
     households = "" if math.isnan(g.households) else f"{g.households:g}"
     return (
         f"{_q(g.standard)},{_q(g.level)},{_q(g.category)},{_q(g.compound_id)},"
