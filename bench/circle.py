@@ -584,8 +584,11 @@ def best_of(name: str, extra: list[str], args: argparse.Namespace) -> dict[str, 
 def worker_main(args: argparse.Namespace) -> None:
     result = WORKERS[args.worker](args)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    result["peak_rss_mb"] = ru.ru_maxrss / 1024
-    result["cpu_s"] = ru.ru_utime + ru.ru_stime
+    # The engine's command line reads the network in a child process: count its CPU time, and
+    # its peak memory on top of the parent's (they run at the same time).
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["peak_rss_mb"] = (ru.ru_maxrss + ch.ru_maxrss) / 1024
+    result["cpu_s"] = ru.ru_utime + ru.ru_stime + ch.ru_utime + ch.ru_stime
     print(json.dumps(result))
 
 

@@ -12,12 +12,9 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv if argv is None else ["linli", *argv])
     if len(args) > 1 and args[1] == "circle":
-        from linli.circle._startup import defer_unused_modules
+        from linli.circle.cli import run as run_circle
 
-        defer_unused_modules()
-        from linli.circle.cli import main as circle_main
-
-        return circle_main(args[2:])
+        return run_circle(args[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     from django.core.management import execute_from_command_line
 

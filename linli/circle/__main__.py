@@ -2,10 +2,6 @@
 
 import sys
 
-from ._startup import defer_unused_modules
+from .cli import run
 
-defer_unused_modules()
-
-from .cli import main  # noqa: E402  (after the deferral, which must precede scipy's import)
-
-sys.exit(main())
+sys.exit(run())

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .io import CircleInputError
-
-if TYPE_CHECKING:
-    import osmium.osm
+from .errors import CircleInputError
+from .osmread import PendingWays, RawWays, is_walkable, read_ways
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -45,48 +41,6 @@ EARTH_RADIUS_M = 6_371_009.0
 
 #: Bump when the parsing rules change so that stale caches are not reused.
 _CACHE_VERSION = 1
-
-# OSMnx 2.1 ``_overpass._get_network_filter("walk")`` with ``settings.default_access``.
-# Overpass ``!~`` is an unanchored, case-sensitive regex test, so we use ``re.search``.
-_WALK_EXCLUDE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("area", re.compile("yes")),
-    ("access", re.compile("private")),
-    (
-        "highway",
-        re.compile(
-            "abandoned|bus_guideway|construction|cycleway|motor|no|planned|"
-            "platform|proposed|raceway|razed|rest_area|services"
-        ),
-    ),
-    ("foot", re.compile("no")),
-    ("service", re.compile("private")),
-    ("sidewalk", re.compile("separate")),
-    ("sidewalk:both", re.compile("separate")),
-    ("sidewalk:left", re.compile("separate")),
-    ("sidewalk:right", re.compile("separate")),
-)
-
-
-def is_walkable(tags: Mapping[str, str] | osmium.osm.TagList) -> bool:
-    """Whether a way's tags pass OSMnx's ``walk`` network filter.
-
-    Parameters
-    ----------
-    tags
-        The way's OSM tags.
-
-    Returns
-    -------
-    bool
-        True if the way has a ``highway`` tag and no excluding tag value.
-    """
-    if "highway" not in tags:
-        return False
-    for key, pattern in _WALK_EXCLUDE:
-        value = tags.get(key)
-        if value is not None and pattern.search(value):
-            return False
-    return True
 
 
 def haversine_m(
@@ -404,70 +358,24 @@ def _take_geometry(
     return new_offsets, glon[idx], glat[idx]
 
 
-def _read_ways(path: Path) -> tuple[IntArray, FloatArray, FloatArray, IntArray, GraphReport]:
-    """Walkable ways as flat arrays: node refs, lon, lat and per-way start offsets."""
-    import osmium  # Imported here: loading the C extension costs ~50 ms at import time.
-
-    refs: list[int] = []
-    coords: list[FloatArray] = []
-    counts: list[int] = []
-    ways_read = ways_walkable = missing = 0
-    # One WKB call per way fetches all its coordinates in C++; only the node ids need a
-    # Python-level loop.  Ways with missing nodes take the slow path below.
-    wkb = osmium.geom.WKBFactory()
-    all_nodes = osmium.geom.use_nodes.ALL
-    fp = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
-    for obj in fp:
-        way = cast("osmium.osm.Way", obj)
-        ways_read += 1
-        if not is_walkable(way.tags):
-            continue
-        ways_walkable += 1
-        nodes = way.nodes
-        n = len(nodes)
-        try:
-            raw = bytes.fromhex(wkb.create_linestring(nodes, use_nodes=all_nodes))
-        except (osmium.InvalidLocationError, RuntimeError):
-            raw = b""
-        if len(raw) == 9 + 16 * n:
-            xy = np.frombuffer(raw, dtype="<f8" if raw[0] == 1 else ">f8", offset=9)
-            coords.append(xy)
-            refs.extend([nd.ref for nd in nodes])
-            counts.append(n)
-            continue
-        # A way clipped by the extract: break it where its nodes are missing.
-        run: list[float] = []
-        for nd in nodes:
-            loc = nd.location
-            if loc.valid():
-                refs.append(nd.ref)
-                run.extend((loc.lon, loc.lat))
-            else:
-                missing += 1
-                if run:
-                    coords.append(np.asarray(run))
-                    counts.append(len(run) // 2)
-                    run = []
-        if run:
-            coords.append(np.asarray(run))
-            counts.append(len(run) // 2)
+def _ways_arrays(
+    raw: RawWays, source: str
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray, GraphReport]:
+    """The buffers of :func:`.osmread.read_ways` as arrays: node refs, lon, lat and per-piece
+    start offsets."""
+    xy = np.frombuffer(raw.coords, dtype=np.float64).reshape(-1, 2)
+    counts = np.frombuffer(raw.counts, dtype=np.int64)
     report = GraphReport(
-        source=str(path),
-        ways_read=ways_read,
-        ways_walkable=ways_walkable,
-        missing_locations=missing,
+        source=source,
+        ways_read=raw.ways_read,
+        ways_walkable=raw.ways_walkable,
+        missing_locations=raw.missing_locations,
     )
-    xy_all = np.concatenate(coords).reshape(-1, 2) if coords else np.zeros((0, 2))
     return (
-        np.asarray(refs, dtype=np.int64),
-        np.ascontiguousarray(xy_all[:, 0]),
-        np.ascontiguousarray(xy_all[:, 1]),
-        np.concatenate([[0], np.cumsum(np.asarray(counts, dtype=np.int64))]).astype(np.int64),
+        np.frombuffer(raw.refs, dtype=np.int64),
+        np.ascontiguousarray(xy[:, 0]),
+        np.ascontiguousarray(xy[:, 1]),
+        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         report,
     )
 
@@ -548,13 +456,15 @@ def _graph_from_ways(
     )
 
 
-def read_pbf(path: str | Path) -> WalkGraph:
+def read_pbf(path: str | Path, *, pending: PendingWays | None = None) -> WalkGraph:
     """Read the walkable network of an OSM file without caching.
 
     Parameters
     ----------
     path
         An OSM ``.pbf`` (or any format libosmium reads, by extension).
+    pending
+        The same file already being read by :func:`.osmread.read_ways_in_background`.
 
     Returns
     -------
@@ -567,14 +477,14 @@ def read_pbf(path: str | Path) -> WalkGraph:
     """
     p = Path(path)
     if not p.is_file():
+        if pending is not None:
+            pending.cancel()
         raise CircleInputError(str(p), problem="the file does not exist")
     try:
-        refs, lon, lat, starts, report = _read_ways(p)
-    except CircleInputError:
-        raise
+        raw = pending.result() if pending is not None else read_ways(p)
     except (RuntimeError, ValueError, OSError) as exc:
         raise CircleInputError(str(p), problem=f"it is not a readable OSM file ({exc})") from exc
-    return _graph_from_ways(refs, lon, lat, starts, report)
+    return _graph_from_ways(*_ways_arrays(raw, str(p)))
 
 
 def _file_sha256(path: Path) -> str:
@@ -585,7 +495,12 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> WalkGraph:
+def load_graph(
+    path: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    pending: PendingWays | None = None,
+) -> WalkGraph:
     """Load the pedestrian graph of an OSM ``.pbf``, with an optional on-disk cache.
 
     Parameters
@@ -595,6 +510,9 @@ def load_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> Walk
     cache_dir
         Directory for compressed ``.npz`` caches keyed by the file's sha256 and the parsing
         settings; ``None`` disables caching.
+    pending
+        The same file already being read in the background (the command line starts it);
+        cancelled when the cache answers.
 
     Returns
     -------
@@ -607,10 +525,8 @@ def load_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> Walk
         If the file is missing, unreadable or holds no walkable way.
     """
     p = Path(path)
-    if cache_dir is None:
-        return read_pbf(p)
-    if not p.is_file():
-        raise CircleInputError(str(p), problem="the file does not exist")
+    if cache_dir is None or not p.is_file():
+        return read_pbf(p, pending=pending)
     settings = {"version": _CACHE_VERSION, "filter": "osmnx-2.1-walk", "largest_component": True}
     key = hashlib.sha256(
         (_file_sha256(p) + json.dumps(settings, sort_keys=True)).encode()
@@ -620,10 +536,13 @@ def load_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> Walk
         try:
             with np.load(cache, allow_pickle=False) as z:
                 report = GraphReport(**{**json.loads(str(z["report"])), "from_cache": True})
-                return WalkGraph(**{k: z[k] for k in z.files if k != "report"}, report=report)
+                graph = WalkGraph(**{k: z[k] for k in z.files if k != "report"}, report=report)
+            if pending is not None:
+                pending.cancel()
+            return graph
         except (OSError, ValueError, KeyError, TypeError):
             pass  # A corrupt cache is rebuilt below.
-    graph = read_pbf(p)
+    graph = read_pbf(p, pending=pending)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, **graph.to_npz_dict())

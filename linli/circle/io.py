@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .errors import CircleInputError
+
 __all__ = [
     "CircleInputError",
     "Compounds",
@@ -32,40 +34,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-
-
-class CircleInputError(ValueError):
-    """An input file the engine cannot use, with the place of the problem.
-
-    Attributes
-    ----------
-    path, row, column, value, problem
-        Where and what; ``row`` is 1-based with the header as row 1.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        problem: str,
-        row: int | None = None,
-        column: str | None = None,
-        value: object = None,
-    ) -> None:
-        self.path = str(path)
-        self.row = row
-        self.column = column
-        self.value = value
-        self.problem = problem
-        where = [self.path]
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column {column!r}")
-        text = ", ".join(where)
-        if value is not None:
-            text += f", value {value!r}"
-        super().__init__(f"{text}: {problem}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,10 +154,11 @@ def _read_table(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]
                 raise CircleInputError(path, problem="the file is empty")
             header = [h.strip() for h in head_row]
             rows = []
+            strip = str.strip
             for i, cells in enumerate(reader, start=2):
-                if not any(c.strip() for c in cells):
+                if not "".join(cells).strip():
                     continue
-                rows.append((i, {h: c.strip() for h, c in zip(header, cells, strict=False)}))
+                rows.append((i, dict(zip(header, map(strip, cells), strict=False))))
     except UnicodeDecodeError as exc:
         raise CircleInputError(path, problem="the file is not UTF-8 text") from exc
     return header, rows

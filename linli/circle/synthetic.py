@@ -22,8 +22,7 @@ import csv
 import itertools
 import json
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -38,6 +37,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import unary_union
+
+from .osmread import is_walkable
 
 __all__ = [
     "CATEGORIES_CSV",
@@ -70,44 +71,6 @@ SAMPLE_NOTE: Final = (
 # The sample's south-west corner. 0.05° each way covers lon 113.05–113.10, lat 36.16–36.21.
 _ORIGIN: Final[LonLat] = (113.05, 36.16)
 _SPAN_DEG: Final = 0.05
-
-# osmnx 2.x `_get_network_filter("walk")`, including osmnx.settings.default_access. The circle
-# engine applies the same rule when it reads the .pbf, so tests here check against it.
-_WALK_EXCLUDE: Final = {
-    "area": re.compile("yes"),
-    "access": re.compile("private"),
-    "highway": re.compile(
-        "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|"
-        "raceway|razed|rest_area|services"
-    ),
-    "foot": re.compile("no"),
-    "service": re.compile("private"),
-    "sidewalk": re.compile("separate"),
-    "sidewalk:both": re.compile("separate"),
-    "sidewalk:left": re.compile("separate"),
-    "sidewalk:right": re.compile("separate"),
-}
-
-
-def is_walkable(tags: Mapping[str, str]) -> bool:
-    """Whether a way with these tags is in OSMnx's ``walk`` network.
-
-    Parameters
-    ----------
-    tags
-        The way's OSM tags.
-
-    Returns
-    -------
-    bool
-        True if the way has a ``highway`` tag and none of the values OSMnx's walk filter
-        excludes (unanchored regular expressions, as Overpass applies them).
-    """
-    if "highway" not in tags:
-        return False
-    return not any(
-        key in tags and pattern.search(tags[key]) for key, pattern in _WALK_EXCLUDE.items()
-    )
 
 
 def load_category_codes(path: Path = CATEGORIES_CSV) -> tuple[str, ...]:

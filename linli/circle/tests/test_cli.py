@@ -138,8 +138,14 @@ def test_the_command_line_does_not_load_numpy_modules_it_does_not_use(tmp_path: 
         "    assert exc.code == 0, exc.code\n"
         "from linli.circle._startup import DEFERRED\n"
         "print(sorted(n for n in DEFERRED if type(sys.modules.get(n)).__name__ != '_LazyModule'))\n"
+        "print('scipy.sparse.linalg' in sys.modules, 'scipy.linalg' in sys.modules)\n"
         "import numpy.testing\n"
         "numpy.testing.assert_equal(1, 1)  # still there when something does use it\n"
+        "import numpy as np, scipy.sparse as sp\n"
+        "from scipy.sparse.csgraph import dijkstra, laplacian  # the rest of csgraph on demand\n"
+        "import scipy.sparse.csgraph as csgraph\n"
+        "assert csgraph.dijkstra is dijkstra and 'laplacian' in csgraph.__all__\n"
+        "print(laplacian(sp.csr_array(np.ones((2, 2)))).toarray().tolist())\n"
     )
     argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
     argv += ["--facilities", str(d["facilities"]), "--out", str(tmp_path / "o")]
@@ -150,7 +156,57 @@ def test_the_command_line_does_not_load_numpy_modules_it_does_not_use(tmp_path: 
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    assert proc.stdout.splitlines() == ["[]", "False False", "[[1.0, -1.0], [-1.0, 1.0]]"]
+
+
+def test_the_program_gives_what_main_gives(tmp_path: Path) -> None:
+    """``python -m linli.circle`` reads the network in a child process; same tables, and a bad
+    network file still ends with exit code 2 and the file named."""
+    d = district(tmp_path)
+    argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
+    argv += ["--facilities", str(d["facilities"]), "--outputs", "access,coverage,gaps"]
+    assert main([*argv, "--out", str(tmp_path / "in-process")]) == 0
+    proc = subprocess.run(
+        [sys.executable, "-m", "linli.circle", *argv, "--out", str(tmp_path / "program")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for name in ("access.csv", "coverage.csv", "gaps.csv"):
+        assert (tmp_path / "program" / name).read_bytes() == (
+            tmp_path / "in-process" / name
+        ).read_bytes()
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"\x00\x01garbage")
+    argv[2] = str(bad)
+    proc = subprocess.run(
+        [sys.executable, "-m", "linli.circle", *argv, "--out", str(tmp_path / "bad")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"error: {bad}: it is not a readable")
+
+
+def test_counts_are_written_in_full(tmp_path: Path) -> None:
+    """A district of millions: 2345678 people, not ``2.34568e+06``."""
+    d = district(tmp_path)
+    text = d["compounds"].read_text(encoding="utf-8").replace(",1200,450,", ",2345678,781893,")
+    d["compounds"].write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
+    argv += ["--facilities", str(d["facilities"]), "--out", str(out)]
+    assert main([*argv, "--outputs", "coverage,gaps"]) == 0
+    whole = next(r for r in read_csv(out / "coverage.csv") if r["scope"] == "whole")
+    assert whole["total_population"] == str(2345678 + 800 + 500 + 300)
+    assert whole["total_households"] == str(781893 + 300 + 100)
+    gap = next(g for g in read_csv(out / "gaps.csv") if g["compound_id"] == "C1")
+    assert (gap["population"], gap["households"]) == ("2345678", "781893")
+    c3 = [g for g in read_csv(out / "gaps.csv") if g["compound_id"] == "C3"]
+    assert c3
+    assert all(g["households"] == "" for g in c3)  # not given
 
 
 def test_analyze_can_skip_outputs(tmp_path: Path) -> None:
