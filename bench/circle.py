@@ -4,7 +4,8 @@ Run ``.venv/bin/python bench/circle.py`` (``--help`` for options).  Every pipeli
 its own subprocess, end to end from the ``.pbf`` (cold: no cache, fresh interpreter; the fastest
 of ``--repeat`` such runs counts, for every pipeline alike) to a
 coverage table (population within 5/10/15 minutes per category), so wall time includes
-imports and parsing, and peak memory is the subprocess's own ``ru_maxrss``.
+imports and parsing; CPU time and peak memory are the subprocess's ``os.wait4`` figures
+(with its own children: the engine reads the ``.pbf`` in a forked child).
 
 * engine — ``python -m linli.circle analyze --outputs access,coverage,gaps``; isochrones and
   the map are timed separately (``--outputs isochrones,map``).
@@ -28,9 +29,10 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -416,32 +418,33 @@ def worker_pandana(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def worker_engine(args: argparse.Namespace) -> dict[str, Any]:
-    """``python -m linli.circle analyze …`` in this process, as a planner runs it."""
-    import runpy
-
-    sys.argv[1:] = [
+def engine_command(extra: list[str]) -> list[str]:
+    """``python -m linli.circle analyze …`` exactly as a planner runs it, from the options the
+    workers take (``--pbf --compounds --facilities --cutoff --out-dir --outputs``)."""
+    p = argparse.ArgumentParser()
+    for opt in ("--pbf", "--compounds", "--facilities", "--cutoff", "--out-dir", "--outputs"):
+        p.add_argument(opt, required=True)
+    a = p.parse_args(extra)
+    return [
+        PY,
+        "-m",
+        "linli.circle",
         "analyze",
         "--network",
-        args.pbf,
+        a.pbf,
         "--compounds",
-        args.compounds,
+        a.compounds,
         "--facilities",
-        args.facilities,
+        a.facilities,
         "--out",
-        args.out_dir,
+        a.out_dir,
         "--outputs",
-        args.outputs,
+        a.outputs,
         "--speed",
         str(SPEED),
         "--max-distance",
-        str(CUTOFF_M),
+        a.cutoff,
     ]
-    try:
-        runpy.run_module("linli.circle", run_name="__main__", alter_sys=True)
-    except SystemExit as exc:
-        return {"code": exc.code}
-    return {"code": 0}
 
 
 def worker_stage(args: argparse.Namespace) -> dict[str, Any]:
@@ -533,32 +536,41 @@ def worker_stage(args: argparse.Namespace) -> dict[str, Any]:
 WORKERS = {
     "osmnx": worker_osmnx,
     "pandana": worker_pandana,
-    "engine": worker_engine,
     "stage": worker_stage,
 }
 
 
 def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
-    """Run a worker in a fresh interpreter; wall time and peak RSS of that process."""
+    """Run a worker in a fresh interpreter (the engine: its own command line); wall time, and
+    CPU time and peak RSS of that process with any children it waited for (``os.wait4``)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), TQDM_DISABLE="1")
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        [PY, __file__, "--worker", name, *extra],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
-    wall = time.perf_counter() - t0
+    cmd = engine_command(extra) if name == "engine" else [PY, __file__, "--worker", name, *extra]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{proc.stderr[-3000:]}")
-    # pandana's C++ code prints progress to stdout and may flush after our JSON line.
-    last = [ln[ln.index('{"') :] for ln in proc.stdout.splitlines() if '{"' in ln][-1]
-    out = json.loads(last)
-    out["wall_s"] = wall
-    out["stderr"] = proc.stderr
-    return out
+        raise RuntimeError(f"{name} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    result: dict[str, Any] = {}
+    if name != "engine":
+        # pandana's C++ code prints progress to stdout and may flush after our JSON line.
+        last = [ln[ln.index('{"') :] for ln in stdout.splitlines() if '{"' in ln][-1]
+        result = json.loads(last)
+    result["wall_s"] = wall
+    result["cpu_s"] = ru.ru_utime + ru.ru_stime
+    result["peak_rss_mb"] = ru.ru_maxrss / 1024
+    result["stderr"] = stderr
+    return result
 
 
 def best_of(name: str, extra: list[str], args: argparse.Namespace) -> dict[str, Any]:
@@ -582,14 +594,7 @@ def best_of(name: str, extra: list[str], args: argparse.Namespace) -> dict[str, 
 
 
 def worker_main(args: argparse.Namespace) -> None:
-    result = WORKERS[args.worker](args)
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    # The engine's command line reads the network in a child process: count its CPU time, and
-    # its peak memory on top of the parent's (they run at the same time).
-    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result["peak_rss_mb"] = (ru.ru_maxrss + ch.ru_maxrss) / 1024
-    result["cpu_s"] = ru.ru_utime + ru.ru_stime + ch.ru_utime + ch.ru_stime
-    print(json.dumps(result))
+    print(json.dumps(WORKERS[args.worker](args)))
 
 
 # ---------------------------------------------------------------- driver

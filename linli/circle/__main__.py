@@ -1,7 +1,5 @@
 """``python -m linli.circle``."""
 
-import sys
+from .cli import exit_now, run
 
-from .cli import run
-
-sys.exit(run())
+exit_now(run())

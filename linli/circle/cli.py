@@ -6,17 +6,19 @@ Bad inputs end with exit code 2 and one line naming the file, row, column and va
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import itertools
 import json
 import math
+import os
 import re
 import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 # Nothing heavy at module level: ``run`` forks its network reader before numpy is imported.
 from ._startup import defer_unused_modules
@@ -548,6 +550,22 @@ def run(argv: list[str] | None = None) -> int:
     finally:
         if args.pending is not None:
             args.pending.cancel()  # nothing left to collect unless the run ended early
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the program with *code* at once: the entry points' last step, after :func:`run`.
+
+    Every output file is closed by then.  What is skipped is the interpreter's teardown of
+    numpy's, scipy's and shapely's modules -- 40-70 ms measured at the end of a 0.5 s run,
+    freeing memory the operating system frees anyway.  The standard streams and logging's
+    handlers (the one exit handler registered in a run) are flushed first.
+    """
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or a broken pipe
+            stream.flush()
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:
