@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -26,8 +26,9 @@ from .errors import CircleInputError
 from .osmread import read_ways_in_background
 
 if TYPE_CHECKING:
-    from .coverage import CoverageRow
-    from .gaps import Gap
+    from .coverage import CoverageBlock
+    from .gaps import GapBlock
+    from .io import Compounds
 
 __all__ = ["main"]
 
@@ -67,7 +68,7 @@ def _n(x: float) -> str:
 
 
 # The same few texts and counts recur on every row of their compound, area or rule: the line
-# builders below look them up rather than quote and format them again (a third of a row's cost).
+# builders below format them once per compound, area or rule, or look them up.
 _num = functools.lru_cache(maxsize=1 << 16)(_n)
 
 
@@ -76,35 +77,67 @@ def _fields(*texts: str) -> str:
     return ",".join(map(_q, texts))
 
 
-def _coverage_line(r: CoverageRow) -> str:
-    return (
-        f"{_fields(r.scope, r.area, r.category, r.threshold)},{_num(r.limit_m)},"
-        f"{_num(r.population)},{_num(r.households)},"
-        f"{_num(r.total_population)},{_num(r.total_households)},"
-        f"{r.population_share:.4f},{r.households_share:.4f}\r\n"
-    )
+def _coverage_lines(blocks: Iterable[CoverageBlock]) -> Iterator[str]:
+    """``coverage.csv``'s lines, the rows of :func:`.coverage.coverage_table` in its order."""
+    from .coverage import share
+
+    for b in blocks:
+        thresholds = [
+            f"{_q(label)},{_num(limit)}"
+            for label, limit in zip(b.thresholds, b.limits_m.tolist(), strict=True)
+        ]
+        pop, hh = b.population.tolist(), b.households.tolist()
+        tot_pop, tot_hh = b.total_population.tolist(), b.total_households.tolist()
+        for a, area in enumerate(b.areas):
+            tp, th = tot_pop[a], tot_hh[a]
+            totals = f"{_num(tp)},{_num(th)}"
+            for k, cat in enumerate(b.categories):
+                head = _fields(b.scope, area, cat)
+                for threshold, p, h in zip(thresholds, pop[a][k], hh[a][k], strict=True):
+                    yield (
+                        f"{head},{threshold},{_num(p)},{_num(h)},{totals},"
+                        f"{share(p, tp):.4f},{share(h, th):.4f}\r\n"
+                    )
 
 
-def _gap_line(g: Gap) -> str:
-    distances = f"{g.meters:.2f},{g.shortfall_m:.2f}" if g.reachable else ",unreachable"
-    return (
-        f"{_fields(g.standard, g.level, g.category)},"
-        f"{_fields(g.compound_id, g.compound_name, g.community, g.subdistrict)},"
-        f"{_num(g.max_distance_m)},{distances},{_num(g.population)},{_num(g.households)},"
-        f"{_q(g.facility_id)},{_q(g.source)}\r\n"
-    )
+def _gap_lines(
+    blocks: Iterable[GapBlock], compounds: Compounds, facility_ids: Sequence[str]
+) -> Iterator[str]:
+    """``gaps.csv``'s lines, the gaps of :func:`.gaps.find_gaps` in its order."""
+    who = [
+        _fields(*texts)
+        for texts in zip(
+            compounds.ids, compounds.names, compounds.community, compounds.subdistrict, strict=True
+        )
+    ]
+    people = [
+        f"{_n(p)},{_n(h)}"
+        for p, h in zip(compounds.population.tolist(), compounds.households.tolist(), strict=True)
+    ]
+    nearest = [*map(_q, facility_ids), ""]  # index -1: none reachable
+    for rule, lacking, meters, facility in blocks:
+        limit = rule.max_distance_m
+        head = f"{_fields(rule.standard, rule.level, rule.category)},"
+        tail = f",{_q(rule.source)}\r\n"
+        for c, m, f in zip(lacking.tolist(), meters.tolist(), facility.tolist(), strict=True):
+            distances = f"{m:.2f},{m - limit:.2f}" if m < math.inf else ",unreachable"
+            yield f"{head}{who[c]},{_num(limit)},{distances},{people[c]},{nearest[f]}{tail}"
 
 
-def _write_csv_lines(path: Path, header: Sequence[str], lines: Iterable[str]) -> None:
+def _write_csv_lines(path: Path, header: Sequence[str], lines: Iterable[str]) -> int:
     """A CSV file from finished lines (fields joined by ``,``, text through :func:`_q`, ending
     in ``\\r\\n`` as :func:`csv.writer` ends them). For the large outputs: one f-string per
     row is about half the cost of a list per row for ``csv.writer`` (a city writes hundreds of
     thousands of rows, and writing them was 40 % of ``analyze`` on the Helsinki extract).
-    Lines go out joined in blocks: one write per line costs twice as much."""
+    Lines go out joined in blocks: one write per line costs twice as much.  Returns the
+    number of rows written."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(map(_q, header)) + "\r\n")
+        rows = 0
         for block in itertools.batched(lines, 8192):
             fh.write("".join(block))
+            rows += len(block)
+    return rows
 
 
 def _padded_bbox(
@@ -160,8 +193,8 @@ def _analyze(args: argparse.Namespace) -> int:
     import numpy as np
 
     from .access import nearest_facilities
-    from .coverage import coverage_table
-    from .gaps import find_gaps, load_rules
+    from .coverage import coverage_blocks
+    from .gaps import find_gaps, gap_blocks, load_rules
     from .io import load_categories
 
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()]
@@ -216,7 +249,6 @@ def _analyze(args: argparse.Namespace) -> int:
             ),
         )
     if "coverage" in outputs:
-        rows = coverage_table(access, compounds)
         _write_csv_lines(
             out / "coverage.csv",
             [
@@ -232,11 +264,10 @@ def _analyze(args: argparse.Namespace) -> int:
                 "population_share",
                 "households_share",
             ],
-            map(_coverage_line, rows),
+            _coverage_lines(coverage_blocks(access, compounds)),
         )
-    gaps = find_gaps(access, compounds, rules, facility_ids=facilities.ids)
     if "gaps" in outputs:
-        _write_csv_lines(
+        n_gaps = _write_csv_lines(
             out / "gaps.csv",
             [
                 "standard",
@@ -254,9 +285,9 @@ def _analyze(args: argparse.Namespace) -> int:
                 "nearest_facility_id",
                 "source",
             ],
-            map(_gap_line, gaps),
+            _gap_lines(gap_blocks(access, compounds, rules), compounds, facilities.ids),
         )
-        _log(f"gaps: {len(gaps)} compound-rule pairs short of the standard")
+        _log(f"gaps: {n_gaps} compound-rule pairs short of the standard")
     iso: dict[str, Any] | None = None
     if "isochrones" in outputs or "map" in outputs:
         from .isochrones import isochrone_features
@@ -294,7 +325,7 @@ def _analyze(args: argparse.Namespace) -> int:
                 compounds,
                 facilities,
                 access,
-                gaps=gaps,
+                gaps=find_gaps(access, compounds, rules, facility_ids=facilities.ids),
                 isochrones=iso,
                 category_names=load_categories(),
             ),

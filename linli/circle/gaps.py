@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from .access import AccessResult
 from .io import DATA_DIR, CircleInputError, Compounds, load_categories
 
-__all__ = ["Gap", "GapSummary", "Rule", "find_gaps", "load_rules", "summarise_gaps"]
+__all__ = [
+    "Gap",
+    "GapBlock",
+    "GapSummary",
+    "Rule",
+    "find_gaps",
+    "gap_blocks",
+    "load_rules",
+    "summarise_gaps",
+]
 
 _RULE_COLUMNS = ("standard", "level", "category", "max_distance_m", "source")
 
@@ -154,6 +164,36 @@ def load_rules(
     return rules
 
 
+class GapBlock(NamedTuple):
+    """The gaps of one rule as arrays: what :func:`find_gaps` spells out as :class:`Gap` rows."""
+
+    rule: Rule
+    compounds: npt.NDArray[np.int64]  # indices of the compounds lacking the category
+    meters: npt.NDArray[np.float64]  # their nearest facility's distance (inf: none reachable)
+    facility: npt.NDArray[np.int64]  # that facility's index, -1 when none is reachable
+
+
+def gap_blocks(
+    access: AccessResult, compounds: Compounds, rules: Iterable[Rule]
+) -> Iterator[GapBlock]:
+    """The compounds lacking each rule's category within its distance, farthest first.
+
+    The array form of :func:`find_gaps`, for callers that write a city's gap list without
+    building a tuple per gap.
+    """
+    for rule in rules:
+        if rule.category in access.categories:
+            k = access.categories.index(rule.category)
+            meters = access.meters[:, k]
+            nearest = access.facility[:, k]
+        else:
+            meters = np.full(compounds.n, np.inf)
+            nearest = np.full(compounds.n, -1)
+        lacking = np.flatnonzero(~(meters <= rule.max_distance_m))
+        lacking = lacking[np.argsort(-meters[lacking], kind="stable")]
+        yield GapBlock(rule, lacking, meters[lacking], nearest[lacking])
+
+
 def find_gaps(
     access: AccessResult,
     compounds: Compounds,
@@ -185,20 +225,11 @@ def find_gaps(
     population = compounds.population.tolist()
     households = compounds.households.tolist()
     fac_names = [*(facility_ids or []), ""]  # index -1 (none reachable) names nothing
-    for rule in rules:
-        if rule.category in access.categories:
-            k = access.categories.index(rule.category)
-            meters = access.meters[:, k]
-            nearest = access.facility[:, k]
-        else:
-            meters = np.full(compounds.n, np.inf)
-            nearest = np.full(compounds.n, -1)
-        lacking = np.flatnonzero(~(meters <= rule.max_distance_m))
-        lacking = lacking[np.argsort(-meters[lacking], kind="stable")]
+    for rule, lacking, meters, nearest in gap_blocks(access, compounds, rules):
         if facility_ids is None:
             nearest_names = [""] * lacking.shape[0]
         else:
-            nearest_names = [fac_names[f] for f in nearest[lacking].tolist()]
+            nearest_names = [fac_names[f] for f in nearest.tolist()]
         gaps.extend(
             Gap(
                 ids[c],
@@ -215,9 +246,7 @@ def find_gaps(
                 households[c],
                 rule.source,
             )
-            for c, m, fname in zip(
-                lacking.tolist(), meters[lacking].tolist(), nearest_names, strict=True
-            )
+            for c, m, fname in zip(lacking.tolist(), meters.tolist(), nearest_names, strict=True)
         )
     return gaps
 

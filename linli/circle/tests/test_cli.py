@@ -418,3 +418,64 @@ def test_generate_then_analyze_a_synthetic_district(tmp_path: Path) -> None:
     )
     access = read_csv(tmp_path / "o" / "access.csv")
     assert sum(1 for r in access if r["meters"]) > len(access) / 2
+
+
+def test_the_tables_hold_what_the_library_returns(tmp_path: Path) -> None:
+    """coverage.csv and gaps.csv are written from arrays; they must say what
+    ``coverage_table`` and ``find_gaps`` say, row for row."""
+    from linli.circle.access import nearest_facilities
+    from linli.circle.coverage import coverage_table
+    from linli.circle.gaps import find_gaps, load_rules
+    from linli.circle.graph import read_pbf
+    from linli.circle.io import read_compounds, read_facilities
+    from linli.circle.snap import snap_points
+
+    d = district(tmp_path)
+    out = tmp_path / "out"
+    argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
+    argv += ["--facilities", str(d["facilities"]), "--out", str(out), "--speed", "1.1"]
+    assert main([*argv, "--outputs", "coverage,gaps"]) == 0
+
+    graph = read_pbf(d["pbf"])
+    compounds = read_compounds(d["compounds"])
+    facilities = read_facilities(d["facilities"])
+    rules = load_rules()
+    categories = sorted(set(facilities.category) | {r.category for r in rules})
+    access = nearest_facilities(
+        graph,
+        snap_points(graph, compounds.gate_lon, compounds.gate_lat),
+        compounds.gate_compound,
+        compounds.n,
+        snap_points(graph, facilities.lon, facilities.lat),
+        facilities.category,
+        categories=categories,
+        cutoff_m=3000.0,
+        speed_m_s=1.1,
+    )
+    rows = coverage_table(access, compounds)
+    written = read_csv(out / "coverage.csv")
+    assert len(written) == len(rows) > 0
+    for w, r in zip(written, rows, strict=True):
+        assert (w["scope"], w["area"], w["category"], w["threshold"]) == r[:4]
+        assert float(w["limit_m"]) == pytest.approx(r.limit_m)
+        assert float(w["population"]) == r.population
+        assert float(w["households"]) == r.households
+        assert float(w["total_population"]) == r.total_population
+        assert float(w["population_share"]) == pytest.approx(r.population_share, abs=5e-5)
+        assert float(w["households_share"]) == pytest.approx(r.households_share, abs=5e-5)
+    gaps = find_gaps(access, compounds, rules, facility_ids=facilities.ids)
+    written = read_csv(out / "gaps.csv")
+    assert len(written) == len(gaps) > 0
+    for w, g in zip(written, gaps, strict=True):
+        assert (w["standard"], w["level"], w["category"]) == (g.standard, g.level, g.category)
+        assert (w["compound_id"], w["compound_name"]) == (g.compound_id, g.compound_name)
+        assert (w["community"], w["subdistrict"]) == (g.community, g.subdistrict)
+        assert float(w["max_distance_m"]) == g.max_distance_m
+        if g.reachable:
+            assert float(w["meters"]) == pytest.approx(g.meters, abs=0.005)
+            assert float(w["shortfall_m"]) == pytest.approx(g.shortfall_m, abs=0.005)
+        else:
+            assert (w["meters"], w["shortfall_m"]) == ("", "unreachable")
+        assert float(w["population"]) == g.population
+        assert w["households"] == ("" if g.households != g.households else f"{g.households:.0f}")
+        assert (w["nearest_facility_id"], w["source"]) == (g.facility_id, g.source)
