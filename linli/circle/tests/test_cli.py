@@ -196,6 +196,40 @@ def test_the_program_gives_what_main_gives(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines()[-1].startswith(f"error: {bad}: it is not a readable")
 
 
+def test_the_program_uses_the_cache_and_sites_too(tmp_path: Path) -> None:
+    """With a warm cache the child reading the network is stopped; ``site`` reads in one too."""
+    d = district(tmp_path)
+    net = ["--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
+    net += ["--facilities", str(d["facilities"])]
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    said = []
+    for run_no in range(2):
+        out = ["--outputs", "access", "--out", str(tmp_path / f"run{run_no}")]
+        proc = subprocess.run(
+            [sys.executable, "-m", "linli.circle", "analyze", *net, *cache, *out],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        said.append(proc.stderr)
+    assert "(parsed in" in said[0]
+    assert "(cache in" in said[1]
+    assert (tmp_path / "run0" / "access.csv").read_bytes() == (
+        tmp_path / "run1" / "access.csv"
+    ).read_bytes()
+    site = ["--category", "nursery", "--k", "2", "--radius", "500", "--out", str(tmp_path / "s")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "linli.circle", "site", *net, *site],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "mclp: " in proc.stdout
+    assert 1 <= len(read_csv(tmp_path / "s" / "sites.csv")) <= 2
+
+
 def test_counts_are_written_in_full(tmp_path: Path) -> None:
     """A district of millions: 2345678 people, not ``2.34568e+06``."""
     d = district(tmp_path)
