@@ -20,8 +20,8 @@ if TYPE_CHECKING:
         multi_source,
         nearest_facilities,
     )
-    from .coverage import CoverageRow, coverage_table
-    from .gaps import Gap, Rule, find_gaps, load_rules, summarise_gaps
+    from .coverage import CoverageBlock, CoverageRow, coverage_blocks, coverage_table
+    from .gaps import Gap, GapBlock, Rule, find_gaps, gap_blocks, load_rules, summarise_gaps
     from .graph import GraphReport, WalkGraph, build_graph, load_graph, read_pbf
     from .io import (
         CircleInputError,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     )
     from .isochrones import isochrone_features
     from .mapview import render_map
+    from .osmread import RawWays, read_ways, read_ways_in_background
     from .snap import Snapped, snap_points
 
 _EXPORTS = {
@@ -43,11 +44,15 @@ _EXPORTS = {
     "coverage_matrix": "access",
     "multi_source": "access",
     "nearest_facilities": "access",
+    "CoverageBlock": "coverage",
     "CoverageRow": "coverage",
+    "coverage_blocks": "coverage",
     "coverage_table": "coverage",
     "Gap": "gaps",
+    "GapBlock": "gaps",
     "Rule": "gaps",
     "find_gaps": "gaps",
+    "gap_blocks": "gaps",
     "load_rules": "gaps",
     "summarise_gaps": "gaps",
     "GraphReport": "graph",
@@ -64,6 +69,9 @@ _EXPORTS = {
     "read_points": "io",
     "isochrone_features": "isochrones",
     "render_map": "mapview",
+    "RawWays": "osmread",
+    "read_ways": "osmread",
+    "read_ways_in_background": "osmread",
     "Snapped": "snap",
     "snap_points": "snap",
 }
@@ -72,19 +80,24 @@ __all__ = [
     "AccessResult",
     "CircleInputError",
     "Compounds",
+    "CoverageBlock",
     "CoverageRow",
     "Facilities",
     "Gap",
+    "GapBlock",
     "GraphReport",
     "PointNetwork",
+    "RawWays",
     "Rule",
     "Snapped",
     "WalkGraph",
     "build_graph",
     "build_point_network",
+    "coverage_blocks",
     "coverage_matrix",
     "coverage_table",
     "find_gaps",
+    "gap_blocks",
     "gcj02_to_wgs84",
     "isochrone_features",
     "load_graph",
@@ -95,6 +108,8 @@ __all__ = [
     "read_facilities",
     "read_pbf",
     "read_points",
+    "read_ways",
+    "read_ways_in_background",
     "render_map",
     "snap_points",
     "summarise_gaps",

@@ -118,10 +118,11 @@ def _gap_lines(
     for rule, lacking, meters, facility in blocks:
         limit = rule.max_distance_m
         head = f"{_fields(rule.standard, rule.level, rule.category)},"
+        limit_text = _n(limit)
         tail = f",{_q(rule.source)}\r\n"
         for c, m, f in zip(lacking.tolist(), meters.tolist(), facility.tolist(), strict=True):
             distances = f"{m:.2f},{m - limit:.2f}" if m < math.inf else ",unreachable"
-            yield f"{head}{who[c]},{_num(limit)},{distances},{people[c]},{nearest[f]}{tail}"
+            yield f"{head}{who[c]},{limit_text},{distances},{people[c]},{nearest[f]}{tail}"
 
 
 def _write_csv_lines(path: Path, header: Sequence[str], lines: Iterable[str]) -> int:
