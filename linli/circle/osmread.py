@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import re
 import signal
+import struct
 import sys
 from array import array
 from collections.abc import Mapping
@@ -159,6 +159,11 @@ def read_ways(path: str | Path) -> RawWays:
     )
 
 
+# What the child sends: the byte lengths of refs, coords and counts and the three tallies, then
+# the three buffers as they are (no pickle: a province's extract would be copied once more).
+_HEADER = struct.Struct("=6q")
+
+
 class PendingWays:
     """The ways of one file being read by :func:`read_ways_in_background`."""
 
@@ -175,13 +180,17 @@ class PendingWays:
         self._pid = self._fd = None
         if pid is None or fd is None:
             return read_ways(self.path)
+        ways = None
         with os.fdopen(fd, "rb") as fh:
-            data = fh.read()
+            head = fh.read(_HEADER.size)
+            if len(head) == _HEADER.size:
+                *sizes, ways_read, ways_walkable, missing = _HEADER.unpack(head)
+                refs, coords, counts = (fh.read(n) for n in sizes)
+                if [len(refs), len(coords), len(counts)] == sizes:
+                    ways = RawWays(refs, coords, counts, ways_read, ways_walkable, missing)
         _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0 and data:
-            ways = pickle.loads(data)
-            if isinstance(ways, RawWays):
-                return ways
+        if ways is not None and os.waitstatus_to_exitcode(status) == 0:
+            return ways
         return read_ways(self.path)
 
     def cancel(self) -> None:
@@ -211,9 +220,20 @@ def read_ways_in_background(path: str | Path) -> PendingWays:
         code = 1
         try:
             os.close(read_fd)
-            payload = pickle.dumps(read_ways(path), protocol=pickle.HIGHEST_PROTOCOL)
+            ways = read_ways(path)
             with os.fdopen(write_fd, "wb") as fh:
-                fh.write(payload)
+                fh.write(
+                    _HEADER.pack(
+                        len(ways.refs),
+                        len(ways.coords),
+                        len(ways.counts),
+                        ways.ways_read,
+                        ways.ways_walkable,
+                        ways.missing_locations,
+                    )
+                )
+                for buffer in (ways.refs, ways.coords, ways.counts):
+                    fh.write(buffer)
             code = 0
         except BaseException:
             pass  # whatever the failure, the parent reads the file itself and reports it
