@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,25 @@ def test_the_command_line_does_not_load_numpy_modules_it_does_not_use(tmp_path: 
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["[]", "False False", "[[1.0, -1.0], [-1.0, 1.0]]"]
+
+
+def test_a_partial_import_that_fails_leaves_the_ordinary_import() -> None:
+    """If scipy ever moves a routine, the start-up falls back to importing the whole package."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from linli.circle import _startup
+        _startup.PARTIAL["scipy.sparse.csgraph"]["_traversal"] = ("no_such_routine",)
+        _startup.defer_unused_modules()
+        print("scipy.sparse.csgraph" in sys.modules)
+        from scipy.sparse.csgraph import connected_components, dijkstra, laplacian
+        import scipy.sparse.csgraph as csgraph
+        print("__getattr__" in vars(csgraph), callable(dijkstra), callable(laplacian))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False", "True", "True"]
 
 
 def test_the_program_gives_what_main_gives(tmp_path: Path) -> None:
