@@ -2,7 +2,7 @@
 
 Run ``.venv/bin/python bench/circle.py`` (``--help`` for options).  Every pipeline runs in
 its own subprocess, end to end from the ``.pbf`` (cold: no cache, fresh interpreter; the fastest
-of ``--repeat`` such runs counts, for every pipeline alike) to a
+of ``--repeat`` such runs counts, for every pipeline alike, the pipelines taking turns) to a
 coverage table (population within 5/10/15 minutes per category), so wall time includes
 imports and parsing; CPU time and peak memory are the subprocess's ``os.wait4`` figures
 (with its own children: the engine reads the ``.pbf`` in a forked child).
