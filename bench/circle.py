@@ -418,33 +418,33 @@ def worker_pandana(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def engine_command(extra: list[str]) -> list[str]:
-    """``python -m linli.circle analyze …`` exactly as a planner runs it, from the options the
-    workers take (``--pbf --compounds --facilities --cutoff --out-dir --outputs``)."""
-    p = argparse.ArgumentParser()
-    for opt in ("--pbf", "--compounds", "--facilities", "--cutoff", "--out-dir", "--outputs"):
-        p.add_argument(opt, required=True)
-    a = p.parse_args(extra)
+def engine_command(d: dict[str, Path], out_dir: Path, outputs: str) -> list[str]:
+    """``python -m linli.circle analyze …`` exactly as a planner runs it."""
     return [
         PY,
         "-m",
         "linli.circle",
         "analyze",
         "--network",
-        a.pbf,
+        str(d["pbf"]),
         "--compounds",
-        a.compounds,
+        str(d["compounds"]),
         "--facilities",
-        a.facilities,
+        str(d["facilities"]),
         "--out",
-        a.out_dir,
+        str(out_dir),
         "--outputs",
-        a.outputs,
+        outputs,
         "--speed",
         str(SPEED),
         "--max-distance",
-        a.cutoff,
+        str(CUTOFF_M),
     ]
+
+
+def worker_command(name: str, extra: list[str]) -> list[str]:
+    """This script as one of its workers, in a fresh interpreter."""
+    return [PY, __file__, "--worker", name, *extra]
 
 
 def worker_stage(args: argparse.Namespace) -> dict[str, Any]:
@@ -540,11 +540,10 @@ WORKERS = {
 }
 
 
-def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
-    """Run a worker in a fresh interpreter (the engine: its own command line); wall time, and
-    CPU time and peak RSS of that process with any children it waited for (``os.wait4``)."""
+def run_worker(name: str, cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run *cmd* (the engine's command line, or a worker of this script); wall time, and CPU
+    time and peak RSS of that process with any children it waited for (``os.wait4``)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), TQDM_DISABLE="1")
-    cmd = engine_command(extra) if name == "engine" else [PY, __file__, "--worker", name, *extra]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
@@ -559,6 +558,8 @@ def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
+    if wall >= timeout:  # the timer killed it
+        raise RuntimeError(f"{name} timed out after {timeout:g} s")
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed ({proc.returncode}):\n{stderr[-3000:]}")
     result: dict[str, Any] = {}
@@ -576,7 +577,7 @@ def run_worker(name: str, extra: list[str], timeout: float) -> dict[str, Any]:
 def best_of(
     jobs: dict[str, tuple[str, list[str]]], args: argparse.Namespace
 ) -> dict[str, dict[str, Any] | Exception]:
-    """The fastest of ``--repeat`` cold runs of each job (``key: (worker, options)``).
+    """The fastest of ``--repeat`` cold runs of each job (``key: (name, command)``).
 
     Each run is a fresh interpreter, so every run is cold; the best of a few is what the
     pipeline costs when the shared host is not busy with something else at the same moment.
@@ -588,12 +589,12 @@ def best_of(
     runs = dict.fromkeys(jobs, 0)
     done: set[str] = set()
     for _ in range(max(1, args.repeat)):
-        for key, (name, extra) in jobs.items():
+        for key, (name, cmd) in jobs.items():
             if key in done:
                 continue
             try:
-                r = run_worker(name, extra, args.timeout)
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                r = run_worker(name, cmd, args.timeout)
+            except RuntimeError as exc:
                 best[key] = exc
                 done.add(key)
                 continue
@@ -663,26 +664,23 @@ def bench_dataset(name: str, d: dict[str, Path], args: argparse.Namespace) -> li
 
     out_dir = base / "engine_out"
     jobs = {
-        "engine": (
-            "engine",
-            [*common, "--out-dir", str(out_dir), "--outputs", "access,coverage,gaps"],
-        ),
-        "iso": (
-            "engine",
-            [*common, "--out-dir", str(base / "engine_iso"), "--outputs", "isochrones,map"],
-        ),
+        "engine": ("engine", engine_command(d, out_dir, "access,coverage,gaps")),
+        "iso": ("engine", engine_command(d, base / "engine_iso", "isochrones,map")),
     }
     for pipe in ("osmnx", "pandana"):
         if pipe not in args.skip:
             npy = base / f"{pipe}.npy"
-            jobs[pipe] = (pipe, [*common, "--xml", str(xml), "--out-npy", str(npy)])
+            extra = [*common, "--xml", str(xml), "--out-npy", str(npy)]
+            jobs[pipe] = (pipe, worker_command(pipe, extra))
     results = best_of(jobs, args)
     eng, iso = results["engine"], results["iso"]
     if isinstance(eng, Exception) or isinstance(iso, Exception):
         raise RuntimeError(f"the engine failed: {eng if isinstance(eng, Exception) else iso}")
     ref = engine_meters(out_dir, d["compounds"], d["facilities"])
     stage = run_worker(
-        "stage", [*common, "--check-categories", str(args.check_categories)], args.timeout
+        "stage",
+        worker_command("stage", [*common, "--check-categories", str(args.check_categories)]),
+        args.timeout,
     )
     print(
         f"  graph {stage['nodes']} nodes / {stage['edges']} edges; {stage['compounds']}"
