@@ -34,6 +34,7 @@ class RosterDay:
     day: CoBuildDay
     duties: list[DutyAssignment] = field(default_factory=list)
     skips: list[DutySkip] = field(default_factory=list)
+    error: str = ""  # a refused move of this day, shown beside its form
 
 
 @dataclass
@@ -61,7 +62,7 @@ def calendar_for(user: Any, subdistrict: Subdistrict, year: int) -> Calendar:
     for duty in (
         permissions.duties_for_user(user)
         .filter(day__in=by_day)
-        .select_related("unit__organisation", "unit__community")
+        .select_related("day", "unit__organisation", "unit__community")
     ):
         by_day[duty.day_id].duties.append(duty)
     for skip in (
