@@ -275,13 +275,13 @@ class Resource(models.Model):
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.PROTECT, related_name="cobuild_resources"
+        Subdistrict, on_delete=models.CASCADE, related_name="cobuild_resources"
     )
     community = models.ForeignKey(
         Community,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="cobuild_resources",
         verbose_name=_("community"),
     )
@@ -290,11 +290,12 @@ class Resource(models.Model):
     skill = models.CharField(_("skill"), max_length=20, choices=Skill.choices, blank=True)
     description = models.TextField(_("description"), blank=True, max_length=2000)
     provider_kind = models.CharField(_("offered by"), max_length=20, choices=ProviderKind.choices)
+    # RESTRICT: an organisation with resources cannot be deleted alone, but its whole district can.
     organisation = models.ForeignKey(
         Organisation,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="cobuild_resources",
         verbose_name=_("organisation"),
     )
