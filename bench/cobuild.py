@@ -34,9 +34,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from linli.circle import read_pbf  # noqa: E402
-from linli.circle.synthetic import generate_district  # noqa: E402
-from linli.cobuild.matching import (  # noqa: E402
+from linli.circle import read_pbf
+from linli.circle.synthetic import generate_district
+from linli.cobuild.matching import (
     MatchNeed,
     MatchResource,
     Window,
@@ -44,7 +44,7 @@ from linli.cobuild.matching import (  # noqa: E402
     feasible_pairs,
     match,
 )
-from linli.cobuild.walking import walking_matrix  # noqa: E402
+from linli.cobuild.walking import walking_matrix
 
 CATEGORIES = ["skill", "skill", "skill", "venue", "materials", "volunteer_hours"]
 SKILLS = ["legal", "medical", "repair", "teaching", "psychology", "care"]
@@ -141,34 +141,51 @@ def main() -> int:
         (graph, district, need_at, res_at, needs, resources), w_gen, _ = _timed(
             instance, args.seed, args.needs, args.resources, Path(tmp)
         )
-    print(f"instance: {args.needs} needs x {args.resources} resources on {district.name} "
-          f"({graph.n_nodes} nodes, {graph.n_edges} edges), built in {w_gen:.2f} s")
+    print(
+        f"instance: {args.needs} needs x {args.resources} resources on {district.name} "
+        f"({graph.n_nodes} nodes, {graph.n_edges} edges), built in {w_gen:.2f} s"
+    )
     walk, w_walk, c_walk = _timed(
-        walking_matrix, graph, need_lon=need_at[:, 0], need_lat=need_at[:, 1],
-        resource_lon=res_at[:, 0], resource_lat=res_at[:, 1], cutoff_m=MAX_WALK_M,
+        walking_matrix,
+        graph,
+        need_lon=need_at[:, 0],
+        need_lat=need_at[:, 1],
+        resource_lon=res_at[:, 0],
+        resource_lat=res_at[:, 1],
+        cutoff_m=MAX_WALK_M,
     )
     reach = int(np.isfinite(walk).sum())
-    print(f"walking matrix: {w_walk:.2f} s wall, {c_walk:.2f} s CPU; {reach} pairs within "
-          f"{MAX_WALK_M:.0f} m")
+    print(
+        f"walking matrix: {w_walk:.2f} s wall, {c_walk:.2f} s CPU; {reach} pairs within "
+        f"{MAX_WALK_M:.0f} m"
+    )
     result, w_match, c_match = _timed(match, needs, resources, walk, max_walk_m=MAX_WALK_M)
-    print(f"linli matcher: {w_match:.2f} s wall, {c_match:.2f} s CPU; {result.feasible_pairs} "
-          f"feasible pairs; {len(result.proposals)} needs met, priority {result.priority_met}; "
-          f"LP bound {result.lp_bound:.3f}; proven optimal (objective == LP bound): "
-          f"{result.proven_optimal}")
+    print(
+        f"linli matcher: {w_match:.2f} s wall, {c_match:.2f} s CPU; {result.feasible_pairs} "
+        f"feasible pairs; {len(result.proposals)} needs met, priority {result.priority_met}; "
+        f"LP bound {result.lp_bound:.3f}; proven optimal (objective == LP bound): "
+        f"{result.proven_optimal}"
+    )
     print(f"  target <= 5 s: {'met' if w_match <= 5 else 'MISSED'}")
     g, w_greedy, _ = _timed(greedy, needs, resources, walk)
-    print(f"greedy: {w_greedy:.2f} s, priority {g} ({g / max(result.priority_met, 1):.4f} of "
-          "the optimum)")
+    print(
+        f"greedy: {w_greedy:.2f} s, priority {g} ({g / max(result.priority_met, 1):.4f} of "
+        "the optimum)"
+    )
     if not args.no_plain:
         (value, status), w_plain, c_plain = _timed(plain_milp, needs, resources, walk)
-        print(f"plain MILP over all {args.needs * args.resources} pairs: {w_plain:.2f} s wall, "
-              f"{c_plain:.2f} s CPU, status {status}, priority {value:.0f} "
-              f"(equal: {abs(value - result.priority_met) < 1e-6}); "
-              f"linli is {w_plain / max(w_match, 1e-9):.1f}x faster")
+        print(
+            f"plain MILP over all {args.needs * args.resources} pairs: {w_plain:.2f} s wall, "
+            f"{c_plain:.2f} s CPU, status {status}, priority {value:.0f} "
+            f"(equal: {abs(value - result.priority_met) < 1e-6}); "
+            f"linli is {w_plain / max(w_match, 1e-9):.1f}x faster"
+        )
     if result.proposals:
         p = result.proposals[0]
-        print("example: " + explain(p, need_label=f"need {p.need}",
-                                    resource_label=f"resource {p.resource}"))
+        print(
+            "example: "
+            + explain(p, need_label=f"need {p.need}", resource_label=f"resource {p.resource}")
+        )
     return 0 if result.proven_optimal and w_match <= 5 else 1
 
 

@@ -248,7 +248,9 @@ def resource_out(user: Any, resource: Resource) -> dict[str, Any]:
         "address": resource.address,
         "lon": resource.lon,
         "lat": resource.lat,
-        "windows": [{"starts_at": w.starts_at, "ends_at": w.ends_at} for w in resource.windows.all()],
+        "windows": [
+            {"starts_at": w.starts_at, "ends_at": w.ends_at} for w in resource.windows.all()
+        ],
     }
 
 
@@ -287,7 +289,9 @@ def list_resources(request: HttpRequest, query: Query[ResourceQuery]) -> dict[st
     }
 
 
-@router.get("/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="One resource")
+@router.get(
+    "/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="One resource"
+)
 def get_resource(request: HttpRequest, resource_id: int) -> dict[str, Any]:
     user = _staff(request)
     return resource_out(user, permissions.get_resource_for_user(user, resource_id))
@@ -308,7 +312,9 @@ def create_resource(request: HttpRequest, payload: ResourceIn) -> Status[dict[st
     return Status(201, resource_out(user, resource))
 
 
-@router.put("/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="Change a resource")
+@router.put(
+    "/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="Change a resource"
+)
 def update_resource(request: HttpRequest, resource_id: int, payload: ResourceIn) -> dict[str, Any]:
     user = _staff(request)
     resource = permissions.get_resource_for_user(user, resource_id, for_change=True)
@@ -318,7 +324,9 @@ def update_resource(request: HttpRequest, resource_id: int, payload: ResourceIn)
     return resource_out(user, resource)
 
 
-@router.delete("/resources/{resource_id}", response={204: None, **ERRORS}, summary="Withdraw a resource")
+@router.delete(
+    "/resources/{resource_id}", response={204: None, **ERRORS}, summary="Withdraw a resource"
+)
 def delete_resource(request: HttpRequest, resource_id: int) -> Status[None]:
     user = _staff(request)
     resource = permissions.get_resource_for_user(user, resource_id, for_change=True)

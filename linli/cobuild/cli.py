@@ -20,17 +20,33 @@ EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="linli cobuild", description="城市共建日 co-construction days")
+    parser = argparse.ArgumentParser(
+        prog="linli cobuild", description="城市共建日 co-construction days"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    days = commands.add_parser("days", help="print a year's co-construction days, one ISO date a line")
+    days = commands.add_parser(
+        "days", help="print a year's co-construction days, one ISO date a line"
+    )
     days.add_argument("--year", type=int, required=True)
-    days.add_argument("--subdistrict", metavar="CODE", help="a subdistrict's code (needs the database)")
-    days.add_argument("--district", metavar="CODE", help="the district's code when several share a subdistrict code")
-    days.add_argument("--rule", choices=[r.value for r in HolidayRule], help="holiday rule (overrides the subdistrict's)")
+    days.add_argument(
+        "--subdistrict", metavar="CODE", help="a subdistrict's code (needs the database)"
+    )
+    days.add_argument(
+        "--district",
+        metavar="CODE",
+        help="the district's code when several share a subdistrict code",
+    )
+    days.add_argument(
+        "--rule",
+        choices=[r.value for r in HolidayRule],
+        help="holiday rule (overrides the subdistrict's)",
+    )
     return parser
 
 
-def _stored_or_planned(year: int, subdistrict: str, district: str | None, rule: str | None) -> list[str]:
+def _stored_or_planned(
+    year: int, subdistrict: str, district: str | None, rule: str | None
+) -> list[str]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     import django
 

@@ -120,8 +120,22 @@ def resources_response(
 def template_response() -> HttpResponse:
     """An empty import sheet with an example row."""
     example = [
-        "法律咨询", "技能", "法律咨询", "T14040401", "", "党员", "", "李明华", 4, "人次", "",
-        "幸福里社区党群服务中心", 113.071, 36.181, "2026-01-09 09:00-12:00", "每月共建日现场咨询",
+        "法律咨询",
+        "技能",
+        "法律咨询",
+        "T14040401",
+        "",
+        "党员",
+        "",
+        "李明华",
+        4,
+        "人次",
+        "",
+        "幸福里社区党群服务中心",
+        113.071,
+        36.181,
+        "2026-01-09 09:00-12:00",
+        "每月共建日现场咨询",
     ]
     response = HttpResponse(workbook([example]), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="resources-template.xlsx"'

@@ -102,7 +102,9 @@ class ResourceForm(forms.Form):
     provider_name = forms.CharField(label=_("Party member's name"), max_length=50, required=False)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
     quantity_unit = forms.CharField(
-        label=_("Counted in"), max_length=20, required=False,
+        label=_("Counted in"),
+        max_length=20,
+        required=False,
         help_text=_("For example: seats, person-times, yuan, hours."),
     )
     area = forms.ChoiceField(label=_("Area"))
@@ -117,17 +119,31 @@ class ResourceForm(forms.Form):
         help_text=_("One window a line, for example 2026-01-09 09:00-12:00."),
     )
     description = forms.CharField(
-        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(
-        self, *args: Any, areas: list[tuple[str, str]], stations: list[tuple[str, str]],
-        organisations: list[Organisation], **kwargs: Any,
+        self,
+        *args: Any,
+        areas: list[tuple[str, str]],
+        stations: list[tuple[str, str]],
+        organisations: list[Organisation],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = areas
-        self.fields["station"].choices = [("", "—"), *stations]
-        self.fields["organisation"].choices = [("", "—")] + [
+        # Choices depend on the user's scope, so they are set per form.
+        area, station, organisation = (
+            self.fields["area"], self.fields["station"], self.fields["organisation"]
+        )
+        assert isinstance(area, forms.ChoiceField)
+        assert isinstance(station, forms.ChoiceField)
+        assert isinstance(organisation, forms.ChoiceField)
+        area.choices = areas
+        station.choices = [("", "—"), *stations]
+        organisation.choices = [("", "—")] + [
             (o.name, f"{o.name} · {o.get_kind_display()}") for o in organisations
         ]
 

@@ -72,7 +72,7 @@ def _code(words: dict[str, str], values: list[str], text: str) -> str | None:
     return words.get(text)
 
 
-def _read(upload: UploadedFile | None, report: Report) -> list[tuple[int, dict[str, str]]]:
+def _read(upload: UploadedFile[bytes] | None, report: Report) -> list[tuple[int, dict[str, str]]]:
     if upload is None:
         report.problems.append(Problem(0, "", _("Choose an Excel file (.xlsx) to import.")))
         return []
@@ -90,12 +90,18 @@ def _read(upload: UploadedFile | None, report: Report) -> list[tuple[int, dict[s
     rows_iter = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     header = next(rows_iter, None) or ()
     keys = [_HEADERS.get(_text(h).lower(), _HEADERS.get(_text(h), "")) for h in header]
-    missing = [c.header for c in COLUMNS if c.key in ("title", "category", "subdistrict",
-                                                       "provider_kind") and c.key not in keys]
+    missing = [
+        c.header
+        for c in COLUMNS
+        if c.key in ("title", "category", "subdistrict", "provider_kind") and c.key not in keys
+    ]
     if missing:
         report.problems.append(
-            Problem(1, "", _("The header lacks the columns: %(columns)s.") % {
-                "columns": "、".join(missing)})
+            Problem(
+                1,
+                "",
+                _("The header lacks the columns: %(columns)s.") % {"columns": "、".join(missing)},
+            )
         )
         return []
     rows: list[tuple[int, dict[str, str]]] = []
@@ -118,19 +124,27 @@ def _to_input(number: int, row: dict[str, str], report: Report) -> services.Reso
     def bad(key: str, message: str) -> None:
         report.problems.append(Problem(number, _LABEL[key], message))
 
-    category = _code(CATEGORY_WORDS, ["venue", "skill", "funds", "materials", "volunteer_hours"],
-                     row.get("category", ""))
+    category = _code(
+        CATEGORY_WORDS,
+        ["venue", "skill", "funds", "materials", "volunteer_hours"],
+        row.get("category", ""),
+    )
     if not category:
-        bad("category", _("“%(value)s” is not a resource category.") % {
-            "value": row.get("category", "")})
+        bad(
+            "category",
+            _("“%(value)s” is not a resource category.") % {"value": row.get("category", "")},
+        )
     skill = _code(SKILL_WORDS, list(SKILL_WORDS.values()), row.get("skill", ""))
     if skill is None:
         bad("skill", _("“%(value)s” is not a skill.") % {"value": row.get("skill", "")})
-    provider = _code(PROVIDER_WORDS, ["unit", "party_member", "new_organisation"],
-                     row.get("provider_kind", ""))
+    provider = _code(
+        PROVIDER_WORDS, ["unit", "party_member", "new_organisation"], row.get("provider_kind", "")
+    )
     if not provider:
-        bad("provider_kind", _("“%(value)s” is not a kind of provider.") % {
-            "value": row.get("provider_kind", "")})
+        bad(
+            "provider_kind",
+            _("“%(value)s” is not a kind of provider.") % {"value": row.get("provider_kind", "")},
+        )
     numbers: dict[str, float | None] = {}
     for key in ("quantity", "lon", "lat"):
         text = row.get(key, "")
@@ -168,12 +182,21 @@ def _to_input(number: int, row: dict[str, str], report: Report) -> services.Reso
     )
 
 
-_SERVICE_FIELD = {"subdistrict": "subdistrict", "community": "community", "organisation":
-                  "organisation", "station": "station", "lon": "lon", "windows": "windows"}
+_SERVICE_FIELD = {
+    "subdistrict": "subdistrict",
+    "community": "community",
+    "organisation": "organisation",
+    "station": "station",
+    "lon": "lon",
+    "windows": "windows",
+}
 
 
 def import_resources(
-    *, actor: Any, upload: UploadedFile | None, dry_run: bool = False,
+    *,
+    actor: Any,
+    upload: UploadedFile[bytes] | None,
+    dry_run: bool = False,
     request: HttpRequest | None = None,
 ) -> Report:
     """Import every row of the file, or none; the report names each problem."""
@@ -199,8 +222,9 @@ def import_resources(
             for number, data in inputs:
                 assert data is not None
                 try:
-                    services.create_resource(actor=actor, district=district, data=data,
-                                             request=request)
+                    services.create_resource(
+                        actor=actor, district=district, data=data, request=request
+                    )
                 except LinliError as exc:
                     key = str(exc.details.get("field", ""))
                     report.problems.append(Problem(number, _LABEL.get(key, ""), str(exc.message)))

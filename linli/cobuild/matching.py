@@ -139,7 +139,9 @@ def _fits(need: MatchNeed, resource: MatchResource) -> bool:
 def _overlap(need: MatchNeed, resource: MatchResource) -> Window | None:
     for window in resource.windows:
         if window.overlaps(need.window):
-            return Window(max(window.starts, need.window.starts), min(window.ends, need.window.ends))
+            return Window(
+                max(window.starts, need.window.starts), min(window.ends, need.window.ends)
+            )
     return None
 
 
@@ -156,9 +158,7 @@ def feasible_pairs(
     """
     dist = np.asarray(walk_m, dtype=np.float64)
     if dist.shape != (len(needs), len(resources)):
-        raise ValueError(
-            f"walk_m has shape {dist.shape}, expected {(len(needs), len(resources))}"
-        )
+        raise ValueError(f"walk_m has shape {dist.shape}, expected {(len(needs), len(resources))}")
     by_category: dict[str, list[int]] = {}
     for j, resource in enumerate(resources):
         if resource.capacity > 0:

@@ -51,7 +51,9 @@ class CoBuildPolicy(models.Model):
         default=Rule.FIRST_WORKING_FRIDAY,
     )
     units_per_day = models.PositiveSmallIntegerField(
-        _("units on duty each day"), default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+        _("units on duty each day"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
     )
 
     class Meta:
@@ -333,7 +335,7 @@ class Resource(models.Model):
     @property
     def provider_label(self) -> str:
         """Who offers it: the organisation's name, or the party member's (unmasked) name."""
-        return self.organisation.name if self.organisation_id else self.provider_name
+        return self.organisation.name if self.organisation is not None else self.provider_name
 
 
 class ResourceWindow(models.Model):

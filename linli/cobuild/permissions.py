@@ -123,8 +123,10 @@ def duty_units_for_user(user: Any) -> QuerySet[DutyUnit]:
 def get_duty_unit_for_user(user: Any, pk: Any, *, for_change: bool = False) -> DutyUnit:
     """The rotation unit ``pk`` if ``user`` may read it (and manage it)."""
     try:
-        unit = duty_units_for_user(user).select_related("subdistrict", "organisation").get(
-            pk=as_pk(pk)
+        unit = (
+            duty_units_for_user(user)
+            .select_related("subdistrict", "organisation")
+            .get(pk=as_pk(pk))
         )
     except DutyUnit.DoesNotExist:
         raise Http404("No such unit on the rotation.") from None
@@ -146,8 +148,10 @@ def skips_for_user(user: Any) -> QuerySet[DutySkip]:
 def get_duty_for_user(user: Any, pk: Any) -> DutyAssignment:
     """The roster row ``pk`` if ``user`` may read it."""
     try:
-        return duties_for_user(user).select_related("day__subdistrict", "unit__organisation").get(
-            pk=as_pk(pk)
+        return (
+            duties_for_user(user)
+            .select_related("day__subdistrict", "unit__organisation")
+            .get(pk=as_pk(pk))
         )
     except DutyAssignment.DoesNotExist:
         raise Http404("No such duty.") from None
@@ -204,7 +208,9 @@ def can_change_resource(user: Any, resource: Resource) -> bool:
     return can_create_resource_in(user, resource.subdistrict, resource.community)
 
 
-def can_create_resource_in(user: Any, subdistrict: Subdistrict, community: Community | None) -> bool:
+def can_create_resource_in(
+    user: Any, subdistrict: Subdistrict, community: Community | None
+) -> bool:
     """Whether ``user`` may file a resource in this subdistrict (and community)."""
     if not is_staff(user):
         return False

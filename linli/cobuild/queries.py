@@ -66,9 +66,7 @@ def calendar_for(user: Any, subdistrict: Subdistrict, year: int) -> Calendar:
     ):
         by_day[duty.day_id].duties.append(duty)
     for skip in (
-        permissions.skips_for_user(user)
-        .filter(day__in=by_day)
-        .select_related("unit__organisation")
+        permissions.skips_for_user(user).filter(day__in=by_day).select_related("unit__organisation")
     ):
         by_day[skip.day_id].skips.append(skip)
     swaps = list(
@@ -96,7 +94,9 @@ def resources(user: Any, *, category: str = "", q: str = "") -> QuerySet[Resourc
         permissions.resources_for_user(user)
         .filter(is_active=True)
         .select_related("subdistrict", "community", "organisation", "station")
-        .prefetch_related(Prefetch("windows", queryset=ResourceWindow.objects.order_by("starts_at")))
+        .prefetch_related(
+            Prefetch("windows", queryset=ResourceWindow.objects.order_by("starts_at"))
+        )
     )
     if category:
         qs = qs.filter(category=category)
@@ -107,7 +107,7 @@ def resources(user: Any, *, category: str = "", q: str = "") -> QuerySet[Resourc
 
 def provider_shown(user: Any, resource: Resource) -> str:
     """Who offers it, a party member's name masked unless ``user`` may change the resource."""
-    if resource.organisation_id:
+    if resource.organisation is not None:
         return resource.organisation.name
     if permissions.can_change_resource(user, resource):
         return resource.provider_name

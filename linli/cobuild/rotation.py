@@ -18,31 +18,31 @@ __all__ = ["Rotation", "Skip", "rotate"]
 
 
 @dataclass(frozen=True)
-class Skip:
+class Skip[D: Hashable, U: Hashable]:
     """A unit passed over on a day although its turn had come: it declared itself unavailable."""
 
-    day: Hashable
-    unit: Hashable
+    day: D
+    unit: U
 
 
 @dataclass(frozen=True)
-class Rotation:
+class Rotation[D: Hashable, U: Hashable]:
     """The result: the units on duty each day, the skips, and each unit's duty count."""
 
-    on_duty: dict[Hashable, list[Hashable]]
-    skips: list[Skip] = field(default_factory=list)
-    counts: dict[Hashable, int] = field(default_factory=dict)
+    on_duty: dict[D, list[U]]
+    skips: list[Skip[D, U]] = field(default_factory=list)
+    counts: dict[U, int] = field(default_factory=dict)
 
 
-def rotate(
+def rotate[D: Hashable, U: Hashable](
     *,
-    days: Sequence[Hashable],
-    units: Sequence[Hashable],
+    days: Sequence[D],
+    units: Sequence[U],
     per_day: int = 1,
-    unavailable: Set[tuple[Hashable, Hashable]] = frozenset(),
-    prior_counts: Mapping[Hashable, int] | None = None,
-    fixed: Mapping[Hashable, Sequence[Hashable]] | None = None,
-) -> Rotation:
+    unavailable: Set[tuple[U, D]] = frozenset(),
+    prior_counts: Mapping[U, int] | None = None,
+    fixed: Mapping[D, Sequence[U]] | None = None,
+) -> Rotation[D, U]:
     """Assign ``per_day`` units to each day in order, fairly.
 
     Parameters
@@ -71,16 +71,16 @@ def rotate(
     counts = {u: int((prior_counts or {}).get(u, 0)) for u in units}
     last_served = dict.fromkeys(units, -1)
     position = {u: i for i, u in enumerate(units)}
-    on_duty: dict[Hashable, list[Hashable]] = {}
-    skips: list[Skip] = []
+    on_duty: dict[D, list[U]] = {}
+    skips: list[Skip[D, U]] = []
     for index, day in enumerate(days):
         placed = [u for u in (fixed or {}).get(day, ()) if u in counts]
         queue = sorted(
             (u for u in units if u not in placed),
             key=lambda u: (counts[u], last_served[u], position[u]),
         )
-        chosen: list[Hashable] = list(placed)
-        passed: list[Hashable] = []
+        chosen: list[U] = list(placed)
+        passed: list[U] = []
         for unit in queue:
             if len(chosen) >= per_day:
                 break

@@ -17,12 +17,27 @@ from django.utils import timezone
 from linli.accounts.models import Role, User
 from linli.cobuild import services
 from linli.cobuild.models import CoBuildDay, DutyAssignment, DutyUnit
-from linli.places.models import District, Organisation, Station
+from linli.places.models import District, Organisation, Station, Subdistrict
 
 UNITS = [
-    "区税务局", "区人民医院", "区第一中学", "区供电公司", "区市场监督管理局", "区图书馆",
-    "区司法局", "区住房和城乡建设局", "区妇幼保健院", "区实验小学", "区自来水公司", "区农商银行",
-    "区人力资源和社会保障局", "区文化馆", "区中医院", "区消防救援大队", "区邮政分公司", "区燃气公司",
+    "区税务局",
+    "区人民医院",
+    "区第一中学",
+    "区供电公司",
+    "区市场监督管理局",
+    "区图书馆",
+    "区司法局",
+    "区住房和城乡建设局",
+    "区妇幼保健院",
+    "区实验小学",
+    "区自来水公司",
+    "区农商银行",
+    "区人力资源和社会保障局",
+    "区文化馆",
+    "区中医院",
+    "区消防救援大队",
+    "区邮政分公司",
+    "区燃气公司",
 ]
 NEW_ORGANISATIONS = ["晋阳物业服务有限公司", "邻里家政服务中心", "康宁养老服务中心"]
 MEMBERS = ["张建华", "李秀英", "王志强", "刘丽娟", "陈国平", "杨海燕", "赵文博", "黄淑芬"]
@@ -42,7 +57,9 @@ YEARS = (2025, 2026)
 
 def load_cobuild_sample(district: District) -> int:
     """Create the co-construction sample of ``district`` (idempotent); returns duties written."""
-    actor = User.objects.filter(district=district, role=Role.DISTRICT_ADMIN, is_superuser=False).first()
+    actor = User.objects.filter(
+        district=district, role=Role.DISTRICT_ADMIN, is_superuser=False
+    ).first()
     if actor is None or DutyUnit.objects.filter(district=district).exists():
         return 0
     rng = random.Random(14)
@@ -70,7 +87,10 @@ def load_cobuild_sample(district: District) -> int:
                 days = services.plan_days(actor=actor, subdistrict=subdistrict, year=year)
                 if year == YEARS[0] and len(units) > 1:
                     services.declare_unavailable(
-                        actor=actor, unit=units[2 % len(units)], day=days[2], reason="单位集中开展年度培训"
+                        actor=actor,
+                        unit=units[2 % len(units)],
+                        day=days[2],
+                        reason="单位集中开展年度培训",
                     )
                 written += services.generate_roster(
                     actor=actor, subdistrict=subdistrict, year=year, today=dt.date(year, 1, 1)
@@ -94,7 +114,9 @@ def _sample_swap(actor: User, subdistrict_id: int) -> None:
         services.approve_swap(actor=actor, swap=swap, today=today)
 
 
-def _sample_resources(actor: User, district: District, subdistrict: object, rng: random.Random) -> None:
+def _sample_resources(
+    actor: User, district: District, subdistrict: Subdistrict, rng: random.Random
+) -> None:
     stations = list(
         Station.objects.filter(subdistrict=subdistrict, community__isnull=False, is_active=True)
         .select_related("community")
@@ -122,7 +144,9 @@ def _sample_resources(actor: User, district: District, subdistrict: object, rng:
                 subdistrict_code=station.subdistrict.code,
                 community_code=station.community.code if station.community else "",
                 provider_kind=kind,
-                organisation_name=units[k % len(units)].organisation.name if kind == "unit" and units else "",
+                organisation_name=units[k % len(units)].organisation.name
+                if kind == "unit" and units
+                else "",
                 provider_name=MEMBERS[k % len(MEMBERS)] if kind != "unit" or not units else "",
                 quantity=quantity,
                 quantity_unit=unit_word,

@@ -65,13 +65,20 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cobuild/index.html",
-        {"console_nav": "cobuild", "subdistricts": subdistricts, "year": _year(request),
-         "page_title": _("Co-construction days")},
+        {
+            "console_nav": "cobuild",
+            "subdistricts": subdistricts,
+            "year": _year(request),
+            "page_title": _("Co-construction days"),
+        },
     )
 
 
 def _calendar_page(
-    request: HttpRequest, subdistrict_id: Any, *, errors: dict[str, Any] | None = None,
+    request: HttpRequest,
+    subdistrict_id: Any,
+    *,
+    errors: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
@@ -104,7 +111,8 @@ def _calendar_page(
             "policy_form": forms.PolicyForm(
                 initial={"holiday_rule": policy.holiday_rule, "units_per_day": policy.units_per_day}
             ),
-            "units": permissions.duty_units_for_user(user).filter(subdistrict=subdistrict)
+            "units": permissions.duty_units_for_user(user)
+            .filter(subdistrict=subdistrict)
             .select_related("organisation", "community"),
             "available_units": Organisation.objects.filter(
                 district_id=subdistrict.district_id, kind=Organisation.Kind.UNIT
@@ -143,7 +151,9 @@ def plan(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
         services.plan_days(actor=request.user, subdistrict=subdistrict, year=year, request=request)
     except LinliError as exc:
         return _refused(request, subdistrict_id, "plan", exc)
-    messages.success(request, _("The co-construction days of %(year)s are planned.") % {"year": year})
+    messages.success(
+        request, _("The co-construction days of %(year)s are planned.") % {"year": year}
+    )
     return redirect(_calendar_url(subdistrict.pk, year))
 
 
@@ -154,11 +164,16 @@ def set_policy(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
     subdistrict = permissions.get_subdistrict_for_user(request.user, subdistrict_id)
     form = forms.PolicyForm(request.POST)
     if not form.is_valid():
-        return _refused(request, subdistrict_id, "policy", " ".join(
-            str(e) for errs in form.errors.values() for e in errs))
+        return _refused(
+            request,
+            subdistrict_id,
+            "policy",
+            " ".join(str(e) for errs in form.errors.values() for e in errs),
+        )
     try:
-        services.set_policy(actor=request.user, subdistrict=subdistrict, request=request,
-                            **form.cleaned_data)
+        services.set_policy(
+            actor=request.user, subdistrict=subdistrict, request=request, **form.cleaned_data
+        )
     except LinliError as exc:
         return _refused(request, subdistrict_id, "policy", exc)
     messages.success(request, _("The rules are saved; plan the year again to apply them."))
@@ -173,14 +188,25 @@ def move_day(request: HttpRequest, day_id: int) -> HttpResponse:
     key = f"move-{day.pk}"
     form = forms.MoveDayForm(request.POST)
     if not form.is_valid():
-        return _refused(request, day.subdistrict_id, key, " ".join(
-            str(e) for errs in form.errors.values() for e in errs))
+        return _refused(
+            request,
+            day.subdistrict_id,
+            key,
+            " ".join(str(e) for errs in form.errors.values() for e in errs),
+        )
     try:
-        services.move_day(actor=request.user, day=day, today=timezone.localdate(), request=request,
-                          **form.cleaned_data)
+        services.move_day(
+            actor=request.user,
+            day=day,
+            today=timezone.localdate(),
+            request=request,
+            **form.cleaned_data,
+        )
     except LinliError as exc:
         return _refused(request, day.subdistrict_id, key, exc)
-    messages.success(request, _("The day is moved to %(date)s.") % {"date": form.cleaned_data["date"]})
+    messages.success(
+        request, _("The day is moved to %(date)s.") % {"date": form.cleaned_data["date"]}
+    )
     return redirect(_calendar_url(day.subdistrict_id, day.year))
 
 
@@ -207,13 +233,19 @@ def add_unit(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
     community_pk = request.POST.get("community") or None
     community = (
         communities_for_user(request.user).filter(pk=permissions.as_pk(community_pk)).first()
-        if community_pk else None
+        if community_pk
+        else None
     )
     try:
         if organisation is None:
             raise LinliError(_("Choose a reporting unit."), code="required")
-        services.add_duty_unit(actor=request.user, subdistrict=subdistrict,
-                               organisation=organisation, community=community, request=request)
+        services.add_duty_unit(
+            actor=request.user,
+            subdistrict=subdistrict,
+            organisation=organisation,
+            community=community,
+            request=request,
+        )
     except LinliError as exc:
         return _refused(request, subdistrict_id, "unit", exc)
     return redirect(_calendar_url(subdistrict.pk, _year(request)) + "#units")
@@ -226,13 +258,22 @@ def declare_unavailable(request: HttpRequest, subdistrict_id: int) -> HttpRespon
     subdistrict = permissions.get_subdistrict_for_user(request.user, subdistrict_id)
     form = forms.UnavailableForm(request.POST)
     if not form.is_valid():
-        return _refused(request, subdistrict_id, "away", " ".join(
-            str(e) for errs in form.errors.values() for e in errs))
+        return _refused(
+            request,
+            subdistrict_id,
+            "away",
+            " ".join(str(e) for errs in form.errors.values() for e in errs),
+        )
     unit = permissions.get_duty_unit_for_user(request.user, form.cleaned_data["unit"])
     day = permissions.get_day_for_user(request.user, form.cleaned_data["day"])
     try:
-        services.declare_unavailable(actor=request.user, unit=unit, day=day,
-                                     reason=form.cleaned_data["reason"], request=request)
+        services.declare_unavailable(
+            actor=request.user,
+            unit=unit,
+            day=day,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
     except LinliError as exc:
         return _refused(request, subdistrict_id, "away", exc)
     messages.success(request, _("Noted. Compute the roster again to pass the unit over."))
@@ -246,8 +287,13 @@ def generate(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
     subdistrict = permissions.get_subdistrict_for_user(request.user, subdistrict_id)
     year = _year(request)
     try:
-        n = services.generate_roster(actor=request.user, subdistrict=subdistrict, year=year,
-                                     today=timezone.localdate(), request=request)
+        n = services.generate_roster(
+            actor=request.user,
+            subdistrict=subdistrict,
+            year=year,
+            today=timezone.localdate(),
+            request=request,
+        )
     except LinliError as exc:
         return _refused(request, subdistrict_id, "roster", exc)
     messages.success(request, _("The roster is computed: %(n)s duties.") % {"n": n})
@@ -261,14 +307,23 @@ def request_swap(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
     form = forms.SwapForm(request.POST)
     key = f"swap-{request.POST.get('duty', '')}"
     if not form.is_valid():
-        return _refused(request, subdistrict_id, key, " ".join(
-            str(e) for errs in form.errors.values() for e in errs))
+        return _refused(
+            request,
+            subdistrict_id,
+            key,
+            " ".join(str(e) for errs in form.errors.values() for e in errs),
+        )
     duty = permissions.get_duty_for_user(request.user, form.cleaned_data["duty"])
     other = permissions.get_duty_for_user(request.user, form.cleaned_data["other"])
     try:
-        services.request_swap(actor=request.user, duty=duty, other=other,
-                              reason=form.cleaned_data["reason"], today=timezone.localdate(),
-                              request=request)
+        services.request_swap(
+            actor=request.user,
+            duty=duty,
+            other=other,
+            reason=form.cleaned_data["reason"],
+            today=timezone.localdate(),
+            request=request,
+        )
     except LinliError as exc:
         return _refused(request, subdistrict_id, key, exc)
     messages.success(request, _("The swap is asked for; the subdistrict will decide."))
@@ -283,8 +338,9 @@ def decide_swap(request: HttpRequest, swap_id: int) -> HttpResponse:
     year = swap.duty.day.year
     try:
         if request.POST.get("decision") == "approve":
-            services.approve_swap(actor=request.user, swap=swap, today=timezone.localdate(),
-                                  request=request)
+            services.approve_swap(
+                actor=request.user, swap=swap, today=timezone.localdate(), request=request
+            )
             messages.success(request, _("The swap is approved; the roster shows it."))
         else:
             services.refuse_swap(actor=request.user, swap=swap, request=request)
@@ -341,8 +397,11 @@ def _areas(user: Any) -> list[tuple[str, str]]:
 def _resource_form(user: Any, *args: Any, **kwargs: Any) -> forms.ResourceForm:
     district_id = user.scope.district_id
     organisations = Organisation.objects.filter(
-        kind__in=[Organisation.Kind.UNIT, Organisation.Kind.NEW_ECONOMIC,
-                  Organisation.Kind.NEW_SOCIAL]
+        kind__in=[
+            Organisation.Kind.UNIT,
+            Organisation.Kind.NEW_ECONOMIC,
+            Organisation.Kind.NEW_SOCIAL,
+        ]
     )
     if district_id is not None:
         organisations = organisations.filter(district_id=district_id)
@@ -376,35 +435,45 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     from linli.places.services import resolve_district
 
                     resource = services.create_resource(
-                        actor=user, district=resolve_district(user), data=form.to_input(),
+                        actor=user,
+                        district=resolve_district(user),
+                        data=form.to_input(),
                         request=request,
                     )
                 else:
-                    services.update_resource(actor=user, resource=resource, data=form.to_input(),
-                                             request=request)
+                    services.update_resource(
+                        actor=user, resource=resource, data=form.to_input(), request=request
+                    )
             except LinliError as exc:
                 field = str(exc.details.get("field", ""))
                 field = _FIELD_OF.get(field, field)
                 form.add_error(field if field in form.fields else None, str(exc.message))
             else:
-                messages.success(request, _("The resource “%(title)s” is saved.") % {
-                    "title": resource.title})
+                messages.success(
+                    request, _("The resource “%(title)s” is saved.") % {"title": resource.title}
+                )
                 return redirect("cobuild:resources")
         status = 400
     else:
         initial: dict[str, Any] = {}
         if resource is not None:
             initial = {
-                "title": resource.title, "category": resource.category, "skill": resource.skill,
+                "title": resource.title,
+                "category": resource.category,
+                "skill": resource.skill,
                 "provider_kind": resource.provider_kind,
                 "organisation": resource.organisation.name if resource.organisation else "",
                 "provider_name": queries.provider_shown(user, resource),
-                "quantity": resource.quantity, "quantity_unit": resource.quantity_unit,
+                "quantity": resource.quantity,
+                "quantity_unit": resource.quantity_unit,
                 "area": resource.subdistrict.code
                 + (f"/{resource.community.code}" if resource.community else ""),
                 "station": resource.station.code if resource.station else "",
-                "address": resource.address, "lon": resource.lon, "lat": resource.lat,
-                "windows": forms.format_windows(resource), "description": resource.description,
+                "address": resource.address,
+                "lon": resource.lon,
+                "lat": resource.lat,
+                "windows": forms.format_windows(resource),
+                "description": resource.description,
             }
         form = _resource_form(user, initial=initial)
         status = 200
@@ -428,7 +497,9 @@ def resource_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw a resource from the list."""
     resource = permissions.get_resource_for_user(request.user, pk, for_change=True)
     services.deactivate_resource(actor=request.user, resource=resource, request=request)
-    messages.success(request, _("The resource “%(title)s” is withdrawn.") % {"title": resource.title})
+    messages.success(
+        request, _("The resource “%(title)s” is withdrawn.") % {"title": resource.title}
+    )
     return redirect("cobuild:resources")
 
 
@@ -436,7 +507,9 @@ def resource_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def resource_export(request: HttpRequest) -> HttpResponse:
     """The resources list as an Excel file (what the user sees, nothing more)."""
-    return exports.resources_response(request.user, queries.resources(request.user), request=request)
+    return exports.resources_response(
+        request.user, queries.resources(request.user), request=request
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -448,15 +521,20 @@ def resource_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         report = imports.import_resources(
-            actor=request.user, upload=upload, dry_run=request.POST.get("dry_run") == "1",
+            actor=request.user,
+            upload=upload,
+            dry_run=request.POST.get("dry_run") == "1",
             request=request,
         )
         status = 200 if report.ok else 400
     return render(
         request,
         "cobuild/resource_import.html",
-        {"console_nav": "cobuild_resources", "report": report,
-         "page_title": _("Import resources from Excel")},
+        {
+            "console_nav": "cobuild_resources",
+            "report": report,
+            "page_title": _("Import resources from Excel"),
+        },
         status=status,
     )
 
@@ -466,5 +544,3 @@ def resource_import(request: HttpRequest) -> HttpResponse:
 def resource_template(request: HttpRequest) -> HttpResponse:
     """An empty import sheet with its header and an example row."""
     return exports.template_response()
-
-

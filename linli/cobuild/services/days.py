@@ -72,7 +72,10 @@ def set_policy(
         )
         if changes:
             audit.record(
-                actor=actor, action=AuditEntry.Action.UPDATE, obj=policy, request=request,
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=policy,
+                request=request,
                 changes=changes,
             )
     return policy
@@ -103,7 +106,9 @@ def plan_days(
     with transaction.atomic():
         existing = {
             d.month: d
-            for d in CoBuildDay.objects.select_for_update().filter(subdistrict=subdistrict, year=year)
+            for d in CoBuildDay.objects.select_for_update().filter(
+                subdistrict=subdistrict, year=year
+            )
         }
         days: list[CoBuildDay] = []
         changed = 0
@@ -215,9 +220,7 @@ def move_day(
     return locked
 
 
-def confirm_day(
-    *, actor: Any, day: CoBuildDay, request: HttpRequest | None = None
-) -> CoBuildDay:
+def confirm_day(*, actor: Any, day: CoBuildDay, request: HttpRequest | None = None) -> CoBuildDay:
     """Confirm an unconfirmed day (a year whose holidays the calendar library does not know)."""
     with transaction.atomic():
         locked = _locked_day(actor, day)

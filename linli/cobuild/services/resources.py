@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from linli.cobuild import permissions
 from linli.cobuild.models import Resource, ResourceWindow
 from linli.core import audit
-from linli.core.masking import mask_name
 from linli.core.exceptions import Forbidden, LinliError, NotFound
+from linli.core.masking import mask_name
 from linli.core.models import AuditEntry
 from linli.places.models import Community, District, Organisation, Station, Subdistrict
 
@@ -94,7 +95,7 @@ def check_windows(windows: Sequence[WindowInput]) -> None:
                 field_name="windows",
             )
     ordered = sorted(windows, key=lambda w: w.starts_at)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b.starts_at < a.ends_at:
             raise _invalid(
                 _(
@@ -129,8 +130,9 @@ def _text(value: str, *, field_name: str, label: Any, limit: int, required: bool
 
 def _apply(actor: Any, resource: Resource, data: ResourceInput, district: District) -> None:
     """Validate ``data`` completely, then copy it onto ``resource`` (unsaved)."""
-    resource.title = _text(data.title, field_name="title", label=_("What is offered"), limit=120,
-                           required=True)
+    resource.title = _text(
+        data.title, field_name="title", label=_("What is offered"), limit=120, required=True
+    )
     if data.category not in Resource.Category.values:
         raise _invalid(
             _("“%(value)s” is not a resource category.") % {"value": data.category},
@@ -158,7 +160,8 @@ def _apply(actor: Any, resource: Resource, data: ResourceInput, district: Distri
     subdistrict = Subdistrict.objects.filter(district=district, code=data.subdistrict_code).first()
     if subdistrict is None:
         raise _invalid(
-            _("There is no subdistrict with the code “%(code)s”.") % {"code": data.subdistrict_code},
+            _("There is no subdistrict with the code “%(code)s”.")
+            % {"code": data.subdistrict_code},
             code="unknown_subdistrict",
             field_name="subdistrict",
         )
@@ -254,9 +257,7 @@ def _snapshot(resource: Resource) -> dict[str, Any]:
     values = {f: getattr(resource, f, None) for f in RESOURCE_FIELDS if f != "windows"}
     # The audit log must not become a copy of party members' names.
     values["provider_name"] = mask_name(resource.provider_name)
-    values["windows"] = (
-        [str(w) for w in resource.windows.all()] if resource.pk is not None else []
-    )
+    values["windows"] = [str(w) for w in resource.windows.all()] if resource.pk is not None else []
     return values
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Hashable
 from typing import Any
 
 from django.db import transaction
@@ -159,7 +158,7 @@ def generate_roster(
         ).delete()
         DutySkip.objects.filter(day__in=future_ids).delete()
         prior = Counter(d.unit_id for d in kept if d.day_id not in future_ids)
-        fixed: dict[Hashable, list[Hashable]] = defaultdict(list)
+        fixed: dict[int, list[int]] = defaultdict(list)
         for duty in kept:
             if duty.day_id in future_ids:
                 fixed[duty.day_id].append(duty.unit_id)
@@ -167,7 +166,7 @@ def generate_roster(
             (u.unit_id, u.day_id): u.reason
             for u in Unavailability.objects.filter(day__in=future_ids, unit__in=units)
         }
-        groups: dict[int | None, list[Hashable]] = defaultdict(list)
+        groups: dict[int | None, list[int]] = defaultdict(list)
         for unit in units:
             groups[unit.community_id].append(unit.pk)
         written = 0
@@ -177,7 +176,7 @@ def generate_roster(
                 units=ids,
                 per_day=per_day,
                 unavailable=frozenset(away),
-                prior_counts={u: prior[u] for u in ids},  # type: ignore[index]
+                prior_counts={u: prior[u] for u in ids},
                 fixed=fixed,
             )
             rows = [
@@ -227,12 +226,11 @@ def _swap_problem(duty: DutyAssignment, other: DutyAssignment, today: dt.date) -
             field="other",
         )
     if duty.day.date < today or other.day.date < today:
-        return LinliError(
-            _("A past duty cannot be swapped."), code="swap_in_past", field="other"
-        )
-    clash = DutyAssignment.objects.filter(
-        day=other.day, unit=duty.unit
-    ).exists() or DutyAssignment.objects.filter(day=duty.day, unit=other.unit).exists()
+        return LinliError(_("A past duty cannot be swapped."), code="swap_in_past", field="other")
+    clash = (
+        DutyAssignment.objects.filter(day=other.day, unit=duty.unit).exists()
+        or DutyAssignment.objects.filter(day=duty.day, unit=other.unit).exists()
+    )
     if clash:
         return LinliError(
             _("One of the units is already on duty on the other day."),

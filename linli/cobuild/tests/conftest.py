@@ -73,7 +73,8 @@ def resource_input(**overrides: Any) -> services.ResourceInput:
         "station_code": "S001",
         "windows": (
             services.WindowInput(
-                dt.datetime(2026, 1, 9, 9, tzinfo=dt.UTC), dt.datetime(2026, 1, 9, 12, tzinfo=dt.UTC)
+                dt.datetime(2026, 1, 9, 9, tzinfo=dt.UTC),
+                dt.datetime(2026, 1, 9, 12, tzinfo=dt.UTC),
             ),
         ),
     }

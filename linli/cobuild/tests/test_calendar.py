@@ -61,4 +61,6 @@ def test_an_unknown_year_is_never_guessed() -> None:
 def test_every_planned_day_of_a_known_year_is_in_its_month_and_worked_unless_kept() -> None:
     for year in (2024, 2025, 2026):
         for day in plan_year(year, HolidayRule.FIRST_WORKING_FRIDAY):
-            assert day.date.month == day.month and day.date.weekday() == 4 and day.confirmed
+            assert day.date.month == day.month
+            assert day.date.weekday() == 4
+            assert day.confirmed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,7 +27,9 @@ def hours(a: int, b: int) -> Window:
     return Window(T0 + dt.timedelta(hours=a), T0 + dt.timedelta(hours=b))
 
 
-def brute_force(needs, resources, walk, max_walk_m):  # type: ignore[no-untyped-def]
+def brute_force(
+    needs: list[MatchNeed], resources: list[MatchResource], walk: Any, max_walk_m: float
+) -> int:
     """Try every assignment of needs to a resource or to nothing; the best priority sum."""
     pairs = feasible_pairs(needs, resources, walk, max_walk_m=max_walk_m)
     options: list[list[int | None]] = [[None] for _ in needs]
@@ -72,7 +75,9 @@ def small_cases(draw):  # type: ignore[no-untyped-def]
     walk = np.array(
         draw(
             st.lists(
-                st.lists(st.sampled_from([50.0, 400.0, 800.0, 1200.0, np.inf]), min_size=m, max_size=m),
+                st.lists(
+                    st.sampled_from([50.0, 400.0, 800.0, 1200.0, np.inf]), min_size=m, max_size=m
+                ),
                 min_size=n,
                 max_size=n,
             )
@@ -94,7 +99,8 @@ def test_the_matcher_equals_a_brute_force_optimum(case) -> None:  # type: ignore
         assert sum(p.resource == resource.key for p in result.proposals) <= resource.capacity
     for p in result.proposals:
         need = needs[p.need]
-        assert p.walk_m <= 900 and need.window.overlaps(p.window)
+        assert p.walk_m <= 900
+        assert need.window.overlaps(p.window)
 
 
 def test_priority_wins_over_distance_and_distance_breaks_ties() -> None:
@@ -107,7 +113,8 @@ def test_priority_wins_over_distance_and_distance_breaks_ties() -> None:
     result = match(needs, [lawyer], np.array([[10.0], [600.0], [300.0]]))
     assert [(p.need, p.resource) for p in result.proposals] == [(2, 7)]
     sentence = explain(result.proposals[0], need_label="need 2", resource_label="Legal clinic")
-    assert "300 m" in sentence and "priority 3" in sentence
+    assert "300 m" in sentence
+    assert "priority 3" in sentence
 
 
 def test_nothing_is_proposed_across_a_window_gap_or_beyond_the_walk() -> None:

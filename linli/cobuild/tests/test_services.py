@@ -47,13 +47,18 @@ def test_staff_move_a_day_with_a_reason_and_planning_keeps_it(
 ) -> None:
     march = rotation.days[2]
     services.move_day(
-        actor=subdistrict_staff, day=march, date=dt.date(2026, 3, 13), reason="区运动会",
+        actor=subdistrict_staff,
+        day=march,
+        date=dt.date(2026, 3, 13),
+        reason="区运动会",
         today=TODAY,
     )
     services.plan_days(actor=subdistrict_staff, subdistrict=march.subdistrict, year=YEAR)
     march.refresh_from_db()
     assert (march.date, march.moved_reason, march.reason) == (
-        dt.date(2026, 3, 13), "区运动会", CoBuildDay.Reason.MOVED_BY_STAFF
+        dt.date(2026, 3, 13),
+        "区运动会",
+        CoBuildDay.Reason.MOVED_BY_STAFF,
     )
 
 
@@ -81,7 +86,10 @@ def test_community_staff_and_other_subdistricts_may_not_move_days(
     for actor in (community_staff, other_community_staff):
         with pytest.raises(LinliError):
             services.move_day(
-                actor=actor, day=rotation.days[2], date=dt.date(2026, 3, 13), reason="x",
+                actor=actor,
+                day=rotation.days[2],
+                date=dt.date(2026, 3, 13),
+                reason="x",
                 today=TODAY,
             )
 
@@ -150,12 +158,16 @@ def test_only_reporting_units_join_a_rotation(hierarchy: Hierarchy, district_adm
 
     social = Organisation.objects.get(name="仁爱社工服务中心")
     with pytest.raises(LinliError) as caught:
-        services.add_duty_unit(actor=district_admin, subdistrict=hierarchy.east, organisation=social)
+        services.add_duty_unit(
+            actor=district_admin, subdistrict=hierarchy.east, organisation=social
+        )
     assert caught.value.code == "not_a_unit"
     unit = make_unit(hierarchy, "区气象局")
     with pytest.raises(LinliError) as caught:
         services.add_duty_unit(
-            actor=district_admin, subdistrict=hierarchy.east, organisation=unit,
+            actor=district_admin,
+            subdistrict=hierarchy.east,
+            organisation=unit,
             community=hierarchy.xiyuan,
         )
     assert caught.value.code == "community_outside_subdistrict"
@@ -170,7 +182,8 @@ def test_a_resource_is_filed_with_its_windows_and_audited_masked(
     assert (resource.lon, resource.lat) == (113.071, 36.181)  # at the station
     assert resource.windows.count() == 1
     entry = AuditEntry.objects.get(object_type="cobuild.resource")
-    assert "李明华" not in str(entry.changes) and "李**" in str(entry.changes)
+    assert "李明华" not in str(entry.changes)
+    assert "李**" in str(entry.changes)
 
 
 def test_overlapping_windows_are_refused_and_nothing_is_filed(
