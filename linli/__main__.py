@@ -13,9 +13,9 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv if argv is None else ["linli", *argv])
     if len(args) > 1 and args[1] == "circle":
-        from linli.circle.cli import exit_now, run
+        from linli.circle.cli import main as circle_main
 
-        exit_now(run(args[2:]))
+        return circle_main(args[2:])
     if len(args) > 1 and args[1] == "cobuild":
         from linli.cobuild.cli import run as run_cobuild
 
