@@ -102,7 +102,7 @@ def _calendar_page(
             "subdistrict": subdistrict,
             "subdistricts": permissions.cobuild_subdistricts_for_user(user),
             "year": year,
-            "years": range(2024, today.year + 3),
+            "years": sorted({*range(2024, today.year + 3), year}),
             "calendar": calendar,
             "counts": queries.duty_counts(calendar),
             "manager": manager,
