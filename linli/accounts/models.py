@@ -268,7 +268,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
     read_only = models.BooleanField(_("read only"), default=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(pgettext_lazy("timestamp", "created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     # Written at most once a minute (TokenAuth): a nightly script must not cost a write per call.
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
