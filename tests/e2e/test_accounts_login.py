@@ -62,7 +62,8 @@ def test_a_resident_in_elderly_mode_logs_in_with_a_text_message_code(
     account.click()
     page.wait_for_url("**/accounts/me/")
     main = page.inner_text("main")
-    assert "您已登录" in main and "138****5678" in main
+    assert "您已登录" in main
+    assert "138****5678" in main
     assert "查找身边的驿站" in main
     assert axe_violations(page) == []
     screenshot(page, "accounts-resident-signed-in-elderly")
