@@ -61,8 +61,15 @@ def test_a_server_error_is_a_styled_page(db: Any) -> None:
     ],
 )
 def test_the_menu_offers_the_audit_log_only_to_who_may_read_it(
-    request: pytest.FixtureRequest, client: Client, as_user: Any, persona: str, offered: bool
+    request: pytest.FixtureRequest,
+    client: Client,
+    as_user: Any,
+    hierarchy: Any,
+    persona: str,
+    offered: bool,
 ) -> None:
+    # ``hierarchy`` named here, not only through getfixturevalue: pytest-django orders tests
+    # by the fixtures they name, and a flushing transactional test must not run first.
     as_user(request.getfixturevalue(persona))
     page = client.get("/console/").content.decode()
     assert ('href="/console/audit/"' in page) is offered
