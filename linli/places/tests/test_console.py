@@ -347,7 +347,7 @@ def test_home_warns_about_unknown_holiday_year(
 ) -> None:
     hierarchy.district.is_sample = True
     hierarchy.district.save()
-    monkeypatch.setattr("linli.places.views_console.year_is_known", lambda year: False)
+    monkeypatch.setattr("linli.places.views.console.home.year_is_known", lambda year: False)
     body = as_user(district_admin).get(reverse("console:home")).content.decode()
     assert "法定节假日安排" in body
     assert "示例数据" in body
