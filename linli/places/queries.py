@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -990,3 +991,43 @@ def map_points(results: Iterable[SearchResult]) -> list[dict[str, Any]]:
         }
         for r in results
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The staff station search (console list, console export and the JSON API)
+
+
+def filter_stations(
+    stations: QuerySet[Station],
+    *,
+    text: str = "",
+    kind: str = "",
+    community: int | None = None,
+    subdistrict: int | None = None,
+    active: bool | None = None,
+) -> QuerySet[Station]:
+    """Narrow a station queryset (already limited to the user's scope) by the staff filters.
+
+    ``text`` is looked for in the name, the code and the address; the code also matches in
+    half-width form (a code typed with full-width digits, as Chinese input methods give, finds
+    ``XF-001``). The console and the API call this one function so that a search gives the same
+    stations on the page, in its export and through the API.
+    """
+    text = text.strip()
+    if text:
+        folded = unicodedata.normalize("NFKC", text).strip()
+        stations = stations.filter(
+            Q(name__icontains=text)
+            | Q(code__icontains=text)
+            | Q(code__icontains=folded)
+            | Q(address__icontains=text)
+        )
+    if kind:
+        stations = stations.filter(category__code=kind)
+    if community is not None:
+        stations = stations.filter(community_id=community)
+    if subdistrict is not None:
+        stations = stations.filter(subdistrict_id=subdistrict)
+    if active is not None:
+        stations = stations.filter(is_active=active)
+    return stations

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.exceptions import LinliError
-from linli.places import imports, permissions, services
+from linli.places import permissions, queries, services
 from linli.places.forms import (
     AddServiceForm,
     HoursForm,
@@ -42,16 +42,17 @@ def _filtered_stations(request: HttpRequest) -> tuple[StationFilterForm, QuerySe
     )
     if form.is_valid():
         d = form.cleaned_data
-        if d["q"]:
-            qs = qs.filter(Q(name__icontains=d["q"]) | Q(code__icontains=imports.fold(d["q"])))
-        if d["kind"]:
-            qs = qs.filter(category__code=d["kind"])
-        if d["community"].isdigit():
-            qs = qs.filter(community_id=int(d["community"]))
-        elif d["subdistrict"].isdigit():
-            qs = qs.filter(subdistrict_id=int(d["subdistrict"]))
-        if d["active"] in ("0", "1"):
-            qs = qs.filter(is_active=d["active"] == "1")
+        # The area tree sets one of the two: a community wins over a stale subdistrict.
+        community = int(d["community"]) if d["community"].isdigit() else None
+        subdistrict = int(d["subdistrict"]) if d["subdistrict"].isdigit() else None
+        qs = queries.filter_stations(
+            qs,
+            text=d["q"],
+            kind=d["kind"],
+            community=community,
+            subdistrict=subdistrict if community is None else None,
+            active={"1": True, "0": False}.get(d["active"]),
+        )
     return form, qs.order_by("code")
 
 
