@@ -6,13 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, NotFound
-from linli.core.models import AuditEntry
 from linli.places import permissions
 from linli.places.models import (
     Compound,
@@ -20,6 +17,7 @@ from linli.places.models import (
     Gate,
     Grid,
 )
+from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _placement, _require_editor, resolve_district
 from linli.places.services.validators import _check_position, _invalid, _require_text
 
@@ -143,48 +141,43 @@ def create_compound(
     """Create a compound with its gates in a community of the actor's scope."""
     _require_editor(actor)
     district = resolve_district(actor, data.district)
-    with transaction.atomic():
-        compound = Compound()
-        _apply_compound(actor, compound, data, district)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=compound,
-            request=request,
-            changes=audit.diff({}, _compound_snapshot(compound), fields=COMPOUND_FIELDS),
-        )
-    return compound
+    with audited_change(
+        actor=actor,
+        action=CREATE,
+        lock=Compound,
+        snapshot=_compound_snapshot,
+        fields=COMPOUND_FIELDS,
+        request=request,
+    ) as change:
+        _apply_compound(actor, change.obj, data, district)
+    return change.obj
 
 
 def update_compound(
     *, actor: Any, compound: Compound, data: CompoundInput, request: HttpRequest | None = None
 ) -> Compound:
     """Replace a compound's details and gates."""
-    with transaction.atomic():
-        locked = _locked_compound(actor, compound)
-        before = _compound_snapshot(locked)
-        _apply_compound(actor, locked, data, locked.district)
-        changes = audit.diff(before, _compound_snapshot(locked), fields=COMPOUND_FIELDS)
-        if changes:
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=locked,
-                request=request,
-                changes=changes,
-            )
-    return locked
+    with audited_change(
+        actor=actor,
+        action=UPDATE,
+        lock=lambda: _locked_compound(actor, compound),
+        snapshot=_compound_snapshot,
+        fields=COMPOUND_FIELDS,
+        request=request,
+    ) as change:
+        _apply_compound(actor, change.obj, data, change.obj.district)
+    return change.obj
 
 
 def delete_compound(*, actor: Any, compound: Compound, request: HttpRequest | None = None) -> None:
     """Remove a compound and its gates; stations that pointed to it keep their place."""
-    with transaction.atomic():
-        locked = _locked_compound(actor, compound)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=locked,
-            request=request,
-            changes=audit.diff(_compound_snapshot(locked), {}, fields=COMPOUND_FIELDS),
-        )
-        locked.delete()
+    with audited_change(
+        actor=actor,
+        action=DELETE,
+        lock=lambda: _locked_compound(actor, compound),
+        snapshot=_compound_snapshot,
+        fields=COMPOUND_FIELDS,
+        request=request,
+        delete=True,
+    ):
+        pass

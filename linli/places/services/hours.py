@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, NotFound
-from linli.core.models import AuditEntry
 from linli.places.models import (
     OpeningException,
     OpeningHours,
     Station,
 )
+from linli.places.services._audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid
 
@@ -50,6 +49,18 @@ def _hours_problem(hours: Sequence[HoursInput]) -> str | None:
     return None
 
 
+HOURS_FIELDS = ("opening_hours", "holiday_policy")
+
+
+def _hours_snapshot(station: Station) -> dict[str, Any]:
+    return {
+        "opening_hours": [
+            f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}" for h in station.opening_hours.all()
+        ],
+        "holiday_policy": station.holiday_policy,
+    }
+
+
 def set_opening_hours(
     *,
     actor: Any,
@@ -67,36 +78,29 @@ def set_opening_hours(
         raise _invalid(problem, code="invalid_hours", field_name="hours")
     if holiday_policy is not None and holiday_policy not in Station.HolidayPolicy.values:
         raise _invalid(_("Unknown holiday policy."), code="invalid", field_name="holiday_policy")
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
-        before = [
-            f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}" for h in locked.opening_hours.all()
-        ]
+    ordered = sorted(hours, key=lambda h: (h.weekday, h.opens))
+    with audited_change(
+        actor=actor,
+        action=UPDATE,
+        lock=lambda: _locked_station(actor, station),
+        snapshot=_hours_snapshot,
+        fields=HOURS_FIELDS,
+        request=request,
+    ) as change:
+        locked = change.obj
         locked.opening_hours.all().delete()
         OpeningHours.objects.bulk_create(
             OpeningHours(station=locked, weekday=h.weekday, opens=h.opens, closes=h.closes)
-            for h in sorted(hours, key=lambda h: (h.weekday, h.opens))
+            for h in ordered
         )
-        after = [
-            f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}"
-            for h in sorted(hours, key=lambda h: (h.weekday, h.opens))
-        ]
-        changes: dict[str, Any] = {}
-        if before != after:
-            changes["opening_hours"] = [before, after]
         if holiday_policy is not None and holiday_policy != locked.holiday_policy:
-            changes["holiday_policy"] = [locked.holiday_policy, holiday_policy]
             locked.holiday_policy = holiday_policy
             locked.save(update_fields=["holiday_policy", "updated_at"])
-        if changes:
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=locked,
-                request=request,
-                changes=changes,
-            )
-    return locked
+        change.after = {
+            "opening_hours": [f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}" for h in ordered],
+            "holiday_policy": locked.holiday_policy,
+        }
+    return change.obj
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,6 +349,23 @@ def _local_today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
+def _exception_change(
+    actor: Any, station: Station, action: str, request: HttpRequest | None
+) -> AbstractContextManager[Change[Station]]:
+    """An audited change to a station's exceptions: the station locked, the entry names it."""
+    return audited_change(
+        actor=actor, action=action, lock=lambda: _locked_station(actor, station), request=request
+    )
+
+
+def _describe(change: Change[Station], subject: OpeningException, period_text: str) -> None:
+    locked = change.obj
+    change.subject = subject
+    change.district_id = locked.district_id
+    change.object_repr = f"{locked.name}: {period_text}"[:200]
+    change.context = {"station": locked.code}
+
+
 def add_opening_exception(
     *,
     actor: Any,
@@ -356,20 +377,22 @@ def add_opening_exception(
     """Close a station, or change its hours, on one day or a period (keepers: their own)."""
     today = _local_today(today)
     check_exception(data, today=today)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
-        _refuse_overlap(locked, data)
-        rows = _write_exception_days(locked, data)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=rows[0],
-            district_id=locked.district_id,
-            object_repr=f"{locked.name}: {_period_text(data)}"[:200],
-            request=request,
-            changes={"station": locked.code, "opening_exception": [None, _period_text(data)]},
-        )
+    with _exception_change(actor, station, CREATE, request) as change:
+        _refuse_overlap(change.obj, data)
+        rows = _write_exception_days(change.obj, data)
+        _describe(change, rows[0], _period_text(data))
+        change.changes = {"opening_exception": [None, _period_text(data)]}
     return rows
+
+
+def _open_period(locked: Station, exception: OpeningException, today: dt.date) -> ExceptionPeriod:
+    period = _period_of(locked, exception, today)
+    if period.is_past:
+        raise Forbidden(
+            _("This change is over; past days stay as residents were told."),
+            code="past_exception",
+        )
+    return period
 
 
 def update_opening_exception(
@@ -384,30 +407,14 @@ def update_opening_exception(
     """Replace the period holding ``exception`` from today on; days already past stay."""
     today = _local_today(today)
     check_exception(data, today=today)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
-        period = _period_of(locked, exception, today)
-        if period.is_past:
-            raise Forbidden(
-                _("This change is over; past days stay as residents were told."),
-                code="past_exception",
-            )
-        _refuse_overlap(locked, data, ignore=period.editable_ids)
+    with _exception_change(actor, station, UPDATE, request) as change:
+        period = _open_period(change.obj, exception, today)
+        _refuse_overlap(change.obj, data, ignore=period.editable_ids)
         for row in OpeningException.objects.filter(pk__in=period.editable_ids):
             row.delete()
-        rows = _write_exception_days(locked, data)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=rows[0],
-            district_id=locked.district_id,
-            object_repr=f"{locked.name}: {_period_text(data)}"[:200],
-            request=request,
-            changes={
-                "station": locked.code,
-                "opening_exception": [_period_text(period), _period_text(data)],
-            },
-        )
+        rows = _write_exception_days(change.obj, data)
+        _describe(change, rows[0], _period_text(data))
+        change.changes = {"opening_exception": [_period_text(period), _period_text(data)]}
     return rows
 
 
@@ -424,29 +431,13 @@ def delete_opening_exception(
     Returns the number of days withdrawn.
     """
     today = _local_today(today)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
-        period = _period_of(locked, exception, today)
-        if period.is_past:
-            raise Forbidden(
-                _("This change is over; past days stay as residents were told."),
-                code="past_exception",
-            )
+    with _exception_change(actor, station, DELETE, request) as change:
+        period = _open_period(change.obj, exception, today)
         rows = list(OpeningException.objects.filter(pk__in=period.editable_ids))
-        days = len({r.date for r in rows})
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=rows[0],
-            district_id=locked.district_id,
-            object_repr=f"{locked.name}: {_period_text(period)}"[:200],
-            request=request,
-            changes={
-                "station": locked.code,
-                "opening_exception": [_period_text(period), None],
-                "from": f"{max(period.first_day, today):%Y-%m-%d}",
-            },
-        )
-        for row in rows:
-            row.delete()
-    return days
+        _describe(change, rows[0], _period_text(period))
+        change.changes = {
+            "opening_exception": [_period_text(period), None],
+            "from": f"{max(period.first_day, today):%Y-%m-%d}",
+        }
+        change.remove = list(rows)
+    return len({r.date for r in rows})

@@ -19,6 +19,7 @@ from linli.places.models import (
     Organisation,
     Service,
 )
+from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import resolve_district
 from linli.places.services.validators import (
     _invalid,
@@ -138,17 +139,17 @@ def create_organisation(
     _require_organisation_editor(actor)
     district = resolve_district(actor)
     values = _clean_organisation(data)
-    with transaction.atomic():
+    with audited_change(
+        actor=actor,
+        action=CREATE,
+        lock=lambda: Organisation(district=district, **values),
+        snapshot=_organisation_snapshot,
+        fields=ORGANISATION_FIELDS,
+        request=request,
+    ) as change:
         _refuse_duplicate(district.pk, values, exclude_pk=None)
-        organisation = Organisation.objects.create(district=district, **values)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=organisation,
-            request=request,
-            changes=audit.diff({}, values, fields=ORGANISATION_FIELDS),
-        )
-    return organisation
+        change.obj.save()
+    return change.obj
 
 
 def update_organisation(
@@ -160,23 +161,21 @@ def update_organisation(
 ) -> Organisation:
     """Replace an organisation's details; every station showing its services is refreshed."""
     values = _clean_organisation(data)
-    with transaction.atomic():
-        locked = _locked_organisation(actor, organisation)
+    with audited_change(
+        actor=actor,
+        action=UPDATE,
+        lock=lambda: _locked_organisation(actor, organisation),
+        snapshot=_organisation_snapshot,
+        fields=ORGANISATION_FIELDS,
+        request=request,
+    ) as change:
+        locked = change.obj
         _refuse_duplicate(locked.district_id, values, exclude_pk=locked.pk)
-        before = _organisation_snapshot(locked)
-        changes = audit.diff(before, values, fields=ORGANISATION_FIELDS)
-        if changes:
+        if audit.diff(change.before, values, fields=ORGANISATION_FIELDS):
             for field, value in values.items():
                 setattr(locked, field, value)
             locked.save()
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=locked,
-                request=request,
-                changes=changes,
-            )
-    return locked
+    return change.obj
 
 
 def delete_organisation(
@@ -187,27 +186,26 @@ def delete_organisation(
     Deleting a provider would silently blank the provider of its services (the foreign key is
     ``SET_NULL``), so it is refused and the console offers ``merge_organisations`` instead.
     """
-    with transaction.atomic():
-        locked = _locked_organisation(actor, organisation)
-        count = Service.objects.filter(organisation=locked).count()
+    with audited_change(
+        actor=actor,
+        action=DELETE,
+        lock=lambda: _locked_organisation(actor, organisation),
+        snapshot=_organisation_snapshot,
+        fields=ORGANISATION_FIELDS,
+        request=request,
+        delete=True,
+    ) as change:
+        count = Service.objects.filter(organisation=change.obj).count()
         if count:
             raise Conflict(
                 _(
                     "“%(name)s” provides %(count)s service(s), so it cannot be deleted. Merge it "
                     "into the organisation that should provide them instead."
                 )
-                % {"name": locked.name, "count": count},
+                % {"name": change.obj.name, "count": count},
                 code="organisation_in_use",
                 services=count,
             )
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=locked,
-            request=request,
-            changes=audit.diff(_organisation_snapshot(locked), {}, fields=ORGANISATION_FIELDS),
-        )
-        locked.delete()
 
 
 def merge_organisations(

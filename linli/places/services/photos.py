@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from linli.core import audit
 from linli.core.exceptions import Conflict, NotFound
-from linli.core.models import AuditEntry
 from linli.places.models import (
     Station,
     StationPhoto,
 )
+from linli.places.services._audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid
 
@@ -89,12 +89,14 @@ def check_photo(upload: Any) -> str:
     return kind
 
 
-def _locked_photo(actor: Any, photo: StationPhoto) -> tuple[Station, StationPhoto]:
+def _locked_photo(actor: Any, photo: StationPhoto) -> StationPhoto:
+    """The photo, read under its station's row lock; ``.station`` is the locked station."""
     station = _locked_station(actor, photo.station)
     locked = StationPhoto.objects.filter(pk=photo.pk, station=station).first()
     if locked is None:
         raise NotFound(_("No such photo."), code="not_found")
-    return station, locked
+    locked.station = station
+    return locked
 
 
 def _renumber(photos: Sequence[StationPhoto]) -> None:
@@ -121,6 +123,16 @@ def _photo_caption(caption: str) -> str:
     return caption
 
 
+def _photo_change(
+    actor: Any, photo: StationPhoto, action: str, request: HttpRequest | None
+) -> AbstractContextManager[Change[StationPhoto]]:
+    """An audited change to one photo, read under its station's lock."""
+
+    return audited_change(
+        actor=actor, action=action, lock=lambda: _locked_photo(actor, photo), request=request
+    )
+
+
 def add_station_photo(
     *,
     actor: Any,
@@ -134,8 +146,13 @@ def add_station_photo(
     kind = check_photo(image)
     stored = ""
     try:
-        with transaction.atomic():
-            locked = _locked_station(actor, station)
+        with audited_change(
+            actor=actor,
+            action=CREATE,
+            lock=lambda: _locked_station(actor, station),
+            request=request,
+        ) as change:
+            locked = change.obj
             photos = list(StationPhoto.objects.filter(station=locked).order_by("sort_order", "pk"))
             if len(photos) >= PHOTO_MAX_COUNT:
                 raise Conflict(
@@ -150,14 +167,9 @@ def add_station_photo(
             photo.image.save(f"{locked.code}.{PHOTO_FORMATS[kind]}", image, save=False)
             stored = str(photo.image.name)
             photo.save()
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.CREATE,
-                obj=photo,
-                district_id=locked.district_id,
-                request=request,
-                changes={"station": locked.code, "caption": [None, caption], "image": stored},
-            )
+            change.subject = photo
+            change.district_id = locked.district_id
+            change.changes = {"station": locked.code, "caption": [None, caption], "image": stored}
     except BaseException:
         # The file was written before the rows; a rolled-back photo leaves no file behind.
         if stored:
@@ -171,21 +183,16 @@ def update_station_photo(
 ) -> StationPhoto:
     """Change a photo's caption (its alt text)."""
     caption = _photo_caption(caption)
-    with transaction.atomic():
-        station, locked = _locked_photo(actor, photo)
+    with _photo_change(actor, photo, UPDATE, request) as change:
+        locked = change.obj
+        change.district_id = locked.station.district_id
+        change.changes = {}
         if locked.caption != caption:
             before = locked.caption
             locked.caption = caption
             locked.save(update_fields=["caption"])
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=locked,
-                district_id=station.district_id,
-                request=request,
-                changes={"station": station.code, "caption": [before, caption]},
-            )
-    return locked
+            change.changes = {"station": locked.station.code, "caption": [before, caption]}
+    return change.obj
 
 
 def move_station_photo(
@@ -194,24 +201,20 @@ def move_station_photo(
     """Move a photo one place ``"up"`` or ``"down"``, or to the front (``"first"``, the cover)."""
     if to not in ("up", "down", "first"):
         raise _invalid(_("Unknown move."), code="invalid", field_name="to")
-    with transaction.atomic():
-        station, locked = _locked_photo(actor, photo)
+    with _photo_change(actor, photo, UPDATE, request) as change:
+        station = change.obj.station
         photos = list(StationPhoto.objects.filter(station=station).order_by("sort_order", "pk"))
-        at = next(i for i, p in enumerate(photos) if p.pk == locked.pk)
+        at = next(i for i, p in enumerate(photos) if p.pk == change.obj.pk)
         before = [p.pk for p in photos]
         moving = photos.pop(at)
         where = {"first": 0, "up": max(at - 1, 0), "down": min(at + 1, len(photos))}[to]
         photos.insert(where, moving)
+        change.subject = moving
+        change.district_id = station.district_id
+        change.changes = {}
         if [p.pk for p in photos] != before:
             _renumber(photos)
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=moving,
-                district_id=station.district_id,
-                request=request,
-                changes={"station": station.code, "position": [at + 1, where + 1]},
-            )
+            change.changes = {"station": station.code, "position": [at + 1, where + 1]}
     return moving
 
 
@@ -220,17 +223,17 @@ def delete_station_photo(
 ) -> None:
     """Remove a photo; its file is deleted once the transaction has committed."""
     with transaction.atomic():
-        station, locked = _locked_photo(actor, photo)
-        name = locked.image.name
-        storage = locked.image.storage
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=locked,
-            district_id=station.district_id,
-            request=request,
-            changes={"station": station.code, "caption": [locked.caption, None], "image": name},
-        )
-        locked.delete()
+        with _photo_change(actor, photo, DELETE, request) as change:
+            locked = change.obj
+            station = locked.station
+            name = locked.image.name
+            storage = locked.image.storage
+            change.district_id = station.district_id
+            change.changes = {
+                "station": station.code,
+                "caption": [locked.caption, None],
+                "image": name,
+            }
+            change.delete = True
         _renumber(list(StationPhoto.objects.filter(station=station).order_by("sort_order", "pk")))
         transaction.on_commit(lambda: storage.delete(name) if name else None)

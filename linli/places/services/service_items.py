@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core import audit
 from linli.core.exceptions import Forbidden, NotFound
-from linli.core.models import AuditEntry
 from linli.places import permissions
 from linli.places.models import (
     District,
@@ -24,6 +23,7 @@ from linli.places.models import (
     ServiceCategory,
     Station,
 )
+from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _require_editor, resolve_district
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid, _require_text
@@ -101,8 +101,10 @@ def add_service_at_station(
     """Offer a service at a station (or change its schedule there); keepers may, at their own."""
     schedule = schedule or ScheduleInput()
     check_schedule(schedule)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
+    with audited_change(
+        actor=actor, action=UPDATE, lock=lambda: _locked_station(actor, station), request=request
+    ) as change:
+        locked = change.obj
         if service.district_id != locked.district_id:
             raise NotFound(_("No such service."), code="not_found")
         wanted = {
@@ -112,22 +114,17 @@ def add_service_at_station(
             "schedule_note": schedule.note.strip(),
         }
         link = ServiceAtStation.objects.filter(service=service, station=locked).first()
-        created = link is None
         before = {k: getattr(link, k) for k in wanted} if link is not None else {}
         if link is None:
+            change.action = CREATE
             link = ServiceAtStation(service=service, station=locked, district_id=locked.district_id)
         for name, value in wanted.items():
             setattr(link, name, value)
-        changes = audit.diff(before, wanted, fields=wanted)
-        if created or changes:
+        change.subject = link
+        change.changes = audit.diff(before, wanted, fields=wanted)
+        change.context = {"station": locked.code, "service": service.name}
+        if change.action == CREATE or change.changes:
             link.save()
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                obj=link,
-                request=request,
-                changes={"station": locked.code, "service": service.name, **changes},
-            )
     return link
 
 
@@ -135,16 +132,16 @@ def remove_service_at_station(
     *, actor: Any, link: ServiceAtStation, request: HttpRequest | None = None
 ) -> None:
     """Stop offering a service at one station; the service itself stays."""
-    with transaction.atomic():
-        _locked_station(actor, link.station)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=link,
-            request=request,
-            changes={"station": link.station.code, "service": link.service.name},
-        )
-        link.delete()
+    with audited_change(
+        actor=actor,
+        action=DELETE,
+        lock=lambda: _locked_station(actor, link.station),
+        request=request,
+        delete=True,
+    ) as change:
+        change.subject = link
+        change.changes = {}
+        change.context = {"station": link.station.code, "service": link.service.name}
 
 
 def _service_snapshot(service: Service) -> dict[str, Any]:
@@ -246,20 +243,40 @@ def create_service(
             field_name="stations",
         )
     with transaction.atomic():
-        service = Service()
-        _apply_service(service, data, district)
-        audit.record(
+        with audited_change(
             actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=service,
+            action=CREATE,
+            lock=Service,
+            snapshot=_service_snapshot,
+            fields=SERVICE_FIELDS,
             request=request,
-            changes=audit.diff({}, _service_snapshot(service), fields=SERVICE_FIELDS),
-        )
+        ) as change:
+            _apply_service(change.obj, data, district)
         for station, schedule in stations:
             add_service_at_station(
-                actor=actor, service=service, station=station, schedule=schedule, request=request
+                actor=actor, service=change.obj, station=station, schedule=schedule, request=request
             )
-    return service
+    return change.obj
+
+
+def _locked_service(actor: Any, service: Service) -> Service:
+    """Re-read the service under a row lock; refuse one offered outside the actor's area."""
+    # services_for_user is DISTINCT, which cannot be locked: check, then lock by pk.
+    visible = permissions.services_for_user(actor).filter(pk=service.pk).exists()
+    locked = (
+        Service.objects.select_for_update(of=("self",))
+        .select_related("category", "organisation", "district")
+        .filter(pk=service.pk)
+        .first()
+    )
+    if not visible or locked is None:
+        raise NotFound(_("No such service."), code="not_found")
+    if not can_change_service(actor, locked):
+        raise Forbidden(
+            _("This service is also offered outside your area; ask the district to change it."),
+            code="shared_service",
+        )
+    return locked
 
 
 def update_service(
@@ -267,31 +284,13 @@ def update_service(
 ) -> Service:
     """Replace a service's details (not its stations)."""
     _require_editor(actor)
-    with transaction.atomic():
-        # services_for_user is DISTINCT, which cannot be locked: check, then lock by pk.
-        visible = permissions.services_for_user(actor).filter(pk=service.pk).exists()
-        locked = (
-            Service.objects.select_for_update(of=("self",))
-            .select_related("category", "organisation", "district")
-            .filter(pk=service.pk)
-            .first()
-        )
-        if not visible or locked is None:
-            raise NotFound(_("No such service."), code="not_found")
-        if not can_change_service(actor, locked):
-            raise Forbidden(
-                _("This service is also offered outside your area; ask the district to change it."),
-                code="shared_service",
-            )
-        before = _service_snapshot(locked)
-        _apply_service(locked, data, locked.district)
-        changes = audit.diff(before, _service_snapshot(locked), fields=SERVICE_FIELDS)
-        if changes:
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=locked,
-                request=request,
-                changes=changes,
-            )
-    return locked
+    with audited_change(
+        actor=actor,
+        action=UPDATE,
+        lock=lambda: _locked_service(actor, service),
+        snapshot=_service_snapshot,
+        fields=SERVICE_FIELDS,
+        request=request,
+    ) as change:
+        _apply_service(change.obj, data, change.obj.district)
+    return change.obj

@@ -6,13 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, NotFound
-from linli.core.models import AuditEntry
 from linli.places import permissions
 from linli.places.models import (
     Amenity,
@@ -22,6 +19,7 @@ from linli.places.models import (
     Station,
     StationFunction,
 )
+from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _placement, _require_editor, resolve_district
 from linli.places.services.validators import _check_position, _invalid, _labelled, _require_text
 
@@ -162,17 +160,12 @@ def create_station(
     """Create a station in a community (or subdistrict) of the actor's scope."""
     _require_editor(actor)
     district = resolve_district(actor, data.district)
-    with transaction.atomic():
-        station = Station()
-        _apply_station(actor, station, data, district)
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=station,
-            request=request,
-            changes=audit.diff({}, _station_snapshot(station, data), fields=STATION_FIELDS),
-        )
-    return station
+    with audited_change(
+        actor=actor, action=CREATE, lock=Station, fields=STATION_FIELDS, request=request
+    ) as change:
+        _apply_station(actor, change.obj, data, district)
+        change.after = _station_snapshot(change.obj, data)
+    return change.obj
 
 
 def _locked_station(actor: Any, station: Station) -> Station:
@@ -196,20 +189,17 @@ def update_station(
 ) -> Station:
     """Replace a station's details; moving it needs the right to create at the destination too."""
     _require_editor(actor)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
-        before = _station_snapshot(locked)
-        _apply_station(actor, locked, data, locked.district)
-        changes = audit.diff(before, _station_snapshot(locked, data), fields=STATION_FIELDS)
-        if changes:
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=locked,
-                request=request,
-                changes=changes,
-            )
-    return locked
+    with audited_change(
+        actor=actor,
+        action=UPDATE,
+        lock=lambda: _locked_station(actor, station),
+        snapshot=_station_snapshot,
+        fields=STATION_FIELDS,
+        request=request,
+    ) as change:
+        _apply_station(actor, change.obj, data, change.obj.district)
+        change.after = _station_snapshot(change.obj, data)
+    return change.obj
 
 
 def delete_station(
@@ -217,29 +207,23 @@ def delete_station(
 ) -> None:
     """Take a station out of service (default) or remove a mistaken record (``hard``)."""
     _require_editor(actor)
-    with transaction.atomic():
-        locked = _locked_station(actor, station)
+    with audited_change(
+        actor=actor,
+        action=DELETE,
+        lock=lambda: _locked_station(actor, station),
+        snapshot=_station_snapshot,
+        fields=STATION_FIELDS,
+        request=request,
+        delete=hard,
+    ) as change:
+        locked = change.obj
         if not permissions.can_delete_station(actor, locked):
             raise Forbidden(_("You may not delete this station."), code="forbidden")
-        snapshot = _station_snapshot(locked)
         if hard:
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.DELETE,
-                obj=locked,
-                request=request,
-                changes={"hard": True, **audit.diff(snapshot, {}, fields=STATION_FIELDS)},
-            )
-            locked.delete()
+            change.context = {"hard": True}
         else:
             if locked.is_active:
                 locked.is_active = False
                 locked.save(update_fields=["is_active", "updated_at"])
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.DELETE,
-                obj=locked,
-                request=request,
-                changes={"is_active": [True, False], "hard": False},
-            )
+            change.changes = {"is_active": [True, False], "hard": False}
     station.is_active = False
