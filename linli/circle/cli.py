@@ -15,15 +15,14 @@ from typing import TYPE_CHECKING
 
 # Nothing heavy at module level: ``--help`` and a bad option answer without importing numpy.
 from .errors import CircleInputError
+from .outputs import ALL_OUTPUTS  # the standard library only
 
 if TYPE_CHECKING:
     from .analysis import District, UnsnappedPoint
 
 __all__ = ["main"]
 
-ALL_OUTPUTS = ("access", "coverage", "gaps", "isochrones", "map")
-
-#: Default search limit: beyond it a facility counts as out of walking reach (empty meters).
+#: Default search limit, :data:`.analysis.DEFAULT_MAX_DISTANCE_M` (that module imports numpy).
 DEFAULT_MAX_DISTANCE_M = 3000.0
 
 _WHAT = {"gate": "gate of compound", "facility": "facility", "candidate": "candidate"}

@@ -106,3 +106,9 @@ def test_site_needs_a_question(tmp_path: Path) -> None:
     loaded = load_district(d["pbf"], d["compounds"], d["facilities"])
     with pytest.raises(ValueError, match="give k"):
         site(loaded, category="nursery")
+
+
+def test_the_command_line_searches_as_far_as_the_library() -> None:
+    from linli.circle import analysis, cli
+
+    assert cli.DEFAULT_MAX_DISTANCE_M == analysis.DEFAULT_MAX_DISTANCE_M
