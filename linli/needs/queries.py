@@ -16,7 +16,16 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from linli.needs.models import DONE_STATUSES, OPEN_STATUSES, Need, NeedStep, Rating, Scale, Status
+from linli.needs.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Need,
+    NeedStep,
+    Rating,
+    Scale,
+    Status,
+)
 
 # ------------------------------------------------------------------------------------ staff list
 
@@ -187,6 +196,9 @@ def public_row(row: dict[str, Any]) -> dict[str, Any]:
         "community": row["community__name"],
         "compound": "" if row["anonymous"] else (row["compound__name"] or ""),
         "rating": row["rating_level"],
+        "status_label": str(Status(row["status"]).label),
+        "category_label": str(Category(row["category"]).label),
+        "rating_label": str(Rating.Level(row["rating_level"]).label) if row["rating_level"] else "",
     }
 
 

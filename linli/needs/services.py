@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -231,6 +232,18 @@ def raise_need(
             code="too_many_photos",
             field="photos",
         )
+    if channel == Channel.ONLINE and getattr(actor, "is_authenticated", False):
+        limit = int(getattr(settings, "LINLI_NEEDS_PER_DAY", 10))
+        recent = Need.objects.filter(raised_by=actor, submitted_at__gte=now - dt.timedelta(days=1))
+        if recent.count() >= limit:
+            raise LinliError(
+                _(
+                    "You have sent %(count)s needs in the last 24 hours, the most we accept. "
+                    "Please call your community if it is urgent."
+                )
+                % {"count": limit},
+                code="throttled",
+            )
     cleaned = [photos.clean_photo(f, name=name) for name, f in photo_files]
     compound, _unit = route(
         district=district, category=category, compound=compound, lon=lon, lat=lat

@@ -43,3 +43,9 @@ def walk(need: Need, staff: Any, *, upto: str) -> Need:
         if name == upto:
             break
     return need
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    """Uploaded photos go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
