@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import SessionAuth
 from pydantic import Field
 
@@ -155,7 +155,7 @@ class NeedIn(Schema):
 
 
 @router.post("/", response={201: NeedDetailOut}, summary="Raise a need (resident)")
-def create(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, Any]]:
+def create(request: HttpRequest, payload: NeedIn) -> Status:
     user: Any = request.user
     district = get_object_or_404(District, pk=user.district_id) if user.district_id else None
     if district is None:
@@ -164,8 +164,6 @@ def create(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, Any]]:
     if payload.compound_id is not None:
         compound = Compound.objects.filter(pk=payload.compound_id, district=district).first()
         if compound is None:
-            from django.http import Http404
-
             raise Http404("No such compound.")
     need = services.raise_need(
         actor=user,
@@ -180,10 +178,10 @@ def create(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, Any]]:
         contact_preference=payload.contact_preference,
         request=request,
     )
-    return 201, _detail(Need.objects.select_related("community").get(pk=need.pk), internal=False)
+    return Status(201, _detail(Need.objects.select_related("community").get(pk=need.pk), internal=False))
 
 
-@router.get("/{need_id}/", response=NeedDetailOut, summary="One need with its steps (staff)")
+@router.get("/{int:need_id}/", response=NeedDetailOut, summary="One need with its steps (staff)")
 def detail(request: HttpRequest, need_id: int) -> dict[str, Any]:
     return _detail(permissions.get_need_for_user(request.user, need_id), internal=True)
 
@@ -203,7 +201,7 @@ class StepIn(Schema):
     outcome: str = ""
 
 
-@router.post("/{need_id}/steps/", response=NeedDetailOut, summary="Take a workflow step (staff)")
+@router.post("/{int:need_id}/steps/", response=NeedDetailOut, summary="Take a workflow step (staff)")
 def take_step(request: HttpRequest, need_id: int, payload: StepIn) -> dict[str, Any]:
     A = NeedStep.Action
     common: dict[str, Any] = {"actor": request.user, "need_id": need_id, "request": request}
@@ -245,7 +243,7 @@ class RatingIn(Schema):
     reopen: bool = False
 
 
-@router.post("/mine/{need_id}/rating/", response=NeedDetailOut, summary="Rate one's own need")
+@router.post("/mine/{int:need_id}/rating/", response=NeedDetailOut, summary="Rate one's own need")
 def rate(request: HttpRequest, need_id: int, payload: RatingIn) -> dict[str, Any]:
     services.rate_need(
         actor=request.user, need_id=need_id, level=payload.level, comment=payload.comment,
@@ -269,12 +267,14 @@ class RateOut(Schema):
     satisfied_rate: float | None
 
 
+class RatesQuery(Schema):
+    by: Literal["community", "unit", "category"] = "community"
+    year: int | None = Field(default=None, ge=2000, le=2100)
+
+
 @router.get("/rates/", response=list[RateOut], summary="On time, resolved, satisfied (staff)")
-def rates(
-    request: HttpRequest,
-    by: Literal["community", "unit", "category"] = "community",
-    year: int = Query(2026, ge=2000, le=2100),  # type: ignore[type-arg]
-) -> list[dict[str, Any]]:
+def rates(request: HttpRequest, params: Query[RatesQuery]) -> list[dict[str, Any]]:
+    by, year = params.by, params.year or timezone.now().astimezone(BEIJING).year
     start = dt.datetime(year, 1, 1, tzinfo=BEIJING)
     end = dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
     rows = queries.rates(
@@ -303,13 +303,18 @@ class PublicNeed(Schema):
     rating: str
 
 
+class PublicQuery(Schema):
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
 @router.get(
     "/public/{district_code}/", auth=None, response=list[PublicNeed],
     summary="The public timeline of a district (no personal data)",
 )
 def public(
-    request: HttpRequest, district_code: str, offset: int = Query(0, ge=0, le=10_000_000),  # type: ignore[type-arg]
+    request: HttpRequest, district_code: str, page: Query[PublicQuery]
 ) -> list[dict[str, Any]]:
+    offset = page.offset
     district = get_object_or_404(District, code=district_code)
     rows = queries.public_timeline(district.pk).values(*queries.PUBLIC_FIELDS)[offset : offset + 50]
     return [
