@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.exceptions import LinliError
 from linli.core.personal import record_personal_view
@@ -42,6 +43,20 @@ from linli.places.models import Compound, District, Grid, Organisation
 
 A = NeedStep.Action
 PAGE_SIZE = 25
+# What the button of each step says (the step's own label is the past tense shown in the log).
+BUTTONS = {
+    A.ACCEPT: pgettext_lazy("need step", "Accept"),
+    A.DISPATCH: pgettext_lazy("need step", "Dispatch"),
+    A.START: pgettext_lazy("need step", "Start handling"),
+    A.RESOLVE: pgettext_lazy("need step", "Resolve"),
+    A.FOLLOW_UP: pgettext_lazy("need step", "Log a follow-up call"),
+    A.APPROVE_EXTENSION: pgettext_lazy("need step", "Approve the extension"),
+    A.REFUSE_EXTENSION: pgettext_lazy("need step", "Refuse the extension"),
+    A.REQUEST_EXTENSION: pgettext_lazy("need step", "Request an extension"),
+    A.RETURN: pgettext_lazy("need step", "Return for re-dispatch"),
+    A.REOPEN: pgettext_lazy("need step", "Handle again"),
+    A.DECLINE: pgettext_lazy("need step", "Decline"),
+}
 
 
 def console_required[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -135,7 +150,9 @@ def _action_form(action: str, need: Need, data: Any = None) -> Form:
 def _actions_for(user: Any, need: Need, bound: dict[str, Form] | None = None) -> list[dict[str, Any]]:
     """The steps this user may take on the need now, each with its form."""
     out = []
-    for action in allowed_actions(need.status):
+    possible = set(allowed_actions(need.status))
+    # The forward step first (its form opens by itself), the side branches after it.
+    for action in [a for a in BUTTONS if a in possible]:
         if action not in ACTION_FORMS:
             continue
         if action in (A.APPROVE_EXTENSION, A.REFUSE_EXTENSION) and not need.extension_pending:
@@ -145,7 +162,7 @@ def _actions_for(user: Any, need: Need, bound: dict[str, Form] | None = None) ->
         if not permissions.can_take(user, need, TRANSITIONS[action].who):
             continue
         form = (bound or {}).get(action) or _action_form(action, need)
-        out.append({"action": action, "label": A(action).label, "form": form})
+        out.append({"action": action, "label": BUTTONS[action], "form": form})
     return out
 
 
@@ -206,7 +223,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form_error(form, err)
             else:
                 messages.success(
-                    request, _("Done: %(step)s.") % {"step": A(action).label}
+                    request, _("Done: %(step)s.") % {"step": BUTTONS[action]}
                 )
                 return redirect("needs:console_detail", pk=need.pk)
         bound[action] = form
