@@ -164,3 +164,13 @@ class RatingForm(forms.Form):
     reopen = forms.BooleanField(
         label=_("Not solved: please handle it again"), required=False
     )
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(
+        label=_("Number of the need it duplicates"), min_value=1, max_value=2**62,
+        help_text=_("Its resident and followers will follow that need from now on."),
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note (staff only)"), required=False, max_length=NOTE_MAX
+    )

@@ -233,6 +233,11 @@ class Need(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
     )
     followers_count = models.PositiveIntegerField(default=0)
+    # Raised through Open311: the client whose key posted it, and the token it was given.
+    api_client = models.ForeignKey(
+        "needs.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="needs"
+    )
+    open311_token = models.CharField(max_length=40, null=True, blank=True, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = NeedQuerySet.as_manager()
@@ -433,3 +438,28 @@ class Follower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.need_id}"
+
+
+class ApiClient(models.Model):
+    """An Open311 client (a city app, a hotline system) with an API key staff issued.
+
+    Only the SHA-256 of the key is stored; the key is shown once (services.issue_api_key).
+    A key may post requests and reads what the public reads plus its own requests.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,7 +25,7 @@ from django.http import Http404
 
 from linli.accounts.models import Role
 from linli.accounts.scopes import scope_q
-from linli.needs.models import Need
+from linli.needs.models import Follower, Need
 from linli.places.models import Community, Station
 
 MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
@@ -98,10 +98,12 @@ def get_need_for_user(user: Any, pk: Any, *, lock: bool = False) -> Need:
 
 
 def my_needs(user: Any) -> QuerySet[Need]:
-    """The needs a resident raised or that were raised for them."""
+    """The needs a resident raised, that were raised for them, or that they follow (+1, or
+    a need of theirs merged into another)."""
     if not _active(user):
         return Need.objects.none()
-    return Need.objects.filter(resident_id=user.pk)
+    followed = Follower.objects.filter(user_id=user.pk).values("need_id")
+    return Need.objects.filter(Q(resident_id=user.pk) | Q(pk__in=followed))
 
 
 def get_my_need(user: Any, pk: Any, *, lock: bool = False) -> Need:

@@ -225,3 +225,23 @@ def open_needs_for_cobuild(district_id: int, *, community_id: int | None = None)
     if community_id is not None:
         queryset = queryset.filter(community_id=community_id)
     return queryset.order_by("submitted_at", "pk")
+
+
+# ------------------------------------------------------------------------------------ similar
+
+
+def similar_open_needs(
+    *, district_id: int, category: str, compound_id: int, limit: int = 5
+) -> QuerySet[Need]:
+    """Open needs of the same category in the same compound that staff have accepted (so they
+    carry a public summary): offered as "same as this? +1" before a resident submits."""
+    return (
+        Need.objects.filter(
+            district_id=district_id,
+            category=category,
+            compound_id=compound_id,
+            status__in=(Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS),
+        )
+        .exclude(public_summary="")
+        .order_by("-submitted_at")[:limit]
+    )

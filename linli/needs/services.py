@@ -9,13 +9,18 @@ worker all call these; a refused step raises a ``LinliError`` and changes nothin
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+import secrets
 from collections.abc import Sequence
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,12 +31,14 @@ from linli.needs import permissions, photos
 from linli.needs.deadlines import compute_deadline, reminder_due
 from linli.needs.models import (
     DEFAULT_URGENCY,
+    ApiClient,
     DESCRIPTION_MAX,
     NOTE_MAX,
     OPEN_STATUSES,
     Category,
     Channel,
     ContactPreference,
+    Follower,
     FollowUp,
     Need,
     NeedPhoto,
@@ -207,10 +214,12 @@ def raise_need(
     resident: Any = None,
     channel: str = Channel.ONLINE,
     photo_files: Sequence[tuple[str, IO[bytes]]] = (),
+    api_client: ApiClient | None = None,
     now: dt.datetime | None = None,
     request: Any = None,
 ) -> Need:
-    """Raise a need (a resident for themselves, or staff on a resident's behalf)."""
+    """Raise a need (a resident for themselves, staff on a resident's behalf, or an Open311
+    client with its key: ``api_client``)."""
     now = now or timezone.now()
     category = _choice(category, Category, field="category", label=_("category"))
     scale = _choice(scale, Scale, field="scale", label=_("who is affected"))
@@ -232,6 +241,17 @@ def raise_need(
             code="too_many_photos",
             field="photos",
         )
+    if api_client is not None:
+        limit = int(getattr(settings, "LINLI_OPEN311_PER_DAY", 1000))
+        recent = Need.objects.filter(
+            api_client=api_client, submitted_at__gte=now - dt.timedelta(days=1)
+        )
+        if recent.count() >= limit:
+            raise LinliError(
+                _("This API key has posted %(count)s requests in the last 24 hours, the most we accept.")
+                % {"count": limit},
+                code="throttled",
+            )
     if channel == Channel.ONLINE and getattr(actor, "is_authenticated", False):
         limit = int(getattr(settings, "LINLI_NEEDS_PER_DAY", 10))
         recent = Need.objects.filter(raised_by=actor, submitted_at__gte=now - dt.timedelta(days=1))
@@ -250,7 +270,11 @@ def raise_need(
     )
     community = compound.community
     on_behalf = resident is not None and resident != actor
-    if on_behalf or channel != Channel.ONLINE:
+    if api_client is not None:
+        channel = Channel.OPEN311
+        if api_client.district_id != district.pk or api_client.revoked_at is not None:
+            raise LinliError(_("This API key is not valid."), code="invalid_api_key")
+    elif on_behalf or channel != Channel.ONLINE:
         if community not in permissions.communities_for_raising(actor):
             raise LinliError(
                 _("You may raise needs only in your own community."),
@@ -284,6 +308,8 @@ def raise_need(
             resident=resident,
             raised_by=actor if getattr(actor, "is_authenticated", False) else None,
             submitted_at=now,
+            api_client=api_client,
+            open311_token=secrets.token_urlsafe(12) if api_client is not None else None,
         )
         _apply_deadline(need, now)
         need.save()
@@ -706,3 +732,193 @@ def recompute_unknown_deadlines(*, now: dt.datetime | None = None) -> int:
             Need.objects.filter(pk=need.pk).update(due_at=deadline.due_at, due_unknown_year=None)
             count += 1
     return count
+
+
+# ------------------------------------------------------------------------------------ duplicates
+
+
+def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> Need:
+    """"+1": a resident says an open need nearby is theirs too and follows its public steps."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        need = (
+            Need.objects.select_for_update()
+            .filter(pk=permissions.as_pk(need_id), district_id=actor.district_id)
+            .exclude(status__in=(Status.MERGED, Status.DECLINED))
+            .first()
+        )
+        if need is None:
+            raise LinliError(_("This need cannot be followed."), code="not_followable")
+        _, created = Follower.objects.get_or_create(need=need, user=actor, defaults={"at": now})
+        if created and need.resident_id != actor.pk:
+            need.followers_count += 1
+            need.save(update_fields=["followers_count", "updated_at"])
+    return need
+
+
+def merge_needs(
+    *, actor: Any, need_id: Any, into_id: Any, internal_note: str = "",
+    now: dt.datetime | None = None, request: Any = None,
+) -> Need:
+    """Merge a duplicate into another need of the same community: its resident and followers
+    follow the other need from now on and keep seeing its progress."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        target = permissions.get_need_for_user(actor, into_id, lock=True)
+        if target.pk == permissions.as_pk(need_id):
+            raise LinliError(_("A need cannot be merged into itself."), code="merge_self")
+        if target.status in (Status.MERGED, Status.DECLINED):
+            raise LinliError(
+                _("Need %(ref)s is closed; merge into an open one.") % {"ref": target.reference},
+                code="merge_target_closed",
+                field="into",
+            )
+
+        def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+            if need.community_id != target.community_id:
+                raise LinliError(
+                    _("Only needs of the same community can be merged."),
+                    code="merge_other_community",
+                    field="into",
+                )
+            need.merged_into = target
+            need.closed_at = now
+            people = set(need.followers.values_list("user_id", flat=True))
+            if need.resident_id:
+                people.add(need.resident_id)
+            people.discard(target.resident_id)
+            added = 0
+            for user_id in people:
+                _f, created = Follower.objects.get_or_create(
+                    need=target, user_id=user_id, defaults={"at": now}
+                )
+                added += created
+            Need.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + added)
+            return {"into": target.pk}
+
+        need = _step(
+            actor=actor, need_id=need_id, action=A.MERGE,
+            public_note=_("Merged into need %(ref)s, which is handled for everyone.")
+            % {"ref": target.reference},
+            internal_note=internal_note, now=now, request=request, change=change,
+        )
+    return need
+
+
+# ------------------------------------------------------------------------------------ moderation
+
+
+def moderate_comment(
+    *, actor: Any, rating_id: Any, publish: bool, request: Any = None
+) -> Rating:
+    """Publish a rating's comment on the public pages, or keep it off them."""
+    with transaction.atomic():
+        rating = (
+            Rating.objects.select_for_update()
+            .filter(
+                pk=permissions.as_pk(rating_id),
+                need__in=permissions.needs_for_user(actor).values("pk"),
+            )
+            .first()
+        )
+        if rating is None:
+            raise Http404("No such rating.")
+        if not permissions.can_take(actor, rating.need, "manager"):
+            raise PermissionDenied
+        before = rating.comment_moderation
+        rating.comment_moderation = (
+            Rating.Moderation.APPROVED if publish else Rating.Moderation.HIDDEN
+        )
+        rating.save(update_fields=["comment_moderation"])
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=rating,
+            district_id=rating.need.district_id,
+            request=request,
+            changes={"comment_moderation": [before, rating.comment_moderation]},
+        )
+    return rating
+
+
+def review_photo(*, actor: Any, photo_id: Any, publish: bool, request: Any = None) -> NeedPhoto:
+    """Staff have looked at a photo: it may be shown on public pages, or never."""
+    with transaction.atomic():
+        photo = (
+            NeedPhoto.objects.select_for_update()
+            .filter(
+                pk=permissions.as_pk(photo_id),
+                need__in=permissions.needs_for_user(actor).values("pk"),
+            )
+            .first()
+        )
+        if photo is None:
+            raise Http404("No such photo.")
+        if not permissions.can_take(actor, photo.need, "manager"):
+            raise PermissionDenied
+        photo.reviewed_at = timezone.now()
+        photo.approved = publish
+        photo.save(update_fields=["reviewed_at", "approved"])
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=photo.need,
+            request=request,
+            changes={"photo": photo.pk, "approved": publish},
+        )
+    return photo
+
+
+# ------------------------------------------------------------------------------------ Open311 keys
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_api_key(*, actor: Any, name: str, request: Any = None) -> tuple[ApiClient, str]:
+    """Issue an Open311 API key to a client; returns the client and the key (shown once)."""
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and (actor.is_superuser or actor.role == "district_admin")
+        and actor.district_id
+    ):
+        raise PermissionDenied
+    name = _text(name, field="name", limit=100, label=_("name"), required=True)
+    key = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        client = ApiClient.objects.create(
+            district_id=actor.district_id, name=name, key_hash=hash_api_key(key), created_by=actor
+        )
+        audit.record(actor=actor, action=AuditEntry.Action.TOKEN_CREATED, obj=client,
+                     request=request)
+    return client, key
+
+
+def revoke_api_key(*, actor: Any, client_id: Any, request: Any = None) -> ApiClient:
+    """Revoke an Open311 client's key; its requests stay."""
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and (actor.is_superuser or actor.role == "district_admin")
+    ):
+        raise PermissionDenied
+    with transaction.atomic():
+        client = (
+            ApiClient.objects.select_for_update()
+            .filter(pk=permissions.as_pk(client_id), district_id=actor.district_id)
+            .first()
+        )
+        if client is None:
+            raise Http404("No such client.")
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.TOKEN_REVOKED, obj=client,
+                     request=request)
+    return client
+
+
+def api_client_for_key(key: str) -> ApiClient | None:
+    """The active client a key belongs to, or None."""
+    if not key or len(key) > 200:
+        return None
+    return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()

@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
 from linli.core.exceptions import LinliError
 from linli.core.personal import record_personal_view
@@ -32,31 +31,18 @@ from linli.needs.forms import (
     DispatchForm,
     ExtensionForm,
     FollowUpForm,
+    MergeForm,
     NeedFilterForm,
     NotesForm,
     StaffNeedForm,
 )
-from linli.needs.models import Channel, Need, NeedStep
+from linli.needs.models import ApiClient, Channel, Need, NeedPhoto, NeedStep, Rating
 from linli.needs.views_resident import form_error
-from linli.needs.workflow import TRANSITIONS, allowed_actions
+from linli.needs.workflow import BUTTONS, TRANSITIONS, allowed_actions
 from linli.places.models import Compound, District, Grid, Organisation
 
 A = NeedStep.Action
 PAGE_SIZE = 25
-# What the button of each step says (the step's own label is the past tense shown in the log).
-BUTTONS = {
-    A.ACCEPT: pgettext_lazy("need step", "Accept"),
-    A.DISPATCH: pgettext_lazy("need step", "Dispatch"),
-    A.START: pgettext_lazy("need step", "Start handling"),
-    A.RESOLVE: pgettext_lazy("need step", "Resolve"),
-    A.FOLLOW_UP: pgettext_lazy("need step", "Log a follow-up call"),
-    A.APPROVE_EXTENSION: pgettext_lazy("need step", "Approve the extension"),
-    A.REFUSE_EXTENSION: pgettext_lazy("need step", "Refuse the extension"),
-    A.REQUEST_EXTENSION: pgettext_lazy("need step", "Request an extension"),
-    A.RETURN: pgettext_lazy("need step", "Return for re-dispatch"),
-    A.REOPEN: pgettext_lazy("need step", "Handle again"),
-    A.DECLINE: pgettext_lazy("need step", "Decline"),
-}
 
 
 def console_required[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -130,6 +116,7 @@ ACTION_FORMS: dict[str, type[Form]] = {
     A.RESOLVE: NotesForm,
     A.FOLLOW_UP: FollowUpForm,
     A.REOPEN: NotesForm,
+    A.MERGE: MergeForm,
 }
 
 
@@ -203,6 +190,10 @@ def _call(action: str, request: HttpRequest, need: Need, d: dict[str, Any]) -> N
         return services.log_follow_up(**common, outcome=d["outcome"], note=d["note"])
     if action == A.REOPEN:
         return services.reopen_need(**common, **notes)
+    if action == A.MERGE:
+        return services.merge_needs(
+            **common, into_id=d["into"], internal_note=d.get("internal_note", "")
+        )
     raise Http404("No such step.")
 
 
@@ -330,3 +321,72 @@ def rates(request: HttpRequest) -> HttpResponse:
         },
     )
 
+
+
+@console_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    """The moderation queue: comments and photos waiting for a person to look at them."""
+    user = request.user
+    if request.method == "POST":
+        publish = request.POST.get("decision") == "publish"
+        kind, pk = request.POST.get("kind", ""), request.POST.get("pk", "")
+        if kind == "comment":
+            services.moderate_comment(actor=user, rating_id=pk, publish=publish, request=request)
+        elif kind == "photo":
+            services.review_photo(actor=user, photo_id=pk, publish=publish, request=request)
+        else:
+            raise Http404("Nothing to moderate.")
+        messages.success(request, _("Published.") if publish else _("Kept off the public pages."))
+        return redirect("needs:console_moderation")
+    in_scope = permissions.needs_for_user(user).values("pk")
+    comments = (
+        Rating.objects.filter(need__in=in_scope, comment_moderation=Rating.Moderation.PENDING)
+        .exclude(comment="")
+        .select_related("need")
+        .order_by("at")[:50]
+    )
+    photos = (
+        NeedPhoto.objects.filter(need__in=in_scope, reviewed_at__isnull=True)
+        .select_related("need")
+        .order_by("uploaded_at")[:50]
+    )
+    return render(
+        request,
+        "needs/console/moderation.html",
+        {
+            "comments": comments,
+            "photos": photos,
+            "console_nav": "needs",
+            "page_title": _("Comments and photos to review"),
+        },
+    )
+
+
+@console_required
+def api_clients(request: HttpRequest) -> HttpResponse:
+    """Open311 clients of the district: issue a key (shown once) or revoke one."""
+    user: Any = request.user
+    if not (user.is_superuser or user.role == "district_admin"):
+        raise PermissionDenied
+    new_key = ""
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            services.revoke_api_key(actor=user, client_id=request.POST["revoke"], request=request)
+            messages.success(request, _("The key was revoked."))
+            return redirect("needs:console_api_clients")
+        try:
+            _client, new_key = services.issue_api_key(
+                actor=user, name=request.POST.get("name", ""), request=request
+            )
+        except LinliError as err:
+            messages.error(request, str(err.message))
+    return render(
+        request,
+        "needs/console/api_clients.html",
+        {
+            "clients": ApiClient.objects.filter(district_id=user.district_id),
+            "new_key": new_key,
+            "console_nav": "needs",
+            "page_title": _("Open311 clients"),
+        },
+    )

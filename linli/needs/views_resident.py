@@ -26,7 +26,7 @@ from linli.needs.models import DONE_STATUSES, Need, Status
 from linli.places.models import Compound, District
 
 
-def _district_for(request: HttpRequest) -> District | None:
+def district_for(request: HttpRequest) -> District | None:
     user: Any = request.user
     if user.is_authenticated and user.district_id:
         return District.objects.filter(pk=user.district_id).first()
@@ -60,21 +60,36 @@ def my_needs(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "needs/resident/my_needs.html",
-        {"needs": needs[:100], "district": _district_for(request)},
+        {"needs": needs[:100], "district": district_for(request)},
     )
 
 
 @resident_required
 def need_new(request: HttpRequest) -> HttpResponse:
-    district = _district_for(request)
+    district = district_for(request)
     if district is None:
         raise Http404("No district.")
     compounds = Compound.objects.filter(district=district).order_by("name")
     form = NeedForm(request.POST or None, request.FILES or None, compounds=compounds)
     status = 200
+    similar: list[Need] = []
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
+            if data["compound"] is not None and not request.POST.get("confirm_new"):
+                similar = list(
+                    queries.similar_open_needs(
+                        district_id=district.pk,
+                        category=data["category"],
+                        compound_id=data["compound"].pk,
+                    )
+                )
+            if similar:
+                return render(
+                    request,
+                    "needs/resident/need_form.html",
+                    {"form": form, "district": district, "similar": similar},
+                )
             try:
                 need = services.raise_need(
                     actor=request.user,
@@ -138,11 +153,29 @@ def my_need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": queries.public_steps(need),
             "form": form,
             "can_rate": need.status in (Status.RESOLVED, Status.FOLLOWED_UP),
-            "district": _district_for(request),
+            "district": district_for(request),
             "photos": need.photos.all(),
         },
         status=status,
     )
+
+
+@resident_required
+def follow(request: HttpRequest, pk: int) -> HttpResponse:
+    """"+1": the resident's need is the same as this one; they follow it instead."""
+    if request.method != "POST":
+        return redirect("needs:new")
+    try:
+        need = services.follow_need(actor=request.user, need_id=pk)
+    except LinliError as err:
+        messages.error(request, str(err.message))
+        return redirect("needs:new")
+    messages.success(
+        request,
+        _("You follow need %(ref)s now; you will see its progress under “My needs”.")
+        % {"ref": need.reference},
+    )
+    return redirect("needs:mine")
 
 
 # ------------------------------------------------------------------------------------ public
@@ -150,7 +183,7 @@ def my_need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def public_timeline(request: HttpRequest) -> HttpResponse:
     """三公开: the service process — what residents asked for and what became of it."""
-    district = _district_for(request)
+    district = district_for(request)
     if district is None:
         raise Http404("No district.")
     rows = queries.public_timeline(district.pk).values(*queries.PUBLIC_FIELDS)
@@ -168,7 +201,7 @@ def public_timeline(request: HttpRequest) -> HttpResponse:
 
 
 def public_need(request: HttpRequest, pk: int) -> HttpResponse:
-    district = _district_for(request)
+    district = district_for(request)
     try:
         need = (
             Need.objects.public()
@@ -180,6 +213,12 @@ def public_need(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "needs/resident/public_need.html",
-        {"need": need, "steps": queries.public_steps(need), "district": district},
+        {
+            "need": need,
+            "steps": queries.public_steps(need),
+            "district": district,
+            # Only photos staff have looked at and published (services.review_photo).
+            "photos": need.photos.filter(approved=True, reviewed_at__isnull=False),
+        },
     )
 

@@ -12,11 +12,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.exceptions import Conflict
 from linli.needs.models import NeedStep, Status
 
 A = NeedStep.Action
+
+# What a person does in each step, as buttons and refusals say it (the step's own label is
+# the past tense the log shows). The order is the order the console offers them in.
+BUTTONS = {
+    A.ACCEPT: pgettext_lazy("need step", "Accept"),
+    A.DISPATCH: pgettext_lazy("need step", "Dispatch"),
+    A.START: pgettext_lazy("need step", "Start handling"),
+    A.RESOLVE: pgettext_lazy("need step", "Resolve"),
+    A.FOLLOW_UP: pgettext_lazy("need step", "Log a follow-up call"),
+    A.APPROVE_EXTENSION: pgettext_lazy("need step", "Approve the extension"),
+    A.REFUSE_EXTENSION: pgettext_lazy("need step", "Refuse the extension"),
+    A.REQUEST_EXTENSION: pgettext_lazy("need step", "Request an extension"),
+    A.RETURN: pgettext_lazy("need step", "Return for re-dispatch"),
+    A.REOPEN: pgettext_lazy("need step", "Handle again"),
+    A.MERGE: pgettext_lazy("need step", "Merge into another need"),
+    A.DECLINE: pgettext_lazy("need step", "Decline"),
+}
+
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,8 @@ def check_transition(*, status: str, action: str) -> Transition:
     """The transition for ``action`` from ``status``; raises Conflict when out of order."""
     transition = TRANSITIONS[action]
     if status not in transition.sources:
-        possible = ", ".join(str(A(a).label) for a in allowed_actions(status)) or _("none")
+        possible = ", ".join(str(BUTTONS[a]) for a in allowed_actions(status) if a in BUTTONS)
+        possible = possible or _("none")
         raise Conflict(
             _(
                 "This need is “%(status)s”, so “%(step)s” is not possible now. "
@@ -62,7 +82,7 @@ def check_transition(*, status: str, action: str) -> Transition:
             )
             % {
                 "status": Status(status).label,
-                "step": A(action).label,
+                "step": BUTTONS.get(action, A(action).label),
                 "possible": possible,
             },
             code="step_out_of_order",

@@ -38,7 +38,8 @@ def walk(need: Need, staff: Any, *, upto: str) -> Need:
             actor=staff, need_id=need.pk, public_note="已清理", now=T0 + dt.timedelta(hours=5)
         )),
     ]
-    for name, step in steps:
+    done = {"submitted": 0, "accepted": 1, "dispatched": 2, "in_progress": 3}[need.status]
+    for name, step in steps[done:]:
         need = step()
         if name == upto:
             break
