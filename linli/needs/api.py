@@ -127,8 +127,12 @@ class ListFilters(Schema):
 @router.get("/", response=NeedPage, summary="Needs in the caller's scope (staff)")
 def list_needs(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     f = queries.NeedFilter(
-        status=filters.status, category=filters.category, community_id=filters.community,
-        overdue=filters.overdue, escalated=filters.escalated, text=filters.q.strip(),
+        status=filters.status,
+        category=filters.category,
+        community_id=filters.community,
+        overdue=filters.overdue,
+        escalated=filters.escalated,
+        text=filters.q.strip(),
     )
     queryset = queries.filter_needs(
         permissions.needs_for_user(request.user), f, now=timezone.now()
@@ -178,7 +182,9 @@ def create(request: HttpRequest, payload: NeedIn) -> Status:
         contact_preference=payload.contact_preference,
         request=request,
     )
-    return Status(201, _detail(Need.objects.select_related("community").get(pk=need.pk), internal=False))
+    return Status(
+        201, _detail(Need.objects.select_related("community").get(pk=need.pk), internal=False)
+    )
 
 
 @router.get("/{int:need_id}/", response=NeedDetailOut, summary="One need with its steps (staff)")
@@ -188,8 +194,17 @@ def detail(request: HttpRequest, need_id: int) -> dict[str, Any]:
 
 class StepIn(Schema):
     action: Literal[
-        "accept", "decline", "dispatch", "start", "return", "request_extension",
-        "approve_extension", "refuse_extension", "resolve", "follow_up", "reopen",
+        "accept",
+        "decline",
+        "dispatch",
+        "start",
+        "return",
+        "request_extension",
+        "approve_extension",
+        "refuse_extension",
+        "resolve",
+        "follow_up",
+        "reopen",
     ]
     public_note: str = Field(default="", max_length=2000)
     internal_note: str = Field(default="", max_length=2000)
@@ -201,7 +216,9 @@ class StepIn(Schema):
     outcome: str = ""
 
 
-@router.post("/{int:need_id}/steps/", response=NeedDetailOut, summary="Take a workflow step (staff)")
+@router.post(
+    "/{int:need_id}/steps/", response=NeedDetailOut, summary="Take a workflow step (staff)"
+)
 def take_step(request: HttpRequest, need_id: int, payload: StepIn) -> dict[str, Any]:
     A = NeedStep.Action
     common: dict[str, Any] = {"actor": request.user, "need_id": need_id, "request": request}
@@ -246,8 +263,12 @@ class RatingIn(Schema):
 @router.post("/mine/{int:need_id}/rating/", response=NeedDetailOut, summary="Rate one's own need")
 def rate(request: HttpRequest, need_id: int, payload: RatingIn) -> dict[str, Any]:
     services.rate_need(
-        actor=request.user, need_id=need_id, level=payload.level, comment=payload.comment,
-        reopen=payload.reopen, request=request,
+        actor=request.user,
+        need_id=need_id,
+        level=payload.level,
+        comment=payload.comment,
+        reopen=payload.reopen,
+        request=request,
     )
     need = permissions.get_my_need(request.user, need_id)
     return _detail(need, internal=False)
@@ -308,7 +329,9 @@ class PublicQuery(Schema):
 
 
 @router.get(
-    "/public/{district_code}/", auth=None, response=list[PublicNeed],
+    "/public/{district_code}/",
+    auth=None,
+    response=list[PublicNeed],
     summary="The public timeline of a district (no personal data)",
 )
 def public(

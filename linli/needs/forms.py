@@ -50,25 +50,31 @@ class NeedForm(forms.Form):
         help_text=_("Where exactly, since when, who is affected."),
     )
     compound = forms.ModelChoiceField(
-        label=_("Your compound"), queryset=Compound.objects.none(), required=False,
+        label=_("Your compound"),
+        queryset=Compound.objects.none(),
+        required=False,
         empty_label=_("— choose, or mark the place on the map —"),
     )
     # Filled by the page's "use where I am now" button (x-ref for Alpine.js).
     lat = forms.FloatField(required=False, widget=forms.HiddenInput(attrs={"x-ref": "lat"}))
     lon = forms.FloatField(required=False, widget=forms.HiddenInput(attrs={"x-ref": "lon"}))
     scale = forms.ChoiceField(
-        label=_("Who is affected?"), choices=Scale.choices, initial=Scale.PERSONAL,
+        label=_("Who is affected?"),
+        choices=Scale.choices,
+        initial=Scale.PERSONAL,
         widget=forms.RadioSelect,
     )
     contact_preference = forms.ChoiceField(
-        label=_("How should we contact you?"), choices=ContactPreference.choices,
+        label=_("How should we contact you?"),
+        choices=ContactPreference.choices,
         initial=ContactPreference.PHONE,
     )
     anonymous = forms.BooleanField(
         label=_("Do not show my compound on the public pages"), required=False
     )
     photos = MultipleFileField(
-        label=_("Photos (up to 4)"), required=False,
+        label=_("Photos (up to 4)"),
+        required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         help_text=_("Staff look at photos before anything is shown to the public."),
     )
@@ -92,14 +98,16 @@ class StaffNeedForm(NeedForm):
 
 class NeedFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False,
-        choices=[("", _("All")), ("open", _("Open"))] + list(Status.choices),
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("open", _("Open")), *list(Status.choices)],
     )
     category = forms.ChoiceField(
-        label=_("Category"), required=False, choices=[("", _("All"))] + list(Category.choices)
+        label=_("Category"), required=False, choices=[("", _("All")), *list(Category.choices)]
     )
-    community = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1,
-                                   max_value=2**62)
+    community = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**62
+    )
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     escalated = forms.BooleanField(label=_("Escalated"), required=False)
     extension = forms.BooleanField(label=_("Extension to decide"), required=False)
@@ -108,18 +116,23 @@ class NeedFilterForm(forms.Form):
 
 class NotesForm(forms.Form):
     public_note = forms.CharField(
-        label=_("Public note (the resident sees it)"), required=False, max_length=NOTE_MAX,
+        label=_("Public note (the resident sees it)"),
+        required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     internal_note = forms.CharField(
-        label=_("Internal note (staff only)"), required=False, max_length=NOTE_MAX,
+        label=_("Internal note (staff only)"),
+        required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class AcceptForm(NotesForm):
     public_summary = forms.CharField(
-        label=_("Public summary"), max_length=200,
+        label=_("Public summary"),
+        max_length=200,
         help_text=_("Shown on the public pages: no names, phone numbers or house numbers."),
     )
     urgency = forms.ChoiceField(label=_("Deadline class"), choices=Urgency.choices)
@@ -127,11 +140,15 @@ class AcceptForm(NotesForm):
 
 class DispatchForm(NotesForm):
     grid = forms.ModelChoiceField(
-        label=_("Grid"), queryset=Grid.objects.none(), required=False,
+        label=_("Grid"),
+        queryset=Grid.objects.none(),
+        required=False,
         empty_label=_("— the community itself —"),
     )
     organisation = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Organisation.objects.none(), required=False,
+        label=_("Unit"),
+        queryset=Organisation.objects.none(),
+        required=False,
         empty_label=_("— none —"),
     )
 
@@ -148,7 +165,9 @@ class ExtensionForm(forms.Form):
 class FollowUpForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUp.Outcome.choices)
     note = forms.CharField(
-        label=_("What the resident said"), required=False, max_length=NOTE_MAX,
+        label=_("What the resident said"),
+        required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -158,17 +177,19 @@ class RatingForm(forms.Form):
         label=_("How satisfied are you?"), choices=Rating.Level.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label=_("Comment (optional)"), required=False, max_length=500,
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    reopen = forms.BooleanField(
-        label=_("Not solved: please handle it again"), required=False
-    )
+    reopen = forms.BooleanField(label=_("Not solved: please handle it again"), required=False)
 
 
 class MergeForm(forms.Form):
     into = forms.IntegerField(
-        label=_("Number of the need it duplicates"), min_value=1, max_value=2**62,
+        label=_("Number of the need it duplicates"),
+        min_value=1,
+        max_value=2**62,
         help_text=_("Its resident and followers will follow that need from now on."),
     )
     internal_note = forms.CharField(

@@ -58,9 +58,10 @@ class Open311Error(Exception):
 
 
 def _xml(root: ET.Element) -> bytes:
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8").split(
-        b"?>", 1
-    )[-1]
+    return (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        + ET.tostring(root, encoding="utf-8").split(b"?>", 1)[-1]
+    )
 
 
 def _add(parent: ET.Element, tag: str, value: Any) -> ET.Element:
@@ -72,10 +73,18 @@ def _add(parent: ET.Element, tag: str, value: Any) -> ET.Element:
     return child
 
 
-def _respond(fmt: str, data: list[dict[str, Any]] | dict[str, Any], *, root: str, item: str,
-             status: int = 200) -> HttpResponse:
+def _respond(
+    fmt: str,
+    data: list[dict[str, Any]] | dict[str, Any],
+    *,
+    root: str,
+    item: str,
+    status: int = 200,
+) -> HttpResponse:
     if fmt == "json":
-        return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            data, safe=False, status=status, json_dumps_params={"ensure_ascii": False}
+        )
     top = ET.Element(root)
     rows = data if isinstance(data, list) else [data]
     for row in rows:
@@ -265,9 +274,7 @@ def _list(value: str) -> list[str]:
 
 
 def _records(needs: Iterable[Need], client: ApiClient | None) -> list[dict[str, Any]]:
-    return [
-        _record(n, own=client is not None and n.api_client_id == client.pk) for n in needs
-    ]
+    return [_record(n, own=client is not None and n.api_client_id == client.pk) for n in needs]
 
 
 def _related(queryset: QuerySet[Need]) -> QuerySet[Need]:
@@ -381,4 +388,3 @@ def token_detail(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
         raise Open311Error(404, f"token {token!r} not found.")
     row = {"service_request_id": str(need.pk), "token": token}
     return _respond(fmt, [row], root="service_requests", item="request")
-

@@ -163,4 +163,3 @@ def communities_for_raising(user: Any) -> QuerySet[Community]:
 def is_console_user(user: Any) -> bool:
     """Whether ``user`` works with needs in the console (staff, or a unit handling needs)."""
     return _staff(user) or _unit_member(user)
-

@@ -112,9 +112,8 @@ def rates(
     See docs/needs.md for the definitions; ``queryset`` is already limited to the viewer's scope.
     """
     key, name_path = GROUPS[by]
-    counted = (
-        queryset.filter(submitted_at__gte=start, submitted_at__lt=end)
-        .exclude(status__in=(Status.MERGED, Status.DECLINED))
+    counted = queryset.filter(submitted_at__gte=start, submitted_at__lt=end).exclude(
+        status__in=(Status.MERGED, Status.DECLINED)
     )
     if by == "unit":
         counted = counted.filter(assigned_organisation__isnull=False)

@@ -27,7 +27,20 @@ from linli.places.models import Compound, District, Organisation
 
 SAMPLE_SEED = 13
 FAMILY = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
-GIVEN = ["秀英", "桂兰", "建国", "志强", "玉梅", "国华", "淑珍", "德明", "丽华", "文斌", "海燕", "春生"]
+GIVEN = [
+    "秀英",
+    "桂兰",
+    "建国",
+    "志强",
+    "玉梅",
+    "国华",
+    "淑珍",
+    "德明",
+    "丽华",
+    "文斌",
+    "海燕",
+    "春生",
+]
 # Per category: (what residents write, what staff publish, what the handler says when done).
 TEXTS: dict[str, list[tuple[str, str, str]]] = {
     Category.SAFETY: [
@@ -126,7 +139,7 @@ def load_sample_needs(
             RoutingRule.objects.create(district=district, category=category, organisation=unit)
         # The admin acts through the services like a real district admin (saved, so the steps
         # and audit entries name someone), but cannot log in.
-        admin, _ = User.objects.get_or_create(
+        admin, _created = User.objects.get_or_create(
             username="sample-needs-admin",
             defaults={
                 "role": Role.DISTRICT_ADMIN,
@@ -138,7 +151,7 @@ def load_sample_needs(
         categories = list(WEIGHTS)
         weights = [WEIGHTS[c] for c in categories]
         made: list[Need] = []
-        for i in range(count):
+        for _i in range(count):
             # One in eight is from the last few days, so the demo has needs waiting for staff.
             recent = rng.random() < 0.125
             age = dt.timedelta(minutes=rng.randint(0, (4 if recent else 365) * 24 * 60))
@@ -160,8 +173,17 @@ def load_sample_needs(
                 now=t,
             )
             made.append(need)
-            _advance(need, rng=rng, admin=admin, resident=resident, t=t, now=now,
-                     summary=summary.format(c=compound.name, b=building), done=done, units=units)
+            _advance(
+                need,
+                rng=rng,
+                admin=admin,
+                resident=resident,
+                t=t,
+                now=now,
+                summary=summary.format(c=compound.name, b=building),
+                done=done,
+                units=units,
+            )
         # A few duplicates: a later need of the same category and compound merged into an
         # earlier open one, so its resident follows the earlier one.
         open_by_key: dict[tuple[str, int | None], Need] = {}
@@ -204,11 +226,16 @@ def _advance(
     if age_days < 1 and rng.random() < 0.6:
         return  # very new: still waiting to be accepted
     if rng.random() < 0.03:
-        services.decline_need(actor=admin, need_id=need.pk, now=t + hour,
-                              public_note="不属于社区办理范围，已告知居民向物业反映")
+        services.decline_need(
+            actor=admin,
+            need_id=need.pk,
+            now=t + hour,
+            public_note="不属于社区办理范围，已告知居民向物业反映",
+        )
         return
-    services.accept_need(actor=admin, need_id=need.pk, public_summary=summary, now=t + hour,
-                         public_note="已受理")
+    services.accept_need(
+        actor=admin, need_id=need.pk, public_summary=summary, now=t + hour, public_note="已受理"
+    )
     if age_days < 2 and rng.random() < 0.5:
         return
     unit = None
@@ -229,16 +256,23 @@ def _advance(
     services.resolve_need(actor=admin, need_id=need.pk, public_note=done, now=resolved_at)
     if rng.random() < 0.7:
         services.log_follow_up(
-            actor=admin, need_id=need.pk, now=resolved_at + dt.timedelta(days=1),
+            actor=admin,
+            need_id=need.pk,
+            now=resolved_at + dt.timedelta(days=1),
             outcome=rng.choice(["reached", "reached", "reached", "no_answer"]),
             note="居民表示问题已解决",
         )
     if rng.random() < 0.75:
         level = rng.choices(["satisfied", "fairly", "dissatisfied"], [70, 22, 8])[0]
-        comments = {"satisfied": "处理很及时，谢谢社区", "fairly": "解决了，就是慢了点",
-                    "dissatisfied": "问题还在"}
+        comments = {
+            "satisfied": "处理很及时，谢谢社区",
+            "fairly": "解决了，就是慢了点",
+            "dissatisfied": "问题还在",
+        }
         services.rate_need(
-            actor=resident, need_id=need.pk, level=level,
+            actor=resident,
+            need_id=need.pk,
+            level=level,
             comment=comments[level] if rng.random() < 0.5 else "",
             reopen=level == "dissatisfied" and rng.random() < 0.5,
             now=resolved_at + dt.timedelta(days=2),

@@ -31,10 +31,10 @@ from linli.needs import permissions, photos
 from linli.needs.deadlines import compute_deadline, reminder_due
 from linli.needs.models import (
     DEFAULT_URGENCY,
-    ApiClient,
     DESCRIPTION_MAX,
     NOTE_MAX,
     OPEN_STATUSES,
+    ApiClient,
     Category,
     Channel,
     ContactPreference,
@@ -51,7 +51,7 @@ from linli.needs.models import (
 )
 from linli.needs.signals import need_changed
 from linli.needs.workflow import check_transition
-from linli.places.models import Community, Compound, District, Gate, Grid, Organisation
+from linli.places.models import Compound, District, Gate, Grid, Organisation
 
 A = NeedStep.Action
 
@@ -76,7 +76,11 @@ def _nearest_compound(district: District, lon: float, lat: float) -> Compound | 
 
 
 def route(
-    *, district: District, category: str, compound: Compound | None, lon: float | None,
+    *,
+    district: District,
+    category: str,
+    compound: Compound | None,
+    lon: float | None,
     lat: float | None,
 ) -> tuple[Compound, Organisation | None]:
     """The compound a need belongs to and the unit a routing rule names for its category."""
@@ -248,7 +252,10 @@ def raise_need(
         )
         if recent.count() >= limit:
             raise LinliError(
-                _("This API key has posted %(count)s requests in the last 24 hours, the most we accept.")
+                _(
+                    "This API key has posted %(count)s requests in the last 24 hours, "
+                    "the most we accept."
+                )
                 % {"count": limit},
                 code="throttled",
             )
@@ -316,7 +323,9 @@ def raise_need(
         for photo in cleaned:
             row = NeedPhoto(need=need, width=photo.width, height=photo.height)
             row.image.save(f"need-{need.pk}.jpg", ContentFile(photo.image), save=False)
-            row.thumbnail.save(f"need-{need.pk}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
+            row.thumbnail.save(
+                f"need-{need.pk}-thumb.jpg", ContentFile(photo.thumbnail), save=False
+            )
             row.save()
         _log(
             need,
@@ -403,14 +412,25 @@ def accept_need(
         return {"urgency": need.urgency}
 
     return _step(
-        actor=actor, need_id=need_id, action=A.ACCEPT, public_note=public_note,
-        internal_note=internal_note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.ACCEPT,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
 def decline_need(
-    *, actor: Any, need_id: Any, public_note: str, internal_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str,
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """不予受理: the need is not for the community (the public note tells the resident why)."""
     _text(public_note, field="public_note", limit=NOTE_MAX, label=_("public note"), required=True)
@@ -419,8 +439,14 @@ def decline_need(
         need.closed_at = now
 
     return _step(
-        actor=actor, need_id=need_id, action=A.DECLINE, public_note=public_note,
-        internal_note=internal_note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.DECLINE,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
@@ -467,29 +493,53 @@ def dispatch_need(
         }
 
     return _step(
-        actor=actor, need_id=need_id, action=A.DISPATCH, public_note=public_note,
-        internal_note=internal_note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.DISPATCH,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
 def start_need(
-    *, actor: Any, need_id: Any, public_note: str = "", internal_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """办理: the handler starts work."""
     return _step(
-        actor=actor, need_id=need_id, action=A.START, public_note=public_note,
-        internal_note=internal_note, now=now, request=request,
+        actor=actor,
+        need_id=need_id,
+        action=A.START,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
     )
 
 
 def return_need(
-    *, actor: Any, need_id: Any, internal_note: str, public_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    internal_note: str,
+    public_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """退回: the handler hands the need back for re-dispatch, saying why (internal note)."""
     _text(
-        internal_note, field="internal_note", limit=NOTE_MAX, label=_("internal note"),
+        internal_note,
+        field="internal_note",
+        limit=NOTE_MAX,
+        label=_("internal note"),
         required=True,
     )
 
@@ -500,14 +550,25 @@ def return_need(
         need.extension_reason = ""
 
     return _step(
-        actor=actor, need_id=need_id, action=A.RETURN, public_note=public_note,
-        internal_note=internal_note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.RETURN,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
 def request_extension(
-    *, actor: Any, need_id: Any, until: dt.datetime, reason: str,
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    until: dt.datetime,
+    reason: str,
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """延期申请: the handler asks the level above for a later deadline."""
     reason = _text(reason, field="reason", limit=NOTE_MAX, label=_("reason"), required=True)
@@ -530,22 +591,32 @@ def request_extension(
         return {"until": until.isoformat()}
 
     return _step(
-        actor=actor, need_id=need_id, action=A.REQUEST_EXTENSION, public_note="",
-        internal_note=reason, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.REQUEST_EXTENSION,
+        public_note="",
+        internal_note=reason,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
 def decide_extension(
-    *, actor: Any, need_id: Any, approve: bool, internal_note: str = "", public_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    approve: bool,
+    internal_note: str = "",
+    public_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """The level above approves (the deadline moves) or refuses a 延期申请."""
 
     def change(need: Need, now: dt.datetime) -> dict[str, Any]:
         if not need.extension_pending:
-            raise LinliError(
-                _("No extension was requested for this need."), code="no_extension"
-            )
+            raise LinliError(_("No extension was requested for this need."), code="no_extension")
         until = need.extension_requested_until
         if approve:
             need.due_at = until
@@ -557,16 +628,25 @@ def decide_extension(
         return {"until": until.isoformat() if until else None, "approved": approve}
 
     return _step(
-        actor=actor, need_id=need_id,
+        actor=actor,
+        need_id=need_id,
         action=A.APPROVE_EXTENSION if approve else A.REFUSE_EXTENSION,
-        public_note=public_note, internal_note=internal_note, now=now, request=request,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
         change=change,
     )
 
 
 def resolve_need(
-    *, actor: Any, need_id: Any, public_note: str, internal_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str,
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """办结: the handler says what was done (the public note is required: the resident reads it)."""
     _text(public_note, field="public_note", limit=NOTE_MAX, label=_("public note"), required=True)
@@ -576,14 +656,25 @@ def resolve_need(
         need.extension_requested_until = None
 
     return _step(
-        actor=actor, need_id=need_id, action=A.RESOLVE, public_note=public_note,
-        internal_note=internal_note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.RESOLVE,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
 def log_follow_up(
-    *, actor: Any, need_id: Any, outcome: str, note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    outcome: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """回访: staff log the call to the resident; the first one after 办结 moves the need on."""
     outcome = _choice(outcome, FollowUp.Outcome, field="outcome", label=_("outcome"))
@@ -595,14 +686,26 @@ def log_follow_up(
         return {"outcome": outcome}
 
     return _step(
-        actor=actor, need_id=need_id, action=A.FOLLOW_UP, public_note="",
-        internal_note=note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.FOLLOW_UP,
+        public_note="",
+        internal_note=note,
+        now=now,
+        request=request,
+        change=change,
     )
 
 
 def rate_need(
-    *, actor: Any, need_id: Any, level: str, comment: str = "", reopen: bool = False,
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    level: str,
+    comment: str = "",
+    reopen: bool = False,
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """评价: the resident rates the result; 不满意 with ``reopen`` sends it back to handling."""
     level = _choice(level, Rating.Level, field="level", label=_("rating"))
@@ -631,12 +734,23 @@ def rate_need(
 
     with transaction.atomic():
         need = _step(
-            actor=actor, need_id=need_id, action=A.RATE, public_note="", internal_note="",
-            now=now, request=request, change=change, resident_side=True,
+            actor=actor,
+            need_id=need_id,
+            action=A.RATE,
+            public_note="",
+            internal_note="",
+            now=now,
+            request=request,
+            change=change,
+            resident_side=True,
         )
         if reopen:
             need = _reopen(
-                actor=actor, need_id=need.pk, by_resident=True, now=now, request=request,
+                actor=actor,
+                need_id=need.pk,
+                by_resident=True,
+                now=now,
+                request=request,
                 public_note=_("The resident was not satisfied; the need is handled again."),
                 internal_note="",
             )
@@ -644,8 +758,14 @@ def rate_need(
 
 
 def _reopen(
-    *, actor: Any, need_id: Any, by_resident: bool, now: dt.datetime | None, request: Any,
-    public_note: str, internal_note: str,
+    *,
+    actor: Any,
+    need_id: Any,
+    by_resident: bool,
+    now: dt.datetime | None,
+    request: Any,
+    public_note: str,
+    internal_note: str,
 ) -> Need:
     def change(need: Need, now: dt.datetime) -> dict[str, Any]:
         need.reopen_count += 1
@@ -655,20 +775,36 @@ def _reopen(
         return {"reopen_count": need.reopen_count}
 
     return _step(
-        actor=actor, need_id=need_id, action=A.REOPEN, public_note=public_note,
-        internal_note=internal_note, now=now, request=request, change=change,
+        actor=actor,
+        need_id=need_id,
+        action=A.REOPEN,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
         resident_side=by_resident,
     )
 
 
 def reopen_need(
-    *, actor: Any, need_id: Any, public_note: str = "", internal_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """重办: staff send a resolved need back to handling with a new deadline."""
     return _reopen(
-        actor=actor, need_id=need_id, by_resident=False, now=now, request=request,
-        public_note=public_note, internal_note=internal_note,
+        actor=actor,
+        need_id=need_id,
+        by_resident=False,
+        now=now,
+        request=request,
+        public_note=public_note,
+        internal_note=internal_note,
     )
 
 
@@ -738,7 +874,7 @@ def recompute_unknown_deadlines(*, now: dt.datetime | None = None) -> int:
 
 
 def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> Need:
-    """"+1": a resident says an open need nearby is theirs too and follows its public steps."""
+    """ "+1": a resident says an open need nearby is theirs too and follows its public steps."""
     now = now or timezone.now()
     with transaction.atomic():
         need = (
@@ -749,7 +885,9 @@ def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> 
         )
         if need is None:
             raise LinliError(_("This need cannot be followed."), code="not_followable")
-        _, created = Follower.objects.get_or_create(need=need, user=actor, defaults={"at": now})
+        _follower, created = Follower.objects.get_or_create(
+            need=need, user=actor, defaults={"at": now}
+        )
         if created and need.resident_id != actor.pk:
             need.followers_count += 1
             need.save(update_fields=["followers_count", "updated_at"])
@@ -757,8 +895,13 @@ def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> 
 
 
 def merge_needs(
-    *, actor: Any, need_id: Any, into_id: Any, internal_note: str = "",
-    now: dt.datetime | None = None, request: Any = None,
+    *,
+    actor: Any,
+    need_id: Any,
+    into_id: Any,
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
 ) -> Need:
     """Merge a duplicate into another need of the same community: its resident and followers
     follow the other need from now on and keep seeing its progress."""
@@ -797,10 +940,15 @@ def merge_needs(
             return {"into": target.pk}
 
         need = _step(
-            actor=actor, need_id=need_id, action=A.MERGE,
+            actor=actor,
+            need_id=need_id,
+            action=A.MERGE,
             public_note=_("Merged into need %(ref)s, which is handled for everyone.")
             % {"ref": target.reference},
-            internal_note=internal_note, now=now, request=request, change=change,
+            internal_note=internal_note,
+            now=now,
+            request=request,
+            change=change,
         )
     return need
 
@@ -808,9 +956,7 @@ def merge_needs(
 # ------------------------------------------------------------------------------------ moderation
 
 
-def moderate_comment(
-    *, actor: Any, rating_id: Any, publish: bool, request: Any = None
-) -> Rating:
+def moderate_comment(*, actor: Any, rating_id: Any, publish: bool, request: Any = None) -> Rating:
     """Publish a rating's comment on the public pages, or keep it off them."""
     with transaction.atomic():
         rating = (
@@ -890,8 +1036,9 @@ def issue_api_key(*, actor: Any, name: str, request: Any = None) -> tuple[ApiCli
         client = ApiClient.objects.create(
             district_id=actor.district_id, name=name, key_hash=hash_api_key(key), created_by=actor
         )
-        audit.record(actor=actor, action=AuditEntry.Action.TOKEN_CREATED, obj=client,
-                     request=request)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.TOKEN_CREATED, obj=client, request=request
+        )
     return client, key
 
 
@@ -912,8 +1059,9 @@ def revoke_api_key(*, actor: Any, client_id: Any, request: Any = None) -> ApiCli
             raise Http404("No such client.")
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action=AuditEntry.Action.TOKEN_REVOKED, obj=client,
-                     request=request)
+        audit.record(
+            actor=actor, action=AuditEntry.Action.TOKEN_REVOKED, obj=client, request=request
+        )
     return client
 
 

@@ -80,8 +80,12 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         f = queries.NeedFilter(
-            status=d["status"], category=d["category"], community_id=d["community"],
-            overdue=d["overdue"], escalated=d["escalated"], extension_pending=d["extension"],
+            status=d["status"],
+            category=d["category"],
+            community_id=d["community"],
+            overdue=d["overdue"],
+            escalated=d["escalated"],
+            extension_pending=d["extension"],
             text=d["q"].strip(),
         )
     needs = queries.filter_needs(permissions.needs_for_user(request.user), f, now=now)
@@ -134,7 +138,9 @@ def _action_form(action: str, need: Need, data: Any = None) -> Form:
     return form
 
 
-def _actions_for(user: Any, need: Need, bound: dict[str, Form] | None = None) -> list[dict[str, Any]]:
+def _actions_for(
+    user: Any, need: Need, bound: dict[str, Form] | None = None
+) -> list[dict[str, Any]]:
     """The steps this user may take on the need now, each with its form."""
     out = []
     possible = set(allowed_actions(need.status))
@@ -213,9 +219,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except LinliError as err:
                 form_error(form, err)
             else:
-                messages.success(
-                    request, _("Done: %(step)s.") % {"step": BUTTONS[action]}
-                )
+                messages.success(request, _("Done: %(step)s.") % {"step": BUTTONS[action]})
                 return redirect("needs:console_detail", pk=need.pk)
         bound[action] = form
         status = 400
@@ -251,7 +255,9 @@ def need_new(request: HttpRequest) -> HttpResponse:
     communities = permissions.communities_for_raising(request.user)
     if not communities.exists():
         raise PermissionDenied
-    district = District.objects.get(pk=request.user.district_id) if request.user.district_id else None  # type: ignore[attr-defined]
+    district = (
+        District.objects.get(pk=request.user.district_id) if request.user.district_id else None
+    )  # type: ignore[attr-defined]
     if district is None:
         raise PermissionDenied
     compounds = Compound.objects.filter(community__in=communities).order_by("name")
@@ -315,12 +321,13 @@ def rates(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "by": by,
             "year": year,
-            "years": list(range(now.astimezone(BEIJING).year, now.astimezone(BEIJING).year - 4, -1)),
+            "years": list(
+                range(now.astimezone(BEIJING).year, now.astimezone(BEIJING).year - 4, -1)
+            ),
             "console_nav": "needs_rates",
             "page_title": _("Rates: on time, resolved, satisfied"),
         },
     )
-
 
 
 @console_required

@@ -123,8 +123,9 @@ def station_page(request: HttpRequest, pk: int) -> HttpResponse:
         scorecard = found[0] if found else None
         rows = [
             queries.public_row(r)
-            for r in queries.public_timeline(district.pk, community_id=station.community_id)
-            .values(*queries.PUBLIC_FIELDS)[:20]
+            for r in queries.public_timeline(district.pk, community_id=station.community_id).values(
+                *queries.PUBLIC_FIELDS
+            )[:20]
         ]
     return render(
         request,
@@ -152,4 +153,3 @@ def station_qr(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=86400"
     return response
-

@@ -162,7 +162,7 @@ def my_need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @resident_required
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
-    """"+1": the resident's need is the same as this one; they follow it instead."""
+    """ "+1": the resident's need is the same as this one; they follow it instead."""
     if request.method != "POST":
         return redirect("needs:new")
     try:
@@ -221,4 +221,3 @@ def public_need(request: HttpRequest, pk: int) -> HttpResponse:
             "photos": need.photos.filter(approved=True, reviewed_at__isnull=False),
         },
     )
-

@@ -37,7 +37,6 @@ BUTTONS = {
 }
 
 
-
 @dataclass(frozen=True)
 class Transition:
     sources: tuple[str, ...]

@@ -86,7 +86,8 @@ def test_a_need_from_the_phone_to_the_public_timeline(
     page.get_by_role("button", name="提交评价").click()
     page.get_by_text("感谢您的评价。").wait_for()
     need.refresh_from_db()
-    assert need.status == Status.RATED and need.rating_level == "satisfied"
+    assert need.status == Status.RATED
+    assert need.rating_level == "satisfied"
 
     page.goto("/needs/public/")
     html = page.content()
@@ -95,5 +96,6 @@ def test_a_need_from_the_phone_to_the_public_timeline(
         assert secret not in html
     page.get_by_text("清理3号楼楼道杂物").click()
     assert page.get_by_text("楼道杂物已清理，已张贴提示").is_visible()
-    assert resident.phone not in page.content() and "赵桂芳" not in page.content()
+    assert resident.phone not in page.content()
+    assert "赵桂芳" not in page.content()
     screenshot(page, "needs-public-need")

@@ -1,4 +1,4 @@
-"""Fixtures of the needs tests: a resident's need in 幸福里 (the ``community_staff``'s community)."""
+"""Fixtures of the needs tests: a resident's need in 幸福里, the ``community_staff``'s community."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from linli.needs import services
-from linli.needs.models import Need
 from linli.needs.deadlines import BEIJING
+from linli.needs.models import Need
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING)  # a Monday, no holiday near
 
@@ -29,14 +29,20 @@ def need(hierarchy: Any, resident: Any) -> Need:
 def walk(need: Need, staff: Any, *, upto: str) -> Need:
     """Take ``need`` through the workflow as ``staff`` up to the step ``upto``."""
     steps = [
-        ("accept", lambda: services.accept_need(
-            actor=staff, need_id=need.pk, public_summary="清理垃圾桶", now=T0
-        )),
+        (
+            "accept",
+            lambda: services.accept_need(
+                actor=staff, need_id=need.pk, public_summary="清理垃圾桶", now=T0
+            ),
+        ),
         ("dispatch", lambda: services.dispatch_need(actor=staff, need_id=need.pk, now=T0)),
         ("start", lambda: services.start_need(actor=staff, need_id=need.pk, now=T0)),
-        ("resolve", lambda: services.resolve_need(
-            actor=staff, need_id=need.pk, public_note="已清理", now=T0 + dt.timedelta(hours=5)
-        )),
+        (
+            "resolve",
+            lambda: services.resolve_need(
+                actor=staff, need_id=need.pk, public_note="已清理", now=T0 + dt.timedelta(hours=5)
+            ),
+        ),
     ]
     done = {"submitted": 0, "accepted": 1, "dispatched": 2, "in_progress": 3}[need.status]
     for name, step in steps[done:]:

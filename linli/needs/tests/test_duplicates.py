@@ -28,8 +28,11 @@ def neighbour(hierarchy: Any) -> Any:
 
 def _form(hierarchy: Any) -> dict[str, Any]:
     return {
-        "category": "environment", "description": "垃圾桶又满了",
-        "compound": hierarchy.compound_xingfu.pk, "scale": "shared", "contact_preference": "phone",
+        "category": "environment",
+        "description": "垃圾桶又满了",
+        "compound": hierarchy.compound_xingfu.pk,
+        "scale": "shared",
+        "contact_preference": "phone",
     }
 
 
@@ -40,7 +43,9 @@ def test_a_similar_open_need_is_offered_and_plus_one_follows_it(
     client = as_user(neighbour)
     offered = client.post("/needs/new/", _form(hierarchy))
     html = offered.content.decode()
-    assert offered.status_code == 200 and "清理垃圾桶" in html and "垃圾桶又满了" in html
+    assert offered.status_code == 200
+    assert "清理垃圾桶" in html
+    assert "垃圾桶又满了" in html
     assert Need.objects.count() == 1
     assert client.post(f"/needs/{need.pk}/follow/").status_code == 302
     need.refresh_from_db()
@@ -62,11 +67,16 @@ def test_staff_merge_a_duplicate_and_its_resident_follows_the_other(
 ) -> None:
     walk(need, community_staff, upto="accept")
     duplicate = services.raise_need(
-        actor=neighbour, district=hierarchy.district, category="environment",
-        description="垃圾桶满了", compound=hierarchy.compound_xingfu, now=T0,
+        actor=neighbour,
+        district=hierarchy.district,
+        category="environment",
+        description="垃圾桶满了",
+        compound=hierarchy.compound_xingfu,
+        now=T0,
     )
     merged = services.merge_needs(actor=community_staff, need_id=duplicate.pk, into_id=need.pk)
-    assert merged.status == Status.MERGED and merged.merged_into_id == need.pk
+    assert merged.status == Status.MERGED
+    assert merged.merged_into_id == need.pk
     assert Follower.objects.filter(need=need, user=neighbour).exists()
     walk(need, community_staff, upto="resolve")
     assert need.pk in [n.pk for n in permissions.my_needs(neighbour)]
@@ -86,8 +96,12 @@ def test_merging_into_itself_or_across_communities_is_refused(
         district=hierarchy.district, community=hierarchy.xiyuan, code="C9", name="西园"
     )
     other = services.raise_need(
-        actor=neighbour, district=hierarchy.district, category="environment",
-        description="x", compound=far, now=T0,
+        actor=neighbour,
+        district=hierarchy.district,
+        category="environment",
+        description="x",
+        compound=far,
+        now=T0,
     )
     with pytest.raises(LinliError) as err:
         services.merge_needs(actor=district_admin, need_id=other.pk, into_id=need.pk)

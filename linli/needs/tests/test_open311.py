@@ -69,7 +69,11 @@ POST = {
 def test_services_in_both_formats(api: Any) -> None:
     status, services_json = api.json("services.json")
     assert status == 200
-    assert {"service_code": "safety", "metadata": True, "type": "realtime"}.items() <= services_json[0].items()
+    assert {
+        "service_code": "safety",
+        "metadata": True,
+        "type": "realtime",
+    }.items() <= services_json[0].items()
     status, root = api.xml("services.xml")
     assert root.tag == "services"
     assert [s.findtext("service_code") for s in root] == [s["service_code"] for s in services_json]
@@ -77,24 +81,31 @@ def test_services_in_both_formats(api: Any) -> None:
 
 def test_a_service_definition_lists_its_attributes(api: Any) -> None:
     status, definition = api.json("services/environment.json")
-    assert status == 200 and definition["service_code"] == "environment"
+    assert status == 200
+    assert definition["service_code"] == "environment"
     assert [a["code"] for a in definition["attributes"]] == ["scale", "anonymous"]
     status, root = api.xml("services/environment.xml")
     assert root.tag == "service_definition"
     values = root.findall("attributes/attribute/values/value/key")
     assert [v.text for v in values][:2] == ["personal", "shared"]
     status, errors = api.json("services/nothing.json")
-    assert status == 404 and errors[0]["code"] == 404 and "nothing" in errors[0]["description"]
+    assert status == 404
+    assert errors[0]["code"] == 404
+    assert "nothing" in errors[0]["description"]
 
 
 def test_post_needs_a_key_and_a_place_inside_the_district(api: Any) -> None:
     status, errors = api.json("requests.json", POST)
-    assert status == 403 and errors[0]["code"] == 403
+    assert status == 403
+    assert errors[0]["code"] == 403
     status, errors = api.json("requests.json", {**POST, "api_key": "wrong"})
     assert status == 403
-    status, root = api.xml("requests.xml", {**POST, "api_key": api.api_key, "lat": "39.9",
-                                            "long": "116.4"})
-    assert status == 400 and root.tag == "errors" and root.findtext("error/code") == "400"
+    status, root = api.xml(
+        "requests.xml", {**POST, "api_key": api.api_key, "lat": "39.9", "long": "116.4"}
+    )
+    assert status == 400
+    assert root.tag == "errors"
+    assert root.findtext("error/code") == "400"
     assert not Need.objects.exists()
 
 
@@ -103,7 +114,8 @@ def test_a_client_posts_and_follows_its_request(api: Any, community_staff: Any) 
     assert status == 201
     request_id, token = created[0]["service_request_id"], created[0]["token"]
     need = Need.objects.get(pk=int(request_id))
-    assert need.channel == "open311" and need.contact_phone == "13711112222"
+    assert need.channel == "open311"
+    assert need.contact_phone == "13711112222"
     status, found = api.json(f"tokens/{token}.json")
     assert found == [{"service_request_id": request_id, "token": token}]
     status, root = api.xml(f"tokens/{token}.xml")
@@ -112,14 +124,17 @@ def test_a_client_posts_and_follows_its_request(api: Any, community_staff: Any) 
     # Not public before staff accept it; the key that posted it sees it, with its own words.
     assert api.json(f"requests/{request_id}.json")[0] == 404
     status, own = api.json(f"requests/{request_id}.json?api_key={api.api_key}")
-    assert own[0]["description"] == POST["description"] and own[0]["status"] == "open"
+    assert own[0]["description"] == POST["description"]
+    assert own[0]["status"] == "open"
 
     walk(need, community_staff, upto="resolve")
     status, public = api.json(f"requests/{request_id}.json")
     record = public[0]
-    assert record["status"] == "closed" and record["status_notes"] == "已清理"
+    assert record["status"] == "closed"
+    assert record["status_notes"] == "已清理"
     assert record["description"] == "清理垃圾桶"
-    assert record["lat"] == 36.18 and record["long"] == 113.07
+    assert record["lat"] == 36.18
+    assert record["long"] == 113.07
     status, root = api.xml(f"requests/{request_id}.xml")
     assert root.findtext("request/status") == "closed"
     text = json.dumps(public, ensure_ascii=False) + ET.tostring(root, encoding="unicode")
@@ -131,8 +146,11 @@ def test_requests_filters(api: Any, community_staff: Any, hierarchy: Any, reside
     needs = []
     for category in ("environment", "safety", "environment"):
         need = services.raise_need(
-            actor=resident, district=hierarchy.district, category=category,
-            description="x", compound=hierarchy.compound_xingfu,
+            actor=resident,
+            district=hierarchy.district,
+            category=category,
+            description="x",
+            compound=hierarchy.compound_xingfu,
         )
         needs.append(walk(need, community_staff, upto="accept"))
     walk(needs[2], community_staff, upto="resolve")
@@ -141,14 +159,20 @@ def test_requests_filters(api: Any, community_staff: Any, hierarchy: Any, reside
     assert ids(api.json("requests.json?service_code=environment")[1]) == [needs[0].pk, needs[2].pk]
     assert ids(api.json("requests.json?status=closed")[1]) == [needs[2].pk]
     assert ids(api.json("requests.json?status=open&service_code=environment,safety")[1]) == [
-        needs[0].pk, needs[1].pk,
+        needs[0].pk,
+        needs[1].pk,
     ]
     assert ids(api.json(f"requests.json?service_request_id={needs[1].pk},{needs[2].pk}")[1]) == [
-        needs[1].pk, needs[2].pk,
+        needs[1].pk,
+        needs[2].pk,
     ]
-    assert api.json("requests.json?start_date=2000-01-01T00:00:00Z&end_date=2000-02-01T00:00:00Z")[1] == []
+    assert (
+        api.json("requests.json?start_date=2000-01-01T00:00:00Z&end_date=2000-02-01T00:00:00Z")[1]
+        == []
+    )
     status, errors = api.json("requests.json?start_date=yesterday")
-    assert status == 400 and "start_date" in errors[0]["description"]
+    assert status == 400
+    assert "start_date" in errors[0]["description"]
     status, root = api.xml("requests.xml?status=closed")
     assert [r.findtext("service_request_id") for r in root] == [str(needs[2].pk)]
     status, errors = api.json("requests.json?jurisdiction_id=nowhere")

@@ -37,9 +37,11 @@ def test_a_resident_raises_a_need_with_a_photo(as_user: Any, resident: Any, hier
     need = Need.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/needs/mine/{need.pk}/"
-    assert need.resident == resident and need.community == hierarchy.xingfu
+    assert need.resident == resident
+    assert need.community == hierarchy.xingfu
     stored = NeedPhoto.objects.get(need=need)
-    assert stored.approved is False and stored.reviewed_at is None
+    assert stored.approved is False
+    assert stored.reviewed_at is None
     page = as_user(resident).get(f"/needs/mine/{need.pk}/")
     assert "楼道灯坏了" in page.content.decode()
 
@@ -51,7 +53,8 @@ def test_a_fake_photo_is_refused_beside_the_field_and_the_text_is_kept(
     response = as_user(resident).post("/needs/new/", {**_form(hierarchy), "photos": [fake]})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "p.jpg" in html and "楼道灯坏了" in html
+    assert "p.jpg" in html
+    assert "楼道灯坏了" in html
     assert not Need.objects.exists()
 
 
@@ -85,7 +88,8 @@ def test_the_resident_rates_a_resolved_need(
     )
     assert response.status_code == 302
     need.refresh_from_db()
-    assert need.status == Status.RATED and need.rating_level == "fairly"
+    assert need.status == Status.RATED
+    assert need.rating_level == "fairly"
 
 
 def test_the_console_list_shows_only_the_staffs_scope(
@@ -109,7 +113,8 @@ def test_staff_accept_and_dispatch_from_the_need_page(
 ) -> None:
     client = as_user(community_staff)
     page = client.get(f"/console/needs/{need.pk}/")
-    assert page.status_code == 200 and "13900001111" in page.content.decode()
+    assert page.status_code == 200
+    assert "13900001111" in page.content.decode()
     response = client.post(
         f"/console/needs/{need.pk}/",
         {
@@ -143,12 +148,17 @@ def test_a_keeper_raises_a_need_for_a_resident(
 ) -> None:
     response = as_user(station_keeper).post(
         "/console/needs/new/",
-        {**_form(hierarchy), "contact_name": "李秀兰", "contact_phone": "13700001234",
-         "channel": "station"},
+        {
+            **_form(hierarchy),
+            "contact_name": "李秀兰",
+            "contact_phone": "13700001234",
+            "channel": "station",
+        },
     )
     assert response.status_code == 302
     need = Need.objects.get()
-    assert need.channel == "station" and need.raised_by == station_keeper
+    assert need.channel == "station"
+    assert need.raised_by == station_keeper
 
 
 def test_the_public_timeline_shows_no_personal_data(
@@ -160,7 +170,8 @@ def test_the_public_timeline_shows_no_personal_data(
     for secret in ("13900001111", "3号楼门口的垃圾桶", "xingfu_staff"):
         assert secret not in html
     detail = client.get(f"/needs/public/{need.pk}/").content.decode()
-    assert "已清理" in detail and "13900001111" not in detail
+    assert "已清理" in detail
+    assert "13900001111" not in detail
 
 
 def test_a_submitted_need_is_not_on_the_public_timeline(client: Any, need: Need) -> None:

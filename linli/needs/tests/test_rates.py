@@ -10,8 +10,8 @@ import pytest
 
 from linli.needs import queries, services
 from linli.needs.deadlines import BEIJING
-from linli.places.models import Compound
 from linli.needs.models import DONE_STATUSES, OPEN_STATUSES, Need, Status
+from linli.places.models import Compound
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +47,20 @@ def test_rates_equal_a_recount(hierarchy: Any, resident: Any, district_admin: An
     for i in range(40):
         t = start + dt.timedelta(hours=7 * i)
         need = services.raise_need(
-            actor=resident, district=hierarchy.district,
+            actor=resident,
+            district=hierarchy.district,
             category=rng.choice(["environment", "safety", "water_power", "renovation"]),
-            description=f"需求 {i}", compound=rng.choice(compounds), now=t,
+            description=f"需求 {i}",
+            compound=rng.choice(compounds),
+            now=t,
         )
         stop = rng.choice(["submitted", "accept", "start", "resolve", "rate", "decline"])
         if stop == "submitted":
             continue
         if stop == "decline":
-            services.decline_need(actor=district_admin, need_id=need.pk, public_note="不属于社区", now=t)
+            services.decline_need(
+                actor=district_admin, need_id=need.pk, public_note="不属于社区", now=t
+            )
             continue
         services.accept_need(actor=district_admin, need_id=need.pk, public_summary="s", now=t)
         if stop == "accept":
@@ -68,8 +73,10 @@ def test_rates_equal_a_recount(hierarchy: Any, resident: Any, district_admin: An
         services.resolve_need(actor=district_admin, need_id=need.pk, public_note="好", now=done_at)
         if stop == "rate":
             services.rate_need(
-                actor=resident, need_id=need.pk,
-                level=rng.choice(["satisfied", "fairly", "dissatisfied"]), now=done_at,
+                actor=resident,
+                need_id=need.pk,
+                level=rng.choice(["satisfied", "fairly", "dissatisfied"]),
+                now=done_at,
             )
     now = dt.datetime(2026, 4, 1, tzinfo=BEIJING)
     year = (dt.datetime(2026, 1, 1, tzinfo=BEIJING), dt.datetime(2027, 1, 1, tzinfo=BEIJING))
@@ -78,12 +85,21 @@ def test_rates_equal_a_recount(hierarchy: Any, resident: Any, district_admin: An
         rows = queries.rates(Need.objects.all(), by=by, start=year[0], end=year[1], now=now)
         got = {r.key: (r.counted, r.resolved, r.due, r.on_time, r.rated, r.satisfied) for r in rows}
         assert got == _recount(needs, key, now)
-    assert sum(r.counted for r in queries.rates(
-        Need.objects.all(), by="category", start=year[0], end=year[1], now=now
-    )) > 0
+    assert (
+        sum(
+            r.counted
+            for r in queries.rates(
+                Need.objects.all(), by="category", start=year[0], end=year[1], now=now
+            )
+        )
+        > 0
+    )
 
 
 def test_a_rate_without_a_denominator_is_none() -> None:
-    row = queries.RateRow(key=1, name="x", counted=0, resolved=0, due=0, on_time=0, rated=0,
-                          satisfied=0)
-    assert row.resolved_rate is None and row.on_time_rate is None and row.satisfied_rate is None
+    row = queries.RateRow(
+        key=1, name="x", counted=0, resolved=0, due=0, on_time=0, rated=0, satisfied=0
+    )
+    assert row.resolved_rate is None
+    assert row.on_time_rate is None
+    assert row.satisfied_rate is None

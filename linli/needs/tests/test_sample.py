@@ -19,13 +19,22 @@ def test_sample_needs_cover_the_states_a_demo_shows(hierarchy: Any) -> None:
     result = load_sample_needs(hierarchy.district, count=90, now=now)
     assert result.needs == 90
     statuses = set(Need.objects.values_list("status", flat=True))
-    assert {Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED,
-            Status.FOLLOWED_UP, Status.RATED, Status.MERGED} <= statuses
-    assert Rating.objects.exists() and FollowUp.objects.exists()
+    assert {
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.FOLLOWED_UP,
+        Status.RATED,
+        Status.MERGED,
+    } <= statuses
+    assert Rating.objects.exists()
+    assert FollowUp.objects.exists()
     assert Need.objects.overdue(now).exists()
     assert Need.objects.filter(escalated_at__isnull=False).exists()
     first = min(Need.objects.values_list("submitted_at", flat=True))
     assert now - first > dt.timedelta(days=300)
     merged = Need.objects.filter(status=Status.MERGED).first()
-    assert merged is not None and merged.merged_into is not None
+    assert merged is not None
+    assert merged.merged_into is not None
     assert merged.merged_into.followers.filter(user_id=merged.resident_id).exists()

@@ -18,12 +18,15 @@ from linli.needs.tests.conftest import T0, walk
 pytestmark = pytest.mark.django_db
 
 
-def test_a_residents_need_is_routed_to_the_community_of_its_compound(need: Need, hierarchy: Any) -> None:
+def test_a_residents_need_is_routed_to_the_community_of_its_compound(
+    need: Need, hierarchy: Any
+) -> None:
     assert need.community == hierarchy.xingfu
     assert need.subdistrict == hierarchy.east
     assert need.status == Status.SUBMITTED
     assert need.urgency == "general"
-    assert need.due_at is not None and need.due_at.date() == dt.date(2026, 3, 11)
+    assert need.due_at is not None
+    assert need.due_at.date() == dt.date(2026, 3, 11)
     assert need.contact_phone == "13900001111"
     assert list(need.steps.values_list("action", flat=True)) == ["submit"]
     assert AuditEntry.objects.filter(object_type="needs.need", object_id=str(need.pk)).exists()
@@ -31,8 +34,13 @@ def test_a_residents_need_is_routed_to_the_community_of_its_compound(need: Need,
 
 def test_a_pin_is_routed_to_the_compound_of_the_nearest_gate(hierarchy: Any, resident: Any) -> None:
     need = services.raise_need(
-        actor=resident, district=hierarchy.district, category="safety",
-        description="路灯不亮", lon=113.0702, lat=36.1801, now=T0,
+        actor=resident,
+        district=hierarchy.district,
+        category="safety",
+        description="路灯不亮",
+        lon=113.0702,
+        lat=36.1801,
+        now=T0,
     )
     assert need.compound == hierarchy.compound_xingfu
     assert need.urgency == "urgent"
@@ -44,8 +52,13 @@ def test_a_pin_outside_the_district_is_refused_and_nothing_is_saved(
 ) -> None:
     with pytest.raises(LinliError) as err:
         services.raise_need(
-            actor=resident, district=hierarchy.district, category="safety",
-            description="路灯不亮", lon=116.4, lat=39.9, now=T0,
+            actor=resident,
+            district=hierarchy.district,
+            category="safety",
+            description="路灯不亮",
+            lon=116.4,
+            lat=39.9,
+            now=T0,
         )
     assert err.value.code == "outside_district"
     assert "outside" in str(err.value.message) or "区" in str(err.value.message)
@@ -56,18 +69,30 @@ def test_the_whole_loop_logs_every_step(need: Need, community_staff: Any, reside
     need = walk(need, community_staff, upto="resolve")
     assert need.status == Status.RESOLVED
     need = services.log_follow_up(
-        actor=community_staff, need_id=need.pk, outcome="reached", note="居民说已清理",
+        actor=community_staff,
+        need_id=need.pk,
+        outcome="reached",
+        note="居民说已清理",
         now=T0 + dt.timedelta(days=1),
     )
     assert need.status == Status.FOLLOWED_UP
     need = services.rate_need(
-        actor=resident, need_id=need.pk, level="satisfied", comment="很快",
+        actor=resident,
+        need_id=need.pk,
+        level="satisfied",
+        comment="很快",
         now=T0 + dt.timedelta(days=1),
     )
     assert need.status == Status.RATED
     assert need.rating_level == "satisfied"
     assert list(need.steps.values_list("action", flat=True)) == [
-        "submit", "accept", "dispatch", "start", "resolve", "follow_up", "rate",
+        "submit",
+        "accept",
+        "dispatch",
+        "start",
+        "resolve",
+        "follow_up",
+        "rate",
     ]
     assert FollowUp.objects.get(need=need).outcome == "reached"
 
@@ -96,11 +121,14 @@ def test_a_dissatisfied_rating_can_reopen_with_a_new_deadline(
     assert need.status == Status.IN_PROGRESS
     assert need.reopen_count == 1
     assert need.resolved_at is None
-    assert need.due_at is not None and need.due_at.date() == dt.date(2026, 3, 13)
+    assert need.due_at is not None
+    assert need.due_at.date() == dt.date(2026, 3, 13)
     assert Rating.objects.filter(need=need).count() == 1
 
 
-def test_only_a_dissatisfied_rating_may_reopen(need: Need, community_staff: Any, resident: Any) -> None:
+def test_only_a_dissatisfied_rating_may_reopen(
+    need: Need, community_staff: Any, resident: Any
+) -> None:
     need = walk(need, community_staff, upto="resolve")
     with pytest.raises(LinliError):
         services.rate_need(actor=resident, need_id=need.pk, level="satisfied", reopen=True)
@@ -110,8 +138,8 @@ def test_only_a_dissatisfied_rating_may_reopen(need: Need, community_staff: Any,
 def test_a_resident_cannot_rate_someone_elses_need(
     need: Need, community_staff: Any, hierarchy: Any
 ) -> None:
-    from tests.personas import _user
     from linli.accounts.models import Role
+    from tests.personas import _user
 
     need = walk(need, community_staff, upto="resolve")
     stranger = _user("13900002222", Role.RESIDENT, district=hierarchy.district)
@@ -142,7 +170,9 @@ def test_an_extension_is_decided_by_the_level_above_not_the_community(
     assert need.steps.filter(action=NeedStep.Action.APPROVE_EXTENSION).exists()
 
 
-def test_another_communitys_staff_cannot_read_or_act(need: Need, other_community_staff: Any) -> None:
+def test_another_communitys_staff_cannot_read_or_act(
+    need: Need, other_community_staff: Any
+) -> None:
     with pytest.raises(Http404):
         services.accept_need(actor=other_community_staff, need_id=need.pk, public_summary="x")
     need.refresh_from_db()
@@ -158,11 +188,18 @@ def test_a_keeper_raises_a_need_on_a_residents_behalf_only_in_their_community(
     hierarchy: Any, station_keeper: Any
 ) -> None:
     need = services.raise_need(
-        actor=station_keeper, district=hierarchy.district, category="elderly_care",
-        description="独居老人需要助餐", compound=hierarchy.compound_xingfu, channel="station",
-        contact_name="李秀兰", contact_phone="13700001234", now=T0,
+        actor=station_keeper,
+        district=hierarchy.district,
+        category="elderly_care",
+        description="独居老人需要助餐",
+        compound=hierarchy.compound_xingfu,
+        channel="station",
+        contact_name="李秀兰",
+        contact_phone="13700001234",
+        now=T0,
     )
-    assert need.raised_by == station_keeper and need.resident is None
+    assert need.raised_by == station_keeper
+    assert need.resident is None
     assert need.contact_name == "李秀兰"
 
 

@@ -1,4 +1,7 @@
-"""``linli load_sample_needs`` — a year of sample needs in the sample district (after load_sample)."""
+"""``linli load_sample_needs`` — a year of sample needs in the sample district.
+
+Run it after ``linli load_sample``.
+"""
 
 from __future__ import annotations
 
