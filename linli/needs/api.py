@@ -159,7 +159,7 @@ class NeedIn(Schema):
 
 
 @router.post("/", response={201: NeedDetailOut}, summary="Raise a need (resident)")
-def create(request: HttpRequest, payload: NeedIn) -> Status:
+def create(request: HttpRequest, payload: NeedIn) -> Status[dict[str, Any]]:
     user: Any = request.user
     district = get_object_or_404(District, pk=user.district_id) if user.district_id else None
     if district is None:
@@ -222,8 +222,11 @@ class StepIn(Schema):
 def take_step(request: HttpRequest, need_id: int, payload: StepIn) -> dict[str, Any]:
     A = NeedStep.Action
     common: dict[str, Any] = {"actor": request.user, "need_id": need_id, "request": request}
-    notes = {"public_note": payload.public_note, "internal_note": payload.internal_note}
-    action = payload.action
+    notes: dict[str, Any] = {
+        "public_note": payload.public_note,
+        "internal_note": payload.internal_note,
+    }
+    action: str = payload.action
     if action == A.ACCEPT:
         services.accept_need(
             **common, public_summary=payload.public_summary, urgency=payload.urgency, **notes

@@ -58,10 +58,8 @@ class Open311Error(Exception):
 
 
 def _xml(root: ET.Element) -> bytes:
-    return (
-        b'<?xml version="1.0" encoding="utf-8"?>'
-        + ET.tostring(root, encoding="utf-8").split(b"?>", 1)[-1]
-    )
+    body = bytes(ET.tostring(root, encoding="utf-8")).split(b"?>", 1)[-1]
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
 
 
 def _add(parent: ET.Element, tag: str, value: Any) -> ET.Element:

@@ -124,7 +124,7 @@ def _is_manager(user: Any) -> bool:
 def can_take(user: Any, need: Need, who: str) -> bool:
     """Whether ``user`` (who can already read ``need``) may take a step of kind ``who``."""
     if who == "resident":
-        return _active(user) and need.resident_id == user.pk
+        return _active(user) and bool(need.resident_id == user.pk)
     if who == "manager":
         return _is_manager(user)
     if who == "handler":
@@ -136,7 +136,9 @@ def can_take(user: Any, need: Need, who: str) -> bool:
             return False
         if user.is_superuser or user.role == Role.DISTRICT_ADMIN:
             return True
-        return user.role == Role.SUBDISTRICT_STAFF and user.subdistrict_id == need.subdistrict_id
+        return bool(
+            user.role == Role.SUBDISTRICT_STAFF and user.subdistrict_id == need.subdistrict_id
+        )
     return False
 
 

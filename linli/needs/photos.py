@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -39,7 +39,7 @@ def _encode(picture: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def clean_photo(file: IO[bytes], *, name: str) -> CleanPhoto:
+def clean_photo(file: IO[bytes] | Any, *, name: str) -> CleanPhoto:
     """The photo re-encoded without metadata, plus a thumbnail; refuses anything else."""
     data = file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:

@@ -13,7 +13,7 @@ import hashlib
 import math
 import secrets
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -217,7 +217,7 @@ def raise_need(
     contact_phone: str = "",
     resident: Any = None,
     channel: str = Channel.ONLINE,
-    photo_files: Sequence[tuple[str, IO[bytes]]] = (),
+    photo_files: Sequence[tuple[str, Any]] = (),  # (name, file-like with read(n))
     api_client: ApiClient | None = None,
     now: dt.datetime | None = None,
     request: Any = None,

@@ -161,11 +161,11 @@ def _actions_for(
 
 def _call(action: str, request: HttpRequest, need: Need, d: dict[str, Any]) -> Need:
     user = request.user
-    notes = {
+    notes: dict[str, Any] = {
         "public_note": d.get("public_note", ""),
         "internal_note": d.get("internal_note", ""),
     }
-    common = {"actor": user, "need_id": need.pk, "request": request}
+    common: dict[str, Any] = {"actor": user, "need_id": need.pk, "request": request}
     if action == A.ACCEPT:
         return services.accept_need(
             **common, public_summary=d["public_summary"], urgency=d["urgency"], **notes
@@ -255,9 +255,8 @@ def need_new(request: HttpRequest) -> HttpResponse:
     communities = permissions.communities_for_raising(request.user)
     if not communities.exists():
         raise PermissionDenied
-    district = (
-        District.objects.get(pk=request.user.district_id) if request.user.district_id else None
-    )  # type: ignore[attr-defined]
+    user: Any = request.user
+    district = District.objects.filter(pk=user.district_id).first() if user.district_id else None
     if district is None:
         raise PermissionDenied
     compounds = Compound.objects.filter(community__in=communities).order_by("name")
@@ -281,7 +280,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
                     contact_name=d["contact_name"],
                     contact_phone=d["contact_phone"],
                     channel=d["channel"] or Channel.STAFF,
-                    photo_files=[(f.name, f) for f in request.FILES.getlist("photos")],
+                    photo_files=[(f.name or "", f) for f in request.FILES.getlist("photos")],
                     request=request,
                 )
             except LinliError as err:

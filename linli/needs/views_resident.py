@@ -102,7 +102,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
                     scale=data["scale"],
                     anonymous=data["anonymous"],
                     contact_preference=data["contact_preference"],
-                    photo_files=[(f.name, f) for f in request.FILES.getlist("photos")],
+                    photo_files=[(f.name or "", f) for f in request.FILES.getlist("photos")],
                     request=request,
                 )
             except LinliError as err:

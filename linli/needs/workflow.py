@@ -10,6 +10,7 @@ names the need's status and the steps possible now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -21,7 +22,7 @@ A = NeedStep.Action
 
 # What a person does in each step, as buttons and refusals say it (the step's own label is
 # the past tense the log shows). The order is the order the console offers them in.
-BUTTONS = {
+BUTTONS: dict[str, Any] = {
     A.ACCEPT: pgettext_lazy("need step", "Accept"),
     A.DISPATCH: pgettext_lazy("need step", "Dispatch"),
     A.START: pgettext_lazy("need step", "Start handling"),

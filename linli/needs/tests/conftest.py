@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ def need(hierarchy: Any, resident: Any) -> Need:
 
 def walk(need: Need, staff: Any, *, upto: str) -> Need:
     """Take ``need`` through the workflow as ``staff`` up to the step ``upto``."""
-    steps = [
+    steps: list[tuple[str, Callable[[], Need]]] = [
         (
             "accept",
             lambda: services.accept_need(

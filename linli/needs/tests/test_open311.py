@@ -54,6 +54,10 @@ def api(reference_data: None, live_server: Any, hierarchy: Any, district_admin: 
     return Api()
 
 
+def ids(rows: list[dict[str, Any]]) -> list[int]:
+    return sorted(int(r["service_request_id"]) for r in rows)
+
+
 POST = {
     "service_code": "facilities",
     "lat": "36.1801",
@@ -154,7 +158,6 @@ def test_requests_filters(api: Any, community_staff: Any, hierarchy: Any, reside
         )
         needs.append(walk(need, community_staff, upto="accept"))
     walk(needs[2], community_staff, upto="resolve")
-    ids = lambda rows: sorted(int(r["service_request_id"]) for r in rows)  # noqa: E731
     assert ids(api.json("requests.json")[1]) == sorted(n.pk for n in needs)
     assert ids(api.json("requests.json?service_code=environment")[1]) == [needs[0].pk, needs[2].pk]
     assert ids(api.json("requests.json?status=closed")[1]) == [needs[2].pk]

@@ -33,7 +33,7 @@ def _public_output(client: Any, district_code: str) -> list[tuple[str, str]]:
     def get(url: str) -> str:
         response = client.get(url)
         assert response.status_code == 200, url
-        text = response.content.decode()
+        text: str = response.content.decode()
         pages.append((url, text))
         return text
 

@@ -37,4 +37,5 @@ def test_sample_needs_cover_the_states_a_demo_shows(hierarchy: Any) -> None:
     merged = Need.objects.filter(status=Status.MERGED).first()
     assert merged is not None
     assert merged.merged_into is not None
+    assert merged.resident_id is not None
     assert merged.merged_into.followers.filter(user_id=merged.resident_id).exists()

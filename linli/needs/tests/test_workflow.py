@@ -158,6 +158,7 @@ def test_an_extension_is_decided_by_the_level_above_not_the_community(
     need: Need, community_staff: Any, subdistrict_staff: Any
 ) -> None:
     need = walk(need, community_staff, upto="start")
+    assert need.due_at is not None
     until = need.due_at + dt.timedelta(days=5)
     services.request_extension(
         actor=community_staff, need_id=need.pk, until=until, reason="等配件", now=T0
