@@ -233,6 +233,9 @@ class Need(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
     )
     followers_count = models.PositiveIntegerField(default=0)
+    # 需求清单: the community cannot meet it alone; the co-construction day may take it up
+    # (queries.open_needs_for_cobuild). Set by services.put_on_needs_list.
+    on_needs_list = models.BooleanField(_("on the needs list"), default=False)
     # Raised through Open311: the client whose key posted it, and the token it was given.
     api_client = models.ForeignKey(
         "needs.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="needs"
@@ -295,6 +298,7 @@ class NeedStep(models.Model):
         REMIND = "remind", _("Deadline reminder")
         ESCALATE = "escalate", _("Escalated to the subdistrict")
         MERGE = "merge", _("Merged")
+        NEEDS_LIST = "needs_list", _("Put on the needs list for the co-construction day")
         NOTE = "note", _("Note")
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="steps")

@@ -23,7 +23,6 @@ from linli.needs.models import (
     Need,
     NeedStep,
     Rating,
-    Scale,
     Status,
 )
 
@@ -210,15 +209,17 @@ def public_steps(need: Need) -> QuerySet[NeedStep]:
 
 
 def open_needs_for_cobuild(district_id: int, *, community_id: int | None = None) -> QuerySet[Need]:
-    """Open needs shared by many (``Scale.SHARED``) that a co-construction day may match with
-    units' resources: accepted by staff (they have a public summary) and not yet resolved.
+    """The needs list (需求清单) of a district: open needs staff put on it because the community
+    cannot meet them alone (``services.put_on_needs_list``), for a co-construction day to match
+    with units' resources. They are accepted (they carry a public summary) and not resolved.
 
     The residents who raised them stay linked through ``Need.resident`` and ``Need.followers``;
-    cobuild keeps a foreign key to ``Need`` and reads the rest from here.
+    cobuild keeps a foreign key to ``Need``, reads the rest from here, and takes the workflow on
+    through ``linli.needs.services`` (dispatch to the claiming unit, resolve).
     """
     queryset = Need.objects.filter(
         district_id=district_id,
-        scale=Scale.SHARED,
+        on_needs_list=True,
         status__in=(Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS),
     )
     if community_id is not None:

@@ -241,6 +241,14 @@ def _advance(
     unit = None
     if units and rng.random() < 0.3:
         unit = rng.choice(units).pk
+    hard = need.category in ("renovation", "facilities", "services")
+    if need.scale == "shared" and hard and rng.random() < 0.4:
+        services.put_on_needs_list(
+            actor=admin,
+            need_id=need.pk,
+            now=t + hour,
+            public_note="社区难以独自解决，已列入共建日需求清单",
+        )
     services.dispatch_need(actor=admin, need_id=need.pk, organisation_id=unit, now=t + 2 * hour)
     services.start_need(actor=admin, need_id=need.pk, now=t + 3 * hour)
     need.refresh_from_db()

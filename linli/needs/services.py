@@ -1070,3 +1070,36 @@ def api_client_for_key(key: str) -> ApiClient | None:
     if not key or len(key) > 200:
         return None
     return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()
+
+
+# ------------------------------------------------------------------------------------ needs list
+
+
+def put_on_needs_list(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """需求清单: the community cannot meet the need alone; units may take it up on the
+    co-construction day. The resident and followers stay linked to it."""
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        if need.on_needs_list:
+            raise LinliError(_("This need is already on the needs list."), code="already_listed")
+        need.on_needs_list = True
+        return {"on_needs_list": True}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.NEEDS_LIST,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )

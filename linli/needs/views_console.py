@@ -121,6 +121,7 @@ ACTION_FORMS: dict[str, type[Form]] = {
     A.FOLLOW_UP: FollowUpForm,
     A.REOPEN: NotesForm,
     A.MERGE: MergeForm,
+    A.NEEDS_LIST: NotesForm,
 }
 
 
@@ -151,6 +152,8 @@ def _actions_for(
         if action in (A.APPROVE_EXTENSION, A.REFUSE_EXTENSION) and not need.extension_pending:
             continue
         if action == A.REQUEST_EXTENSION and need.extension_pending:
+            continue
+        if action == A.NEEDS_LIST and need.on_needs_list:
             continue
         if not permissions.can_take(user, need, TRANSITIONS[action].who):
             continue
@@ -196,6 +199,8 @@ def _call(action: str, request: HttpRequest, need: Need, d: dict[str, Any]) -> N
         return services.log_follow_up(**common, outcome=d["outcome"], note=d["note"])
     if action == A.REOPEN:
         return services.reopen_need(**common, **notes)
+    if action == A.NEEDS_LIST:
+        return services.put_on_needs_list(**common, **notes)
     if action == A.MERGE:
         return services.merge_needs(
             **common, into_id=d["into"], internal_note=d.get("internal_note", "")

@@ -33,6 +33,7 @@ BUTTONS: dict[str, Any] = {
     A.REQUEST_EXTENSION: pgettext_lazy("need step", "Request an extension"),
     A.RETURN: pgettext_lazy("need step", "Return for re-dispatch"),
     A.REOPEN: pgettext_lazy("need step", "Handle again"),
+    A.NEEDS_LIST: pgettext_lazy("need step", "Put on the needs list"),
     A.MERGE: pgettext_lazy("need step", "Merge into another need"),
     A.DECLINE: pgettext_lazy("need step", "Decline"),
 }
@@ -61,6 +62,9 @@ TRANSITIONS: dict[str, Transition] = {
         (Status.RESOLVED, Status.FOLLOWED_UP, Status.RATED), Status.IN_PROGRESS, "manager"
     ),
     A.MERGE: Transition((Status.SUBMITTED, Status.ACCEPTED), Status.MERGED, "manager"),
+    A.NEEDS_LIST: Transition(
+        (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS), None, "manager"
+    ),
 }
 
 

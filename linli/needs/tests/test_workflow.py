@@ -213,3 +213,24 @@ def test_the_sweep_reminds_then_escalates_once(need: Need, community_staff: Any)
     assert services.sweep_deadlines(now=need.due_at + dt.timedelta(hours=1)) == (0, 0)
     actions = list(need.steps.values_list("action", flat=True))
     assert actions == ["submit", "remind", "escalate"]
+
+
+def test_a_need_the_community_cannot_meet_goes_on_the_needs_list(
+    need: Need, community_staff: Any, station_keeper: Any, hierarchy: Any
+) -> None:
+    from linli.needs.queries import open_needs_for_cobuild
+
+    assert list(open_needs_for_cobuild(hierarchy.district.pk)) == []
+    with pytest.raises(Conflict):
+        services.put_on_needs_list(actor=community_staff, need_id=need.pk)
+    need = walk(need, community_staff, upto="accept")
+    with pytest.raises(PermissionDenied):
+        services.put_on_needs_list(actor=station_keeper, need_id=need.pk)
+    services.put_on_needs_list(actor=community_staff, need_id=need.pk, public_note="列入共建日")
+    listed = list(open_needs_for_cobuild(hierarchy.district.pk))
+    assert listed == [need]
+    assert listed[0].resident is not None
+    with pytest.raises(LinliError):
+        services.put_on_needs_list(actor=community_staff, need_id=need.pk)
+    walk(need, community_staff, upto="resolve")
+    assert list(open_needs_for_cobuild(hierarchy.district.pk)) == []
