@@ -154,7 +154,7 @@ def load_sample_needs(
         for _i in range(count):
             # One in eight is from the last few days, so the demo has needs waiting for staff.
             recent = rng.random() < 0.125
-            age = dt.timedelta(minutes=rng.randint(0, (4 if recent else 365) * 24 * 60))
+            age = dt.timedelta(minutes=rng.randint(0, (2 if recent else 365) * 24 * 60))
             t = now - age
             category = rng.choices(categories, weights)[0]
             compound = rng.choice(compounds)
@@ -191,7 +191,8 @@ def load_sample_needs(
         for need in sorted(made, key=lambda n: n.submitted_at):
             need.refresh_from_db()
             key = (need.category, need.compound_id)
-            if need.status in ("submitted", "accepted") and key in open_by_key and merged < 12:
+            mergeable = need.status in ("submitted", "accepted") and key in open_by_key
+            if mergeable and merged < max(1, count // 30) and rng.random() < 0.5:
                 target = open_by_key[key]
                 target.refresh_from_db()
                 if target.status not in ("merged", "declined") and target.pk != need.pk:
@@ -223,7 +224,7 @@ def _advance(
     """Walk a sample need as far as its age makes plausible."""
     age_days = (now - t).days
     hour = dt.timedelta(hours=1)
-    if age_days < 1 and rng.random() < 0.6:
+    if age_days < 1 and rng.random() < 0.8:
         return  # very new: still waiting to be accepted
     if rng.random() < 0.03:
         services.decline_need(
@@ -236,8 +237,8 @@ def _advance(
     services.accept_need(
         actor=admin, need_id=need.pk, public_summary=summary, now=t + hour, public_note="已受理"
     )
-    if age_days < 2 and rng.random() < 0.5:
-        return
+    if age_days < 2 and rng.random() < 0.6:
+        return  # accepted, waiting to be dispatched
     unit = None
     if units and rng.random() < 0.3:
         unit = rng.choice(units).pk

@@ -99,3 +99,20 @@ def test_a_need_from_the_phone_to_the_public_timeline(
     assert resident.phone not in page.content()
     assert "赵桂芳" not in page.content()
     screenshot(page, "needs-public-need")
+
+    # Senior mode and English: the resident's pages still fit the phone.
+    page.goto(f"/needs/mine/{need.pk}/")
+    page.get_by_role("button", name="长辈模式").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.classList.contains('elderly')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "needs-resident-detail-senior")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    page.goto("/needs/new/")
+    assert page.get_by_text("Raise a need").first.is_visible()
+    screenshot(page, "needs-resident-form-senior-en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto("/needs/public/evaluations/")
+    screenshot(page, "needs-public-evaluations-senior-en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

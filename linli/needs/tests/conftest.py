@@ -45,6 +45,7 @@ def walk(need: Need, staff: Any, *, upto: str) -> Need:
             ),
         ),
     ]
+    need.refresh_from_db()
     done = {"submitted": 0, "accepted": 1, "dispatched": 2, "in_progress": 3}[need.status]
     for name, step in steps[done:]:
         need = step()

@@ -1,5 +1,9 @@
 """Open311 GeoReport v2 from the client's side: plain HTTP (urllib) against the live server,
-JSON and XML, the spec's filters and error lists, API keys and no personal data."""
+JSON and XML, the spec's filters and error lists, API keys and no personal data.
+
+Here rather than in linli/needs/tests: the live server needs a flushing (transactional) database,
+which must not run among the unit tests that rely on the migrations' reference data.
+"""
 
 from __future__ import annotations
 
