@@ -9,7 +9,7 @@ import pytest
 
 from linli.needs.deadlines import BEIJING
 from linli.needs.models import FollowUp, Need, Rating, Status
-from linli.needs.sample import load_sample_needs
+from linli.sample.needs import load_sample_needs
 
 pytestmark = pytest.mark.django_db
 

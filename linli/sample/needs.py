@@ -5,8 +5,8 @@ Everything goes through ``linli.needs.services`` with ``now`` set in the past, s
 deadlines and the audit entries are what real use would have written. Residents are fictional
 (names from a short list, phone numbers 1990000xxxx that no carrier issues).
 
-``linli load_sample_needs`` calls ``load_sample_needs``; it moves into ``linli/sample/`` with the
-rest of the sample district.
+The ``needs`` step of ``linli load_sample`` (linli.sample.load.STEPS) calls ``load``; the staff
+steps are taken by the sample's district administrator (the accounts step creates them).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -22,8 +23,11 @@ from django.test import override_settings
 from linli.accounts.models import Role, User
 from linli.needs import services
 from linli.needs.deadlines import BEIJING
-from linli.needs.models import Category, Need, Rating, RoutingRule
+from linli.needs.models import ApiClient, Category, Need, Rating, RoutingRule
 from linli.places.models import Compound, District, Organisation
+
+if TYPE_CHECKING:
+    from linli.sample.load import Sample
 
 SAMPLE_SEED = 13
 FAMILY = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
@@ -98,6 +102,18 @@ class SampleNeeds:
     residents: int
 
 
+def load(sample: Sample) -> None:
+    """The sample step: a year of needs in the sample district."""
+    load_sample_needs(sample.district)
+
+
+def delete(district: District) -> None:
+    """Remove the sample's needs (before the accounts, places and areas go)."""
+    Need.objects.filter(district=district).delete()
+    RoutingRule.objects.filter(district=district).delete()
+    ApiClient.objects.filter(district=district).delete()
+
+
 def sample_residents(district: District, *, count: int = 60) -> list[User]:
     """Fictional residents of the sample district (phone numbers 1990000xxxx)."""
     rng = random.Random(SAMPLE_SEED)
@@ -120,7 +136,7 @@ def sample_residents(district: District, *, count: int = 60) -> list[User]:
 
 
 def load_sample_needs(
-    district: District, *, count: int = 360, now: dt.datetime | None = None
+    district: District, *, count: int = 150, now: dt.datetime | None = None
 ) -> SampleNeeds:
     """A year of needs up to ``now`` (default: today at 09:00 Beijing time). Safe to run again:
     the district's existing needs are deleted first."""
@@ -137,16 +153,16 @@ def load_sample_needs(
         RoutingRule.objects.filter(district=district).delete()
         for category, unit in zip((Category.WATER_POWER, Category.RENOVATION), units, strict=False):
             RoutingRule.objects.create(district=district, category=category, organisation=unit)
-        # The admin acts through the services like a real district admin (saved, so the steps
-        # and audit entries name someone), but cannot log in.
-        admin, _created = User.objects.get_or_create(
-            username="sample-needs-admin",
-            defaults={
-                "role": Role.DISTRICT_ADMIN,
-                "district": district,
-                "real_name": "示例区需求办",
-                "password": make_password(None),
-            },
+        # Staff steps are taken by the sample's district administrator (the accounts step);
+        # without one (a test district), by an administrator who cannot log in.
+        admin = User.objects.filter(
+            district=district, role=Role.DISTRICT_ADMIN, is_superuser=False
+        ).first() or User.objects.create(
+            username=f"sample-needs-admin-{district.pk}",
+            role=Role.DISTRICT_ADMIN,
+            district=district,
+            real_name="示例区需求办",
+            password=make_password(None),
         )
         categories = list(WEIGHTS)
         weights = [WEIGHTS[c] for c in categories]
