@@ -234,3 +234,32 @@ def test_a_need_the_community_cannot_meet_goes_on_the_needs_list(
         services.put_on_needs_list(actor=community_staff, need_id=need.pk)
     walk(need, community_staff, upto="resolve")
     assert list(open_needs_for_cobuild(hierarchy.district.pk)) == []
+
+
+def test_a_unit_handles_what_was_dispatched_to_it_and_nothing_else(
+    need: Need, community_staff: Any, hierarchy: Any
+) -> None:
+    from linli.accounts.models import Role
+    from linli.needs import permissions
+    from linli.places.models import Organisation
+    from tests.personas import _user
+
+    unit = Organisation.objects.create(
+        district=hierarchy.district, name="区供电公司", kind=Organisation.Kind.UNIT
+    )
+    other = Organisation.objects.create(
+        district=hierarchy.district, name="区自来水公司", kind=Organisation.Kind.UNIT
+    )
+    liaison = _user("power", Role.UNIT_LIAISON, district=hierarchy.district, organisation=unit)
+    stranger = _user("water", Role.UNIT_LIAISON, district=hierarchy.district, organisation=other)
+    assert list(permissions.needs_for_user(liaison)) == []
+    need = walk(need, community_staff, upto="accept")
+    services.dispatch_need(actor=community_staff, need_id=need.pk, organisation_id=unit.pk)
+    assert list(permissions.needs_for_user(liaison)) == [need]
+    with pytest.raises(Http404):
+        services.start_need(actor=stranger, need_id=need.pk)
+    with pytest.raises(PermissionDenied):
+        services.put_on_needs_list(actor=liaison, need_id=need.pk)
+    services.start_need(actor=liaison, need_id=need.pk)
+    need = services.resolve_need(actor=liaison, need_id=need.pk, public_note="线路已修复")
+    assert need.status == Status.RESOLVED
