@@ -358,3 +358,100 @@ class ResourceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class Project(models.Model):
+    """项目清单 — a need matched with a resource, claimed by a unit and carried out.
+
+    States follow 待认领 → 已认领 → 实施中 → 待验收 → 居民评价 → 销号 one step at a time
+    (``NEXT_STATE``); ``linli.cobuild.services.projects`` is the only way to move them.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting to be claimed")
+        CLAIMED = "claimed", _("Claimed")
+        IN_PROGRESS = "in_progress", _("Under way")
+        AWAITING_ACCEPTANCE = "awaiting_acceptance", _("Waiting for acceptance")
+        AWAITING_EVALUATION = "awaiting_evaluation", _("Residents' evaluation")
+        CLOSED = "closed", _("Closed off")
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.CASCADE, related_name="cobuild_projects"
+    )
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="cobuild_projects"
+    )
+    need = models.ForeignKey(
+        "needs.Need",
+        on_delete=models.PROTECT,
+        related_name="cobuild_projects",
+        verbose_name=_("need"),
+    )
+    resource = models.ForeignKey(
+        Resource,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+        verbose_name=_("resource"),
+    )
+    title = models.CharField(_("project"), max_length=120)
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.OPEN)
+    claimed_by = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        verbose_name=_("claimed by"),
+    )
+
+    class Evaluation(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    evaluation = models.CharField(
+        _("residents' evaluation"), max_length=20, choices=Evaluation.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+NEXT_STATE: dict[str, str] = {
+    Project.State.OPEN: Project.State.CLAIMED,
+    Project.State.CLAIMED: Project.State.IN_PROGRESS,
+    Project.State.IN_PROGRESS: Project.State.AWAITING_ACCEPTANCE,
+    Project.State.AWAITING_ACCEPTANCE: Project.State.AWAITING_EVALUATION,
+    Project.State.AWAITING_EVALUATION: Project.State.CLOSED,
+}
+
+
+class ProjectEntry(models.Model):
+    """One line of a project's timeline: a state change or a progress note."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="entries")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("project timeline entry")
+        verbose_name_plural = _("project timeline entries")
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.at:%Y-%m-%d}"

@@ -25,6 +25,7 @@ from linli.cobuild.models import (
     DutyAssignment,
     DutySkip,
     DutyUnit,
+    Project,
     Resource,
     SwapRequest,
 )
@@ -188,7 +189,7 @@ def get_swap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> SwapRe
 # ------------------------------------------------------------------------------------ resources
 
 
-def _area_q(user: Any) -> Q:
+def area_q(user: Any) -> Q:
     """The rows of a subdistrict-and-community list (resources, projects) ``user`` may see:
     those in scope, and for community staff also the subdistrict-wide ones of their subdistrict
     (they draw on them too). Station keepers see none."""
@@ -203,10 +204,10 @@ def _area_q(user: Any) -> Q:
 
 
 def resources_for_user(user: Any) -> QuerySet[Resource]:
-    """Resources ``user`` may see (``_area_q``)."""
+    """Resources ``user`` may see (``area_q``)."""
     if not is_staff(user):
         return Resource.objects.none()
-    return Resource.objects.filter(_area_q(user))
+    return Resource.objects.filter(area_q(user))
 
 
 def can_change_resource(user: Any, resource: Resource) -> bool:
@@ -251,3 +252,30 @@ def get_resource_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Re
     if for_change and not can_change_resource(user, resource):
         raise PermissionDenied
     return resource
+
+
+def projects_for_user(user: Any) -> QuerySet[Project]:
+    """Projects ``user`` may see: the same areas as the resources list."""
+    if not is_staff(user):
+        return Project.objects.none()
+    return Project.objects.filter(area_q(user))
+
+
+def can_change_project(user: Any, project: Project) -> bool:
+    """Whether ``user`` may claim or move ``project``: editors whose scope holds its area."""
+    return can_create_resource_in(user, project.subdistrict, project.community)
+
+
+def get_project_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Project:
+    """The project ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
+    try:
+        project = (
+            projects_for_user(user)
+            .select_related("subdistrict", "community", "need", "resource", "claimed_by")
+            .get(pk=as_pk(pk))
+        )
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+    if for_change and not can_change_project(user, project):
+        raise PermissionDenied
+    return project

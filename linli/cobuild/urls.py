@@ -24,4 +24,7 @@ urlpatterns = [
     path("resources/export.xlsx", views.resource_export, name="resource_export"),
     path("resources/import/", views.resource_import, name="resource_import"),
     path("resources/template.xlsx", views.resource_template, name="resource_template"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/new/", views.project_new, name="project_new"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
 ]

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.cobuild import exports, forms, imports, permissions, queries, services
-from linli.cobuild.models import Resource
+from linli.cobuild.models import NEXT_STATE, Project, Resource
 from linli.cobuild.services.days import policy_for
 from linli.core.exceptions import LinliError
 from linli.places.models import Organisation, Station
@@ -544,3 +544,153 @@ def resource_import(request: HttpRequest) -> HttpResponse:
 def resource_template(request: HttpRequest) -> HttpResponse:
     """An empty import sheet with its header and an example row."""
     return exports.template_response()
+
+
+# ------------------------------------------------------------------------------------- projects
+
+
+@require_GET
+@staff_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    """The projects list of the user's area, by state."""
+    state = request.GET.get("state", "")
+    if state not in Project.State.values:
+        state = ""
+    projects = permissions.projects_for_user(request.user).select_related(
+        "claimed_by", "community", "subdistrict", "resource"
+    )
+    if state:
+        projects = projects.filter(state=state)
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cobuild/project_list.html",
+        {
+            "console_nav": "cobuild_projects",
+            "page_title": _("Projects list"),
+            "page": page,
+            "state": state,
+            "states": Project.State.choices,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One project: its need, resource, timeline; claim it or move it on."""
+    user = request.user
+    project = permissions.get_project_for_user(user, pk)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "claim":
+                organisation = Organisation.objects.filter(
+                    district_id=project.district_id,
+                    pk=permissions.as_pk(request.POST.get("organisation")),
+                ).first()
+                if organisation is None:
+                    raise LinliError(_("Choose the unit that claims it."), code="required")
+                services.claim_project(
+                    actor=user, project=project, organisation=organisation, request=request
+                )
+            else:
+                services.advance_project(
+                    actor=user,
+                    project=project,
+                    note=request.POST.get("note", "")[:500],
+                    evaluation=request.POST.get("evaluation", ""),
+                    request=request,
+                )
+        except LinliError as exc:
+            error = str(exc.message)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("The project is now “%(state)s”.")
+                % {
+                    "state": Project.State(
+                        Project.objects.values_list("state", flat=True).get(pk=project.pk)
+                    ).label
+                },
+            )
+            return redirect("cobuild:project", pk=project.pk)
+    project.refresh_from_db()
+    return render(
+        request,
+        "cobuild/project_detail.html",
+        {
+            "console_nav": "cobuild_projects",
+            "page_title": project.title,
+            "project": project,
+            "entries": project.entries.select_related("actor"),
+            "can_change": permissions.can_change_project(user, project),
+            "units": Organisation.objects.filter(
+                district_id=project.district_id,
+                kind__in=[
+                    Organisation.Kind.UNIT,
+                    Organisation.Kind.NEW_ECONOMIC,
+                    Organisation.Kind.NEW_SOCIAL,
+                ],
+            ),
+            "next_state": NEXT_STATE.get(project.state),
+            "error": error,
+            "posted": request.POST if error else {},
+            "evaluations": services.EVALUATION_CHOICES,
+        },
+        status=status,
+    )
+
+
+def _open_needs(user: Any) -> Any:
+    """Open shared needs in the user's area that may become projects (needs.queries)."""
+    from linli.needs.queries import open_needs_for_cobuild
+
+    district_id = user.scope.district_id
+    if district_id is None:
+        return []
+    return open_needs_for_cobuild(district_id).filter(permissions.area_q(user))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    """Put an open need on the projects list (待认领), with a resource if one fits."""
+    user = request.user
+    needs = list(_open_needs(user)[:500])
+    resources = list(queries.resources(user)[:500])
+    error = ""
+    if request.method == "POST":
+        need = next((n for n in needs if str(n.pk) == request.POST.get("need")), None)
+        resource = next((r for r in resources if str(r.pk) == request.POST.get("resource")), None)
+        try:
+            if need is None:
+                raise LinliError(_("Choose an open need of your area."), code="required")
+            project = services.create_project(
+                actor=user,
+                need=need,
+                resource=resource,
+                title=request.POST.get("title", "")[:200],
+                request=request,
+            )
+        except LinliError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(request, _("The project is on the list, waiting to be claimed."))
+            return redirect("cobuild:project", pk=project.pk)
+    return render(
+        request,
+        "cobuild/project_form.html",
+        {
+            "console_nav": "cobuild_projects",
+            "page_title": _("Put a need on the projects list"),
+            "needs": needs,
+            "resources": resources,
+            "error": error,
+            "posted": request.POST if error else {},
+        },
+        status=400 if error else 200,
+    )

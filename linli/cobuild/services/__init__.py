@@ -7,6 +7,12 @@ the JSON API and the Excel import all call these.
 """
 
 from linli.cobuild.services.days import confirm_day, move_day, plan_days, set_policy
+from linli.cobuild.services.projects import (
+    EVALUATION_CHOICES,
+    advance_project,
+    claim_project,
+    create_project,
+)
 from linli.cobuild.services.resources import (
     ResourceInput,
     WindowInput,
@@ -24,11 +30,15 @@ from linli.cobuild.services.roster import (
 )
 
 __all__ = [
+    "EVALUATION_CHOICES",
     "ResourceInput",
     "WindowInput",
     "add_duty_unit",
+    "advance_project",
     "approve_swap",
+    "claim_project",
     "confirm_day",
+    "create_project",
     "create_resource",
     "deactivate_resource",
     "declare_unavailable",

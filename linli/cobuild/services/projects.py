@@ -1,0 +1,158 @@
+"""The projects list (项目清单): a need matched with a resource, claimed, carried out, closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.cobuild import permissions
+from linli.cobuild.models import NEXT_STATE, Project, ProjectEntry, Resource
+from linli.core import audit
+from linli.core.exceptions import Conflict, Forbidden, LinliError, NotFound
+from linli.core.models import AuditEntry
+from linli.places.models import Organisation
+
+EVALUATION_CHOICES = Project.Evaluation.choices
+EVALUATIONS = tuple(Project.Evaluation.values)
+
+
+def create_project(
+    *,
+    actor: Any,
+    need: Any,
+    title: str,
+    resource: Resource | None = None,
+    request: HttpRequest | None = None,
+) -> Project:
+    """Put a need on the projects list (待认领), optionally with the resource proposed for it."""
+    title = (title or "").strip()
+    if not title or len(title) > 120:
+        raise LinliError(
+            _("Give the project a title of at most 120 characters."),
+            code="invalid_title",
+            field="title",
+        )
+    subdistrict = need.subdistrict
+    if not permissions.can_create_resource_in(actor, subdistrict, need.community):
+        raise Forbidden(_("You may not put this need on the projects list."), code="forbidden")
+    if resource is not None and resource.district_id != need.district_id:
+        raise LinliError(
+            _("That resource is of another district."), code="resource_elsewhere", field="resource"
+        )
+    with transaction.atomic():
+        project = Project.objects.create(
+            district_id=need.district_id,
+            subdistrict=subdistrict,
+            community=need.community,
+            need=need,
+            resource=resource,
+            title=title,
+        )
+        ProjectEntry.objects.create(
+            project=project, at=timezone.now(), actor=actor, to_state=project.state
+        )
+        audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=project, request=request)
+    return project
+
+
+def _locked(actor: Any, project: Project) -> Project:
+    locked = (
+        permissions.projects_for_user(actor)
+        .select_for_update(of=("self",))
+        .select_related("subdistrict", "community", "claimed_by")
+        .filter(pk=project.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound(_("No such project."), code="not_found")
+    if not permissions.can_change_project(actor, locked):
+        raise Forbidden(_("You may not change this project."), code="forbidden")
+    return locked
+
+
+def _move(actor: Any, project: Project, to: str, note: str, request: HttpRequest | None) -> None:
+    before = project.state
+    project.state = to
+    project.save()
+    ProjectEntry.objects.create(
+        project=project,
+        at=timezone.now(),
+        actor=actor,
+        from_state=before,
+        to_state=to,
+        note=note[:500],
+    )
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=project,
+        request=request,
+        changes={"state": [before, to]},
+    )
+
+
+def claim_project(
+    *, actor: Any, project: Project, organisation: Organisation, request: HttpRequest | None = None
+) -> Project:
+    """认领: a reporting unit takes on a project waiting to be claimed."""
+    with transaction.atomic():
+        locked = _locked(actor, project)
+        if locked.state == Project.State.CLOSED:
+            raise Conflict(
+                _("This project is closed: it cannot be claimed."), code="project_closed"
+            )
+        if locked.state != Project.State.OPEN:
+            raise Conflict(
+                _("This project was already claimed by %(unit)s.")
+                % {"unit": locked.claimed_by or "—"},
+                code="project_claimed",
+            )
+        if organisation.district_id != locked.district_id or organisation.kind not in (
+            Organisation.Kind.UNIT,
+            Organisation.Kind.NEW_ECONOMIC,
+            Organisation.Kind.NEW_SOCIAL,
+        ):
+            raise LinliError(
+                _("“%(name)s” is not a reporting unit or organisation of this district.")
+                % {"name": organisation},
+                code="not_a_unit",
+                field="organisation",
+            )
+        locked.claimed_by = organisation
+        _move(actor, locked, Project.State.CLAIMED, str(organisation), request)
+    return locked
+
+
+def advance_project(
+    *,
+    actor: Any,
+    project: Project,
+    note: str = "",
+    evaluation: str = "",
+    request: HttpRequest | None = None,
+) -> Project:
+    """Move a claimed project one step on: 实施中 → 待验收 → 居民评价 → 销号.
+
+    Closing (销号) needs the residents' evaluation.
+    """
+    with transaction.atomic():
+        locked = _locked(actor, project)
+        if locked.state == Project.State.CLOSED:
+            raise Conflict(_("This project is closed."), code="project_closed")
+        if locked.state == Project.State.OPEN:
+            raise Conflict(_("A unit must claim the project first."), code="project_unclaimed")
+        to = NEXT_STATE[locked.state]
+        if to == Project.State.CLOSED:
+            if evaluation not in EVALUATIONS:
+                raise LinliError(
+                    _("Record the residents' evaluation before closing the project."),
+                    code="evaluation_required",
+                    field="evaluation",
+                )
+            locked.evaluation = evaluation
+        _move(actor, locked, to, note, request)
+    return locked
