@@ -26,5 +26,6 @@ urlpatterns = [
     path("resources/template.xlsx", views.resource_template, name="resource_template"),
     path("projects/", views.project_list, name="projects"),
     path("projects/new/", views.project_new, name="project_new"),
+    path("projects/proposals/", views.project_proposals, name="proposals"),
     path("projects/<int:pk>/", views.project_detail, name="project"),
 ]

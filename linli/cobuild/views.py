@@ -694,3 +694,24 @@ def project_new(request: HttpRequest) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+@require_GET
+@staff_required
+def project_proposals(request: HttpRequest) -> HttpResponse:
+    """The matcher's proposals for the user's area; staff put the ones they agree with on the
+    projects list themselves."""
+    from linli.cobuild.proposals import propose
+    from linli.places.services import resolve_district
+
+    district = resolve_district(request.user)
+    result = propose(request.user, district, now=timezone.now())
+    return render(
+        request,
+        "cobuild/project_proposals.html",
+        {
+            "console_nav": "cobuild_projects",
+            "page_title": _("Proposed matches"),
+            "result": result,
+        },
+    )

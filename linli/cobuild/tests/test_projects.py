@@ -113,3 +113,49 @@ def test_a_community_puts_only_its_own_open_needs_on_the_list(
     assert Project.objects.get().need == mine
     listed = client.get("/console/cobuild/projects/").content.decode()
     assert "楼道灯" in listed
+
+
+def test_proposals_pair_an_open_need_with_a_resource_and_explain_it(
+    hierarchy: Hierarchy, community_staff: User, as_user: Any, monkeypatch: Any
+) -> None:
+    import numpy as np
+
+    from linli.cobuild import proposals
+    from linli.cobuild.tests.conftest import resource_input
+
+    need = _need(hierarchy, hierarchy.xingfu)
+    Need.objects.filter(pk=need.pk).update(lon=113.0705, lat=36.1805)
+    services.create_resource(
+        actor=community_staff,
+        district=hierarchy.district,
+        data=resource_input(title="水电维修", skill="repair", windows=()),
+    )
+    hierarchy.district.network_file = "test.osm.pbf"
+    hierarchy.district.save()
+    monkeypatch.setattr(proposals, "_graph", lambda district: None)
+    monkeypatch.setattr(
+        "linli.cobuild.walking.walking_matrix", lambda graph, **kw: np.array([[420.0]])
+    )
+    page = as_user(community_staff).get("/console/cobuild/projects/proposals/")
+    assert page.status_code == 200
+    rows = page.context["result"].rows
+    assert [(r.need.pk, r.resource.title) for r in rows] == [(need.pk, "水电维修")]
+    assert "420" in rows[0].sentence
+    assert page.context["result"].proven_optimal
+    assert not Project.objects.exists()  # nothing assigned behind staff's back
+
+
+def test_without_a_street_network_proposals_say_why(
+    hierarchy: Hierarchy, community_staff: User, as_user: Any
+) -> None:
+    from linli.cobuild.tests.conftest import resource_input
+
+    _need(hierarchy, hierarchy.xingfu)
+    services.create_resource(
+        actor=community_staff,
+        district=hierarchy.district,
+        data=resource_input(skill="repair", windows=()),
+    )
+    page = as_user(community_staff).get("/console/cobuild/projects/proposals/")
+    assert page.context["result"].rows == []
+    assert page.context["result"].problem
