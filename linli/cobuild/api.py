@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
@@ -18,7 +18,7 @@ from ninja.security import SessionAuth
 from linli.accounts.api_auth import TokenAuth
 from linli.cobuild import permissions, queries, services
 from linli.cobuild.models import Resource
-from linli.places.models import District
+from linli.places.models import District, Organisation
 
 router = Router(tags=["cobuild"], auth=[TokenAuth(), SessionAuth()])
 
@@ -332,3 +332,54 @@ def delete_resource(request: HttpRequest, resource_id: int) -> Status[None]:
     resource = permissions.get_resource_for_user(user, resource_id, for_change=True)
     services.deactivate_resource(actor=user, resource=resource, request=request)
     return Status(204, None)
+
+
+class ProjectOut(Schema):
+    id: int
+    title: str
+    state: str
+    need_id: int
+    resource_id: int | None
+    claimed_by: str | None
+    evaluation: str
+
+
+class ClaimIn(Schema):
+    organisation_id: int = Field(ge=1, le=2**63 - 1)
+
+
+def _project_out(project: Any) -> dict[str, Any]:
+    return {
+        "id": project.pk,
+        "title": project.title,
+        "state": project.state,
+        "need_id": project.need_id,
+        "resource_id": project.resource_id,
+        "claimed_by": project.claimed_by.name if project.claimed_by else None,
+        "evaluation": project.evaluation,
+    }
+
+
+@router.get("/projects", response={200: list[ProjectOut], **ERRORS}, summary="The projects list")
+def list_projects(request: HttpRequest) -> list[dict[str, Any]]:
+    user = _staff(request)
+    projects = permissions.projects_for_user(user).select_related("claimed_by")[:500]
+    return [_project_out(p) for p in projects]
+
+
+@router.post(
+    "/projects/{project_id}/claim", response={200: ProjectOut, **ERRORS}, summary="Claim a project"
+)
+def claim_project(request: HttpRequest, project_id: int, payload: ClaimIn) -> dict[str, Any]:
+    user = _staff(request)
+    project = permissions.get_project_for_user(user, project_id, for_change=True)
+    organisation = Organisation.objects.filter(
+        district_id=project.district_id, pk=payload.organisation_id
+    ).first()
+    if organisation is None:
+        raise Http404("No such organisation.")
+    return _project_out(
+        services.claim_project(
+            actor=user, project=project, organisation=organisation, request=request
+        )
+    )

@@ -159,3 +159,27 @@ def test_without_a_street_network_proposals_say_why(
     page = as_user(community_staff).get("/console/cobuild/projects/proposals/")
     assert page.context["result"].rows == []
     assert page.context["result"].problem
+
+
+def test_the_api_lists_projects_in_scope_and_refuses_a_claim_on_a_closed_one(
+    project: Project,
+    unit: Organisation,
+    community_staff: User,
+    other_community_staff: User,
+    as_user: Any,
+) -> None:
+    assert [
+        p["id"] for p in as_user(other_community_staff).get("/api/cobuild/projects").json()
+    ] == []
+    client = as_user(community_staff)
+    assert [p["id"] for p in client.get("/api/cobuild/projects").json()] == [project.pk]
+    Project.objects.filter(pk=project.pk).update(state=Project.State.CLOSED)
+    response = client.post(
+        f"/api/cobuild/projects/{project.pk}/claim",
+        data={"organisation_id": unit.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "project_closed"
+    project.refresh_from_db()
+    assert project.claimed_by is None
