@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from linli.accounts.models import Role, User
 from linli.cobuild import services
-from linli.cobuild.models import CoBuildDay, DutyAssignment, DutyUnit, Resource
+from linli.cobuild.models import CoBuildDay, DutyAssignment, DutyUnit, Project, Resource
 from linli.places.models import District, Organisation, Station, Subdistrict
 
 if TYPE_CHECKING:
@@ -64,7 +64,8 @@ def load(sample: Sample) -> None:
 
 
 def delete(district: District) -> None:
-    """Remove the sample's co-construction rows (before the places and areas go)."""
+    """Remove the sample's co-construction rows (before the needs, places and areas go)."""
+    Project.objects.filter(district=district).delete()
     Resource.objects.filter(district=district).delete()
     CoBuildDay.objects.filter(district=district).delete()
     DutyUnit.objects.filter(district=district).delete()
@@ -112,6 +113,7 @@ def load_cobuild_sample(district: District) -> int:
                 )
             _sample_swap(actor, subdistrict.pk)
             _sample_resources(actor, district, subdistrict, rng)
+        _sample_projects(actor, district)
     return written
 
 
@@ -170,3 +172,32 @@ def _sample_resources(
                 description="城市共建日现场提供",
             ),
         )
+
+
+def _sample_projects(actor: User, district: District) -> None:
+    """Needs on the needs list become projects, one in each state of the list."""
+    from linli.needs.queries import open_needs_for_cobuild
+
+    units = list(Organisation.objects.filter(district=district, kind=Organisation.Kind.UNIT))
+    needs = list(open_needs_for_cobuild(district.pk).select_related("subdistrict", "community"))
+    notes = ["单位已联系社区", "现场施工", "完工，等待验收", "验收通过，请居民评价"]
+    if not needs:
+        return
+    # One project in each of the six states, cycling through the needs on the list.
+    for index in range(max(6, min(len(needs), 12))):
+        need = needs[index % len(needs)]
+        project = services.create_project(
+            actor=actor, need=need, title=(need.public_summary or "共建项目")[:120]
+        )
+        steps = index % 6
+        if steps >= 1 and units:
+            services.claim_project(
+                actor=actor, project=project, organisation=units[index % len(units)]
+            )
+        for step in range(2, steps + 1):
+            services.advance_project(
+                actor=actor,
+                project=project,
+                note=notes[min(step - 2, len(notes) - 1)],
+                evaluation="satisfied" if step == 5 else "",
+            )

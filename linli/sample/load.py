@@ -57,8 +57,9 @@ STEPS: list[Step] = [
     Step("areas", areas.load, areas.delete),
     Step("places", places.load, places.delete),
     Step("accounts", accounts.load, accounts.delete),
-    Step("cobuild", cobuild.load, cobuild.delete),
     Step("needs", needs.load, needs.delete),
+    # After needs: the projects list is made of needs on the needs list.
+    Step("cobuild", cobuild.load, cobuild.delete),
 ]
 
 

@@ -38,3 +38,13 @@ def test_load_sample_brings_the_co_construction_days_and_a_reset_removes_them(
     again = load_sample(reset=True).district
     assert not CoBuildDay.objects.filter(district_id=district.pk).exists()
     assert CoBuildDay.objects.filter(district=again).count() == CoBuildDay.objects.count()
+
+
+def test_the_sample_has_projects_in_every_state(settings: Any, tmp_path: Any) -> None:
+    from linli.cobuild.models import Project
+    from linli.sample.load import load_sample
+
+    settings.LINLI_NETWORK_DIR = tmp_path / "networks"
+    load_sample()
+    states = set(Project.objects.values_list("state", flat=True))
+    assert states == set(Project.State.values)
