@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/", include("linli.places.urls_console")),
     path("console/planning/", include("linli.planning.urls")),
     path("console/audit/", include("linli.core.urls")),
+    path("console/kiosks/", include("linli.kiosks.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -1,0 +1,36 @@
+"""``linli kiosk …``: the smart huts' commands.
+
+    linli kiosk check-devices   mark silent devices offline, text their keepers, prune nonces
+    linli kiosk rekey           re-seal readings under the current data key (after rotation)
+
+Run ``check-devices`` every minute or two (cron or a systemd timer, docs/kiosks.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from linli.kiosks import services
+
+
+class Command(BaseCommand):
+    help = "Smart huts: check devices, re-seal readings."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("check-devices", help="Mark silent devices offline and alert keepers.")
+        sub.add_parser("rekey", help="Re-seal readings under the current data key.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "check-devices":
+            now = timezone.now()
+            changed = services.mark_offline_devices(now=now)
+            pruned = services.prune_nonces(now=now)
+            self.stdout.write(f"{len(changed)} device(s) went offline; {pruned} nonce(s) pruned.")
+        elif action == "rekey":
+            count = services.rekey_readings()
+            self.stdout.write(f"{count} reading(s) re-sealed.")

@@ -1,0 +1,252 @@
+"""Smart huts (智慧小屋): their devices and managed areas, faults, device keys and readings.
+
+A smart hut is a ``places.Station`` of category ``smart_hut``; this app adds what is inside it.
+Every row carries ``district`` like the rest of Linli, so scopes and partitioning work the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+SMART_HUT = "smart_hut"  # places.FacilityCategory.code of a smart hut
+
+
+class Section(models.TextChoices):
+    """The five sections (板块) of a smart hut."""
+
+    READING = "reading", pgettext_lazy("hut section", "Reading")
+    HEALTH = "health", pgettext_lazy("hut section", "Health")
+    PUBLICITY = "publicity", pgettext_lazy("hut section", "Theory and publicity")
+    GOVERNMENT = "government", pgettext_lazy("hut section", "Government services")
+    CONVENIENCE = "convenience", pgettext_lazy("hut section", "Convenience services")
+
+
+class DeviceKind(models.TextChoices):
+    """The function areas (功能区) of a smart hut: connected devices and managed areas."""
+
+    MICRO_LIBRARY = "micro_library", _("Micro library")
+    HEALTH_KIOSK = "health_kiosk", _("Health-check kiosk")
+    E_NEWSPAPER = "e_newspaper", _("E-newspaper board")
+    MEDICINE_CABINET = "medicine_cabinet", _("Unmanned medicine cabinet")
+    GOV_TERMINAL = "gov_terminal", _("Government-service terminal")
+    PARCEL_LOCKER = "parcel_locker", _("24-hour parcel lockers")
+    VENDING_MACHINE = "vending_machine", _("Vending machine")
+    AWNING = "awning", _("Outdoor awning")
+    REST_AREA = "rest_area", _("Rest area")
+    CHARGING = "charging", _("Charging point")
+    PUBLICITY_BOARD = "publicity_board", _("Publicity board")
+
+
+# Managed areas have no network connection: no heartbeat, never "offline" (only a fault).
+MANAGED_AREAS = frozenset({DeviceKind.AWNING, DeviceKind.REST_AREA, DeviceKind.PUBLICITY_BOARD})
+
+
+class DeviceStatus(models.TextChoices):
+    ONLINE = "online", _("Online")
+    OFFLINE = "offline", _("Offline")
+    FAULT = "fault", _("Fault")
+
+
+class Device(models.Model):
+    """A device or managed area in a smart hut's section (体检一体机, 快递柜, 遮阳棚 …)."""
+
+    district = models.ForeignKey(
+        "places.District", on_delete=models.CASCADE, related_name="kiosk_devices"
+    )
+    station = models.ForeignKey(
+        "places.Station",
+        on_delete=models.CASCADE,
+        related_name="kiosk_devices",
+        verbose_name=_("smart hut"),
+    )
+    section = models.CharField(_("section"), max_length=20, choices=Section.choices)
+    kind = models.CharField(_("function area"), max_length=24, choices=DeviceKind.choices)
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    keeper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kept_devices",
+        verbose_name=_("keeper responsible"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeviceStatus.choices, default=DeviceStatus.ONLINE
+    )
+    # When the current status began ("offline since", "in fault since").
+    status_since = models.DateTimeField(_("since"))
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["station", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="kiosk_device_code_unique"),
+        ]
+        indexes = [models.Index(fields=["status", "last_heartbeat_at"])]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the device sends heartbeats (a managed area does not)."""
+        return self.kind not in MANAGED_AREAS
+
+    def is_silent_at(self, now: dt.datetime) -> bool:
+        """Whether a connected device has missed its heartbeats long enough to count as offline."""
+        if not self.is_connected:
+            return False
+        limit = dt.timedelta(seconds=settings.LINLI_KIOSK_OFFLINE_SECONDS)
+        last = self.last_heartbeat_at or self.status_since
+        return now - last > limit
+
+
+class Fault(models.Model):
+    """A fault ticket (故障工单) on a device: opened by device or staff, closed by the keeper."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("fault", "Open")
+        CLOSED = "closed", pgettext_lazy("fault", "Closed")
+
+    class Source(models.TextChoices):
+        DEVICE = "device", _("Reported by the device")
+        STAFF = "staff", _("Reported by staff")
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    station = models.ForeignKey(
+        "places.Station", on_delete=models.CASCADE, related_name="kiosk_faults"
+    )
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="faults")
+    summary = models.CharField(_("fault"), max_length=200)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    closed_at = models.DateTimeField(pgettext_lazy("fault", "closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closing_note = models.TextField(_("how it was fixed"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["station", "status"])]
+        verbose_name = _("fault")
+        verbose_name_plural = _("faults")
+
+    def __str__(self) -> str:
+        return f"{self.device}: {self.summary}"
+
+
+class FaultEvent(models.Model):
+    """One line of a fault's history: opened, keeper alerted, note, closed."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        ALERTED = "alerted", _("Keeper alerted")
+        CLOSED = "closed", pgettext_lazy("fault", "Closed")
+
+    fault = models.ForeignKey(Fault, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class DeviceKey(models.Model):
+    """A device's signing credential (设备密钥). Only the public ``key_id`` is stored.
+
+    The secret is HMAC(LINLI_DEVICE_KEY_SECRET, key_id) (linli.kiosks.signing.device_secret):
+    a copy of the database alone cannot sign requests. Rotation issues a new key and lets the
+    old one ``retires_at`` later, so the device switches without downtime.
+    """
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="keys")
+    key_id = models.CharField(_("key id"), max_length=32, unique=True)
+    created_at = models.DateTimeField(_("issued"))
+    retires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("device key")
+        verbose_name_plural = _("device keys")
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    def is_valid_at(self, now: dt.datetime) -> bool:
+        """Whether the key may sign a request at ``now``: not revoked and not retired."""
+        return self.revoked_at is None and (self.retires_at is None or self.retires_at > now)
+
+
+class DeviceNonce(models.Model):
+    """A nonce a device has used; a second request with it is a replay and is refused.
+
+    Rows older than the allowed clock skew are pruned (a request that old is refused anyway).
+    """
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "nonce"], name="kiosk_nonce_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.nonce}"
+
+
+class Reading(models.Model):
+    """A measurement a device sent, stored once per (device, reading id) and encrypted.
+
+    ``ciphertext`` is AES-GCM of the value under the key named by ``key_id``
+    (linli.kiosks.crypto); the keys live outside the database.
+    """
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="readings")
+    reading_id = models.CharField(max_length=64)
+    item = models.CharField(max_length=40)
+    # The pseudonymous key of the resident measured (HMAC of the ID), empty for device data.
+    subject = models.CharField(max_length=64, blank=True, db_index=True)
+    measured_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    ciphertext = models.BinaryField()
+
+    class Meta:
+        ordering = ["measured_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "reading_id"], name="kiosk_reading_once_per_device"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.reading_id}"

@@ -1,0 +1,98 @@
+"""Read-side functions of the smart huts (pages, API, dashboards)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from linli.accounts.models import Role, User
+from linli.kiosks import permissions
+from linli.kiosks.models import Device, DeviceStatus, Fault, Section
+from linli.places.models import Station
+
+
+def keeper_phones(device: Device) -> list[str]:
+    """Whom to text about the device: its keeper, else the hut's keepers, else its contact."""
+    if device.keeper is not None and device.keeper.is_active and device.keeper.phone:
+        return [device.keeper.phone]
+    phones = [
+        p
+        for p in User.objects.filter(
+            station_id=device.station_id, role=Role.STATION_KEEPER, is_active=True
+        )
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+    ]
+    if phones:
+        return phones
+    contact = Station.objects.filter(pk=device.station_id).values_list("contact_phone", flat=True)
+    return [c for c in contact if c]
+
+
+@dataclass(frozen=True)
+class HutSummary:
+    hut: Station
+    counts: dict[str, int]
+    open_faults: int
+
+
+def hut_summaries(user: Any) -> list[HutSummary]:
+    """Each hut the user may see with its devices counted by status and its open faults."""
+    huts = list(permissions.huts_for_user(user).select_related("community").order_by("code"))
+    counts: dict[int, Counter[str]] = {h.pk: Counter() for h in huts}
+    for station_id, status in Device.objects.filter(station__in=huts).values_list(
+        "station_id", "status"
+    ):
+        counts[station_id][status] += 1
+    faults = Counter(
+        Fault.objects.filter(station__in=huts, status=Fault.Status.OPEN).values_list(
+            "station_id", flat=True
+        )
+    )
+    return [
+        HutSummary(
+            hut=h,
+            counts={s.value: counts[h.pk][s.value] for s in DeviceStatus},
+            open_faults=faults[h.pk],
+        )
+        for h in huts
+    ]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    section: str
+    label: str
+    devices: list[Device]
+
+
+def hut_sections(hut: Station) -> list[SectionView]:
+    """The hut's devices grouped by section, in the sections' order; empty sections included."""
+    devices = list(
+        Device.objects.filter(station=hut)
+        .select_related("keeper")
+        .prefetch_related(
+            Prefetch(
+                "faults",
+                queryset=Fault.objects.filter(status=Fault.Status.OPEN),
+                to_attr="open_faults",
+            )
+        )
+    )
+    return [
+        SectionView(
+            section=s.value, label=str(s.label), devices=[d for d in devices if d.section == s]
+        )
+        for s in Section
+    ]
+
+
+def hut_faults(hut: Station, *, status: str | None = None) -> QuerySet[Fault]:
+    """The hut's fault tickets, newest first, with their device."""
+    faults = Fault.objects.filter(station=hut).select_related("device", "closed_by")
+    if status:
+        faults = faults.filter(status=status)
+    return faults

@@ -1,0 +1,87 @@
+"""Console pages of the smart huts: the huts in your area, a hut's devices, a fault ticket.
+
+Thin views: authorise through ``linli.kiosks.permissions`` → one service or query call →
+respond. Refusals render in the console layout (``staff_required`` from places).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from linli.core.exceptions import LinliError
+from linli.kiosks import permissions, queries, services
+from linli.kiosks.models import Fault
+from linli.places.views_console import staff_required
+
+
+@require_GET
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The smart huts in the user's area with their devices' status and open faults."""
+    return render(
+        request,
+        "kiosks/index.html",
+        {
+            "console_nav": "kiosks",
+            "page_title": _("Smart huts"),
+            "summaries": queries.hut_summaries(request.user),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def hut(request: HttpRequest, pk: int) -> HttpResponse:
+    """A hut's sections and function areas, their status, and its fault tickets."""
+    station = permissions.get_hut_for_user(request.user, pk)
+    return render(
+        request,
+        "kiosks/hut.html",
+        {
+            "console_nav": "kiosks",
+            "page_title": station.name,
+            "hut": station,
+            "sections": queries.hut_sections(station),
+            "open_faults": queries.hut_faults(station, status=Fault.Status.OPEN),
+            "closed_faults": queries.hut_faults(station, status=Fault.Status.CLOSED)[:20],
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def fault(request: HttpRequest, pk: int) -> HttpResponse:
+    """A fault ticket with its history; the keeper closes it here with a note."""
+    ticket = permissions.get_fault_for_user(request.user, pk)
+    can_close = permissions.can_handle_fault(request.user, ticket)
+    note, error = "", ""
+    if request.method == "POST":
+        ticket = permissions.get_fault_for_user(request.user, pk, for_change=True)
+        note = request.POST.get("note", "")
+        try:
+            services.close_fault(actor=request.user, fault=ticket, note=note, request=request)
+        except LinliError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(request, _("The fault has been closed."))
+            return redirect("kiosks:hut", pk=ticket.station_id)
+    return render(
+        request,
+        "kiosks/fault.html",
+        {
+            "console_nav": "kiosks",
+            "page_title": _("Fault ticket"),
+            "fault": ticket,
+            "events": ticket.events.select_related("actor"),
+            "can_close": can_close and ticket.status == Fault.Status.OPEN,
+            "note": note,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
