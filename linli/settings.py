@@ -181,6 +181,10 @@ LINLI_KIOSK_OFFLINE_SECONDS = int(os.environ.get("LINLI_KIOSK_OFFLINE_SECONDS", 
 LINLI_KIOSK_CLOCK_SKEW_SECONDS = int(os.environ.get("LINLI_KIOSK_CLOCK_SKEW_SECONDS", "300"))
 LINLI_KIOSK_KEY_OVERLAP_SECONDS = int(os.environ.get("LINLI_KIOSK_KEY_OVERLAP_SECONDS", "86400"))
 LINLI_DEVICE_KEY_SECRET = os.environ.get("LINLI_DEVICE_KEY_SECRET", f"device:{SECRET_KEY}")
+# Residents measured at a kiosk are stored under HMAC(this secret, their ID or phone).
+LINLI_KIOSK_PSEUDONYM_SECRET = os.environ.get(
+    "LINLI_KIOSK_PSEUDONYM_SECRET", f"pseudonym:{SECRET_KEY}"
+)
 LINLI_KIOSK_DATA_KEYS = {
     key_id.strip(): base64.b64decode(value)
     for key_id, _sep, value in (

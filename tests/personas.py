@@ -280,3 +280,27 @@ def hut_keeper(hierarchy: Hierarchy, smart_hut: Station) -> User:
     user.phone = "13700002222"
     user.save(update_fields=["phone"])
     return user
+
+
+@pytest.fixture
+def family_doctor(hierarchy: Hierarchy) -> User:
+    """A family doctor (家庭医生) of 幸福里社区: reads its consenting residents' health readings."""
+    return _user(
+        "xingfu_doctor",
+        Role.FAMILY_DOCTOR,
+        district=hierarchy.district,
+        subdistrict=hierarchy.east,
+        community=hierarchy.xingfu,
+    )
+
+
+@pytest.fixture
+def other_family_doctor(hierarchy: Hierarchy) -> User:
+    """A family doctor of 西园社区 (another community)."""
+    return _user(
+        "xiyuan_doctor",
+        Role.FAMILY_DOCTOR,
+        district=hierarchy.district,
+        subdistrict=hierarchy.west,
+        community=hierarchy.xiyuan,
+    )

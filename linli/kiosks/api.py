@@ -296,3 +296,121 @@ def revoke_key(request: HttpRequest, key_id: str) -> Status[None]:
     user = _staff_user(request)
     services.revoke_device_key(actor=user, key_id=key_id, request=request)
     return Status(204, None)
+
+
+# --- health kiosk (devices) ------------------------------------------------------------------
+
+
+class IdentifyIn(Schema):
+    id_number: str = Field("", max_length=18, description="Read from the resident ID card.")
+    phone: str = Field("", max_length=20)
+    code: str = Field("", max_length=8, description="The code texted to the phone.")
+
+
+class IdentifyOut(Schema):
+    subject: str = Field(description="The pseudonymous key to send with the readings.")
+    has_consent: bool
+    consent_version: str
+    consent_text: str
+
+
+class PhoneCodeIn(Schema):
+    phone: str = Field(min_length=5, max_length=20)
+
+
+class ConsentIn(Schema):
+    subject: str = Field(min_length=1, max_length=64)
+    text_version: str = Field(min_length=1, max_length=20)
+
+
+class ConsentOut(Schema):
+    text_version: str
+    granted_at: dt.datetime
+
+
+@router.post(
+    "/device/identify",
+    auth=None,
+    response={200: IdentifyOut, **DEVICE_ERRORS, 400: ErrorOut},
+    summary="Identify the resident at the kiosk (signed)",
+)
+def identify(request: HttpRequest, data: IdentifyIn) -> dict[str, Any]:
+    """By ID card, or by phone and the texted code; answers the pseudonymous key."""
+    from linli.kiosks import health
+
+    found = health.identify_resident(
+        signed=services.SignedRequest.from_request(request),
+        id_number=data.id_number,
+        phone=data.phone,
+        code=data.code,
+    )
+    return {
+        "subject": found.subject.pseudonym,
+        "has_consent": found.has_consent,
+        "consent_version": health.CONSENT_VERSION,
+        "consent_text": str(health.CONSENT_TEXT),
+    }
+
+
+@router.post(
+    "/device/phone-code",
+    auth=None,
+    response={204: None, **DEVICE_ERRORS, 400: ErrorOut, 429: ErrorOut},
+    summary="Text a code to the resident's phone (signed)",
+)
+def phone_code(request: HttpRequest, data: PhoneCodeIn) -> Status[None]:
+    from linli.kiosks import health
+
+    health.send_code_from_kiosk(
+        signed=services.SignedRequest.from_request(request), phone=data.phone
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/device/consent",
+    auth=None,
+    response={200: ConsentOut, **DEVICE_ERRORS, 400: ErrorOut},
+    summary="Record the resident's consent to health-data processing (signed)",
+)
+def consent(request: HttpRequest, data: ConsentIn) -> dict[str, Any]:
+    from linli.kiosks import health
+
+    granted = health.record_consent_at_kiosk(
+        signed=services.SignedRequest.from_request(request),
+        subject_key=data.subject,
+        text_version=data.text_version,
+    )
+    return {"text_version": granted.text_version, "granted_at": granted.granted_at}
+
+
+# --- health data (family doctors) ------------------------------------------------------------
+
+
+class HealthReadingOut(Schema):
+    item: str
+    name: str
+    value: float | str
+    unit: str
+    measured_at: dt.datetime
+
+
+@router.get(
+    "/health/subjects/{subject_id}/readings",
+    response={200: list[HealthReadingOut], **ERRORS},
+    summary="A resident's readings (family doctors of his community; audited)",
+)
+def subject_readings(request: HttpRequest, subject_id: int) -> list[dict[str, Any]]:
+    from linli.kiosks import health
+
+    subject = permissions.get_subject_for_doctor(request.user, subject_id, request=request)
+    return [
+        {
+            "item": row.reading.item,
+            "name": row.item.display_name if row.item else row.reading.item,
+            "value": row.value,
+            "unit": row.item.unit if row.item else "",
+            "measured_at": row.reading.measured_at,
+        }
+        for row in health.readings_of(subject)
+    ]

@@ -250,3 +250,125 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id}/{self.reading_id}"
+
+
+class MeasurementItem(models.Model):
+    """An item of the health kiosk's measurement catalogue (体检项目): unit, LOINC, plausible range.
+
+    The 21 default items are loaded by a data migration; administrators may add or retire
+    items in the admin. A number outside [min_value, max_value] is refused at ingest with the
+    range in the reason (a kiosk glitch, not a patient to follow up).
+    """
+
+    class ValueType(models.TextChoices):
+        NUMBER = "number", _("Number")
+        TEXT = "text", _("Text")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    loinc = models.CharField(_("LOINC code"), max_length=10, blank=True)
+    value_type = models.CharField(
+        _("value type"), max_length=10, choices=ValueType.choices, default=ValueType.NUMBER
+    )
+    min_value = models.FloatField(_("lowest plausible value"), null=True, blank=True)
+    max_value = models.FloatField(_("highest plausible value"), null=True, blank=True)
+    is_active = models.BooleanField(_("measured"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("measurement item")
+        verbose_name_plural = _("measurement catalogue")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    def problem_with(self, value: float | str) -> str | None:
+        """Why ``value`` cannot be a measurement of this item, or None."""
+        from django.utils.translation import gettext
+
+        if self.value_type == self.ValueType.TEXT:
+            if not isinstance(value, str) or not value.strip() or len(value) > 200:
+                return gettext("%(item)s needs a short text.") % {"item": self.display_name}
+            return None
+        if isinstance(value, str):
+            return gettext("%(item)s needs a number.") % {"item": self.display_name}
+        low, high = self.min_value, self.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            return gettext(
+                "%(value)s %(unit)s is not a plausible %(item)s (between %(low)s and %(high)s)."
+            ) % {
+                "value": f"{value:g}",
+                "unit": self.unit,
+                "item": self.display_name,
+                "low": "…" if low is None else f"{low:g}",
+                "high": "…" if high is None else f"{high:g}",
+            }
+        return None
+
+
+class HealthSubject(models.Model):
+    """A resident measured at a kiosk, known only by a pseudonymous key (健康档案主体).
+
+    ``pseudonym`` is HMAC(LINLI_KIOSK_PSEUDONYM_SECRET, the ID number or phone): the database
+    never holds the ID. ``community`` is where the family-doctor team that may read the
+    readings works (the hut's community at enrolment).
+    """
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="health_subjects"
+    )
+    pseudonym = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="health_subjects",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """A short, stable label for staff pages (居民 + the first characters of the key)."""
+        return f"#{self.pseudonym[:8].upper()}"
+
+
+class HealthConsent(models.Model):
+    """Separate consent to health-data processing (PIPL 单独同意), with its text version."""
+
+    subject = models.ForeignKey(HealthSubject, on_delete=models.CASCADE, related_name="consents")
+    text_version = models.CharField(_("consent text version"), max_length=20)
+    granted_at = models.DateTimeField(_("granted"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    channel = models.CharField(max_length=10, default="kiosk")
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            # At most one consent in force per subject.
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="kiosk_one_active_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} v{self.text_version}"

@@ -14,9 +14,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
-from linli.kiosks.models import SMART_HUT, Device, Fault
+from linli.accounts.models import Role
+from linli.core import audit
+from linli.core.models import AuditEntry
+from linli.kiosks.models import SMART_HUT, Device, Fault, HealthConsent, HealthSubject
 from linli.places import permissions as places_permissions
 from linli.places.models import Station
 
@@ -95,3 +98,78 @@ def get_fault_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Fault
 def can_handle_fault(user: Any, fault: Fault) -> bool:
     """Whether ``user`` may close or report faults at the fault's hut: its keeper or an editor."""
     return places_permissions.can_change_station(user, fault.station)
+
+
+# --- health data -----------------------------------------------------------------------------
+#
+# Only the family-doctor role reads health readings, and only of its own community's residents
+# who have a consent in force. Superusers and administrators included, everyone else is refused;
+# every read and every refusal goes to the audit log here, so no page or endpoint can forget it.
+
+
+def is_family_doctor(user: Any) -> bool:
+    """Whether ``user`` works as a family doctor of a community."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.role == Role.FAMILY_DOCTOR
+        and user.community_id
+    )
+
+
+def health_subjects_for_doctor(user: Any) -> QuerySet[HealthSubject]:
+    """Residents whose readings ``user`` may read: his community's, with consent in force."""
+    if not is_family_doctor(user):
+        return HealthSubject.objects.none()
+    return HealthSubject.objects.filter(
+        district_id=user.district_id,
+        community_id=user.community_id,
+        pk__in=HealthConsent.objects.filter(withdrawn_at__isnull=True).values("subject_id"),
+    )
+
+
+def _audit_health(
+    user: Any, subject: HealthSubject | None, *, allowed: bool, request: HttpRequest | None
+) -> None:
+    audit.record(
+        actor=user,
+        action=AuditEntry.Action.VIEW_HEALTH,
+        obj=subject,
+        district_id=subject.district_id if subject else getattr(user, "district_id", None),
+        request=request,
+        object_type="" if subject else "kiosks.healthsubject",
+        object_repr=subject.label if subject else (request.path[:200] if request else ""),
+        changes={} if allowed else {"refused": True},
+    )
+
+
+def get_subject_for_doctor(
+    user: Any, pk: Any, *, request: HttpRequest | None = None
+) -> HealthSubject:
+    """The subject ``pk`` for reading his health data; the read is audited.
+
+    Anyone not a family doctor is refused with 403, a doctor asking for a resident outside his
+    community or without consent with 404; both refusals are audited too.
+    """
+    if not is_family_doctor(user):
+        _audit_health(user, None, allowed=False, request=request)
+        raise PermissionDenied
+    try:
+        value = _as_pk(pk)
+    except Http404:
+        _audit_health(user, None, allowed=False, request=request)
+        raise
+    subject = health_subjects_for_doctor(user).filter(pk=value).first()
+    if subject is None:
+        _audit_health(user, None, allowed=False, request=request)
+        raise Http404("No such resident.")
+    _audit_health(user, subject, allowed=True, request=request)
+    return subject
+
+
+def require_family_doctor(user: Any, *, request: HttpRequest | None = None) -> None:
+    """Refuse (403, audited) anyone who is not a family doctor (the health pages' lists)."""
+    if not is_family_doctor(user):
+        _audit_health(user, None, allowed=False, request=request)
+        raise PermissionDenied

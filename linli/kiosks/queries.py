@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 
 from linli.accounts.models import Role, User
 from linli.kiosks import permissions
-from linli.kiosks.models import Device, DeviceStatus, Fault, Section
+from linli.kiosks.models import Device, DeviceStatus, Fault, HealthSubject, Reading, Section
 from linli.places.models import Station
 
 
@@ -96,3 +97,32 @@ def hut_faults(hut: Station, *, status: str | None = None) -> QuerySet[Fault]:
     if status:
         faults = faults.filter(status=status)
     return faults
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    subject: HealthSubject
+    readings: int
+    latest: Any
+
+
+def subjects_with_latest_reading(subjects: QuerySet[HealthSubject]) -> list[SubjectRow]:
+    """Each subject with its number of readings and the time of the latest, latest first."""
+    from django.db.models import Count, Max
+
+    stats: dict[str, dict[str, Any]] = {
+        row["subject"]: dict(row)
+        for row in Reading.objects.filter(subject__in=subjects.values("pseudonym"))
+        .values("subject")
+        .annotate(n=Count("pk"), latest=Max("measured_at"))
+    }
+    rows = [
+        SubjectRow(
+            subject=s,
+            readings=stats.get(s.pseudonym, {}).get("n", 0),
+            latest=stats.get(s.pseudonym, {}).get("latest"),
+        )
+        for s in subjects
+    ]
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(rows, key=lambda r: r.latest or never, reverse=True)

@@ -2,7 +2,7 @@
 
 Staff actions (closing a fault, issuing keys) take the actor, re-read the row through
 ``linli.kiosks.permissions`` under a row lock, and write an audit entry in the same transaction.
-Device requests (heartbeats, readings) are authenticated by ``_authenticate`` inside the
+Device requests (heartbeats, readings) are authenticated by ``authenticate_device`` inside the
 transaction that does their work, so a request is acknowledged only once its nonce and its rows
 are committed together: "acknowledged ⇒ committed" (the device API answers after the commit).
 """
@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +33,14 @@ from linli.kiosks.models import (
     MANAGED_AREAS,
     Device,
     DeviceKey,
+    DeviceKind,
     DeviceNonce,
     DeviceStatus,
     Fault,
     FaultEvent,
+    HealthConsent,
+    HealthSubject,
+    MeasurementItem,
     Reading,
 )
 from linli.places.models import Station
@@ -78,7 +83,7 @@ class SignedRequest:
         )
 
 
-def _authenticate(signed: SignedRequest, *, now: dt.datetime) -> Device:
+def authenticate_device(signed: SignedRequest, *, now: dt.datetime) -> Device:
     """The device that signed ``signed``, its nonce recorded; refuses anything else.
 
     Must run inside the transaction of the request's work: a request whose work rolls back
@@ -380,7 +385,7 @@ def record_heartbeat(
     now = now or timezone.now()
     fault = fault.strip()
     with transaction.atomic():
-        device = _authenticate(signed, now=now)
+        device = authenticate_device(signed, now=now)
         device = Device.objects.select_for_update().get(pk=device.pk)
         device.last_heartbeat_at = now
         opened = None
@@ -461,6 +466,31 @@ def _reading_problem(reading: ReadingInput, *, now: dt.datetime) -> str | None:
     return None
 
 
+def _health_checks(
+    device: Device, readings: list[ReadingInput]
+) -> Callable[[ReadingInput], str | None]:
+    """The health kiosk's extra checks: a known subject with consent, a catalogue item, a
+    plausible value (two queries per batch, whatever its size)."""
+    items = {i.code: i for i in MeasurementItem.objects.filter(is_active=True)}
+    consented = set(
+        HealthSubject.objects.filter(
+            district_id=device.district_id,
+            pseudonym__in={r.subject for r in readings if r.subject},
+            pk__in=HealthConsent.objects.filter(withdrawn_at__isnull=True).values("subject_id"),
+        ).values_list("pseudonym", flat=True)
+    )
+
+    def check(reading: ReadingInput) -> str | None:
+        if reading.subject not in consented:
+            return _("The resident has not consented to health-data processing (or withdrew).")
+        item = items.get(reading.item)
+        if item is None:
+            return _("%(item)s is not in the measurement catalogue.") % {"item": reading.item}
+        return item.problem_with(reading.value)
+
+    return check
+
+
 def reading_aad(device_id: int, reading_id: str) -> bytes:
     """What a reading's ciphertext is bound to: moving it to another row makes it unreadable."""
     return f"{device_id}/{reading_id}".encode()
@@ -477,13 +507,14 @@ def ingest_readings(
     now = now or timezone.now()
     result = IngestResult()
     with transaction.atomic():
-        device = _authenticate(signed, now=now)
+        device = authenticate_device(signed, now=now)
         key_id, cipher = crypto.sealer()
         adapt = connection.ops.adapt_datetimefield_value
         received = adapt(now)
+        check = _health_checks(device, readings) if device.kind == DeviceKind.HEALTH_KIOSK else None
         rows: list[Any] = []
         for index, reading in enumerate(readings):
-            problem = _reading_problem(reading, now=now)
+            problem = _reading_problem(reading, now=now) or (check(reading) if check else None)
             if problem:
                 result.refused.append({"index": index, "id": reading.reading_id, "reason": problem})
                 continue

@@ -10,3 +10,7 @@ urlpatterns = [
     path("huts/<int:pk>/", views.hut, name="hut"),
     path("faults/<int:pk>/", views.fault, name="fault"),
 ]
+urlpatterns += [
+    path("health/", views.health_index, name="health"),
+    path("health/<int:pk>/", views.health_subject, name="health_subject"),
+]

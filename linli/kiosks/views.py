@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core.exceptions import LinliError
-from linli.kiosks import permissions, queries, services
+from linli.kiosks import health, permissions, queries, services
 from linli.kiosks.models import Fault
 from linli.places.views_console import staff_required
 
@@ -84,4 +84,39 @@ def fault(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
         },
         status=400 if error else 200,
+    )
+
+
+@require_GET
+@staff_required
+def health_index(request: HttpRequest) -> HttpResponse:
+    """The family doctor's residents: those of his community who consented, latest first."""
+    permissions.require_family_doctor(request.user, request=request)
+    return render(
+        request,
+        "kiosks/health_index.html",
+        {
+            "console_nav": "kiosks_health",
+            "page_title": _("Residents' health readings"),
+            "subjects": queries.subjects_with_latest_reading(
+                permissions.health_subjects_for_doctor(request.user)
+            ),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def health_subject(request: HttpRequest, pk: int) -> HttpResponse:
+    """One resident's readings, decrypted for the family doctor (the read is audited)."""
+    subject = permissions.get_subject_for_doctor(request.user, pk, request=request)
+    return render(
+        request,
+        "kiosks/health_subject.html",
+        {
+            "console_nav": "kiosks_health",
+            "page_title": _("Readings of resident %(label)s") % {"label": subject.label},
+            "subject": subject,
+            "rows": list(reversed(health.readings_of(subject))),
+        },
     )

@@ -13,11 +13,23 @@ from freezegun import freeze_time
 
 from linli.accounts.models import User
 from linli.core.models import AuditEntry
-from linli.kiosks import services
-from linli.kiosks.models import Device, DeviceStatus, Fault, Reading
+from linli.kiosks import health, services
+from linli.kiosks.models import Device, DeviceStatus, Fault, HealthSubject, Reading
 
 HEARTBEAT = "/api/kiosks/device/heartbeat"
 READINGS = "/api/kiosks/device/readings"
+
+
+@pytest.fixture(autouse=True)
+def _consenting_resident(kiosk: Device, hierarchy: Any) -> None:
+    """The health kiosk's readings below are of subject "s1", who has consented."""
+    subject = HealthSubject.objects.create(
+        district_id=kiosk.district_id,
+        community=hierarchy.xingfu,
+        pseudonym="s1",
+        created_at=timezone.now(),
+    )
+    health.grant_consent(subject=subject, text_version=health.CONSENT_VERSION, channel="kiosk")
 
 
 def _batch(ids: range, *, item: str = "pulse", value: float = 72.0) -> dict[str, Any]:
