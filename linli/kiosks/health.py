@@ -245,6 +245,11 @@ class ReadingRow:
     item: MeasurementItem | None
     value: float | str
 
+    @property
+    def shown(self) -> str:
+        """The value as people write it (129, not 129.0)."""
+        return _shown(self.value)
+
 
 def readings_of(subject: HealthSubject) -> list[ReadingRow]:
     """A subject's readings, decrypted, oldest first (callers have passed the chokepoint)."""
@@ -263,3 +268,40 @@ def send_code_from_kiosk(*, signed: services.SignedRequest, phone: str) -> None:
         account_services.request_phone_code(phone=phone, district_id=device.district_id)
     except account_services.InvalidPhone as exc:
         raise LinliError(exc.message, code="bad_phone", field="phone") from exc
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    label: str
+    level: str
+    item: MeasurementItem | None
+    value: str
+    measured_at: dt.datetime | None
+    limit: str
+
+
+def _shown(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+def finding_rows(follow_up: Any) -> list[FindingRow]:
+    """A follow-up's findings with their readings' values (callers passed the chokepoint)."""
+    from linli.kiosks.thresholds import FINDINGS
+
+    items = {i.code: i for i in MeasurementItem.objects.all()}
+    readings = Reading.objects.in_bulk([f["reading"] for f in follow_up.findings])
+    rows = []
+    for f in follow_up.findings:
+        reading = readings.get(f["reading"])
+        item = items.get(f["item"])
+        rows.append(
+            FindingRow(
+                label=str(FINDINGS.get(f["finding"], f["finding"])),
+                level=f["level"],
+                item=item,
+                value=_shown(services.reading_value(reading)) if reading else "",
+                measured_at=reading.measured_at if reading else None,
+                limit=f"{f['op']} {f['limit']:g} {item.unit if item else ''}".strip(),
+            )
+        )
+    return rows

@@ -372,3 +372,88 @@ class HealthConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} v{self.text_version}"
+
+
+class ThresholdTable(models.Model):
+    """A version of the follow-up thresholds (linli.kiosks.thresholds documents the rules).
+
+    Rows are never edited once readings were judged by them: a new criterion is a new version
+    with a later ``valid_from``; each follow-up records the version that filed it.
+    """
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    valid_from = models.DateField(_("applies from"))
+    rules = models.JSONField(_("rules"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("threshold table")
+        verbose_name_plural = _("threshold tables")
+
+    def __str__(self) -> str:
+        return self.version
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from linli.kiosks.thresholds import validate_rules
+
+        rules = self.rules if isinstance(self.rules, list) else None
+        problems = validate_rules(rules) if rules is not None else ["rules must be a list"]
+        if problems:
+            raise ValidationError({"rules": problems})
+
+
+class FollowUp(models.Model):
+    """异常待随访 — a resident whose readings of one day crossed a threshold."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("follow-up", "To follow up")
+        CLOSED = "closed", pgettext_lazy("follow-up", "Followed up")
+
+    class Level(models.TextChoices):
+        ABNORMAL = "abnormal", _("Abnormal")
+        URGENT = "urgent", _("Urgent")
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(HealthSubject, on_delete=models.CASCADE, related_name="followups")
+    day = models.DateField(_("measured on"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    # [{reading: pk, item, finding, level, op, limit}] — judgements only, never values.
+    findings = models.JSONField(default=list)
+    table_version = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closing_note = models.TextField(_("what was done"), blank=True)
+    recheck_due = models.DateField(_("recheck due"), null=True, blank=True)
+    recheck_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "day"], name="kiosk_followup_once_a_day"),
+        ]
+        indexes = [models.Index(fields=["community", "status"])]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.day}"
+
+    def finding_labels(self) -> list[str]:
+        """The findings' names, each once, most serious first."""
+        from linli.kiosks.thresholds import FINDINGS
+
+        ordered = sorted(self.findings, key=lambda f: f["level"] != "urgent")
+        seen: list[str] = []
+        for f in ordered:
+            label = str(FINDINGS.get(f["finding"], f["finding"]))
+            if label not in seen:
+                seen.append(label)
+        return seen

@@ -19,7 +19,14 @@ from django.http import Http404, HttpRequest
 from linli.accounts.models import Role
 from linli.core import audit
 from linli.core.models import AuditEntry
-from linli.kiosks.models import SMART_HUT, Device, Fault, HealthConsent, HealthSubject
+from linli.kiosks.models import (
+    SMART_HUT,
+    Device,
+    Fault,
+    FollowUp,
+    HealthConsent,
+    HealthSubject,
+)
 from linli.places import permissions as places_permissions
 from linli.places.models import Station
 
@@ -173,3 +180,30 @@ def require_family_doctor(user: Any, *, request: HttpRequest | None = None) -> N
     if not is_family_doctor(user):
         _audit_health(user, None, allowed=False, request=request)
         raise PermissionDenied
+
+
+def followups_for_doctor(user: Any) -> QuerySet[FollowUp]:
+    """The follow-ups of the family doctor's community whose residents still consent."""
+    return FollowUp.objects.filter(subject__in=health_subjects_for_doctor(user))
+
+
+def get_followup_for_doctor(user: Any, pk: Any, *, request: HttpRequest | None = None) -> FollowUp:
+    """The follow-up ``pk`` with its resident's readings about to be shown; the read is audited.
+
+    Refusals as in ``get_subject_for_doctor`` (403 for other roles, 404 outside the community),
+    audited too.
+    """
+    if not is_family_doctor(user):
+        _audit_health(user, None, allowed=False, request=request)
+        raise PermissionDenied
+    try:
+        value = _as_pk(pk)
+    except Http404:
+        _audit_health(user, None, allowed=False, request=request)
+        raise
+    follow_up = followups_for_doctor(user).select_related("subject").filter(pk=value).first()
+    if follow_up is None:
+        _audit_health(user, None, allowed=False, request=request)
+        raise Http404("No such follow-up.")
+    _audit_health(user, follow_up.subject, allowed=True, request=request)
+    return follow_up

@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from linli.accounts.models import Role, User
 from linli.kiosks import permissions
-from linli.kiosks.models import Device, DeviceStatus, Fault, HealthSubject, Reading, Section
+from linli.kiosks.models import (
+    Device,
+    DeviceStatus,
+    Fault,
+    FollowUp,
+    HealthSubject,
+    Reading,
+    Section,
+)
 from linli.places.models import Station
 
 
@@ -126,3 +135,78 @@ def subjects_with_latest_reading(subjects: QuerySet[HealthSubject]) -> list[Subj
     ]
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(rows, key=lambda r: r.latest or never, reverse=True)
+
+
+@dataclass(frozen=True)
+class FollowUpList:
+    open: list[FollowUp]
+    recheck_due: list[FollowUp]
+
+
+def followup_list(follow_ups: QuerySet[FollowUp], *, today: dt.date) -> FollowUpList:
+    """The doctor's 异常待随访 list: open ones (urgent first, newest day first) and rechecks due."""
+    open_ = sorted(
+        follow_ups.filter(status=FollowUp.Status.OPEN).select_related("subject"),
+        key=lambda f: (f.level != FollowUp.Level.URGENT, -f.day.toordinal(), f.pk),
+    )
+    due = list(
+        follow_ups.filter(status=FollowUp.Status.CLOSED, recheck_due__lte=today)
+        .filter(recheck_due__gte=today - dt.timedelta(days=30))
+        .select_related("subject")
+        .order_by("recheck_due", "pk")
+    )
+    return FollowUpList(open=open_, recheck_due=due)
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    name: str
+    value: str
+    unit: str
+    measured_at: dt.datetime
+
+
+def latest_by_item(rows: list[Any]) -> list[LatestValue]:
+    """The latest reading of each item, in the catalogue's order (rows oldest first)."""
+    latest: dict[str, Any] = {}
+    for row in rows:
+        latest[row.reading.item] = row
+    ordered = sorted(
+        latest.values(), key=lambda r: (r.item.sort_order if r.item else 999, r.reading.item)
+    )
+    return [
+        LatestValue(
+            name=r.item.display_name if r.item else r.reading.item,
+            value=r.shown,
+            unit=r.item.unit if r.item else "",
+            measured_at=r.reading.measured_at,
+        )
+        for r in ordered
+    ]
+
+
+# Charts on the resident's page: blood pressure together, then single-item series.
+CHARTS = (("systolic", "diastolic"), ("weight",), ("fasting_glucose",), ("spo2",))
+
+
+def chart_series(rows: list[Any]) -> list[dict[str, Any]]:
+    """ECharts-ready series for the items that have numeric readings (rows oldest first)."""
+    charts = []
+    for codes in CHARTS:
+        series = []
+        unit = ""
+        for code in codes:
+            points = [
+                [timezone.localtime(r.reading.measured_at).strftime("%Y-%m-%d"), r.value]
+                for r in rows
+                if r.reading.item == code and not isinstance(r.value, str)
+            ]
+            if points:
+                item = next(r.item for r in rows if r.reading.item == code)
+                unit = item.unit if item else ""
+                name = item.display_name if item else code
+                series.append({"name": name, "data": points})
+        if series:
+            title = " / ".join(str(s["name"]) for s in series)
+            charts.append({"id": "-".join(codes), "title": title, "unit": unit, "series": series})
+    return charts

@@ -14,3 +14,7 @@ urlpatterns += [
     path("health/", views.health_index, name="health"),
     path("health/<int:pk>/", views.health_subject, name="health_subject"),
 ]
+urlpatterns += [
+    path("followups/", views.followups, name="followups"),
+    path("followups/<int:pk>/", views.followup, name="followup"),
+]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core.exceptions import LinliError
+from linli.kiosks import followup as followup_services
 from linli.kiosks import health, permissions, queries, services
 from linli.kiosks.models import Fault
 from linli.places.views_console import staff_required
@@ -119,4 +120,59 @@ def health_subject(request: HttpRequest, pk: int) -> HttpResponse:
             "subject": subject,
             "rows": list(reversed(health.readings_of(subject))),
         },
+    )
+
+
+@require_GET
+@staff_required
+def followups(request: HttpRequest) -> HttpResponse:
+    """The family doctor's daily 异常待随访 list for his community."""
+    permissions.require_family_doctor(request.user, request=request)
+    return render(
+        request,
+        "kiosks/followups.html",
+        {
+            "console_nav": "kiosks_followups",
+            "page_title": _("Residents to follow up"),
+            "lists": queries.followup_list(
+                permissions.followups_for_doctor(request.user), today=timezone.localdate()
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def followup(request: HttpRequest, pk: int) -> HttpResponse:
+    """One follow-up: the readings that crossed a threshold, and closing it with a note."""
+    item = permissions.get_followup_for_doctor(request.user, pk, request=request)
+    note, error = "", ""
+    if request.method == "POST":
+        note = request.POST.get("note", "")
+        try:
+            followup_services.close_followup(
+                actor=request.user, follow_up=item, note=note, request=request
+            )
+        except LinliError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(
+                request,
+                _("Follow-up closed; a recheck is due on %(day)s.")
+                % {"day": (timezone.localdate() + followup_services.RECHECK_AFTER).isoformat()},
+            )
+            return redirect("kiosks:followups")
+    return render(
+        request,
+        "kiosks/followup.html",
+        {
+            "console_nav": "kiosks_followups",
+            "page_title": _("Follow-up of resident %(label)s") % {"label": item.subject.label},
+            "follow_up": item,
+            "rows": health.finding_rows(item),
+            "history": health.readings_of(item.subject)[-12:],
+            "note": note,
+            "error": error,
+        },
+        status=400 if error else 200,
     )
