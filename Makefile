@@ -54,7 +54,6 @@ sample: install
 	@mkdir -p $(LINLI_VAR_DIR)/static
 	$(LINLI) migrate --no-input -v0
 	$(LINLI) load_sample --analyse
-	$(LINLI) kiosk sample
 
 demo: sample
 	@$(LINLI) demo_logins

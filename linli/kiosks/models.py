@@ -127,7 +127,9 @@ class Fault(models.Model):
     )
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="faults")
     summary = models.CharField(_("fault"), max_length=200)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    source = models.CharField(
+        pgettext_lazy("fault", "source"), max_length=10, choices=Source.choices
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -420,7 +422,9 @@ class FollowUp(models.Model):
     community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey(HealthSubject, on_delete=models.CASCADE, related_name="followups")
     day = models.DateField(_("measured on"))
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(
+        pgettext_lazy("follow-up", "level"), max_length=10, choices=Level.choices
+    )
     # [{reading: pk, item, finding, level, op, limit}] — judgements only, never values.
     findings = models.JSONField(default=list)
     table_version = models.CharField(max_length=20)

@@ -17,7 +17,7 @@ from linli.core.exceptions import LinliError
 from linli.kiosks import followup as followup_services
 from linli.kiosks import health, permissions, queries, services
 from linli.kiosks.models import Fault
-from linli.places.views_console import staff_required
+from linli.places.views.console._common import staff_required
 
 
 @require_GET

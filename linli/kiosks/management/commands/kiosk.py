@@ -3,7 +3,6 @@
     linli kiosk check-devices   mark silent devices offline, text their keepers, prune nonces
     linli kiosk rekey           re-seal readings under the current data key (after rotation)
     linli kiosk followups [--date D]  file the day's 异常待随访 list, send due recheck reminders
-    linli kiosk sample          fill the sample district's smart huts (Makefile ``sample``)
 
 Run ``check-devices`` every minute or two (cron or a systemd timer, docs/kiosks.md).
 """
@@ -26,7 +25,6 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("check-devices", help="Mark silent devices offline and alert keepers.")
         sub.add_parser("rekey", help="Re-seal readings under the current data key.")
-        sub.add_parser("sample", help="Fill the sample district's smart huts (after load_sample).")
         followups = sub.add_parser(
             "followups", help="File the day's 异常待随访 list and send due recheck reminders."
         )
@@ -46,17 +44,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{created} new follow-up(s) for {day}; {reminded} recheck reminder(s) sent."
             )
-        elif action == "sample":
-            from linli.kiosks.sample import load_kiosk_sample
-            from linli.places.models import District
-
-            for district in District.objects.filter(is_sample=True):
-                result = load_kiosk_sample(district)
-                self.stdout.write(
-                    f"{district.name}: {result.huts} smart huts, {result.devices} devices, "
-                    f"{result.subjects} residents, {result.readings} readings, "
-                    f"{result.followups} follow-ups."
-                )
         elif action == "rekey":
             count = services.rekey_readings()
             self.stdout.write(f"{count} reading(s) re-sealed.")

@@ -6,7 +6,7 @@ from typing import Any
 
 from linli.kiosks import services
 from linli.kiosks.models import Device, Fault, FollowUp, Reading
-from linli.kiosks.sample import load_kiosk_sample
+from linli.sample.kiosks import delete, load_kiosk_sample
 
 
 def test_the_sample_fills_the_huts_and_the_follow_up_list(smart_hut: Any) -> None:
@@ -20,3 +20,6 @@ def test_the_sample_fills_the_huts_and_the_follow_up_list(smart_hut: Any) -> Non
     assert open_.exists()
     assert FollowUp.objects.filter(level="urgent").exists()
     assert load_kiosk_sample(smart_hut.district, days=60).devices == 0  # idempotent
+    delete(smart_hut.district)
+    assert not Device.objects.exists()
+    assert not Reading.objects.exists()

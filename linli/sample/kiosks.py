@@ -4,8 +4,7 @@ Fictional, deterministic (seeded) data for the demo: each smart hut gets its ele
 areas, one device offline and a few fault tickets; a dozen residents per hut measure every two
 weeks for a year, some above the follow-up thresholds, and the 异常待随访 list is filed for the
 last month. Also creates two demo accounts: the first hut's keeper (``hutkeeper``) and the
-family doctor of its community (``doctor``). ``linli kiosk sample`` runs it after
-``linli load_sample`` (Makefile ``sample``).
+family doctor of its community (``doctor``). A step of ``linli.sample.load.STEPS``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -36,8 +36,11 @@ from linli.kiosks.models import (
 )
 from linli.places.models import District, Station
 
+if TYPE_CHECKING:
+    from .load import Sample
+
 SEED = 20260815
-DEMO_PASSWORD = "linli-demo-2026"  # the same as linli.places.sample's demo accounts
+DEMO_PASSWORD = "linli-demo-2026"  # the same as the other demo accounts (sample/accounts.py)
 
 FUNCTION_AREAS: list[tuple[str, str, str]] = [
     (DeviceKind.MICRO_LIBRARY, Section.READING, "微型图书馆"),
@@ -84,6 +87,20 @@ class KioskSample:
     subjects: int
     readings: int
     followups: int
+
+
+def load(sample: Sample) -> None:
+    """The sample step: fill the sample district's smart huts."""
+    load_kiosk_sample(sample.district)
+
+
+def delete(district: District) -> None:
+    """Remove what ``load`` created (health subjects protect their community, so first)."""
+    FollowUp.objects.filter(district=district).delete()
+    Reading.objects.filter(district=district).delete()
+    HealthSubject.objects.filter(district=district).delete()
+    Device.objects.filter(district=district).delete()
+    User.objects.filter(username__in=["hutkeeper", "doctor"], district=district).delete()
 
 
 def load_kiosk_sample(district: District, *, days: int = 365) -> KioskSample:
