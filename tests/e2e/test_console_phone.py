@@ -154,7 +154,7 @@ def test_every_console_page_fits_a_phone_and_passes_axe(
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(60_000)  # the service page lists every station of the sample
         _log_in(page, "district")
         for name, url in pages.items():
             response = page.goto(url)
