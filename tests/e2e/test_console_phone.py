@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from linli.places.models import Compound, OpeningException, Organisation, Service, Station
 from linli.places.reference import sync_reference_data
-from linli.places.sample import DEMO_PASSWORD, load_sample
+from linli.sample.accounts import DEMO_PASSWORD
+from linli.sample.load import load_sample
 from tests.e2e.conftest import axe_violations, screenshot
 
 pytestmark = pytest.mark.slow
@@ -172,3 +173,20 @@ def test_every_console_page_fits_a_phone_and_passes_axe(
         context.close()
     assert too_wide == {}
     assert violations == {}
+
+
+def test_the_station_maps_street_names_are_hidden_from_screen_readers(
+    page: Any, sample: Any
+) -> None:
+    district, _run = sample
+    station = Station.objects.filter(district=district, is_active=True).order_by("pk").first()
+    assert station is not None
+    page.goto(f"/stations/{station.pk}/")
+    page.locator(".r-road-label").first.wait_for(state="attached")
+    labels = page.locator(".r-road-label")
+    assert labels.count() > 10
+    hidden = page.evaluate(
+        "() => [...document.querySelectorAll('.r-road-label')]"
+        ".every(e => e.closest('[aria-hidden=\"true\"]'))"
+    )
+    assert hidden
