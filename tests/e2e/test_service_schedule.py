@@ -27,6 +27,7 @@ def reference(transactional_db: Any) -> None:
 def test_staff_build_a_schedule_and_a_refusal_keeps_what_they_typed(
     reference: None, hierarchy: Any, district_admin: Any, page: Any
 ) -> None:
+    page.set_default_timeout(30_000)  # a busy machine
     station = hierarchy.station_xingfu
     haircut = ServiceAtStation.objects.get(station=hierarchy.station_heping).service
     log_in(page, district_admin.username, PASSWORD)
@@ -61,6 +62,7 @@ def test_a_resident_searching_for_a_service_sees_its_own_schedule(
 ) -> None:
     # Tuesday 8 December 2026, 15:00: the station is open; the haircut is on first Fridays.
     monkeypatch.setattr(queries, "now_local", lambda: dt.datetime(2026, 12, 8, 15, 0))
+    page.set_default_timeout(30_000)
     page.goto("/?q=理发&open=1")
     assert page.locator(".r-card").count() == 0
     assert "和平里幸福驿站" not in page.inner_text("main")
