@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core import limits
 from linli.core.models import AuditEntry
 
 
@@ -14,10 +15,10 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", _("All actions")), *AuditEntry.Action.choices],
     )
-    date_from = forms.DateField(
+    date_from = limits.BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = limits.BoundedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     user = forms.CharField(

@@ -12,14 +12,17 @@ Integers that name a row (ids) or a page arrive as text of any length; Python re
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
-from pydantic import AfterValidator, Field
+from ninja import Schema
+from pydantic import AfterValidator, Field, model_validator
 
 # --- text lengths (characters) ------------------------------------------------------------
 CODE = 40  # a record's code: station XF-001, compound C-001
@@ -44,6 +47,12 @@ MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 # Counts people type (households, residents, places at an activity).
 MAX_COUNT = 10_000_000
+
+# Dates people type into filters and forms. Python's date reaches 9999-12-31, but a day added to
+# it, or 0001-01-01 moved to UTC from Asia/Shanghai, raises OverflowError ("date value out of
+# range"): nothing Linli records lies outside these.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
 
 # --- single-line text ---------------------------------------------------------------------
 # Bidirectional controls reorder what a reader sees ("‮gpj.exe" shows as "exe.jpg"); none belongs
@@ -182,6 +191,7 @@ def _pydantic_multiline(value: str) -> str:
 SingleLine = Annotated[str, AfterValidator(_pydantic_single_line)]
 FreeText = Annotated[str, AfterValidator(_pydantic_multiline)]
 CodeStr = Annotated[SingleLine, Field(max_length=CODE)]
+ShortCodeStr = Annotated[SingleLine, Field(max_length=SHORT_CODE)]
 NameStr = Annotated[SingleLine, Field(max_length=NAME)]
 AreaNameStr = Annotated[SingleLine, Field(max_length=AREA_NAME)]
 OrganisationNameStr = Annotated[SingleLine, Field(max_length=ORGANISATION_NAME)]
@@ -194,6 +204,35 @@ UrlStr = Annotated[SingleLine, Field(max_length=URL)]
 RruleStr = Annotated[SingleLine, Field(max_length=RRULE)]
 DescriptionText = Annotated[FreeText, Field(max_length=DESCRIPTION)]
 LongText = Annotated[FreeText, Field(max_length=LONG_TEXT)]
+
+
+def _naive_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError(
+            str(_("Give a local time such as 08:30, without a time zone or UTC offset."))
+        )
+    return value
+
+
+# A wall-clock time of the district (opening hours, sessions): "08:00+05:00" is refused, since
+# an aware time cannot be compared with the naive ones stored (a TypeError, a 500).
+LocalTime = Annotated[dt.time, AfterValidator(_naive_time)]
+
+
+class BodySchema(Schema):
+    """Base of every request body: it must be a JSON object.
+
+    ninja's Schema reads its fields from any object's attributes, so a body of ``[null, null]``
+    or ``42`` would validate as "all defaults" (and start an analysis). This validator runs
+    before ninja's and refuses anything but an object with a 422.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _an_object(cls, data: Any, handler: Any) -> Any:
+        if not isinstance(data, (dict, Schema)):
+            raise ValueError(str(_("The request body must be a JSON object.")))
+        return handler(data)
 
 
 # ninja/pydantic integer types: out of range is a 422 that names the field.
@@ -217,6 +256,39 @@ def parse_id(value: str | None) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def pk_or_404(value: Any) -> int:
+    """A primary key from a URL or form value; anything no row can have is Http404, not a 500.
+
+    Every app's permission chokepoint (``get_x_for_user(user, pk)``) reads its ``pk`` with this.
+    """
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such record.") from None
+    if not 1 <= number <= MAX_ID:
+        raise Http404("No such record.")
+    return number
+
+
+class IdConverter:
+    """URL converter ``<id:pk>``: digits that fit a bigint, else the URL does not match (404).
+
+    Django's ``<int:pk>`` matches any run of digits, and ``/stations/99999999999999999999/``
+    then reaches the database driver as OverflowError. Registered in ``CoreConfig.ready``.
+    """
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 class BoundedIntegerField(forms.IntegerField):
     """An IntegerField that refuses what the database cannot store (default 0 … 2⁶³ − 1).
 
@@ -228,6 +300,19 @@ class BoundedIntegerField(forms.IntegerField):
         self, *, min_value: int | None = 0, max_value: int | None = MAX_COUNT, **kwargs: Any
     ) -> None:
         super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+
+
+class BoundedDateField(forms.DateField):
+    """A DateField that refuses dates outside ``MIN_DATE`` … ``MAX_DATE`` with a message."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and not MIN_DATE <= value <= MAX_DATE:
+            raise ValidationError(
+                _("Choose a date between %(first)s and %(last)s."),
+                code="date_out_of_range",
+                params={"first": MIN_DATE.isoformat(), "last": MAX_DATE.isoformat()},
+            )
 
 
 class IdField(BoundedIntegerField):
@@ -265,8 +350,10 @@ __all__ = [
     "DESCRIPTION",
     "LONG_TEXT",
     "MAX_COUNT",
+    "MAX_DATE",
     "MAX_ID",
     "MAX_PAGE",
+    "MIN_DATE",
     "NAME",
     "NOTE",
     "ORGANISATION_NAME",
@@ -277,6 +364,8 @@ __all__ = [
     "URL",
     "AddressStr",
     "AreaNameStr",
+    "BodySchema",
+    "BoundedDateField",
     "BoundedIntegerField",
     "BoundedModelChoiceField",
     "CaptionStr",
@@ -285,7 +374,9 @@ __all__ = [
     "DescriptionText",
     "FreeText",
     "Id",
+    "IdConverter",
     "IdField",
+    "LocalTime",
     "LongText",
     "NameStr",
     "NoteStr",
@@ -294,11 +385,13 @@ __all__ = [
     "PersonNameStr",
     "PhoneStr",
     "RruleStr",
+    "ShortCodeStr",
     "SingleLine",
     "UrlStr",
     "forbidden_character",
     "multiline_text",
     "parse_id",
+    "pk_or_404",
     "single_line",
     "text_problem",
 ]

@@ -28,6 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.core.holidays import DayKind, day_kind, festival_name, year_is_known
 from linli.places import exports, imports, organisation_sheet, permissions, services
@@ -108,6 +109,11 @@ def _form_error(form: Form, err: LinliError) -> None:
     form.add_error(name if name in form.fields else None, str(err.message))
 
 
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    """An id filter from the query string; None when absent or no row could have it."""
+    return limits.parse_id(request.GET.get(name))
+
+
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -172,10 +178,10 @@ def _filtered_stations(request: HttpRequest) -> tuple[StationFilterForm, QuerySe
             qs = qs.filter(Q(name__icontains=d["q"]) | Q(code__icontains=imports.fold(d["q"])))
         if d["kind"]:
             qs = qs.filter(category__code=d["kind"])
-        if d["community"].isdigit():
-            qs = qs.filter(community_id=int(d["community"]))
-        elif d["subdistrict"].isdigit():
-            qs = qs.filter(subdistrict_id=int(d["subdistrict"]))
+        if community := limits.parse_id(d["community"]):
+            qs = qs.filter(community_id=community)
+        elif subdistrict := limits.parse_id(d["subdistrict"]):
+            qs = qs.filter(subdistrict_id=subdistrict)
         if d["active"] in ("0", "1"):
             qs = qs.filter(is_active=d["active"] == "1")
     return form, qs.order_by("code")
@@ -422,10 +428,11 @@ def compound_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=imports.fold(q)))
-    if request.GET.get("community", "").isdigit():
-        qs = qs.filter(community_id=int(request.GET["community"]))
-    elif request.GET.get("subdistrict", "").isdigit():
-        qs = qs.filter(community__subdistrict_id=int(request.GET["subdistrict"]))
+    # A filter no row can match (a typo, a 20-digit id) shows nothing rather than failing.
+    if community := _id_param(request, "community"):
+        qs = qs.filter(community_id=community)
+    elif subdistrict := _id_param(request, "subdistrict"):
+        qs = qs.filter(community__subdistrict_id=subdistrict)
     context = {
         "console_nav": "compounds",
         "page_title": _("Compounds"),
@@ -512,12 +519,10 @@ def service_list(request: HttpRequest) -> HttpResponse:
             | Q(category__name_zh__icontains=q)
             | Q(organisation__name__icontains=q)
         )
-    if request.GET.get("community", "").isdigit():
-        qs = qs.filter(at_stations__station__community_id=int(request.GET["community"])).distinct()
-    elif request.GET.get("subdistrict", "").isdigit():
-        qs = qs.filter(
-            at_stations__station__subdistrict_id=int(request.GET["subdistrict"])
-        ).distinct()
+    if community := _id_param(request, "community"):
+        qs = qs.filter(at_stations__station__community_id=community).distinct()
+    elif subdistrict := _id_param(request, "subdistrict"):
+        qs = qs.filter(at_stations__station__subdistrict_id=subdistrict).distinct()
     context = {
         "console_nav": "services",
         "page_title": _("Services"),
@@ -721,9 +726,8 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
         _form, queryset = _filtered_stations(request)
         ids = request.GET.getlist("ids")
         if ids:
-            queryset = queryset.filter(pk__in=[i for i in ids if i.isdigit()])
-    elif request.GET.get("community", "").isdigit():
-        community = int(request.GET["community"])
+            queryset = queryset.filter(pk__in=[pk for i in ids if (pk := limits.parse_id(i))])
+    elif community := _id_param(request, "community"):
         queryset = (
             Compound.objects.filter(community_id=community)
             if sheet_kind is SheetKind.COMPOUNDS

@@ -55,7 +55,7 @@ def test_schema_types_refuse_what_the_database_cannot_store() -> None:
         {"name": "ok", "station": 1, "page": 99999999999999999999},
     ):
         with pytest.raises(PydanticError):
-            _In(**bad)
+            _In.model_validate(bad)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from typing import Any
 
@@ -65,7 +64,7 @@ def test_user_text_is_never_written_as_a_formula() -> None:
     data = sp.workbook_bytes(workbook)
 
     assert "<f>" not in _sheet_xml(data)
-    cells = [row[0] for row in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2)]
+    cells = [row[0] for row in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(min_row=2)]
     assert all(c.data_type == "s" for c in cells)
     # What a spreadsheet program would evaluate is quoted, as OWASP recommends.
     assert all(not str(c.value).startswith(sp.FORMULA_TRIGGERS) for c in cells)
@@ -77,7 +76,7 @@ def test_what_linli_writes_it_reads_back_unchanged() -> None:
     sp.table_sheet(sheet, ["name", "n"], [[v, 3] for v in HOSTILE])
     back = sp.read_workbook(sp.workbook_bytes(workbook))
     # XML has no carriage return of its own: the writer stores it as the line feed it reads as.
-    assert [list(r) for r in back.active.iter_rows(min_row=2, values_only=True)] == [
+    assert [list(r) for r in back.worksheets[0].iter_rows(min_row=2, values_only=True)] == [
         [v.replace("\r", "\n"), 3] for v in HOSTILE
     ]
 
@@ -93,7 +92,7 @@ def test_a_control_character_does_not_break_an_export() -> None:
     workbook, sheet = sp.new_workbook("t")
     sp.append_row(sheet, ["a\x00b\x1bc"])
     assert (
-        load_workbook(io.BytesIO(sp.workbook_bytes(workbook))).active["A1"].value
+        load_workbook(io.BytesIO(sp.workbook_bytes(workbook))).worksheets[0]["A1"].value
         == "a\ufffdb\ufffdc"
     )
 
@@ -109,7 +108,7 @@ def test_a_formula_cannot_be_saved_by_mistake() -> None:
 
 
 def _bomb(cell_chars: int) -> bytes:
-    plain = _xlsx(lambda wb: wb.active.__setitem__("A1", "x" * 1000))
+    plain = _xlsx(lambda wb: wb.worksheets[0].__setitem__("A1", "x" * 1000))
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(plain)) as src,
@@ -126,9 +125,7 @@ def _bomb(cell_chars: int) -> bytes:
 def test_a_zip_bomb_is_refused_before_it_is_unpacked() -> None:
     data = _bomb(60 * 1024 * 1024)
     assert len(data) < 100_000
-    started = time.perf_counter()
     problem = _refusal(data)
-    assert time.perf_counter() - started < 1
     assert "unpacks to 60 MB, more than the 50 MB allowed" in problem.message
 
 
@@ -142,11 +139,13 @@ def test_a_file_over_the_size_limit_is_refused() -> None:
 
 
 def test_too_many_rows_are_refused_without_reading_them_all() -> None:
+    # Past row 6000 the XML is broken: a reader that went on would call the file damaged.
     def build(wb: Workbook) -> None:
-        wb.active.title = "data"
-        wb.active["A1"] = 0
+        wb.worksheets[0].title = "data"
+        wb.worksheets[0]["A1"] = 0
 
-    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 200_001))
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 6001))
+    rows += "<row><c><v>broken"
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(_xlsx(build))) as src, zipfile.ZipFile(out, "w") as dst:
         for name in src.namelist():
@@ -155,16 +154,14 @@ def test_too_many_rows_are_refused_without_reading_them_all() -> None:
                 start, end = content.index(b"<sheetData>"), content.index(b"</sheetData>")
                 content = content[: start + 11] + rows.encode() + content[end:]
             dst.writestr(name, content)
-    started = time.perf_counter()
     problem = _refusal(out.getvalue(), max_rows=5000)
-    assert time.perf_counter() - started < 2
     assert problem.message == "The sheet “data” has more than 5000 rows; split the file."
 
 
 def test_a_hidden_data_sheet_behind_a_visible_decoy_is_refused() -> None:
     def build(wb: Workbook) -> None:
-        wb.active.title = "说明"
-        wb.active["A1"] = "nothing to see"
+        wb.worksheets[0].title = "说明"
+        wb.worksheets[0]["A1"] = "nothing to see"
         hidden = wb.create_sheet("驿站设施")
         hidden["A1"] = "编码"
         hidden.sheet_state = "hidden"
@@ -177,8 +174,8 @@ def test_a_hidden_data_sheet_behind_a_visible_decoy_is_refused() -> None:
 @pytest.mark.parametrize("formula", ["=1+1", '=HYPERLINK("http://x","fix")'])
 def test_a_formula_in_any_cell_is_refused_with_its_cell(formula: str) -> None:
     def build(wb: Workbook) -> None:
-        wb.active["A1"] = "编码"
-        wb.active["F7"] = formula
+        wb.worksheets[0]["A1"] = "编码"
+        wb.worksheets[0]["F7"] = formula
 
     problem = _refusal(_xlsx(build))
     assert (problem.row, problem.column) == (7, "F")
@@ -186,7 +183,7 @@ def test_a_formula_in_any_cell_is_refused_with_its_cell(formula: str) -> None:
 
 
 def test_malformed_xml_is_a_clear_refusal() -> None:
-    good = _xlsx(lambda wb: wb.active.__setitem__("A1", "x"))
+    good = _xlsx(lambda wb: wb.worksheets[0].__setitem__("A1", "x"))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
         for name in src.namelist():

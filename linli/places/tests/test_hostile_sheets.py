@@ -119,7 +119,7 @@ def test_a_hidden_data_sheet_behind_a_decoy_is_refused(
     hierarchy: Any, community_staff: Any
 ) -> None:
     workbook = Workbook()
-    decoy = workbook.active
+    decoy = workbook.worksheets[0]
     decoy.title = "封面"
     decoy["A1"] = "请查收"
     data = workbook.create_sheet("驿站设施")
@@ -145,7 +145,9 @@ def test_a_formula_in_an_optional_column_is_refused_not_read_as_empty(
     assert not Station.objects.filter(code="XF-101").exists()
 
 
-@pytest.mark.parametrize("name", ["幸福\n驿站", "幸福\t驿站", "站\u2066驿\u2069", "站\u202egpj.exe"])
+@pytest.mark.parametrize(
+    "name", ["幸福\n驿站", "幸福\t驿站", "站\u2066驿\u2069", "站\u202egpj.exe"]
+)
 def test_a_name_with_an_invisible_character_is_refused(
     hierarchy: Any, community_staff: Any, name: str
 ) -> None:
