@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core import limits
 from linli.core.models import AuditEntry
@@ -16,10 +17,14 @@ class AuditFilterForm(forms.Form):
         choices=[("", _("All actions")), *AuditEntry.Action.choices],
     )
     date_from = limits.BoundedDateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = limits.BoundedDateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     user = forms.CharField(
         label=_("User"),

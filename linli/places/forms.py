@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core import limits
 from linli.core.exceptions import LinliError
@@ -374,7 +375,9 @@ class ScheduleFields(forms.Form):
         ),
     )
     opens = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=pgettext_lazy("time", "From"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     closes = forms.TimeField(
         label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})

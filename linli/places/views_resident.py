@@ -3,9 +3,9 @@
 Every page is built from linli.places.queries (the in-process directory of active stations, which
 never holds the keeper's personal contact) and rendered HTML is cached per data version and per
 everything else the page depends on (language, elderly mode, the URL, the opening states shown),
-so a repeated view costs one version query and a dictionary lookup. The CSRF token of the two
-small forms in the header (elderly mode, language) is the only per-visitor part: pages are
-rendered with a placeholder that is replaced by the visitor's token on the way out.
+so a repeated view costs one version query and a dictionary lookup. The per-visitor parts — the
+CSRF token of the two small forms in the header (elderly mode, language) and the account link
+(sign in, or who is signed in) — are placeholders replaced on the way out.
 """
 
 from __future__ import annotations
@@ -27,14 +27,17 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from linli.places import network_layer as streets
 from linli.places import queries
 
 CSRF_PLACEHOLDER = "linli-csrf-placeholder-5d1c9e"
+ACCOUNT_PLACEHOLDER = "<!--linli-account-->"
 MAX_QUERY_LENGTH = 50
 
 
@@ -60,9 +63,30 @@ def _cached_page(
     if html is None:
         html = build(address)
         queries.html_cache.set(full_key, html)
-    response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    response = HttpResponse(html.replace(ACCOUNT_PLACEHOLDER, _account_link(request), 1))
     patch_vary_headers(response, ("Cookie", "HX-Request"))
     return response
+
+
+def _account_link(request: HttpRequest) -> str:
+    """The header's account link: sign in, the signed-in resident's own page, or the console."""
+    user = request.user
+    if not user.is_authenticated:
+        url = f"{reverse('accounts:phone_login')}?{urlencode({'next': request.get_full_path()})}"
+        return format_html('<a class="r-pref r-pref--account" href="{}">{}</a>', url, _("Log in"))
+    if getattr(user, "is_staff_role", False):
+        return format_html(
+            '<a class="r-pref r-pref--account" href="{}">{}</a>',
+            reverse("console:home"),
+            _("Staff console"),
+        )
+    return format_html(
+        '<a class="r-pref r-pref--account" href="{}"><span class="visually-hidden">{}</span>{}</a>',
+        reverse("accounts:account"),
+        _("Signed in as"),
+        user.masked_label(),
+    )
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], address: str) -> str:
