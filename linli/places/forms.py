@@ -77,7 +77,7 @@ def _community_choices(user: Any, *, blank: str | None) -> list[tuple[str, str]]
 class StationFilterForm(forms.Form):
     """The search form above the station table."""
 
-    q = forms.CharField(label=_("Name or code"), required=False)
+    q = forms.CharField(label=_("Name, code or address"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     community = forms.ChoiceField(label=_("Community"), required=False)
     subdistrict = forms.CharField(required=False, widget=forms.HiddenInput)
