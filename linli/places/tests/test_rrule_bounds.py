@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from dataclasses import replace
 
+import pytest
 from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -98,3 +99,14 @@ def test_the_expansion_agrees_with_dateutil(rule: str, anchor: dt.date) -> None:
         )
     ]
     assert mine == theirs
+
+
+def test_a_schedule_that_never_occurs_is_refused_with_its_field() -> None:
+    from linli.core.exceptions import LinliError
+    from linli.places.services import ScheduleInput, check_schedule
+
+    check_schedule(ScheduleInput(rrule="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"))
+    with pytest.raises(LinliError) as caught:
+        check_schedule(ScheduleInput(rrule=NEVER))
+    assert caught.value.code == "rrule_never_occurs"
+    assert caught.value.details["field"] == "rrule"
