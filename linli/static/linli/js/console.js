@@ -57,3 +57,11 @@ document.addEventListener("change", (event) => {
     field.form.requestSubmit();
   }
 });
+
+/* <select data-navigate>: each option's value is the page to go to (the year and area pickers). */
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && field.hasAttribute("data-navigate") && field.value) {
+    window.location.assign(field.value);
+  }
+});
