@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_an_inline_script_is_refused_and_the_journeys_would_see_it(
-    browser: Any, live_server: Any, hierarchy: Any
+    browser: Any, live_server: Any
 ) -> None:
     context = browser.new_context(base_url=live_server.url)
     violations = watch_csp(context)
