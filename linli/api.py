@@ -164,7 +164,9 @@ staff_auth = SessionAuth()
 from linli.places.api import router as places_router  # noqa: E402
 from linli.places.hsds import router as hsds_router  # noqa: E402
 from linli.planning.api import router as planning_router  # noqa: E402
+from linli.activities.api import router as activities_router  # noqa: E402
 
 api.add_router("/places/", places_router)
 api.add_router("/hsds/", hsds_router)
 api.add_router("/planning/", planning_router)
+api.add_router("/activities/", activities_router)

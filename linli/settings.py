@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.planning",
+    "linli.activities",
 ]
 
 MIDDLEWARE = [

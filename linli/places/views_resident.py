@@ -31,6 +31,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from linli.places import network_layer as streets
+from linli.places import page_parts
 from linli.places import queries
 
 CSRF_PLACEHOLDER = "linli-csrf-placeholder-5d1c9e"
@@ -38,16 +39,21 @@ MAX_QUERY_LENGTH = 50
 
 
 def _cached_page(
-    request: HttpRequest, key: tuple[Any, ...], build: Callable[[], str]
+    request: HttpRequest,
+    key: tuple[Any, ...],
+    build: Callable[[], str],
+    parts: Callable[[str], str] | None = None,
 ) -> HttpResponse:
     """Serve HTML cached under ``key`` (plus language, elderly mode and URL), with this
-    visitor's CSRF token put in."""
+    visitor's CSRF token and the other apps' page parts (``linli.places.page_parts``) put in."""
     elderly = bool(getattr(request, "elderly", False))
     full_key = (*key, get_language(), elderly, request.get_full_path())
     html = queries.html_cache.get(full_key)
     if html is None:
         html = build()
         queries.html_cache.set(full_key, html)
+    if parts is not None:
+        html = parts(html)
     response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
     patch_vary_headers(response, ("Cookie", "HX-Request"))
     return response
@@ -148,7 +154,13 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
         context["map_config"] = _map_config(directory, network_url, mode="list")
         return _render(request, "places/resident/home.html", context)
 
-    return _cached_page(request, key, build)
+    district_id = directory.district.id
+    return _cached_page(
+        request,
+        key,
+        build,
+        None if fragment else lambda html: page_parts.fill_home(html, request, district_id),
+    )
 
 
 def _district_directory(code: str) -> queries.Directory | None:
@@ -231,7 +243,9 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return _render(request, "places/resident/station.html", context)
 
-    return _cached_page(request, key, build)
+    return _cached_page(
+        request, key, build, lambda html: page_parts.fill_station(html, request, pk)
+    )
 
 
 @require_GET
