@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import SessionAuth
 from pydantic import Field
 
@@ -252,7 +252,7 @@ def create_activity(request: HttpRequest, body: ActivityIn) -> Any:
     activity = services.create_activity(
         actor=request.user, data=_input(request, body), request=request
     )
-    return 201, _out(activity)
+    return Status(201, _out(activity))
 
 
 @router.get("/{int:pk}", response={200: ActivityOut, **ERRORS}, summary="One activity")
@@ -327,7 +327,7 @@ def create_signup(request: HttpRequest, pk: int, body: SignUpIn) -> Any:
         signup = services.sign_up(
             actor=request.user, activity_id=activity.pk, occurrence=occ.start, request=request
         )
-    return 201, _signup_out(signup, full_phone=signup.user_id == request.user.pk)
+    return Status(201, _signup_out(signup, full_phone=signup.user_id == request.user.pk))
 
 
 @router.get(
@@ -369,8 +369,9 @@ def _checkin_out(c: CheckIn) -> dict[str, Any]:
 
 @router.post("/checkins", response={201: CheckInOut, **ERRORS}, summary="Check in with a door code")
 def check_in(request: HttpRequest, body: CodeIn) -> Any:
-    return 201, _checkin_out(
-        services.check_in_by_code(actor=request.user, code=body.code, request=request)
+    return Status(
+        201,
+        _checkin_out(services.check_in_by_code(actor=request.user, code=body.code, request=request)),
     )
 
 

@@ -164,7 +164,7 @@ class ActivityForm(forms.Form):
 class OnBehalfForm(forms.Form):
     """Staff sign a resident up by name and phone."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     phone = forms.CharField(label=_("Mobile"), max_length=30)
 
 

@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -186,7 +187,7 @@ class SignUp(models.Model):
 
     district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
-    occurrence = models.DateTimeField(_("session"))
+    occurrence = models.DateTimeField(pgettext_lazy("activity", "session"))
     # Empty for an elderly resident without a phone login, registered by staff on their behalf.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -242,7 +243,7 @@ class CheckIn(models.Model):
     )
     category = models.CharField(max_length=20, choices=Category.choices)
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="checkins")
-    occurrence = models.DateTimeField(_("session"))
+    occurrence = models.DateTimeField(pgettext_lazy("activity", "session"))
     signup = models.ForeignKey(
         SignUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
     )
