@@ -161,10 +161,10 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 staff_auth = SessionAuth()
 
 # Routers register themselves here (import at the bottom to avoid import cycles).
+from linli.activities.api import router as activities_router  # noqa: E402
 from linli.places.api import router as places_router  # noqa: E402
 from linli.places.hsds import router as hsds_router  # noqa: E402
 from linli.planning.api import router as planning_router  # noqa: E402
-from linli.activities.api import router as activities_router  # noqa: E402
 
 api.add_router("/places/", places_router)
 api.add_router("/hsds/", hsds_router)

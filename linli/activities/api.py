@@ -153,6 +153,15 @@ class CountsOut(Schema):
     rows: list[CountOut]
 
 
+class ListQuery(Schema):
+    category: str = Field(default="", max_length=20)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class DaysQuery(Schema):
+    days: int = Field(default=60, ge=1, le=400)
+
+
 class CountQuery(Schema):
     by: Literal["activity", "station", "category", "community", "subdistrict", "month", "year"] = (
         "month"
@@ -234,15 +243,13 @@ def _input(request: HttpRequest, body: ActivityIn) -> services.ActivityInput:
 
 
 @router.get("/", response={200: list[ActivityOut], **ERRORS}, summary="List activities")
-def list_activities(
-    request: HttpRequest, category: str = "", limit: int = Query(100, ge=1, le=500)
-) -> Any:
+def list_activities(request: HttpRequest, q: Query[ListQuery]) -> Any:
     """Activities of the caller's scope, newest start first."""
     _require_staff(request)
     rows = permissions.activities_for_user(request.user).order_by("-starts_at", "-pk")
-    if category:
-        rows = rows.filter(category=category)
-    return [_out(a) for a in rows[:limit]]
+    if q.category:
+        rows = rows.filter(category=q.category)
+    return [_out(a) for a in rows[: q.limit]]
 
 
 @router.post("/", response={201: ActivityOut, **ERRORS}, summary="Create an activity")
@@ -274,12 +281,12 @@ def update_activity(request: HttpRequest, pk: int, body: ActivityIn) -> Any:
 @router.get(
     "/{int:pk}/sessions", response={200: list[SessionOut], **ERRORS}, summary="Coming sessions"
 )
-def sessions(request: HttpRequest, pk: int, days: int = Query(60, ge=1, le=400)) -> Any:
+def sessions(request: HttpRequest, pk: int, q: Query[DaysQuery]) -> Any:
     """The next sessions of a published activity and how full they are (anyone logged in)."""
     activity = permissions.get_public_activity(pk)
     now = timezone.now()
     out = []
-    for occ in schedule.occurrences(activity, after=now, until=now + dt.timedelta(days=days)):
+    for occ in schedule.occurrences(activity, after=now, until=now + dt.timedelta(days=q.days)):
         p = queries.places(activity, occ.start)
         out.append(
             {
@@ -371,7 +378,9 @@ def _checkin_out(c: CheckIn) -> dict[str, Any]:
 def check_in(request: HttpRequest, body: CodeIn) -> Any:
     return Status(
         201,
-        _checkin_out(services.check_in_by_code(actor=request.user, code=body.code, request=request)),
+        _checkin_out(
+            services.check_in_by_code(actor=request.user, code=body.code, request=request)
+        ),
     )
 
 

@@ -57,10 +57,10 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices)
-    station = forms.ModelChoiceField(
+    station: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Place"), queryset=None, required=False, empty_label=_("— another venue —")
     )
-    community = forms.ModelChoiceField(
+    community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Community"),
         queryset=None,
         required=False,
@@ -86,11 +86,17 @@ class ActivityForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     capacity = forms.IntegerField(
-        label=_("Places"), min_value=0, max_value=100_000, initial=0, help_text=_("0 means no limit.")
+        label=_("Places"),
+        min_value=0,
+        max_value=100_000,
+        initial=0,
+        help_text=_("0 means no limit."),
     )
     signup_required = forms.BooleanField(label=_("Sign-up needed"), required=False, initial=True)
-    organiser = forms.ModelChoiceField(label=_("Organiser"), queryset=None, required=False)
-    partners = forms.ModelMultipleChoiceField(
+    organiser: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Organiser"), queryset=None, required=False
+    )
+    partners: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("Partners"),
         queryset=None,
         required=False,
@@ -131,7 +137,7 @@ class ActivityForm(forms.Form):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("repeat") == Repeat.CUSTOM and not (data.get("rrule") or "").strip():
             self.add_error("rrule", _("Please write the rule, or choose another repeat."))
         return data

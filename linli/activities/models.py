@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,9 +166,10 @@ class Activity(models.Model):
     @property
     def place_name(self) -> str:
         """Where it happens, as residents read it."""
-        if self.station_id is not None:
-            return self.station.name if not self.venue else f"{self.station.name} · {self.venue}"
-        return self.venue
+        station = self.station if self.station_id is not None else None
+        if station is None:
+            return self.venue
+        return f"{station.name} · {self.venue}" if self.venue else station.name
 
 
 class SignUpQuerySet(models.QuerySet["SignUp"]):
@@ -234,7 +235,9 @@ class CheckIn(models.Model):
         LIST = "list", _("Ticked on the keeper's list")
 
     district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
-    subdistrict = models.ForeignKey("places.Subdistrict", on_delete=models.PROTECT, related_name="+")
+    subdistrict = models.ForeignKey(
+        "places.Subdistrict", on_delete=models.PROTECT, related_name="+"
+    )
     community = models.ForeignKey(
         "places.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -107,7 +107,7 @@ def my_signups(user: Any, *, at: dt.datetime) -> QuerySet[SignUp]:
     """A person's live sign-ups for sessions not yet over (their "my activities" page)."""
     return (
         permissions.signups_for_user(user)
-        .active()
+        .exclude(status=SignUp.Status.CANCELLED)
         .filter(user=user, occurrence__gte=at - dt.timedelta(hours=12))
         .select_related("activity", "activity__station")
         .order_by("occurrence")
@@ -123,7 +123,9 @@ def session_roll(activity: Activity, occurrence: dt.datetime) -> list[dict[str, 
         )
     }
     rows = []
-    for s in SignUp.objects.active().filter(activity=activity, occurrence=occurrence):
+    for s in SignUp.objects.exclude(status=SignUp.Status.CANCELLED).filter(
+        activity=activity, occurrence=occurrence
+    ):
         c = checked.get(s.pk)
         rows.append(
             {

@@ -39,7 +39,7 @@ class Occurrence:
 
 
 def rule_is_supported(rule: str) -> bool:
-    """Whether ``rule`` is an RRULE the station schedules understand (and so can be put in words)."""
+    """Whether ``rule`` is an RRULE station schedules understand (so it can be put in words)."""
     try:
         rrule_words.parse_rule(rule)
     except rrule_words.UnsupportedRule:
@@ -48,7 +48,7 @@ def rule_is_supported(rule: str) -> bool:
 
 
 def in_words(activity: Activity, *, language: str) -> str | None:
-    """"每周二 9:00–11:00" for a recurring activity; None for a one-off or a rule not described."""
+    """ "每周二 9:00–11:00" for a recurring activity; None for a one-off or a rule not described."""
     if not activity.is_recurring:
         return None
     start = timezone.localtime(activity.starts_at)

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts import services as accounts_services
 from linli.activities import permissions, schedule, signals
 from linli.activities.exceptions import (
     AlreadyCheckedIn,
@@ -30,7 +31,6 @@ from linli.activities.exceptions import (
     SignUpRefused,
 )
 from linli.activities.models import Activity, Audience, Category, CheckIn, SignUp
-from linli.accounts import services as accounts_services
 from linli.core import audit
 from linli.core.masking import mask_name, mask_phone
 from linli.places.models import Community, Organisation, Station
@@ -113,15 +113,11 @@ def _validate(actor: Any, data: ActivityInput) -> tuple[Community | None, Any]:
     elif data.community is not None:
         community, subdistrict = data.community, data.community.subdistrict
         if not data.venue.strip():
-            raise InvalidActivity(
-                _("Please choose a place or describe the venue."), field="venue"
-            )
+            raise InvalidActivity(_("Please choose a place or describe the venue."), field="venue")
     else:
         raise InvalidActivity(_("Please choose a place or a community."), field="station")
     if not permissions.may_create_in(actor, community, subdistrict):
-        raise InvalidActivity(
-            _("You cannot add activities for this community."), field="community"
-        )
+        raise InvalidActivity(_("You cannot add activities for this community."), field="community")
     district_id = subdistrict.district_id
     for organisation in [data.organiser, *data.partners]:
         if organisation is not None and organisation.district_id != district_id:
@@ -273,7 +269,11 @@ def _create_signup(
 ) -> SignUp:
     now = timezone.now()
     occ = _session(activity, occurrence, now=now)
-    if SignUp.objects.active().filter(activity=activity, occurrence=occ.start, phone=phone).exists():
+    if (
+        SignUp.objects.active()
+        .filter(activity=activity, occurrence=occ.start, phone=phone)
+        .exists()
+    ):
         raise AlreadySignedUp(_("This phone number is already signed up for this session."))
     status = _place_status(activity, occ.start)
     signup = SignUp.objects.create(

@@ -14,8 +14,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.middleware.csrf import get_token
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -55,7 +55,9 @@ def _session(activity: Activity, key: str | None) -> schedule.Occurrence:
     if found is not None:
         return found
     past = list(
-        schedule.occurrences(activity, after=activity.starts_at, until=now, limit=schedule.MAX_OCCURRENCES)
+        schedule.occurrences(
+            activity, after=activity.starts_at, until=now, limit=schedule.MAX_OCCURRENCES
+        )
     )
     if past:
         return past[-1]
@@ -113,7 +115,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         except LinliError as err:
             _form_error(form, err)
         else:
-            messages.success(request, _("Activity “%(title)s” created.") % {"title": activity.title})
+            messages.success(
+                request, _("Activity “%(title)s” created.") % {"title": activity.title}
+            )
             return redirect("activities_console:detail", pk=activity.pk)
     return _render(
         request, "activities/console/form.html", {"page_title": _("New activity"), "form": form}
@@ -165,36 +169,38 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = permissions.get_activity_for_user(request.user, pk)
     occ = _session(activity, request.GET.get("s") or request.POST.get("s"))
     form = OnBehalfForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                signup = services.register_on_behalf(
-                    actor=request.user,
-                    activity_id=activity.pk,
-                    occurrence=occ.start,
-                    name=form.cleaned_data["name"],
-                    phone=form.cleaned_data["phone"],
-                    request=request,
+    if request.method == "POST" and form.is_valid():
+        try:
+            signup = services.register_on_behalf(
+                actor=request.user,
+                activity_id=activity.pk,
+                occurrence=occ.start,
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                request=request,
+            )
+        except LinliError as err:
+            _form_error(form, err)
+        else:
+            if signup.status == signup.Status.WAITING:
+                messages.warning(
+                    request,
+                    _("%(name)s is on the waiting list: the session is full.")
+                    % {"name": signup.name},
                 )
-            except LinliError as err:
-                _form_error(form, err)
             else:
-                if signup.status == signup.Status.WAITING:
-                    messages.warning(
-                        request,
-                        _("%(name)s is on the waiting list: the session is full.")
-                        % {"name": signup.name},
-                    )
-                else:
-                    messages.success(
-                        request, _("%(name)s is signed up.") % {"name": signup.name}
-                    )
-                return redirect(
-                    f"{reverse('activities_console:detail', args=[activity.pk])}?s={occ.key}"
-                )
+                messages.success(request, _("%(name)s is signed up.") % {"name": signup.name})
+            return redirect(
+                f"{reverse('activities_console:detail', args=[activity.pk])}?s={occ.key}"
+            )
     now = timezone.now()
     sessions = list(
-        schedule.occurrences(activity, after=now - dt.timedelta(days=30), until=now + dt.timedelta(days=120), limit=12)
+        schedule.occurrences(
+            activity,
+            after=now - dt.timedelta(days=30),
+            until=now + dt.timedelta(days=120),
+            limit=12,
+        )
     )
     full_phones = permissions.sees_personal_data(request.user, activity)
     roll = queries.session_roll(activity, occ.start)
@@ -308,13 +314,18 @@ def ticks(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"code": "invalid", "message": _("The list of ticks could not be read.")}, status=400
         )
-    results = []
+    results: list[dict[str, Any]] = []
     for item in items:
         try:
             tick_id = uuid.UUID(str(item.get("id")))
             signup_id = int(item.get("signup"))
         except (ValueError, TypeError, AttributeError):
-            results.append({"id": str(item.get("id", "")) if isinstance(item, dict) else "", "status": "invalid"})
+            results.append(
+                {
+                    "id": str(item.get("id", "")) if isinstance(item, dict) else "",
+                    "status": "invalid",
+                }
+            )
             continue
         at = parse_datetime(str(item.get("at", ""))) if item.get("at") else None
         if at is not None and timezone.is_naive(at):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linli.accounts.models import User
 from linli.activities import feeds, permissions, queries, schedule, services
 from linli.activities.exceptions import DoorCodeRefused
+from linli.activities.models import SignUp
 from linli.core.exceptions import LinliError
 from linli.places.models import Community, District, Station
 
@@ -34,8 +35,9 @@ def _login(request: HttpRequest) -> HttpResponse:
 
 def _district(request: HttpRequest) -> District | None:
     user = request.user
-    if user.is_authenticated and getattr(user, "district_id", None):
-        return District.objects.filter(pk=user.district_id).first()
+    district_id = getattr(user, "district_id", None) if user.is_authenticated else None
+    if district_id is not None:
+        return District.objects.filter(pk=district_id).first()
     return District.objects.order_by("pk").first()
 
 
@@ -95,8 +97,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     mine: dict[dt.datetime, Any] = {}
     if request.user.is_authenticated:
-        for s in permissions.signups_for_user(request.user).active().filter(
-            activity=activity, user=request.user
+        for s in (
+            permissions.signups_for_user(request.user)
+            .exclude(status=SignUp.Status.CANCELLED)
+            .filter(activity=activity, user=request.user)
         ):
             mine[s.occurrence] = s
     rows = [
@@ -241,10 +245,8 @@ def person_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such feed.")
     signups = (
         permissions.signups_for_user(user)
-        .active()
+        .exclude(status=SignUp.Status.CANCELLED)
         .filter(user=user, occurrence__gte=queries.now() - dt.timedelta(days=90))
         .select_related("activity", "activity__station")
     )
-    return _ics(
-        feeds.person_calendar(_("My activities"), signups, host=request.get_host()), "mine"
-    )
+    return _ics(feeds.person_calendar(_("My activities"), signups, host=request.get_host()), "mine")

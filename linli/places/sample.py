@@ -137,6 +137,9 @@ def load_sample(*, reset: bool = False) -> SampleResult:
 
 
 def _delete_district(district: District) -> None:
+    from linli.places.signals import district_deleting
+
+    district_deleting.send(sender=District, district=district)
     User.objects.filter(district=district).delete()
     Station.objects.filter(district=district).delete()
     Service.objects.filter(district=district).delete()

@@ -31,8 +31,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from linli.places import network_layer as streets
-from linli.places import page_parts
-from linli.places import queries
+from linli.places import page_parts, queries
 
 CSRF_PLACEHOLDER = "linli-csrf-placeholder-5d1c9e"
 MAX_QUERY_LENGTH = 50

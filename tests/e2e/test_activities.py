@@ -52,7 +52,9 @@ def _fits_the_screen(page: Any) -> None:
 def test_a_resident_signs_up_and_checks_in_by_the_qr_link(
     reference: None, hierarchy: Any, community_staff: Any, page: Any, live_server: Any
 ) -> None:
-    training = _training(community_staff, hierarchy.station_xingfu, starts_in=dt.timedelta(minutes=10))
+    training = _training(
+        community_staff, hierarchy.station_xingfu, starts_in=dt.timedelta(minutes=10)
+    )
     ConsoleSender.sent.clear()
 
     page.goto(f"/stations/{hierarchy.station_xingfu.pk}/")
@@ -108,7 +110,9 @@ def test_a_keeper_ticks_someone_offline_and_the_tick_arrives_once(
     page: Any,
     live_server: Any,
 ) -> None:
-    training = _training(community_staff, hierarchy.station_xingfu, starts_in=dt.timedelta(minutes=-5))
+    training = _training(
+        community_staff, hierarchy.station_xingfu, starts_in=dt.timedelta(minutes=-5)
+    )
     signup = services.register_on_behalf(
         actor=community_staff,
         activity_id=training.pk,
@@ -136,7 +140,8 @@ def test_a_keeper_ticks_someone_offline_and_the_tick_arrives_once(
 
     # The page is reloaded while offline would lose nothing either: the tick is in localStorage.
     queued = page.evaluate(f"localStorage.getItem('linli-ticks-{training.pk}-{key}')")
-    assert signup.pk and str(signup.pk) in queued
+    assert signup.pk
+    assert str(signup.pk) in queued
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -155,6 +160,9 @@ def test_a_keeper_ticks_someone_offline_and_the_tick_arrives_once(
     )
     assert CheckIn.objects.filter(signup=signup).count() == 1
     page.reload()
-    assert page.get_by_role("button", name=re.compile("张桂兰")).get_attribute("aria-pressed") == "true"
+    assert (
+        page.get_by_role("button", name=re.compile("张桂兰")).get_attribute("aria-pressed")
+        == "true"
+    )
     _fits_the_screen(page)
     screenshot(page, "activities-roll-synced-390")

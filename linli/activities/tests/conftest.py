@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from linli.accounts.models import Role, User
 from linli.accounts.sms import ConsoleSender
-from linli.activities import services
+from linli.activities import receivers, services
 from linli.activities.models import Activity
 from tests.personas import PASSWORD, Hierarchy
 
@@ -35,6 +35,7 @@ def make_activity(actor: User, **overrides: Any) -> Activity:
 @pytest.fixture(autouse=True)
 def _empty_outbox() -> None:
     ConsoleSender.sent.clear()
+    receivers.clear_parts()
 
 
 @pytest.fixture
