@@ -12,9 +12,9 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv if argv is None else ["linli", *argv])
     if len(args) > 1 and args[1] == "circle":
-        from linli.circle.cli import exit_now, run
+        from linli.circle.cli import main as circle_main
 
-        exit_now(run(args[2:]))
+        return circle_main(args[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     from django.core.management import execute_from_command_line
 

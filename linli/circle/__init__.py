@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     )
     from .isochrones import isochrone_features
     from .mapview import render_map
-    from .osmread import RawWays, read_ways, read_ways_in_background
+    from .osmread import RawWays, read_ways
     from .snap import Snapped, snap_points
 
 _EXPORTS = {
@@ -71,7 +71,6 @@ _EXPORTS = {
     "render_map": "mapview",
     "RawWays": "osmread",
     "read_ways": "osmread",
-    "read_ways_in_background": "osmread",
     "Snapped": "snap",
     "snap_points": "snap",
 }
@@ -109,7 +108,6 @@ __all__ = [
     "read_pbf",
     "read_points",
     "read_ways",
-    "read_ways_in_background",
     "render_map",
     "snap_points",
     "summarise_gaps",

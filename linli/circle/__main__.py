@@ -1,5 +1,7 @@
 """``python -m linli.circle``."""
 
-from .cli import exit_now, run
+import sys
 
-exit_now(run())
+from .cli import main
+
+sys.exit(main())

@@ -6,24 +6,20 @@ Bad inputs end with exit code 2 and one line naming the file, row, column and va
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import functools
 import itertools
 import json
 import math
-import os
 import re
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-# Nothing heavy at module level: ``run`` forks its network reader before numpy is imported.
-from ._startup import defer_unused_modules
+# Nothing heavy at module level: ``--help`` and a bad option answer without importing numpy.
 from .errors import CircleInputError
-from .osmread import read_ways_in_background
 
 if TYPE_CHECKING:
     from .coverage import CoverageBlock
@@ -163,7 +159,7 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, Any]:
     from .snap import snap_points
 
     t0 = time.perf_counter()
-    graph = load_graph(args.network, cache_dir=args.cache_dir, pending=args.pending)
+    graph = load_graph(args.network, cache_dir=args.cache_dir)
     r = graph.report
     _log(
         f"network: {r.nodes} nodes, {r.edges} edges"
@@ -492,7 +488,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m linli.circle", description="Ten-minute living-circle engine."
     )
-    parser.set_defaults(pending=None)  # the network being read in the background, by run()
     sub = parser.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("analyze", help="distances, coverage, gaps, isochrones and a map")
@@ -550,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line in this process as it is (for tests and other Python callers).
+    """Run the command line (``python -m linli.circle``, ``linli circle``, tests).
 
     Parameters
     ----------
@@ -563,41 +558,6 @@ def main(argv: list[str] | None = None) -> int:
         0 on success, 2 for bad inputs, 1 when an optional module is missing.
     """
     return _run(build_parser().parse_args(argv))
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Run the command line as the program itself (``python -m linli.circle``, ``linli circle``).
-
-    As :func:`main`, and faster to start: ``analyze`` begins reading the network in a child
-    process (:func:`.osmread.read_ways_in_background`) before anything heavy is imported, and
-    the modules the engine never uses are deferred (:mod:`._startup`).  Both change the
-    process, so only the entry points call this.
-    """
-    args = build_parser().parse_args(argv)
-    if args.func in (_analyze, _site):  # cancelled if the cache answers
-        args.pending = read_ways_in_background(args.network)
-    defer_unused_modules()
-    try:
-        return _run(args)
-    finally:
-        if args.pending is not None:
-            args.pending.cancel()  # nothing left to collect unless the run ended early
-
-
-def exit_now(code: int) -> NoReturn:
-    """End the program with *code* at once: the entry points' last step, after :func:`run`.
-
-    Every output file is closed by then.  What is skipped is the interpreter's teardown of
-    numpy's, scipy's and shapely's modules -- 40-70 ms measured at the end of a 0.5 s run,
-    freeing memory the operating system frees anyway.  The standard streams and logging's
-    handlers (the one exit handler registered in a run) are flushed first.
-    """
-    if "logging" in sys.modules:
-        sys.modules["logging"].shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # closed, or a broken pipe
-            stream.flush()
-    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:

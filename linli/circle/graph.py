@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .errors import CircleInputError
-from .osmread import PendingWays, RawWays, is_walkable, read_ways
+from .osmread import RawWays, is_walkable, read_ways
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -456,15 +456,13 @@ def _graph_from_ways(
     )
 
 
-def read_pbf(path: str | Path, *, pending: PendingWays | None = None) -> WalkGraph:
+def read_pbf(path: str | Path) -> WalkGraph:
     """Read the walkable network of an OSM file without caching.
 
     Parameters
     ----------
     path
         An OSM ``.pbf`` (or any format libosmium reads, by extension).
-    pending
-        The same file already being read by :func:`.osmread.read_ways_in_background`.
 
     Returns
     -------
@@ -477,11 +475,9 @@ def read_pbf(path: str | Path, *, pending: PendingWays | None = None) -> WalkGra
     """
     p = Path(path)
     if not p.is_file():
-        if pending is not None:
-            pending.cancel()
         raise CircleInputError(str(p), problem="the file does not exist")
     try:
-        raw = pending.result() if pending is not None else read_ways(p)
+        raw = read_ways(p)
     except (RuntimeError, ValueError, OSError) as exc:
         raise CircleInputError(str(p), problem=f"it is not a readable OSM file ({exc})") from exc
     return _graph_from_ways(*_ways_arrays(raw, str(p)))
@@ -499,7 +495,6 @@ def load_graph(
     path: str | Path,
     *,
     cache_dir: str | Path | None = None,
-    pending: PendingWays | None = None,
 ) -> WalkGraph:
     """Load the pedestrian graph of an OSM ``.pbf``, with an optional on-disk cache.
 
@@ -510,9 +505,6 @@ def load_graph(
     cache_dir
         Directory for compressed ``.npz`` caches keyed by the file's sha256 and the parsing
         settings; ``None`` disables caching.
-    pending
-        The same file already being read in the background (the command line starts it);
-        cancelled when the cache answers.
 
     Returns
     -------
@@ -526,7 +518,7 @@ def load_graph(
     """
     p = Path(path)
     if cache_dir is None or not p.is_file():
-        return read_pbf(p, pending=pending)
+        return read_pbf(p)
     settings = {"version": _CACHE_VERSION, "filter": "osmnx-2.1-walk", "largest_component": True}
     key = hashlib.sha256(
         (_file_sha256(p) + json.dumps(settings, sort_keys=True)).encode()
@@ -536,13 +528,10 @@ def load_graph(
         try:
             with np.load(cache, allow_pickle=False) as z:
                 report = GraphReport(**{**json.loads(str(z["report"])), "from_cache": True})
-                graph = WalkGraph(**{k: z[k] for k in z.files if k != "report"}, report=report)
-            if pending is not None:
-                pending.cancel()
-            return graph
+                return WalkGraph(**{k: z[k] for k in z.files if k != "report"}, report=report)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # A corrupt cache is rebuilt below.
-    graph = read_pbf(p, pending=pending)
+    graph = read_pbf(p)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, **graph.to_npz_dict())

@@ -1,21 +1,12 @@
-"""The walkable ways of an OSM file, read with pyosmium into flat buffers -- and, for the
-command line, read in a child process while the parent loads everything else.
+"""The walkable ways of an OSM file, read with pyosmium into flat buffers.
 
-Nothing here imports numpy: :func:`read_ways` returns plain ``bytes`` (native int64 node ids,
-float64 lon/lat pairs, int64 vertex counts per way) that :mod:`.graph` views as arrays.  That
-keeps the child of :func:`read_ways_in_background` light: forked before the parent imports
-numpy, scipy and shapely (0.15-0.2 s on the machines we measured), it imports only pyosmium
-and has usually finished reading a district's extract by the time the parent needs the graph.
-The parent then spends only the transfer of the buffers through a pipe.
+:func:`read_ways` returns plain ``bytes`` (native int64 node ids, float64 lon/lat pairs, int64
+vertex counts per way) that :mod:`.graph` views as numpy arrays without a copy.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import struct
 import sys
 from array import array
 from collections.abc import Mapping
@@ -25,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     import osmium.osm
 
-__all__ = ["PendingWays", "RawWays", "is_walkable", "read_ways", "read_ways_in_background"]
+__all__ = ["RawWays", "is_walkable", "read_ways"]
 
 # OSMnx 2.1 ``_overpass._get_network_filter("walk")`` with ``settings.default_access``.
 # Overpass ``!~`` is an unanchored, case-sensitive regex test, so we use ``re.search``.
@@ -157,93 +148,3 @@ def read_ways(path: str | Path) -> RawWays:
         ways_walkable,
         missing,
     )
-
-
-# What the child sends: the byte lengths of refs, coords and counts and the three tallies, then
-# the three buffers as they are (no pickle: a province's extract would be copied once more).
-_HEADER = struct.Struct("=6q")
-
-
-class PendingWays:
-    """The ways of one file being read by :func:`read_ways_in_background`."""
-
-    def __init__(self, path: str | Path, pid: int | None, fd: int | None) -> None:
-        self.path = path
-        self._pid = pid
-        self._fd = fd
-
-    def result(self) -> RawWays:
-        """The ways, waiting for the child if it has not finished.  If the child failed in any
-        way the file is read here, so a bad file raises exactly what :func:`read_ways` raises.
-        """
-        pid, fd = self._pid, self._fd
-        self._pid = self._fd = None
-        if pid is None or fd is None:
-            return read_ways(self.path)
-        ways = None
-        with os.fdopen(fd, "rb") as fh:
-            head = fh.read(_HEADER.size)
-            if len(head) == _HEADER.size:
-                *sizes, ways_read, ways_walkable, missing = _HEADER.unpack(head)
-                refs, coords, counts = (fh.read(n) for n in sizes)
-                if [len(refs), len(coords), len(counts)] == sizes:
-                    ways = RawWays(refs, coords, counts, ways_read, ways_walkable, missing)
-        _, status = os.waitpid(pid, 0)
-        if ways is not None and os.waitstatus_to_exitcode(status) == 0:
-            return ways
-        return read_ways(self.path)
-
-    def cancel(self) -> None:
-        """Stop the child (when the graph came from a cache, or the run ended early)."""
-        pid, fd = self._pid, self._fd
-        self._pid = self._fd = None
-        if fd is not None:
-            os.close(fd)
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-
-
-def read_ways_in_background(path: str | Path) -> PendingWays:
-    """Start reading *path* in a forked child; :meth:`PendingWays.result` collects the ways.
-
-    Call it early, before the process imports numpy or starts any thread (a fork copies only
-    the calling thread).  Where ``fork`` is missing (Windows) or only one CPU is available the
-    file is simply read when the result is asked for.
-    """
-    if not hasattr(os, "fork") or _usable_cpus() < 2:
-        return PendingWays(path, None, None)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: read, send, and leave without running the parent's exit code
-        code = 1
-        try:
-            os.close(read_fd)
-            ways = read_ways(path)
-            with os.fdopen(write_fd, "wb") as fh:
-                fh.write(
-                    _HEADER.pack(
-                        len(ways.refs),
-                        len(ways.coords),
-                        len(ways.counts),
-                        ways.ways_read,
-                        ways.ways_walkable,
-                        ways.missing_locations,
-                    )
-                )
-                for buffer in (ways.refs, ways.coords, ways.counts):
-                    fh.write(buffer)
-            code = 0
-        except BaseException:
-            pass  # whatever the failure, the parent reads the file itself and reports it
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return PendingWays(path, pid, read_fd)
-
-
-def _usable_cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1

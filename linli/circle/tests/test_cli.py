@@ -8,7 +8,6 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -128,58 +127,9 @@ def test_names_with_commas_quotes_and_line_breaks_survive_the_tables(tmp_path: P
     assert all(len(r) == 14 for r in gaps)
 
 
-def test_the_command_line_does_not_load_numpy_modules_it_does_not_use(tmp_path: Path) -> None:
-    """scipy's import would load numpy.f2py, numpy.testing … (0.1 s); the CLI defers them."""
-    d = district(tmp_path)
-    code = (  # python -m linli.circle with the arguments after -c's script
-        "import sys\n"
-        "from linli.circle.cli import run  # what python -m linli.circle runs before it exits\n"
-        "assert run(sys.argv[1:]) == 0\n"
-        "from linli.circle._startup import DEFERRED\n"
-        "print(sorted(n for n in DEFERRED if type(sys.modules.get(n)).__name__ != '_LazyModule'))\n"
-        "print('scipy.sparse.linalg' in sys.modules, 'scipy.linalg' in sys.modules)\n"
-        "import numpy.testing\n"
-        "numpy.testing.assert_equal(1, 1)  # still there when something does use it\n"
-        "import numpy as np, scipy.sparse as sp\n"
-        "from scipy.sparse.csgraph import dijkstra, laplacian  # the rest of csgraph on demand\n"
-        "import scipy.sparse.csgraph as csgraph\n"
-        "assert csgraph.dijkstra is dijkstra and 'laplacian' in csgraph.__all__\n"
-        "print(laplacian(sp.csr_array(np.ones((2, 2)))).toarray().tolist())\n"
-    )
-    argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
-    argv += ["--facilities", str(d["facilities"]), "--out", str(tmp_path / "o")]
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *argv, "--outputs", "access"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["[]", "False False", "[[1.0, -1.0], [-1.0, 1.0]]"]
-
-
-def test_a_partial_import_that_fails_leaves_the_ordinary_import() -> None:
-    """If scipy ever moves a routine, the start-up falls back to importing the whole package."""
-    code = textwrap.dedent(
-        """
-        import sys
-        from linli.circle import _startup
-        _startup.PARTIAL["scipy.sparse.csgraph"]["_traversal"] = ("no_such_routine",)
-        _startup.defer_unused_modules()
-        print("scipy.sparse.csgraph" in sys.modules)
-        from scipy.sparse.csgraph import connected_components, dijkstra, laplacian
-        import scipy.sparse.csgraph as csgraph
-        print("__getattr__" in vars(csgraph), callable(dijkstra), callable(laplacian))
-        """
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["False", "False", "True", "True"]
-
-
 def test_the_program_gives_what_main_gives(tmp_path: Path) -> None:
-    """``python -m linli.circle`` reads the network in a child process; same tables, and a bad
-    network file still ends with exit code 2 and the file named."""
+    """``python -m linli.circle`` and ``linli circle`` write the same tables as :func:`main`, and
+    a bad network file ends with exit code 2 and the file named."""
     d = district(tmp_path)
     argv = ["analyze", "--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
     argv += ["--facilities", str(d["facilities"]), "--outputs", "access,coverage,gaps"]
@@ -198,7 +148,7 @@ def test_the_program_gives_what_main_gives(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "done in" in proc.stderr  # flushed before the quick exit
+    assert "done in" in proc.stderr
     for name in ("access.csv", "coverage.csv", "gaps.csv"):
         expected = (tmp_path / "in-process" / name).read_bytes()
         assert (tmp_path / "program" / name).read_bytes() == expected
@@ -217,7 +167,7 @@ def test_the_program_gives_what_main_gives(tmp_path: Path) -> None:
 
 
 def test_the_program_uses_the_cache_and_sites_too(tmp_path: Path) -> None:
-    """With a warm cache the child reading the network is stopped; ``site`` reads in one too."""
+    """A second run takes the network from the cache; ``site`` runs through the program too."""
     d = district(tmp_path)
     net = ["--network", str(d["pbf"]), "--compounds", str(d["compounds"])]
     net += ["--facilities", str(d["facilities"])]
