@@ -6,8 +6,10 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from linli.api import api
+from linli.core.views import favicon
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("favicon.ico", favicon),
     path("", include("linli.places.urls_resident")),
     path("console/", include("linli.places.urls_console")),
     path("console/planning/", include("linli.planning.urls")),

@@ -3,6 +3,9 @@
 Several engineers add strings to one app at once; each keeps ``<app>/i18n/<area>.json``
 ({msgid: 中文}) and this script merges them into the catalogs that ``make messages`` produced,
 never overwriting a translation already in a .po file. It reports what is still untranslated.
+A msgid with a context (pgettext) is keyed ``"context\\u0004msgid"`` in the JSON, gettext's own
+spelling, and is never filled from the bare msgid's translation: the context exists because the
+two mean different things.
 
     python scripts/fill_translations.py [--check]
 """
@@ -35,17 +38,18 @@ def main() -> int:
         for entry in po:
             if entry.obsolete:
                 continue
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
             # makemessages' fuzzy matches are guesses from a similar msgid ("Phone" for
             # "phone"); compilemessages leaves them out, so they count as untranslated.
             fuzzy = "fuzzy" in entry.flags
             if entry.msgid_plural:
-                if (fuzzy or not any(entry.msgstr_plural.values())) and entry.msgid in words:
-                    entry.msgstr_plural = {0: words[entry.msgid]}
+                if (fuzzy or not any(entry.msgstr_plural.values())) and key in words:
+                    entry.msgstr_plural = {0: words[key]}
                     changed = True
-            elif (not entry.msgstr or fuzzy) and entry.msgid in words:
-                entry.msgstr = words[entry.msgid]
+            elif (not entry.msgstr or fuzzy) and key in words:
+                entry.msgstr = words[key]
                 changed = True
-            if fuzzy and entry.msgid in words:
+            if fuzzy and key in words:
                 entry.flags.remove("fuzzy")
             untranslated = (
                 "fuzzy" in entry.flags

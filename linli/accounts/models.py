@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core.masking import mask_phone
+
 
 class Role(models.TextChoices):
     DISTRICT_ADMIN = "district_admin", _("District administrator")
@@ -131,6 +133,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.real_name or self.username
+
+    def masked_label(self) -> str:
+        """How pages other people may see name this user: the name and the masked mobile."""
+        phone = mask_phone(self.phone) if self.phone else ""
+        if self.real_name and phone:
+            return f"{self.real_name} · {phone}"
+        return self.real_name or phone or mask_phone(self.username)
 
     def is_locked(self, now: dt.datetime) -> bool:
         """Whether password login is refused at ``now`` after repeated failures."""
@@ -268,7 +277,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
     read_only = models.BooleanField(_("read only"), default=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(pgettext_lazy("timestamp", "created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     # Written at most once a minute (TokenAuth): a nightly script must not cost a write per call.
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

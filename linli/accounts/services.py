@@ -324,8 +324,9 @@ def unlock_user(user: User, *, actor: User, request: HttpRequest | None = None) 
 
 
 def home_url_name(user: Any) -> str:
-    """Where a user lands after logging in: staff in the console, everyone else at home."""
-    return "console:home" if user.is_staff_role else "resident:home"
+    """Where a user lands after logging in: staff in the console, residents on their own page,
+    which says that they are signed in and what they can do."""
+    return "console:home" if user.is_staff_role else "accounts:account"
 
 
 # --- TOTP second factor -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/enrol/", views.totp_enrol, name="totp_enrol"),
     path("phone/", views.phone_login, name="phone_login"),
+    path("me/", views.account, name="account"),
     path("phone/code/", views.phone_code, name="phone_code"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/new/", views.token_create, name="token_create"),

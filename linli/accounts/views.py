@@ -270,6 +270,22 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login" if was_staff else settings.LOGOUT_REDIRECT_URL)
 
 
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """A resident's own page: who is signed in (phone masked), what he can do, a way out.
+
+    Staff have the console for that; they are sent there."""
+    user = request.user
+    if getattr(user, "is_staff_role", False):
+        return redirect("console:home")
+    return render(
+        request,
+        "accounts/account.html",
+        {"display_name": user.masked_label()},  # type: ignore[union-attr]
+    )
+
+
 @csrf_protect
 @never_cache
 def phone_login(request: HttpRequest) -> HttpResponse:

@@ -22,7 +22,6 @@ from django.utils.html import format_html
 
 from linli.activities import queries, signals
 from linli.places import page_parts
-from linli.places.signals import district_deleting
 
 _parts: dict[tuple[Any, ...], tuple[float, page_parts.PagePart]] = {}
 MAX_PARTS = 4000
@@ -95,17 +94,9 @@ def _home_part(request: HttpRequest, district_id: int) -> page_parts.PagePart:
     return page_parts.PagePart(body=body)
 
 
-def _district_deleting(sender: Any, district: Any, **kwargs: Any) -> None:
-    """Remove a district's activities before places deletes its stations (they are protected)."""
-    from linli.activities.sample import delete_for
-
-    delete_for(district)
-
-
 def connect() -> None:
     page_parts.register_station_part(station_part)
     page_parts.register_home_part(home_part)
-    district_deleting.connect(_district_deleting, dispatch_uid="activities.district_deleting")
     for signal in (
         signals.activity_changed,
         signals.signup_changed,

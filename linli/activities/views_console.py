@@ -29,7 +29,7 @@ from linli.activities.forms import ActivityForm, CountForm, OnBehalfForm
 from linli.activities.models import Activity, Category
 from linli.core.exceptions import LinliError
 from linli.core.masking import mask_phone
-from linli.places.views_console import staff_required
+from linli.places.views.console import staff_required
 
 PAGE_SIZE = 20
 

@@ -25,7 +25,7 @@ def check_secret_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
 
 
 # Deploy-only so that it does not repeat on every management command; staff also see it as a
-# banner in the console (linli/places/views_console.py).
+# banner in the console (linli/places/views/console/home.py).
 @register(deploy=True)
 def check_holiday_data(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Opening hours depend on the official holiday calendar; warn before a year runs out."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEntry(models.Model):
     """One recorded action. Personal fields are stored masked (see linli.core.audit)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("created")
+        CREATE = "create", pgettext_lazy("audit action", "created")
         UPDATE = "update", _("changed")
         DELETE = "delete", _("deleted")
         IMPORT = "import", _("imported")

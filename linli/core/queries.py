@@ -76,15 +76,59 @@ def _value_label(key: str, value: Any) -> str:
     return _format(value)
 
 
-def _object_type_label(label: str) -> str:
-    """The model's name in the reader's language ("accounts.user" → "用户")."""
+def _model(label: str) -> Any:
     from django.apps import apps
 
     try:
-        model = apps.get_model(label)
+        return apps.get_model(label) if label else None
     except (LookupError, ValueError):
-        return label
-    return str(model._meta.verbose_name)
+        return None
+
+
+def _key_label(model: Any, key: str) -> str:
+    """A change key in words: the shared labels, the model's own words for keys that are not
+    fields (``audit_key_label``), the field's verbose name; the key as stored otherwise."""
+    if key in _CHANGE_LABELS:
+        return str(_CHANGE_LABELS[key])
+    if model is None:
+        return key
+    own = getattr(model, "audit_key_label", None)
+    label = own(key) if own is not None else None
+    if label:
+        return str(label)
+    try:
+        field = model._meta.get_field(key)
+    except Exception:  # FieldDoesNotExist
+        return key
+    if field.is_relation and field.related_model is not None:
+        # A foreign key without its own verbose name would read as the bare field name.
+        return str(field.related_model._meta.verbose_name)
+    return str(getattr(field, "verbose_name", key))
+
+
+def _change_words(model: Any, key: str, value: Any) -> str:
+    """A change's value in words: the model's own reading (``audit_value_words``, applied to
+    each side of an ``[old, new]`` pair), a field's choice labels, else the shared formatting."""
+    own = getattr(model, "audit_value_words", None) if model is not None else None
+    choices: dict[Any, Any] = {}
+    if model is not None:
+        try:
+            choices = dict(model._meta.get_field(key).flatchoices)
+        except Exception:  # not a field
+            choices = {}
+
+    def side(v: Any) -> str | None:
+        words = own(key, v) if own is not None else None
+        if words is None and choices and isinstance(v, str | int) and v in choices:
+            words = str(choices[v])
+        return words
+
+    if isinstance(value, list) and len(value) == 2:
+        old, new = side(value[0]), side(value[1])
+        if old is not None or new is not None:
+            return f"{old or _value_label('', value[0])} → {new or _value_label('', value[1])}"
+    whole = side(value)
+    return whole if whole is not None else _value_label(key, value)
 
 
 def mask_text(text: str) -> str:
@@ -168,6 +212,7 @@ def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
     labels = dict(AuditEntry.Action.choices)
     rows = []
     for entry in entries:
+        model = _model(entry.object_type)
         changes = _mask_value("", entry.changes) if isinstance(entry.changes, dict) else {}
         rows.append(
             AuditRow(
@@ -175,10 +220,12 @@ def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
                 actor=mask_text(entry.actor_label) if entry.actor_label else "",
                 action=entry.action,
                 action_label=str(labels.get(entry.action, entry.action)),
-                object_type=_object_type_label(entry.object_type) if entry.object_type else "",
+                object_type=str(model._meta.verbose_name)
+                if model is not None
+                else entry.object_type,
                 object_repr=mask_text(entry.object_repr),
                 changes=[
-                    (str(_CHANGE_LABELS.get(k, k)), _value_label(k, v)) for k, v in changes.items()
+                    (_key_label(model, k), _change_words(model, k, v)) for k, v in changes.items()
                 ],
                 ip_address=entry.ip_address or "",
                 district=str(entry.district) if entry.district_id else "",

@@ -1,12 +1,16 @@
-"""The audit log page (/console/audit/) for district administrators and superusers."""
+"""The audit log page (/console/audit/) for district administrators and superusers, and
+/favicon.ico, which browsers ask for whatever the page's <link rel="icon"> says."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import select_template
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from linli.core.forms import AuditFilterForm
 from linli.core.permissions import audit_entries_for_user
@@ -41,3 +45,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "show_district": bool(getattr(request.user, "is_superuser", False)),
         },
     )
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The icon under its static (in production hashed) URL, so it is cached like the rest."""
+    return HttpResponseRedirect(static("linli/favicon.ico"))

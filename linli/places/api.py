@@ -220,18 +220,14 @@ def list_stations(
 
 
 def _station_page(user: Any, filters: StationFilters, paging: Paging) -> HttpResponse:
-    qs = permissions.stations_for_user(user)
-    if filters.community is not None:
-        qs = qs.filter(community_id=filters.community)
-    if filters.subdistrict is not None:
-        qs = qs.filter(subdistrict_id=filters.subdistrict)
-    if filters.kind:
-        qs = qs.filter(category__code=filters.kind)
-    if filters.active is not None:
-        qs = qs.filter(is_active=filters.active)
-    if filters.q:
-        q = filters.q.strip()
-        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(address__icontains=q))
+    qs = queries.filter_stations(
+        permissions.stations_for_user(user),
+        text=filters.q or "",
+        kind=filters.kind or "",
+        community=filters.community,
+        subdistrict=filters.subdistrict,
+        active=filters.active,
+    )
     # (district, code) is unique and indexed: the page is read in index order, no sort of the
     # whole district (1 000+ facilities in the sample) for 50 rows.
     total, rows = _page(qs.order_by("district_id", "code"), paging, _STATION_FIELDS)

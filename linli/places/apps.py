@@ -10,4 +10,6 @@ class PlacesConfig(AppConfig):
     def ready(self) -> None:
         # The receivers that bump Station.updated_at (the resident pages' cache version) must be
         # connected in every process — web, task worker and management commands alike.
-        from linli.places import queries  # noqa: F401
+        from linli.places.receivers import connect_receivers
+
+        connect_receivers()

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.exceptions import LinliError
 from linli.places import permissions
@@ -75,7 +76,7 @@ def _community_choices(user: Any, *, blank: str | None) -> list[tuple[str, str]]
 class StationFilterForm(forms.Form):
     """The search form above the station table."""
 
-    q = forms.CharField(label=_("Name or code"), required=False)
+    q = forms.CharField(label=_("Name, code or address"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     community = forms.ChoiceField(label=_("Community"), required=False)
     subdistrict = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -345,7 +346,9 @@ class ScheduleFields(forms.Form):
         ),
     )
     opens = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=pgettext_lazy("time", "From"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     closes = forms.TimeField(
         label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})

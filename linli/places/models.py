@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,6 +22,15 @@ from linli.core.holidays import DayKind, day_kind
 
 LON_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 LAT_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
+WEEKDAY_NAMES = (
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+)
 
 
 class District(models.Model):
@@ -358,6 +368,36 @@ class Station(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def audit_key_label(key: str) -> str | None:
+        """The audit log's words for a change key that is not a field (linli.core.queries)."""
+        labels = {
+            "opening_hours": _("opening hours"),
+            "opening_exception": _("temporary change or closure"),
+            "caption": _("photo caption"),
+            "image": _("photo"),
+            "position": _("photo position"),
+            "hard": _("record removed for good"),
+        }
+        return str(labels[key]) if key in labels else None
+
+    @staticmethod
+    def audit_value_words(key: str, value: Any) -> str | None:
+        """Stored weekly hours ("0 09:00-17:00") in words ("Monday 09:00–17:00")."""
+        if key != "opening_hours" or not isinstance(value, list):
+            return None
+
+        def one(item: Any) -> str:
+            day, _sep, span = str(item).partition(" ")
+            if not day.isdigit() or int(day) > 6:
+                return str(item)
+            return f"{WEEKDAY_NAMES[int(day)]} {span.replace('-', '–')}"
+
+        from django.utils.translation import get_language
+
+        separator = "; " if (get_language() or "").startswith("en") else "；"
+        return separator.join(one(item) for item in value) or "—"
+
     def opening_on(self, day: dt.date) -> OpeningDay:
         """The hours on ``day``, with exceptions and the official holiday calendar applied."""
         hours = list(self.opening_hours.all())
@@ -547,3 +587,21 @@ class ServiceAtStation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} @ {self.station}"
+
+    @staticmethod
+    def audit_key_label(key: str) -> str | None:
+        """The audit log's words for a change key that is not a field (linli.core.queries)."""
+        return str(_("schedule")) if key == "rrule" else None
+
+    @staticmethod
+    def audit_value_words(key: str, value: Any) -> str | None:
+        """A stored RRULE read back in words ("每月第一个星期五")."""
+        if key != "rrule" or not isinstance(value, str):
+            return None
+        from django.utils.translation import get_language
+
+        from linli.places.rrule_words import schedule_in_words
+
+        if not value:
+            return str(_("whenever the station is open"))
+        return schedule_in_words(value, language=get_language() or "zh-hans") or value

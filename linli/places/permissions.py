@@ -227,7 +227,7 @@ def require_staff(user: User | Any) -> None:
 # change to its name shows on all of them. So they are edited by the people whose work already
 # spans communities — district admins and subdistrict staff — while community staff and station
 # keepers read the list (to pick a provider when they enter a service) but change nothing.
-# ``linli.places.views_console`` (the organisation pages) and ``services.*_organisation`` ask these.
+# ``linli.places.views.console.organisations`` and ``services.*_organisation`` ask these.
 
 ORGANISATION_EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
 

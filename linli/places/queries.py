@@ -12,7 +12,7 @@ itself, so another worker's edit shows within a second and this worker's own at 
 
 Changes to rows hanging off a station (hours, exceptions, services, organisations, functions,
 amenities, reference lists, the district) "touch" the affected stations' ``updated_at`` through
-the receivers at the bottom of this module, so every gunicorn worker sees a new version at its
+the receivers in ``linli.places.receivers``, so every gunicorn worker sees a new version at its
 next request. A process-local generation counter is added to the version as well, so that two
 states of the database that happen to share a timestamp and a count (tests with a frozen clock)
 never share cached pages in the process that made the change.
@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -43,19 +43,15 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.holidays import DayKind, festival_name
 from linli.places.models import (
     Amenity,
-    Community,
     District,
     FacilityCategory,
     OpeningException,
     OpeningHours,
-    Organisation,
-    Service,
     ServiceAtStation,
     ServiceCategory,
     Station,
     StationFunction,
     StationPhoto,
-    Subdistrict,
     opening_on,
 )
 from linli.places.rrule_words import format_span, format_time, occurrences, schedule_in_words
@@ -73,7 +69,7 @@ _generation = 0
 _lock = threading.Lock()
 
 
-def _bump_generation() -> None:
+def bump_generation() -> None:
     global _generation
     with _lock:
         _generation += 1
@@ -164,7 +160,7 @@ html_cache = BoundedCache(512)
 
 def clear_caches() -> None:
     """Forget everything cached in this process (tests; after a bulk import in a shell)."""
-    _bump_generation()
+    bump_generation()
     for cache in (_directories, _days, _pages, _searches, html_cache):
         cache.clear()
 
@@ -998,112 +994,40 @@ def map_points(results: Iterable[SearchResult]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Keeping versions honest: touch the stations a change affects
+# The staff station search (console list, console export and the JSON API)
 
 
-def _touch(qs: Any) -> None:
-    _bump_generation()
-    qs.update(updated_at=timezone.now())
+def filter_stations(
+    stations: QuerySet[Station],
+    *,
+    text: str = "",
+    kind: str = "",
+    community: int | None = None,
+    subdistrict: int | None = None,
+    active: bool | None = None,
+) -> QuerySet[Station]:
+    """Narrow a station queryset (already limited to the user's scope) by the staff filters.
 
-
-def _on_station_saved(sender: Any, **kwargs: Any) -> None:
-    _bump_generation()
-
-
-def _on_station_child(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    _touch(Station.objects.filter(pk=instance.station_id))
-
-
-def _on_service(sender: Any, instance: Service, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    _touch(Station.objects.filter(service_links__service_id=instance.pk))
-
-
-def _on_organisation(sender: Any, instance: Organisation, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    _touch(Station.objects.filter(service_links__service__organisation_id=instance.pk))
-
-
-def _on_reference(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    _touch(Station.objects.all())
-
-
-def _on_district(sender: Any, instance: District, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    _touch(Station.objects.filter(district_id=instance.pk))
-
-
-def _on_area(sender: Any, instance: Subdistrict | Community, **kwargs: Any) -> None:
-    """A renamed subdistrict or community changes the names shown with its stations."""
-    if kwargs.get("raw"):
-        return
-    if isinstance(instance, Subdistrict):
-        _touch(Station.objects.filter(subdistrict_id=instance.pk))
-    else:
-        _touch(Station.objects.filter(community_id=instance.pk))
-
-
-def _on_m2m(
-    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
-) -> None:
-    if not action.startswith("post_"):
-        return
-    if isinstance(instance, Station):
-        _touch(Station.objects.filter(pk=instance.pk))
-    elif pk_set:
-        _touch(Station.objects.filter(pk__in=pk_set))
-    else:
-        _touch(Station.objects.all())
-
-
-_connected = False
-
-
-def connect_receivers() -> None:
-    """Connect the receivers that keep versions honest (idempotent; called at import)."""
-    global _connected
-    if _connected:
-        return
-    _connected = True
-    uid = "linli.places.queries"
-    post_save.connect(_on_station_saved, sender=Station, dispatch_uid=f"{uid}.station.save")
-    post_delete.connect(_on_station_saved, sender=Station, dispatch_uid=f"{uid}.station.delete")
-    children: tuple[type[Any], ...] = (
-        OpeningHours,
-        OpeningException,
-        ServiceAtStation,
-        StationPhoto,
-    )
-    for child in children:
-        for signal, name in ((post_save, "save"), (post_delete, "delete")):
-            signal.connect(
-                _on_station_child, sender=child, dispatch_uid=f"{uid}.{child.__name__}.{name}"
-            )
-    for signal, name in ((post_save, "save"), (post_delete, "delete")):
-        signal.connect(_on_service, sender=Service, dispatch_uid=f"{uid}.service.{name}")
-        signal.connect(_on_organisation, sender=Organisation, dispatch_uid=f"{uid}.org.{name}")
-        signal.connect(_on_district, sender=District, dispatch_uid=f"{uid}.district.{name}")
-        signal.connect(_on_area, sender=Subdistrict, dispatch_uid=f"{uid}.subdistrict.{name}")
-        signal.connect(_on_area, sender=Community, dispatch_uid=f"{uid}.community.{name}")
-        references: tuple[type[Any], ...] = (
-            FacilityCategory,
-            StationFunction,
-            Amenity,
-            ServiceCategory,
+    ``text`` is looked for in the name, the code and the address; the code also matches in
+    half-width form (a code typed with full-width digits, as Chinese input methods give, finds
+    ``XF-001``). The console and the API call this one function so that a search gives the same
+    stations on the page, in its export and through the API.
+    """
+    text = text.strip()
+    if text:
+        folded = unicodedata.normalize("NFKC", text).strip()
+        stations = stations.filter(
+            Q(name__icontains=text)
+            | Q(code__icontains=text)
+            | Q(code__icontains=folded)
+            | Q(address__icontains=text)
         )
-        for reference in references:
-            signal.connect(
-                _on_reference, sender=reference, dispatch_uid=f"{uid}.{reference.__name__}.{name}"
-            )
-    for through in (Station.functions.through, Station.amenities.through, Service.stations.through):
-        m2m_changed.connect(_on_m2m, sender=through, dispatch_uid=f"{uid}.m2m.{through.__name__}")
-
-
-connect_receivers()
+    if kind:
+        stations = stations.filter(category__code=kind)
+    if community is not None:
+        stations = stations.filter(community_id=community)
+    if subdistrict is not None:
+        stations = stations.filter(subdistrict_id=subdistrict)
+    if active is not None:
+        stations = stations.filter(is_active=active)
+    return stations

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from linli.core.views_prefs import set_elderly_mode
-from linli.places import views_resident as views
+from linli.places.views import resident as views
 
 app_name = "resident"
 urlpatterns = [

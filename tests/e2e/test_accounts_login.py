@@ -31,7 +31,10 @@ def test_a_resident_in_elderly_mode_logs_in_with_a_text_message_code(
 ) -> None:
     ConsoleSender.sent.clear()
     page.context.add_cookies([{"name": "linli_elderly", "value": "1", "url": live_server.url}])
-    page.goto("/accounts/phone/")
+    page.goto("/")
+    # The resident pages link to the phone login from their header, and come back after it.
+    page.locator("header a", has_text="登录").click()
+    page.wait_for_url("**/accounts/phone/?next=%2F")
     assert axe_violations(page) == []
     submit = page.locator("main button[type=submit]")
     for target in (submit, page.locator("input[name=phone]")):
@@ -52,6 +55,41 @@ def test_a_resident_in_elderly_mode_logs_in_with_a_text_message_code(
     user = User.objects.get(phone="13812345678")
     assert user.role == Role.RESIDENT
     assert user.district == town
+    # Signed in shows: his masked number in the header, leading to his page and a way out.
+    account = page.locator("header a", has_text="138****5678")
+    assert account.is_visible()
+    assert "13812345678" not in page.content()
+    account.click()
+    page.wait_for_url("**/accounts/me/")
+    main = page.inner_text("main")
+    assert "您已登录" in main
+    assert "138****5678" in main
+    assert "查找身边的驿站" in main
+    assert axe_violations(page) == []
+    screenshot(page, "accounts-resident-signed-in-elderly")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.locator("header a", has_text="登录").is_visible()
+    assert page.locator("header a", has_text="138****5678").count() == 0
+
+
+def test_a_resident_who_signs_in_without_a_page_to_return_to_lands_on_his_own_page(
+    page: Any, town: District
+) -> None:
+    ConsoleSender.sent.clear()
+    page.goto("/")
+    page.get_by_role("link", name="居民用手机号登录").click()
+    page.wait_for_url("**/accounts/phone/")
+    page.fill("input[name=phone]", "13912345678")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/accounts/phone/code/")
+    code = re.search(r"\b(\d{6})\b", ConsoleSender.sent[-1][1])
+    assert code is not None
+    page.fill("input[name=code]", code.group(1))
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url("**/accounts/me/")
+    assert "139****5678" in page.inner_text("main")
+    screenshot(page, "accounts-resident-own-page")
 
 
 def test_a_locked_staff_member_is_told_for_how_long(

@@ -42,13 +42,13 @@ def test_staff_land_in_the_console(client: Client, community_staff: User) -> Non
     assert client.session["_auth_user_id"] == str(community_staff.pk)
 
 
-def test_a_resident_role_lands_at_home(client: Client, hierarchy: Any) -> None:
+def test_a_resident_role_lands_on_its_own_page(client: Client, hierarchy: Any) -> None:
     User.objects.create_user(
         username="liaison2", password=PASSWORD, role="unit_liaison", district=hierarchy.district
     )
     response = _post(client, "liaison2", PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("resident:home")
+    assert response["Location"] == reverse("accounts:account")
 
 
 def test_a_safe_next_url_is_followed_and_an_unsafe_one_ignored(

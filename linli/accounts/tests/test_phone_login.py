@@ -149,7 +149,7 @@ def test_the_first_login_creates_the_resident(client: Client, district: District
     _ask(client, "13812345678", district)
     response = client.post(CODE_PAGE, {"code": last_code("13812345678")})
     assert response.status_code == 302
-    assert response["Location"] == reverse("resident:home")
+    assert response["Location"] == reverse("accounts:account")
     user = User.objects.get(phone="13812345678")
     assert user.username == "13812345678"
     assert user.role == Role.RESIDENT

@@ -180,3 +180,39 @@ def test_failed_logins_are_explained(
 )
 def test_mask_text(text: str, masked: str) -> None:
     assert mask_text(text) == masked
+
+
+def test_station_hours_and_schedules_read_in_words(
+    client: Client, as_user: Any, district_admin: User, hierarchy: Any
+) -> None:
+    import datetime as dt
+
+    from linli.places.models import ServiceAtStation
+    from linli.places.services import (
+        HoursInput,
+        ScheduleInput,
+        add_service_at_station,
+        set_opening_hours,
+    )
+
+    set_opening_hours(
+        actor=district_admin,
+        station=hierarchy.station_xingfu,
+        hours=[HoursInput(weekday=0, opens=dt.time(9), closes=dt.time(17))],
+    )
+    link = ServiceAtStation.objects.get()
+    add_service_at_station(
+        actor=district_admin,
+        service=link.service,
+        station=link.station,
+        schedule=ScheduleInput(rrule="FREQ=WEEKLY;BYDAY=TU", opens=dt.time(9), closes=dt.time(11)),
+    )
+    as_user(district_admin)
+    page = client.get(AUDIT).content.decode()
+    for raw in ("opening_hours", "rrule", "FREQ=", "0 09:00"):
+        assert raw not in page
+    assert "开放时间" in page
+    assert "周一 08:30–18:00；周二" in page
+    assert "周一 09:00–17:00" in page
+    assert "每月第一个星期五" in page
+    assert "每周二" in page

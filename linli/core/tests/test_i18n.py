@@ -35,3 +35,41 @@ def test_the_compiled_catalog_matches_the_source(po_path: Path) -> None:
             continue
         key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
         assert compiled._catalog.get(key) == entry.msgstr, entry.msgid  # type: ignore[attr-defined]
+
+
+def _translations_by_msgid(paths: list[Path]) -> dict[tuple[str, str], dict[str, str]]:
+    """(context, msgid) → {catalog: translation} over the given catalogs."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for path in paths:
+        for entry in polib.pofile(str(path)).translated_entries():
+            text = entry.msgstr or " | ".join(
+                entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)
+            )
+            found.setdefault((entry.msgctxt or "", entry.msgid), {})[str(path)] = text
+    return found
+
+
+def test_a_msgid_has_one_translation_across_the_catalogs_unless_it_has_a_context() -> None:
+    """Django merges the apps' catalogs into one, so where two apps translate the same msgid
+    differently one of them silently wins on the other's pages ("From" read 开始日期 on a time
+    field). An ambiguous word gets a context (pgettext / {% translate … context … %})."""
+    conflicts = {
+        msgid: sorted(set(by_catalog.values()))
+        for (context, msgid), by_catalog in _translations_by_msgid(CATALOGS).items()
+        if len(set(by_catalog.values())) > 1
+    }
+    assert conflicts == {}
+
+
+def test_the_check_sees_two_catalogs_disagreeing(tmp_path: Path) -> None:
+    paths = []
+    for app, word in (("core", "开始日期"), ("places", "开始时间")):
+        po = polib.POFile()
+        po.append(polib.POEntry(msgid="From", msgstr=word))
+        po.append(polib.POEntry(msgid="From", msgctxt=app, msgstr=word))
+        path = tmp_path / f"{app}.po"
+        po.save(str(path))
+        paths.append(path)
+    found = _translations_by_msgid(paths)
+    assert len(set(found[("", "From")].values())) == 2
+    assert len(set(found[("core", "From")].values())) == 1

@@ -12,6 +12,7 @@ from django import template
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
+from linli.core.permissions import can_read_audit_log
 from linli.places import permissions
 from linli.places.models import District
 
@@ -119,6 +120,12 @@ def is_console_editor(user: Any) -> bool:
         getattr(user, "is_authenticated", False)
         and (user.is_superuser or user.role in permissions.EDITOR_ROLES)
     )
+
+
+@register.simple_tag
+def may_read_audit_log(user: Any) -> bool:
+    """Whether the menu offers the audit log: a link that ends on 403 is a dead end."""
+    return can_read_audit_log(user)
 
 
 @register.filter

@@ -347,7 +347,33 @@ def test_home_warns_about_unknown_holiday_year(
 ) -> None:
     hierarchy.district.is_sample = True
     hierarchy.district.save()
-    monkeypatch.setattr("linli.places.views_console.year_is_known", lambda year: False)
+    monkeypatch.setattr("linli.places.views.console.home.year_is_known", lambda year: False)
     body = as_user(district_admin).get(reverse("console:home")).content.decode()
     assert "法定节假日安排" in body
     assert "示例数据" in body
+
+
+def test_the_console_and_the_api_find_the_same_stations(
+    as_user: Any, district_admin: Any, hierarchy: Any
+) -> None:
+    """One search: name, code (also typed full-width) and address, on the page and in the API."""
+    Station.objects.filter(code="S002").update(address="解放路12号")
+    client = as_user(district_admin)
+
+    def console(text: str) -> list[str]:
+        response = client.get(
+            reverse("console:stations"),
+            {"q": text},
+            headers={"HX-Request": "true", "HX-Target": "results"},
+        )
+        body = response.content.decode()
+        return [code for code in ("S001", "S002", "S003") if f">{code}<" in body]
+
+    def api(text: str) -> list[str]:
+        response = client.get("/api/places/stations", {"q": text})
+        assert response.status_code == 200, response.content
+        return [s["code"] for s in response.json()["items"]]
+
+    for text, expected in (("解放路", ["S002"]), ("Ｓ００３", ["S003"]), ("幸福苑", ["S001"])):
+        assert console(text) == expected, text
+        assert api(text) == expected, text

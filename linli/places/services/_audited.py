@@ -1,0 +1,131 @@
+"""The one skeleton every write in places follows: lock → validate → save → audit.
+
+A service says what is particular to its resource — how to get the row under a lock through the
+permission chokepoint, how to snapshot it for the audit log, what to validate and save — and
+:func:`audited_change` does the rest in one transaction::
+
+    with audited_change(
+        actor=actor, action=UPDATE, lock=lambda: _locked_compound(actor, compound),
+        snapshot=_compound_snapshot, fields=COMPOUND_FIELDS, request=request,
+    ) as change:
+        _apply_compound(actor, change.obj, data, change.obj.district)
+    return change.obj
+
+On leaving the block the audit entry holds the diff of the snapshots before and after (an update
+that changed nothing writes no entry); a delete is recorded while the row still has its primary
+key and then removed. A refusal raised inside the block rolls everything back, the audit entry
+included. A new resource copies this shape; ``docs/architecture.md`` shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+
+from linli.core import audit
+from linli.core.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+CREATE = AuditEntry.Action.CREATE
+UPDATE = AuditEntry.Action.UPDATE
+DELETE = AuditEntry.Action.DELETE
+
+
+@dataclass(eq=False, kw_only=True)
+class Change[M: models.Model]:
+    """One write in progress: the row, its state before, and what the audit entry will say.
+
+    The body may set:
+
+    - ``action``: an upsert decides between create and update;
+    - ``subject``: the entry is about another row than the locked one (an exception of a locked
+      station);
+    - ``after``: the snapshot after, when the body has it at hand without a query;
+    - ``changes``: instead of the diff of the snapshots; ``context``: always recorded (the
+      station's code);
+    - ``object_repr``, ``district_id``: passed to ``linli.core.audit.record``;
+    - ``delete``: remove the subject (``obj`` unless ``subject`` is set) after the entry;
+      ``remove``: other rows to remove after the entry (a period's days).
+    """
+
+    obj: M
+    before: dict[str, Any]
+    action: str
+    subject: models.Model | None = None
+    after: Mapping[str, Any] | None = None
+    changes: dict[str, Any] | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    object_repr: str = ""
+    district_id: int | None = None
+    delete: bool = False
+    remove: list[models.Model] = field(default_factory=list)
+
+
+@contextmanager
+def audited_change[M: models.Model](
+    *,
+    actor: Any,
+    action: str,
+    lock: Callable[[], M],
+    snapshot: Callable[[M], Mapping[str, Any]] | None = None,
+    fields: Iterable[str] = (),
+    request: HttpRequest | None = None,
+    delete: bool = False,
+) -> Iterator[Change[M]]:
+    """Run one write in a transaction and record it in the audit log.
+
+    Parameters
+    ----------
+    actor
+        Who writes; recorded with the entry.
+    action
+        ``CREATE``, ``UPDATE`` or ``DELETE`` (the body may change it, see :class:`Change`).
+    lock
+        Returns the row to change, re-read with ``select_for_update`` through the permission
+        chokepoint (it raises ``NotFound``/``Forbidden``), or a new unsaved instance to create.
+        Called inside the transaction.
+    snapshot
+        The audited fields of a row; the entry records the diff of ``snapshot`` before and after
+        the block (a delete records the snapshot before).
+    fields
+        The keys of ``snapshot`` that are compared, in order.
+    delete
+        Delete the row (the entry's subject) after recording; the body may decide with
+        ``change.delete``.
+    """
+    fields = tuple(fields)
+    with transaction.atomic():
+        obj = lock()
+        before = dict(snapshot(obj)) if snapshot is not None and action != CREATE else {}
+        change = Change(obj=obj, before=before, action=action, delete=delete)
+        yield change
+        changes = change.changes
+        if changes is None:
+            after: Mapping[str, Any] = {}
+            if change.after is not None:
+                after = change.after
+            elif snapshot is not None and change.action != DELETE:
+                after = snapshot(change.obj)
+            changes = audit.diff(change.before, after, fields=fields)
+        if change.action == UPDATE and not changes:
+            return
+        subject = change.subject if change.subject is not None else change.obj
+        audit.record(
+            actor=actor,
+            action=change.action,
+            obj=subject,
+            district_id=change.district_id,
+            object_repr=change.object_repr,
+            request=request,
+            changes={**change.context, **changes},
+        )
+        if change.delete:
+            subject.delete()
+        for row in change.remove:
+            row.delete()

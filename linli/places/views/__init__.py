@@ -1,0 +1,2 @@
+"""The pages of places: ``resident`` (the public directory) and ``console`` (staff, one module per
+resource)."""
