@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "linli.places",
     "linli.planning",
     "linli.activities",
+    "linli.cobuild",
     "linli.sample",  # the sample district's commands; nothing imports it
 ]
 

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/planning/", include("linli.planning.urls")),
     path("console/activities/", include("linli.activities.urls_console")),
     path("activities/", include("linli.activities.urls_resident")),
+    path("console/cobuild/", include("linli.cobuild.urls")),
     path("console/audit/", include("linli.core.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
