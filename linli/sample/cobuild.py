@@ -1,23 +1,26 @@
 """The sample district's co-construction days: units on duty rotations, two years of days with
 rosters, a skipped turn, an approved swap, and a resources list in every subdistrict.
 
-Written through ``linli.cobuild.services`` as the district administrator of the sample, so the
-audit log reads as if staff had entered it. Kept in this app until ``linli/sample/`` takes it;
-``linli load_sample`` calls ``load_cobuild_sample`` after the places.
+Written through ``linli.cobuild.services`` as the district administrator of the sample (the
+accounts step creates them), so the audit log reads as if staff had entered it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from linli.accounts.models import Role, User
 from linli.cobuild import services
-from linli.cobuild.models import CoBuildDay, DutyAssignment, DutyUnit
+from linli.cobuild.models import CoBuildDay, DutyAssignment, DutyUnit, Resource
 from linli.places.models import District, Organisation, Station, Subdistrict
+
+if TYPE_CHECKING:
+    from linli.sample.load import Sample
 
 UNITS = [
     "区税务局",
@@ -53,6 +56,18 @@ OFFERS = [
     ("志愿服务", "volunteer_hours", "", "小时", 60),
 ]
 YEARS = (2025, 2026)
+
+
+def load(sample: Sample) -> None:
+    """The sample step: co-construction days, rosters and resources of the sample district."""
+    load_cobuild_sample(sample.district)
+
+
+def delete(district: District) -> None:
+    """Remove the sample's co-construction rows (before the places and areas go)."""
+    Resource.objects.filter(district=district).delete()
+    CoBuildDay.objects.filter(district=district).delete()
+    DutyUnit.objects.filter(district=district).delete()
 
 
 def load_cobuild_sample(district: District) -> int:
