@@ -162,9 +162,22 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
+# What each trainer is; the fire brigade is also one of the units on the co-construction duty
+# roster (linli/sample/cobuild.py looks it up by name and needs it to be a unit).
+ORGANISER_KINDS = {
+    "区消防救援大队": Organisation.Kind.UNIT,
+    "区红十字会": Organisation.Kind.SOCIAL,
+    "蓝天救援队": Organisation.Kind.SOCIAL,
+    "市燃气公司": Organisation.Kind.UNIT,
+    "派出所社区民警": Organisation.Kind.GOVERNMENT,
+}
+
+
 def _organisation(district: District, name: str) -> Organisation:
     org, _ = Organisation.objects.get_or_create(
-        district=district, name=name, defaults={"kind": Organisation.Kind.PARTNER}
+        district=district,
+        name=name,
+        defaults={"kind": ORGANISER_KINDS.get(name, Organisation.Kind.PARTNER)},
     )
     return org
 
