@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "linli.places",
     "linli.planning",
     "linli.activities",
+    "linli.needs",
     "linli.kiosks",
     "linli.cobuild",
     "linli.sample",  # the sample district's commands; nothing imports it

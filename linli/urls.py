@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("activities/", include("linli.activities.urls_resident")),
     path("console/cobuild/", include("linli.cobuild.urls")),
     path("console/audit/", include("linli.core.urls")),
+    path("", include("linli.needs.urls")),
     path("console/kiosks/", include("linli.kiosks.urls")),
     path("health/", include("linli.kiosks.urls_resident")),
     path("accounts/", include("linli.accounts.urls")),
