@@ -22,6 +22,7 @@ from django.http import Http404
 
 from linli.accounts.models import Role, User
 from linli.accounts.scopes import scope_q
+from linli.core import limits
 from linli.places.models import (
     Community,
     Compound,
@@ -50,15 +51,8 @@ def _editor(user: Any) -> bool:
     return _staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 
-def _as_pk(pk: Any) -> int:
-    """A primary key from a URL or form value; anything else is "not found", not a 500."""
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
+# The one reading of a pk from a URL or form, shared by every app's chokepoint.
+_as_pk = limits.pk_or_404
 
 
 def stations_for_user(user: Any) -> QuerySet[Station]:

@@ -19,6 +19,7 @@ from django.http import Http404
 
 from linli.accounts.models import Role
 from linli.accounts.scopes import NOTHING, scope_q
+from linli.core import limits
 from linli.places.models import Compound, District
 from linli.places.permissions import compounds_for_user
 from linli.planning.models import AnalysisRun, CompoundAccess, CoverageRow, Gap, SitingRun
@@ -61,14 +62,8 @@ def can_change_gap(user: Any, gap: Gap) -> bool:
     return is_planner(user) and gaps_for_user(user, gap.run).filter(pk=gap.pk).exists()
 
 
-def _as_pk(pk: Any) -> int:
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
+# The one reading of a pk from a URL or form, shared by every app's chokepoint.
+_as_pk = limits.pk_or_404
 
 
 def districts_for_user(user: Any) -> QuerySet[District]:

@@ -44,16 +44,25 @@ MAX_QUERY_LENGTH = 50
 def _cached_page(
     request: HttpRequest,
     key: tuple[Any, ...],
-    build: Callable[[], str],
+    build: Callable[[str], str],
+    *,
+    params: dict[str, str] | None = None,
     parts: Callable[[str], str] | None = None,
 ) -> HttpResponse:
-    """Serve HTML cached under ``key`` (plus language, elderly mode and URL), with this
-    visitor's CSRF token and the other apps' page parts (``linli.places.page_parts``) put in."""
+    """Serve HTML cached under ``key`` (plus language, elderly mode and the page's address), with
+    this visitor's CSRF token and the other apps' page parts (``linli.places.page_parts``) put in.
+
+    The address is the path and the parameters the page reads (``params``, already parsed), not
+    the URL as sent: ``?q=1``, ``?x=2``… would each add an entry. ``build`` receives that address
+    for the header's forms, which send the visitor back to the page.
+    """
     elderly = bool(getattr(request, "elderly", False))
-    full_key = (*key, get_language(), elderly, request.get_full_path())
+    query = urlencode(sorted((k, v) for k, v in (params or {}).items() if v))
+    address = f"{request.path}?{query}" if query else request.path
+    full_key = (*key, get_language(), elderly, address)
     html = queries.html_cache.get(full_key)
     if html is None:
-        html = build()
+        html = build(address)
         queries.html_cache.set(full_key, html)
     if parts is not None:
         html = parts(html)
@@ -83,8 +92,12 @@ def _account_link(request: HttpRequest) -> str:
     )
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> str:
-    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+def _render(request: HttpRequest, template: str, context: dict[str, Any], address: str) -> str:
+    return render_to_string(
+        template,
+        {**context, "csrf_token": CSRF_PLACEHOLDER, "next_url": address},
+        request=request,
+    )
 
 
 def _network_url(directory: queries.Directory) -> str:
@@ -143,10 +156,26 @@ def _parse_query(
     return query, form
 
 
+def _canonical_params(query: queries.SearchQuery, form: dict[str, Any]) -> dict[str, str]:
+    """The search as the page reads it, back as query parameters (empty ones are dropped)."""
+    params = {
+        "q": query.text,
+        "kind": query.kind,
+        "open": "1" if query.open_now else "",
+        "near": "1" if form["near_requested"] else "",
+        "geo": "denied" if form["location_denied"] else "",
+    }
+    if query.near is not None:
+        params["lat"], params["lon"] = (f"{c:.4f}" for c in query.near)
+    return params
+
+
 def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResponse:
     if directory is None:
         return _cached_page(
-            request, ("empty",), lambda: _render(request, "places/resident/empty.html", {})
+            request,
+            ("empty",),
+            lambda address: _render(request, "places/resident/empty.html", {}, address),
         )
     query, form = _parse_query(request.GET, directory)
     now = queries.now_local()
@@ -164,7 +193,7 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
         network_url,
     )
 
-    def build() -> str:
+    def build(address: str) -> str:
         context = {
             "district": directory.district,
             "directory": directory,
@@ -175,16 +204,17 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
             "suggestions": () if found.results else queries.suggestions(directory, query),
         }
         if fragment:
-            return _render(request, "places/resident/_results.html", context)
+            return _render(request, "places/resident/_results.html", context, address)
         context["map_config"] = _map_config(directory, network_url, mode="list")
-        return _render(request, "places/resident/home.html", context)
+        return _render(request, "places/resident/home.html", context, address)
 
     district_id = directory.district.id
     return _cached_page(
         request,
         key,
         build,
-        None if fragment else lambda html: page_parts.fill_home(html, request, district_id),
+        params=_canonical_params(query, form),
+        parts=None if fragment else lambda html: page_parts.fill_home(html, request, district_id),
     )
 
 
@@ -241,7 +271,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     station = page.station
 
-    def build() -> str:
+    def build(address: str) -> str:
         context = {
             "district": directory.district,
             "page": page,
@@ -266,10 +296,10 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ],
             ),
         }
-        return _render(request, "places/resident/station.html", context)
+        return _render(request, "places/resident/station.html", context, address)
 
     return _cached_page(
-        request, key, build, lambda html: page_parts.fill_station(html, request, pk)
+        request, key, build, parts=lambda html: page_parts.fill_station(html, request, pk)
     )
 
 
