@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "linli.core",
+    "linli.areas",
     "linli.accounts",
     "linli.places",
     "linli.planning",

@@ -34,6 +34,9 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset(
     {Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF, Role.STATION_KEEPER}
 )
+# The roles that create and change records in their area (places, and the feature apps' records
+# that belong to an area); a station keeper changes only their own station's hours and services.
+EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class User(AbstractUser):
     real_name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
     district = models.ForeignKey(
-        "places.District",
+        "areas.District",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -81,7 +84,7 @@ class User(AbstractUser):
         verbose_name=_("district"),
     )
     subdistrict = models.ForeignKey(
-        "places.Subdistrict",
+        "areas.Subdistrict",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -89,7 +92,7 @@ class User(AbstractUser):
         verbose_name=_("subdistrict"),
     )
     community = models.ForeignKey(
-        "places.Community",
+        "areas.Community",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -119,6 +122,11 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
+
+    @property
+    def reads_audit_log(self) -> bool:
+        """District administrators read their district's audit log (``linli.core.permissions``)."""
+        return self.role == Role.DISTRICT_ADMIN and self.district_id is not None
 
     class Meta:
         verbose_name = _("user")
@@ -183,7 +191,7 @@ class PhoneCode(models.Model):
     so they are kept after use; prune_phone_codes (run by prune_audit) deletes old ones.
     """
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     phone = models.CharField(max_length=20, db_index=True)
     code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
