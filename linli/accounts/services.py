@@ -30,12 +30,20 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.accounts import throttle
-from linli.accounts.models import API_TOKEN_PREFIX, STAFF_ROLES, ApiToken, PhoneCode, Role, User
+from linli.accounts.models import (
+    API_TOKEN_PREFIX,
+    EDITOR_ROLES,
+    STAFF_ROLES,
+    ApiToken,
+    PhoneCode,
+    Role,
+    User,
+)
+from linli.areas.models import Community, District, Subdistrict
 from linli.core.audit import record
 from linli.core.exceptions import LinliError, NotFound
 from linli.core.masking import mask_phone
 from linli.core.models import AuditEntry
-from linli.places.models import Community, District, Station, Subdistrict
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -710,9 +718,13 @@ def create_staff_user(
     district = District.objects.filter(code=district_code).first()
     if district is None:
         raise StaffScopeError(gettext_lazy("There is no district with this code."))
-    station = subdistrict = community = None
+    station: Any = None  # a places.Station, reached through User.station (see below)
+    subdistrict = community = None
     if station_code:
-        station = Station.objects.filter(district=district, code=station_code).first()
+        # A keeper's station is the one model of places accounts touches, through its own
+        # foreign key (User.station): accounts imports nothing from places.
+        stations = User._meta.get_field("station").related_model._default_manager
+        station = stations.filter(district=district, code=station_code).first()
         if station is None:
             raise StaffScopeError(
                 gettext_lazy("There is no station with this code in the district.")
@@ -833,8 +845,6 @@ def may_have_api_token(user: Any) -> bool:
 
 def may_write_with_token(user: Any) -> bool:
     """Write tokens only for the roles that may create and change places (EDITOR_ROLES)."""
-    from linli.places.permissions import EDITOR_ROLES
-
     return may_have_api_token(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from linli.accounts.models import EDITOR_ROLES as EDITOR_ROLES  # places' modules ask here
 from linli.accounts.models import Role, User
 from linli.accounts.scopes import scope_q
 from linli.places.models import (
@@ -34,7 +35,6 @@ from linli.places.models import (
 
 # Roles that may create, change and delete places inside their scope. Station keepers may change
 # their own station (hours, services, photos) but not create or delete stations.
-EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
 
 def _staff(user: Any) -> bool:
