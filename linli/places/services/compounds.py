@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places import permissions
 from linli.places.models import (
@@ -17,7 +18,6 @@ from linli.places.models import (
     Gate,
     Grid,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _placement, _require_editor, resolve_district
 from linli.places.services.validators import _check_position, _invalid, _require_text
 

@@ -13,13 +13,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places.models import (
     OpeningException,
     OpeningHours,
     Station,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid
 

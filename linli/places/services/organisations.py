@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import audit
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.core.models import AuditEntry
 from linli.places import permissions
@@ -19,7 +20,6 @@ from linli.places.models import (
     Organisation,
     Service,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import resolve_district
 from linli.places.services.validators import (
     _invalid,

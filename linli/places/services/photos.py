@@ -10,12 +10,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.core.exceptions import Conflict, NotFound
 from linli.places.models import (
     Station,
     StationPhoto,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid
 

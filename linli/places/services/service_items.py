@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import audit
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Forbidden, NotFound
 from linli.places import permissions
 from linli.places.models import (
@@ -23,7 +24,6 @@ from linli.places.models import (
     ServiceCategory,
     Station,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _require_editor, resolve_district
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid, _require_text

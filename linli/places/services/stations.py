@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places import permissions
 from linli.places.models import (
@@ -19,9 +20,9 @@ from linli.places.models import (
     Station,
     StationFunction,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _placement, _require_editor, resolve_district
 from linli.places.services.validators import _check_position, _invalid, _labelled, _require_text
+from linli.places.signals import stations_changed
 
 STATION_FIELDS = (
     "code",
@@ -161,7 +162,12 @@ def create_station(
     _require_editor(actor)
     district = resolve_district(actor, data.district)
     with audited_change(
-        actor=actor, action=CREATE, lock=Station, fields=STATION_FIELDS, request=request
+        actor=actor,
+        action=CREATE,
+        lock=Station,
+        fields=STATION_FIELDS,
+        request=request,
+        signal=stations_changed,
     ) as change:
         _apply_station(actor, change.obj, data, district)
         change.after = _station_snapshot(change.obj, data)
@@ -196,6 +202,7 @@ def update_station(
         snapshot=_station_snapshot,
         fields=STATION_FIELDS,
         request=request,
+        signal=stations_changed,
     ) as change:
         _apply_station(actor, change.obj, data, change.obj.district)
         change.after = _station_snapshot(change.obj, data)
@@ -215,6 +222,7 @@ def delete_station(
         fields=STATION_FIELDS,
         request=request,
         delete=hard,
+        signal=stations_changed,
     ) as change:
         locked = change.obj
         if not permissions.can_delete_station(actor, locked):
