@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
@@ -182,6 +182,11 @@ class User(AbstractUser):
         if role in STAFF_ROLES or role in {Role.UNIT_LIAISON, Role.PARTY_MEMBER, Role.VOLUNTEER}:
             return Scope(district_id=self.district_id, community_id=self.community_id or -1)
         return Scope(district_id=self.district_id, community_id=-1)
+
+
+# Who is asking: a signed-in user or Django's AnonymousUser (``request.user``). Permission
+# functions take this; they narrow it with ``user.is_authenticated`` before reading a role.
+type AnyUser = User | AnonymousUser
 
 
 class PhoneCode(models.Model):

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -34,6 +34,7 @@ from linli.accounts.models import (
     API_TOKEN_PREFIX,
     EDITOR_ROLES,
     STAFF_ROLES,
+    AnyUser,
     ApiToken,
     PhoneCode,
     Role,
@@ -331,10 +332,11 @@ def unlock_user(user: User, *, actor: User, request: HttpRequest | None = None) 
     )
 
 
-def home_url_name(user: Any) -> str:
+def home_url_name(user: AnyUser) -> str:
     """Where a user lands after logging in: staff in the console, residents on their own page,
     which says that they are signed in and what they can do."""
-    return "console:home" if user.is_staff_role else "accounts:account"
+    staff = user.is_authenticated and user.is_staff_role
+    return "console:home" if staff else "accounts:account"
 
 
 # --- TOTP second factor -----------------------------------------------------------------------
@@ -350,7 +352,7 @@ def has_second_factor(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def second_factor_required(user: Any) -> bool:
+def second_factor_required(user: AnyUser) -> bool:
     """Whether the installation forces ``user`` to enrol a second factor (LINLI_REQUIRE_2FA)."""
     return bool(
         settings.LINLI_REQUIRE_2FA
@@ -838,12 +840,12 @@ def hash_api_token(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
-def may_have_api_token(user: Any) -> bool:
+def may_have_api_token(user: AnyUser) -> TypeGuard[User]:
     """Staff only: residents and other roles use the pages, never the staff API."""
     return bool(user.is_authenticated and user.is_active and user.is_staff_role)
 
 
-def may_write_with_token(user: Any) -> bool:
+def may_write_with_token(user: AnyUser) -> bool:
     """Write tokens only for the roles that may create and change places (EDITOR_ROLES)."""
     return may_have_api_token(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 

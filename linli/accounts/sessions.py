@@ -38,7 +38,7 @@ class SessionStore(DBStore):
     """Django's database session store with the user read in the same query."""
 
     #: The user row that came with the session (a ``User`` or ``None``), once loaded.
-    user: Any = None
+    user: User | None = None
 
     @classmethod
     def get_model_class(cls) -> type[Session]:

@@ -31,6 +31,7 @@ from django.dispatch import Signal
 
 from linli.core import audit
 from linli.core.models import AuditEntry
+from linli.core.types import UserLike
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -73,7 +74,7 @@ class Change[M: models.Model]:
 @contextmanager
 def audited_change[M: models.Model](
     *,
-    actor: Any,
+    actor: UserLike,
     action: str,
     lock: Callable[[], M],
     snapshot: Callable[[M], Mapping[str, Any]] | None = None,

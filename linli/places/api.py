@@ -27,6 +27,7 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.models import AnyUser
 from linli.core.masking import mask_name, mask_phone
 from linli.places import permissions, queries, services
 from linli.places.models import ServiceAtStation
@@ -184,11 +185,11 @@ _list_pages = queries.BoundedCache(1024)
 
 
 def cached_list(
-    request: HttpRequest, build: Callable[[], HttpResponse], *, user: Any = None
+    request: HttpRequest, build: Callable[[], HttpResponse], *, user: AnyUser | None = None
 ) -> HttpResponse:
     """``build()``'s JSON body, or the same bytes from an earlier request with the same key."""
     versions = queries.places_versions()
-    scope = user.scope if user is not None else None
+    scope = user.scope if user is not None and user.is_authenticated else None
     if scope is None or scope.everything:
         version: Any = tuple(sorted(versions.items()))
     else:
@@ -219,7 +220,7 @@ def list_stations(
     return cached_list(request, lambda: _station_page(user, filters, paging), user=user)
 
 
-def _station_page(user: Any, filters: StationFilters, paging: Paging) -> HttpResponse:
+def _station_page(user: AnyUser, filters: StationFilters, paging: Paging) -> HttpResponse:
     qs = queries.filter_stations(
         permissions.stations_for_user(user),
         text=filters.q or "",
@@ -348,7 +349,7 @@ def _place(node: Any) -> dict[str, Any] | None:
     return None if node is None else {"id": node.pk, "code": node.code, "name": node.name}
 
 
-def _station_detail(user: Any, station: Station) -> dict[str, Any]:
+def _station_detail(user: AnyUser, station: Station) -> dict[str, Any]:
     can_change = permissions.can_change_station(user, station)
     today = timezone.localdate()
     links = station.service_links.select_related(

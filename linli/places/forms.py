@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.accounts.models import AnyUser
 from linli.core.exceptions import LinliError
 from linli.places import permissions
 from linli.places.exports import clock
@@ -65,7 +66,7 @@ def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
-def _community_choices(user: Any, *, blank: str | None) -> list[tuple[str, str]]:
+def _community_choices(user: AnyUser, *, blank: str | None) -> list[tuple[str, str]]:
     choices = [
         (c.code, f"{c.subdistrict.name} / {c.name}")
         for c in permissions.communities_for_user(user).select_related("subdistrict")
@@ -86,7 +87,7 @@ class StationFilterForm(forms.Form):
         choices=[("", _("All")), ("1", _("In service")), ("0", _("Out of service"))],
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "community").choices = [("", _("All communities"))] + [
             (str(c.pk), c.name) for c in permissions.communities_for_user(user)
@@ -144,7 +145,7 @@ class StationForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "category").choices = [
             (c.code, c.display_name) for c in FacilityCategory.objects.all()
@@ -298,7 +299,7 @@ class CompoundForm(forms.Form):
         label=_("Coordinate system"), choices=CRS_CHOICES, initial=CoordinateSystem.WGS84.value
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "community").choices = _community_choices(user, blank=None)
 
@@ -370,7 +371,7 @@ class ScheduleFields(forms.Form):
 class ServiceLinkForm(ScheduleFields):
     station = forms.ChoiceField(label=_("Station"))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stations = {
             str(s.pk): s
@@ -391,7 +392,7 @@ class AddServiceForm(ScheduleFields):
 
     service = forms.ChoiceField(label=_("Service"))
 
-    def __init__(self, *args: Any, user: Any, station: Station, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, station: Station, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offered = set(station.service_links.values_list("service_id", flat=True))
         _choices(self, "service").choices = [
@@ -424,7 +425,7 @@ class ServiceForm(ScheduleFields):
         label=_("Offered at"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "category").choices = [
             (c.code, c.display_name) for c in ServiceCategory.objects.all()
@@ -644,7 +645,7 @@ class OrganisationMergeForm(forms.Form):
 
     target = forms.TypedChoiceField(label=_("Merge into"), coerce=int)
 
-    def __init__(self, *args: Any, user: Any, source: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, source: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.candidates = {
             org.pk: org

@@ -9,7 +9,6 @@ is recorded in the audit log like theirs.
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -17,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.models import AuditEntry
 from linli.places import permissions
@@ -44,7 +44,7 @@ COLUMNS = (
 
 
 def organisations_workbook(
-    actor: Any,
+    actor: AnyUser,
     queryset: QuerySet[Organisation] | None = None,
     *,
     request: HttpRequest | None = None,

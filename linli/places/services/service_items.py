@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Forbidden, NotFound
@@ -92,7 +93,7 @@ def check_schedule(schedule: ScheduleInput) -> None:
 
 def add_service_at_station(
     *,
-    actor: Any,
+    actor: AnyUser,
     service: Service,
     station: Station,
     schedule: ScheduleInput | None = None,
@@ -129,7 +130,7 @@ def add_service_at_station(
 
 
 def remove_service_at_station(
-    *, actor: Any, link: ServiceAtStation, request: HttpRequest | None = None
+    *, actor: AnyUser, link: ServiceAtStation, request: HttpRequest | None = None
 ) -> None:
     """Stop offering a service at one station; the service itself stays."""
     with audited_change(
@@ -157,7 +158,7 @@ def _service_snapshot(service: Service) -> dict[str, Any]:
     }
 
 
-def can_change_service(actor: Any, service: Service) -> bool:
+def can_change_service(actor: AnyUser, service: Service) -> bool:
     """Editors may change a service if every station offering it is in their scope.
 
     A service shared with another community belongs to both; only someone whose scope covers all
@@ -223,7 +224,7 @@ def _apply_service(service: Service, data: ServiceInput, district: District) -> 
 
 def create_service(
     *,
-    actor: Any,
+    actor: AnyUser,
     data: ServiceInput,
     stations: Sequence[tuple[Station, ScheduleInput]] = (),
     request: HttpRequest | None = None,
@@ -233,9 +234,9 @@ def create_service(
     Staff below the district level must name at least one station of their scope: a service at
     no station would be invisible to them (``permissions.services_for_user``).
     """
-    _require_editor(actor)
+    editor = _require_editor(actor)
     district = resolve_district(actor, data.district)
-    scope = actor.scope
+    scope = editor.scope
     if not stations and (scope.community_id is not None or scope.subdistrict_id is not None):
         raise _invalid(
             _("Choose at least one station that offers this service."),
@@ -259,7 +260,7 @@ def create_service(
     return change.obj
 
 
-def _locked_service(actor: Any, service: Service) -> Service:
+def _locked_service(actor: AnyUser, service: Service) -> Service:
     """Re-read the service under a row lock; refuse one offered outside the actor's area."""
     # services_for_user is DISTINCT, which cannot be locked: check, then lock by pk.
     visible = permissions.services_for_user(actor).filter(pk=service.pk).exists()
@@ -280,7 +281,7 @@ def _locked_service(actor: Any, service: Service) -> Service:
 
 
 def update_service(
-    *, actor: Any, service: Service, data: ServiceInput, request: HttpRequest | None = None
+    *, actor: AnyUser, service: Service, data: ServiceInput, request: HttpRequest | None = None
 ) -> Service:
     """Replace a service's details (not its stations)."""
     _require_editor(actor)

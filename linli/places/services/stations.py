@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places import permissions
@@ -100,7 +101,9 @@ def _station_snapshot(station: Station, data: StationInput | None = None) -> dic
     }
 
 
-def _apply_station(actor: Any, station: Station, data: StationInput, district: District) -> None:
+def _apply_station(
+    actor: AnyUser, station: Station, data: StationInput, district: District
+) -> None:
     _require_text(data.code, field_name="code", label=_("Code"))
     _require_text(data.name, field_name="name", label=_("Name"))
     community, subdistrict = _placement(
@@ -156,7 +159,7 @@ def _apply_station(actor: Any, station: Station, data: StationInput, district: D
 
 
 def create_station(
-    *, actor: Any, data: StationInput, request: HttpRequest | None = None
+    *, actor: AnyUser, data: StationInput, request: HttpRequest | None = None
 ) -> Station:
     """Create a station in a community (or subdistrict) of the actor's scope."""
     _require_editor(actor)
@@ -174,7 +177,7 @@ def create_station(
     return change.obj
 
 
-def _locked_station(actor: Any, station: Station) -> Station:
+def _locked_station(actor: AnyUser, station: Station) -> Station:
     """Re-read the station under a row lock, refusing anything outside the actor's scope."""
     locked = (
         permissions.stations_for_user(actor)
@@ -191,7 +194,7 @@ def _locked_station(actor: Any, station: Station) -> Station:
 
 
 def update_station(
-    *, actor: Any, station: Station, data: StationInput, request: HttpRequest | None = None
+    *, actor: AnyUser, station: Station, data: StationInput, request: HttpRequest | None = None
 ) -> Station:
     """Replace a station's details; moving it needs the right to create at the destination too."""
     _require_editor(actor)
@@ -210,7 +213,7 @@ def update_station(
 
 
 def delete_station(
-    *, actor: Any, station: Station, request: HttpRequest | None = None, hard: bool = False
+    *, actor: AnyUser, station: Station, request: HttpRequest | None = None, hard: bool = False
 ) -> None:
     """Take a station out of service (default) or remove a mistaken record (``hard``)."""
     _require_editor(actor)
