@@ -220,7 +220,7 @@ def prepare_large(n: int, use_synthetic: bool) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     if use_synthetic:
         try:
-            from linli.circle.synthetic import generate_district
+            from linli.sample.district import generate_district
 
             d = generate_district(out, seed=7, size="large")
             g = read_pbf(d.pbf_path)
@@ -797,7 +797,7 @@ def main() -> None:
     p.add_argument(
         "--no-synthetic",
         action="store_true",
-        help="use the built-in grid instead of linli.circle.synthetic 'large'",
+        help="use the built-in grid instead of the sample district generator's 'large'",
     )
     p.add_argument("--timeout", type=float, default=3600)
     p.add_argument(

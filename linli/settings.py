@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.planning",
+    "linli.cobuild",
+    "linli.sample",  # the sample district's commands; nothing imports it
 ]
 
 MIDDLEWARE = [

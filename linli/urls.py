@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("linli.places.urls_resident")),
     path("console/", include("linli.places.urls_console")),
     path("console/planning/", include("linli.planning.urls")),
+    path("console/cobuild/", include("linli.cobuild.urls")),
     path("console/audit/", include("linli.core.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

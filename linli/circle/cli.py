@@ -1,4 +1,4 @@
-"""Command line: ``python -m linli.circle analyze|site|generate``.
+"""Command line: ``python -m linli.circle analyze|site``.
 
 Bad inputs end with exit code 2 and one line naming the file, row, column and value.
 """
@@ -453,17 +453,6 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generate(args: argparse.Namespace) -> int:
-    try:
-        from .synthetic import generate_district
-    except ImportError as exc:
-        _log(f"error: the synthetic module is not available ({exc})")
-        return 1
-    d = generate_district(Path(args.out), seed=args.seed, size=args.size)
-    print(f"wrote {d.pbf_path}, {d.compounds_csv}, {d.facilities_csv}")
-    return 0
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--network", required=True, help="OSM .pbf file")
     p.add_argument("--compounds", required=True, help="compounds.csv or .xlsx")
@@ -536,11 +525,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, help="directory for sites.csv")
     s.set_defaults(func=_site)
 
-    g = sub.add_parser("generate", help="write a synthetic district for demos and tests")
-    g.add_argument("--out", required=True)
-    g.add_argument("--seed", type=int, default=7)
-    g.add_argument("--size", choices=["sample", "large"], default="sample")
-    g.set_defaults(func=_generate)
     return parser
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from linli.places.reference import sync_reference_data
-from linli.places.sample import DEMO_PASSWORD, load_sample
+from linli.sample.accounts import DEMO_PASSWORD
+from linli.sample.load import load_sample
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_import import log_in
 

@@ -1,6 +1,6 @@
 """Browser journey: a district planner analyses the sample district and works the gap list.
 
-The sample district (linli.places.sample, ~120 compounds) is loaded so the screenshots show what
+The sample district (linli.sample, ~120 compounds) is loaded so the screenshots show what
 planners will see. The analysis runs through the page's button; the test settings use Django's
 immediate task backend, so it finishes inside the POST (about half a minute for the sample's
 isochrones), hence the longer timeouts on that step.
@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 
 from linli.places.models import Compound
 from linli.places.reference import sync_reference_data
-from linli.places.sample import DEMO_PASSWORD, load_sample
 from linli.planning.models import AnalysisRun, Gap, RunStatus, SitingRun
+from linli.sample.accounts import DEMO_PASSWORD
+from linli.sample.load import load_sample
 from tests.e2e.conftest import SCREENSHOTS, axe_violations, screenshot
 
 pytestmark = pytest.mark.slow

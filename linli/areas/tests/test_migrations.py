@@ -27,6 +27,7 @@ BEFORE = [
     ("accounts", "0005_api_token"),
     ("core", "0003_more_audit_actions"),
     ("planning", "0002_siting_premises"),
+    ("cobuild", "0001_initial"),
 ]
 
 

@@ -395,35 +395,6 @@ def test_site_names_candidates_too_far_from_a_street(
     assert [r["candidate_id"] for r in read_csv(tmp_path / "s" / "sites.csv")] == ["P1"]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("linli.circle.synthetic") is None,
-    reason="the synthetic module is not written yet",
-)
-def test_generate_then_analyze_a_synthetic_district(tmp_path: Path) -> None:
-    assert main(["generate", "--out", str(tmp_path / "d"), "--seed", "3"]) == 0
-    d = tmp_path / "d"
-    assert (
-        main(
-            [
-                "analyze",
-                "--network",
-                str(d / "district.osm.pbf"),
-                "--compounds",
-                str(d / "compounds.csv"),
-                "--facilities",
-                str(d / "facilities.csv"),
-                "--out",
-                str(tmp_path / "o"),
-                "--outputs",
-                "access,coverage,gaps",
-            ]
-        )
-        == 0
-    )
-    access = read_csv(tmp_path / "o" / "access.csv")
-    assert sum(1 for r in access if r["meters"]) > len(access) / 2
-
-
 def test_the_tables_hold_what_the_library_returns(tmp_path: Path) -> None:
     """coverage.csv and gaps.csv are written from arrays; they must say what
     ``coverage_table`` and ``find_gaps`` say, row for row."""

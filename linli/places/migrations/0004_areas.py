@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
         ("accounts", "0006_areas"),
         ("areas", "0001_initial"),
         ("core", "0004_areas"),
+        ("cobuild", "0002_areas"),
         ("places", "0003_station_updated_index"),
         ("planning", "0003_areas"),
     ]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from linli.circle.synthetic import generate_district
 from linli.places.models import Compound, FacilityCategory, Gate, Station
+from linli.sample.district import generate_district
 from tests.personas import Hierarchy
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from linli.places.sample import demo_logins
+from linli.sample.accounts import demo_logins
 
 
 class Command(BaseCommand):

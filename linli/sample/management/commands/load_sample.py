@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from linli.places.sample import load_sample
+from linli.sample.load import load_sample
 
 
 class Command(BaseCommand):
@@ -31,9 +31,9 @@ class Command(BaseCommand):
             f"in {time.perf_counter() - started:.1f} s"
         )
         if analyse:
-            from linli.planning.services import ensure_analysis
+            from linli.sample.planning import analyse as analyse_district
 
-            run = ensure_analysis(district=result.district)
+            run = analyse_district(result.district)
             self.stdout.write(
                 f"Living-circle analysis: {run.get_status_display()} ({run.summary_line})"
             )

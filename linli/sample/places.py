@@ -1,24 +1,14 @@
-"""Loading the sample district (示例区) that ``make demo`` shows.
+"""The sample district's places: compounds and their gates, stations with opening hours,
+functions and amenities, organisations and the services they offer at the stations.
 
-The places come from ``linli.circle.synthetic`` (a deterministic generator that also writes the
-street network as an OSM ``.pbf``, so the demo goes through the same import path as real data);
-this module adds what the engine does not need: opening hours, functions, amenities, services,
-providers and the demo staff accounts. Everything is fictional and marked ``is_sample``.
+Everything the engine does not need is added here to what :mod:`linli.sample.district` drew.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-
-from linli.accounts.models import Role, User
-from linli.circle.synthetic import SyntheticDistrict, generate_district
 from linli.places.models import (
     Amenity,
     Community,
@@ -36,13 +26,9 @@ from linli.places.models import (
     StationFunction,
     Subdistrict,
 )
-from linli.places.reference import sync_reference_data
 
-logger = logging.getLogger(__name__)
-
-SAMPLE_SEED = 7
-DEMO_PASSWORD = "linli-demo-2026"
-SAMPLE_NETWORK_SUBDIR = "sample"
+if TYPE_CHECKING:
+    from .load import Sample
 
 T = dt.time
 
@@ -106,83 +92,17 @@ SMART_HUT_SERVICES = [
 ]
 
 
-@dataclass(frozen=True)
-class SampleResult:
-    district: District
-    created: bool
-    stations: int
-    compounds: int
-
-
-def network_dir() -> Path:
-    return Path(settings.LINLI_NETWORK_DIR) / SAMPLE_NETWORK_SUBDIR
-
-
-def sample_district_code() -> str:
-    return "SAMPLE-140404"
-
-
-def load_sample(*, reset: bool = False) -> SampleResult:
-    """Create the sample district (idempotent; ``reset`` deletes and recreates it)."""
-    sync_reference_data()
-    existing = District.objects.filter(code=sample_district_code()).first()
-    if existing and not reset:
-        return SampleResult(existing, False, existing.stations.count(), existing.compounds.count())
-    generated = generate_district(network_dir(), seed=SAMPLE_SEED, size="sample")
-    with transaction.atomic():
-        if existing:
-            _delete_district(existing)
-        district = _load(generated)
-    return SampleResult(district, True, district.stations.count(), district.compounds.count())
-
-
-def _delete_district(district: District) -> None:
-    User.objects.filter(district=district).delete()
-    Station.objects.filter(district=district).delete()
-    Service.objects.filter(district=district).delete()
-    Compound.objects.filter(district=district).delete()
-    Grid.objects.filter(district=district).delete()
-    Community.objects.filter(district=district).delete()
-    Subdistrict.objects.filter(district=district).delete()
-    district.delete()
-
-
-def _load(g: SyntheticDistrict) -> District:
-    min_lon, min_lat, max_lon, max_lat = g.bbox
-    district = District.objects.create(
-        code=g.code,
-        name=g.name,
-        is_sample=True,
-        centre_lon=g.centre[0],
-        centre_lat=g.centre[1],
-        min_lon=min_lon,
-        min_lat=min_lat,
-        max_lon=max_lon,
-        max_lat=max_lat,
-        network_file=f"{SAMPLE_NETWORK_SUBDIR}/{g.pbf_path.name}",
-    )
-    subdistricts = {
-        s.code: Subdistrict.objects.create(district=district, code=s.code, name=s.name)
-        for s in g.subdistricts
-    }
+def load(sample: Sample) -> None:
+    """Create the compounds, gates, stations, organisations and services of the drawing."""
+    district, g = sample.district, sample.drawing
+    subdistricts = {s.code: s for s in Subdistrict.objects.filter(district=district).order_by("pk")}
     communities = {
-        c.code: Community.objects.create(
-            district=district,
-            subdistrict=subdistricts[c.subdistrict_code],
-            code=c.code,
-            name=c.name,
-        )
-        for c in g.communities
+        c.code: c
+        for c in Community.objects.filter(district=district)
+        .select_related("subdistrict")
+        .order_by("pk")
     }
-    grids = {
-        gr.code: Grid.objects.create(
-            district=district,
-            community=communities[gr.community_code],
-            code=gr.code,
-            name=gr.name,
-        )
-        for gr in g.grids
-    }
+    grids = {gr.code: gr for gr in Grid.objects.filter(district=district)}
     compounds: dict[str, Compound] = {}
     gates: list[Gate] = []
     for c in g.compounds:
@@ -310,8 +230,13 @@ def _load(g: SyntheticDistrict) -> District:
             if s.category.code == "smart_hut"
         )
     ServiceAtStation.objects.bulk_create(links)
-    _create_demo_users(district, subdistricts, communities, happiness)
-    return district
+
+
+def delete(district: District) -> None:
+    """Remove the sample's places (before the district itself goes)."""
+    Station.objects.filter(district=district).delete()
+    Service.objects.filter(district=district).delete()
+    Compound.objects.filter(district=district).delete()
 
 
 def _describe(category: str) -> str:
@@ -322,73 +247,3 @@ def _describe(category: str) -> str:
         "smart_hut": "智慧小屋：体检一体机、政务服务终端、24小时快递柜、无人售药柜。（示例数据）",
         "party_service_center": "党群服务中心：党员活动、议事协商、便民服务。（示例数据）",
     }.get(category, "（示例数据）")
-
-
-DEMO_USERS = [
-    # username, role, scope level, real name
-    ("admin", "superuser", None, "系统管理员"),
-    ("district", Role.DISTRICT_ADMIN, "district", "区级管理员"),
-    ("subdistrict", Role.SUBDISTRICT_STAFF, "subdistrict", "街道工作人员"),
-    ("community", Role.COMMUNITY_STAFF, "community", "社区工作人员"),
-    ("community2", Role.COMMUNITY_STAFF, "community2", "另一社区工作人员"),
-    ("keeper", Role.STATION_KEEPER, "station", "驿站站长"),
-]
-
-
-def _create_demo_users(
-    district: District,
-    subdistricts: dict[str, Subdistrict],
-    communities: dict[str, Community],
-    happiness: list[Station],
-) -> None:
-    first_community = next(iter(communities.values()))
-    other_community = next(
-        c for c in communities.values() if c.subdistrict_id != first_community.subdistrict_id
-    )
-    keeper_station = next(
-        (s for s in happiness if s.community_id == first_community.pk), happiness[0]
-    )
-    # One argon2 hash (about a second each on a small machine) shared by all demo accounts.
-    password_hash = make_password(DEMO_PASSWORD)
-    for username, role, level, real_name in DEMO_USERS:
-        User.objects.filter(username=username).delete()
-        if role == "superuser":
-            User.objects.create(
-                username=username,
-                password=password_hash,
-                district=district,
-                role=Role.DISTRICT_ADMIN,
-                real_name=real_name,
-                is_superuser=True,
-                is_staff=True,
-            )
-            continue
-        scope: dict[str, object] = {"district": district}
-        if level == "subdistrict":
-            scope["subdistrict"] = first_community.subdistrict
-        elif level == "community":
-            scope.update(subdistrict=first_community.subdistrict, community=first_community)
-        elif level == "community2":
-            scope.update(subdistrict=other_community.subdistrict, community=other_community)
-        elif level == "station":
-            scope.update(community=keeper_station.community, station=keeper_station)
-        User.objects.create(
-            username=username, password=password_hash, role=role, real_name=real_name, **scope
-        )
-
-
-def demo_logins() -> list[tuple[str, str, str]]:
-    """(username, password, what they see) for the README and ``make demo``'s banner."""
-    district = District.objects.filter(code=sample_district_code()).first()
-    rows = []
-    for username, _role, _level, real_name in DEMO_USERS:
-        user = (
-            User.objects.filter(username=username)
-            .select_related("subdistrict", "community", "station")
-            .first()
-        )
-        if user is None:
-            continue
-        where = user.station or user.community or user.subdistrict or district or ""
-        rows.append((username, DEMO_PASSWORD, f"{real_name} · {where}"))
-    return rows

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
-from linli.circle.synthetic import (
+from linli.circle.osmread import is_walkable
+from linli.sample.district import (
     SyntheticDistrict,
     generate_district,
-    is_walkable,
     load_category_codes,
 )
 
@@ -439,3 +439,31 @@ def test_the_large_district_has_a_hundred_thousand_junctions(tmp_path: Path) -> 
     assert len(nodes) == d.walkable_node_count >= 100_000
     # What survives the engine's simplification: dead ends and junctions.
     assert int(np.count_nonzero(degree != 2)) >= 100_000
+
+
+def test_the_engine_analyses_a_generated_district(tmp_path: Path) -> None:
+    from linli.circle.cli import main
+
+    d = generate_district(tmp_path / "d", seed=3)
+    out = tmp_path / "o"
+    argv = ["analyze", "--network", str(d.pbf_path), "--compounds", str(d.compounds_csv)]
+    argv += ["--facilities", str(d.facilities_csv), "--out", str(out)]
+    assert main([*argv, "--outputs", "access,coverage,gaps"]) == 0
+    with (out / "access.csv").open(encoding="utf-8") as fh:
+        access = list(csv.DictReader(fh))
+    assert sum(1 for r in access if r["meters"]) > len(access) / 2
+
+
+def test_the_command_line_writes_the_files(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "linli.sample.district", "--out", str(tmp_path), "--seed", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "district.osm.pbf").is_file()
+    assert "compounds.csv" in proc.stdout

@@ -6,7 +6,8 @@ import pytest
 
 from linli.accounts.models import Role, User
 from linli.places.models import District, Station
-from linli.places.sample import DEMO_PASSWORD, load_sample
+from linli.sample.accounts import DEMO_PASSWORD
+from linli.sample.load import load_sample
 
 
 @pytest.fixture

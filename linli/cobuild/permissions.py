@@ -1,0 +1,247 @@
+"""The one place that answers "may this user see / change this co-construction record?".
+
+Co-construction days are led by the subdistrict: district administrators and the subdistrict's
+staff plan the days, move a date, confirm an unknown year's dates, keep the duty rotation and
+approve swaps (``can_manage``). Community staff and station keepers read their subdistrict's
+days and roster, and community staff may ask for a swap. Resources belong to a subdistrict and
+optionally a community: community staff see and change their community's resources and see the
+subdistrict-wide ones. Residents, unit liaisons and anonymous users see none of it here.
+Anything outside the user's scope is 404, as if it did not exist; ``linli.cobuild.views``,
+``.api``, ``.services``, ``.imports`` and ``.exports`` call these and never filter by scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from linli.accounts.models import Role
+from linli.accounts.scopes import NOTHING, scope_q
+from linli.cobuild.models import (
+    CoBuildDay,
+    DutyAssignment,
+    DutySkip,
+    DutyUnit,
+    Resource,
+    SwapRequest,
+)
+from linli.places.models import Community, Subdistrict
+from linli.places.permissions import subdistricts_for_user
+
+MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
+RESOURCE_EDITOR_ROLES = frozenset(
+    {Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF}
+)
+
+
+def is_staff(user: Any) -> bool:
+    """Whether ``user`` may open the co-construction pages at all."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_staff_role", False)
+    )
+
+
+def require_staff(user: Any) -> None:
+    """Refuse (403) anyone who is not staff."""
+    if not is_staff(user):
+        raise PermissionDenied
+
+
+def as_pk(pk: Any) -> int:
+    """A primary key from a URL or form value; anything else is "not found", not a 500."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such record.") from None
+    if value <= 0 or value > 2**63 - 1:
+        raise Http404("No such record.")
+    return value
+
+
+def cobuild_subdistricts_for_user(user: Any) -> QuerySet[Subdistrict]:
+    """Subdistricts whose days and roster ``user`` may read (a community's: its subdistrict)."""
+    if not is_staff(user):
+        return Subdistrict.objects.none()
+    return subdistricts_for_user(user)
+
+
+def get_subdistrict_for_user(user: Any, pk: Any) -> Subdistrict:
+    """The subdistrict ``pk`` if ``user`` may read its co-construction days."""
+    try:
+        return cobuild_subdistricts_for_user(user).select_related("district").get(pk=as_pk(pk))
+    except Subdistrict.DoesNotExist:
+        raise Http404("No such subdistrict.") from None
+
+
+def can_manage(user: Any, subdistrict: Subdistrict) -> bool:
+    """Whether ``user`` plans ``subdistrict``'s days, keeps its rotation and approves swaps."""
+    if not is_staff(user):
+        return False
+    if user.is_superuser:
+        return True
+    scope = user.scope
+    if user.role not in MANAGER_ROLES or scope.community_id or scope.station_id:
+        return False
+    if scope.district_id != subdistrict.district_id:
+        return False
+    return scope.subdistrict_id is None or scope.subdistrict_id == subdistrict.pk
+
+
+def require_manager(user: Any, subdistrict: Subdistrict) -> None:
+    """Refuse (403) a reader who may not manage ``subdistrict``."""
+    if not can_manage(user, subdistrict):
+        raise PermissionDenied
+
+
+def days_for_user(user: Any) -> QuerySet[CoBuildDay]:
+    """Co-construction days of the subdistricts ``user`` may read."""
+    return CoBuildDay.objects.filter(subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def get_day_for_user(user: Any, pk: Any, *, for_change: bool = False) -> CoBuildDay:
+    """The day ``pk`` if ``user`` may read it (and manage it, with ``for_change``)."""
+    try:
+        day = days_for_user(user).select_related("subdistrict").get(pk=as_pk(pk))
+    except CoBuildDay.DoesNotExist:
+        raise Http404("No such co-construction day.") from None
+    if for_change:
+        require_manager(user, day.subdistrict)
+    return day
+
+
+def duty_units_for_user(user: Any) -> QuerySet[DutyUnit]:
+    """Units on the rotations ``user`` may read."""
+    return DutyUnit.objects.filter(subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def get_duty_unit_for_user(user: Any, pk: Any, *, for_change: bool = False) -> DutyUnit:
+    """The rotation unit ``pk`` if ``user`` may read it (and manage it)."""
+    try:
+        unit = (
+            duty_units_for_user(user)
+            .select_related("subdistrict", "organisation")
+            .get(pk=as_pk(pk))
+        )
+    except DutyUnit.DoesNotExist:
+        raise Http404("No such unit on the rotation.") from None
+    if for_change:
+        require_manager(user, unit.subdistrict)
+    return unit
+
+
+def duties_for_user(user: Any) -> QuerySet[DutyAssignment]:
+    """Roster rows of the subdistricts ``user`` may read."""
+    return DutyAssignment.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def skips_for_user(user: Any) -> QuerySet[DutySkip]:
+    """Skipped turns of the subdistricts ``user`` may read."""
+    return DutySkip.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def get_duty_for_user(user: Any, pk: Any) -> DutyAssignment:
+    """The roster row ``pk`` if ``user`` may read it."""
+    try:
+        return (
+            duties_for_user(user)
+            .select_related("day__subdistrict", "unit__organisation")
+            .get(pk=as_pk(pk))
+        )
+    except DutyAssignment.DoesNotExist:
+        raise Http404("No such duty.") from None
+
+
+def can_request_swap(user: Any, subdistrict: Subdistrict) -> bool:
+    """Whether ``user`` may ask for a swap on ``subdistrict``'s roster (its managers and the
+    staff of its communities)."""
+    if can_manage(user, subdistrict):
+        return True
+    return bool(
+        is_staff(user)
+        and user.role == Role.COMMUNITY_STAFF
+        and cobuild_subdistricts_for_user(user).filter(pk=subdistrict.pk).exists()
+    )
+
+
+def swaps_for_user(user: Any) -> QuerySet[SwapRequest]:
+    """Swap requests of the subdistricts ``user`` may read."""
+    return SwapRequest.objects.filter(subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def get_swap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> SwapRequest:
+    """The swap request ``pk`` if ``user`` may read it (and decide it, with ``for_change``)."""
+    try:
+        swap = swaps_for_user(user).select_related("subdistrict").get(pk=as_pk(pk))
+    except SwapRequest.DoesNotExist:
+        raise Http404("No such swap request.") from None
+    if for_change:
+        require_manager(user, swap.subdistrict)
+    return swap
+
+
+# ------------------------------------------------------------------------------------ resources
+
+
+def resources_for_user(user: Any) -> QuerySet[Resource]:
+    """Resources ``user`` may see: those in scope, and for community staff also the
+    subdistrict-wide ones of their subdistrict (they draw on them too)."""
+    if not is_staff(user):
+        return Resource.objects.none()
+    scope = user.scope
+    q = scope_q(scope, station=None)
+    if q is NOTHING:
+        return Resource.objects.none()
+    if scope.community_id is not None and not scope.everything:
+        community = Community.objects.filter(pk=scope.community_id).values("subdistrict_id")
+        q |= Q(district_id=scope.district_id, community=None, subdistrict_id__in=community)
+    return Resource.objects.filter(q)
+
+
+def can_change_resource(user: Any, resource: Resource) -> bool:
+    """Whether ``user`` may change ``resource``: editors whose scope holds its area."""
+    return can_create_resource_in(user, resource.subdistrict, resource.community)
+
+
+def can_create_resource_in(
+    user: Any, subdistrict: Subdistrict, community: Community | None
+) -> bool:
+    """Whether ``user`` may file a resource in this subdistrict (and community)."""
+    if not is_staff(user):
+        return False
+    if community is not None and community.subdistrict_id != subdistrict.pk:
+        return False
+    if user.is_superuser:
+        return True
+    if user.role not in RESOURCE_EDITOR_ROLES:
+        return False
+    scope = user.scope
+    if scope.district_id is None or scope.district_id != subdistrict.district_id:
+        return False
+    if scope.station_id is not None:
+        return False
+    if scope.community_id is not None:
+        return community is not None and community.pk == scope.community_id
+    if scope.subdistrict_id is not None:
+        return bool(scope.subdistrict_id == subdistrict.pk)
+    return True
+
+
+def get_resource_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Resource:
+    """The resource ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
+    try:
+        resource = (
+            resources_for_user(user)
+            .select_related("subdistrict", "community", "organisation", "station")
+            .get(pk=as_pk(pk))
+        )
+    except Resource.DoesNotExist:
+        raise Http404("No such resource.") from None
+    if for_change and not can_change_resource(user, resource):
+        raise PermissionDenied
+    return resource

@@ -1,0 +1,27 @@
+"""Co-construction console URLs, mounted at /console/cobuild/."""
+
+from django.urls import path
+
+from linli.cobuild import views
+
+app_name = "cobuild"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("subdistricts/<int:subdistrict_id>/", views.calendar, name="calendar"),
+    path("subdistricts/<int:subdistrict_id>/plan/", views.plan, name="plan"),
+    path("subdistricts/<int:subdistrict_id>/policy/", views.set_policy, name="policy"),
+    path("subdistricts/<int:subdistrict_id>/units/", views.add_unit, name="add_unit"),
+    path("subdistricts/<int:subdistrict_id>/away/", views.declare_unavailable, name="away"),
+    path("subdistricts/<int:subdistrict_id>/roster/", views.generate, name="generate"),
+    path("subdistricts/<int:subdistrict_id>/swaps/", views.request_swap, name="request_swap"),
+    path("days/<int:day_id>/move/", views.move_day, name="move_day"),
+    path("days/<int:day_id>/confirm/", views.confirm_day, name="confirm_day"),
+    path("swaps/<int:swap_id>/decide/", views.decide_swap, name="decide_swap"),
+    path("resources/", views.resource_list, name="resources"),
+    path("resources/new/", views.resource_edit, name="resource_new"),
+    path("resources/<int:pk>/", views.resource_edit, name="resource_edit"),
+    path("resources/<int:pk>/withdraw/", views.resource_withdraw, name="resource_withdraw"),
+    path("resources/export.xlsx", views.resource_export, name="resource_export"),
+    path("resources/import/", views.resource_import, name="resource_import"),
+    path("resources/template.xlsx", views.resource_template, name="resource_template"),
+]
