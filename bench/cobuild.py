@@ -1,6 +1,6 @@
 """Matching benchmark: 2,000 open needs × 500 resources over the sample district's streets.
 
-One run generates the sample district (``linli.circle.synthetic``, seed 7), reads its walking
+One run generates the sample district (``linli.sample.district``, seed 7), reads its walking
 network, places 2,000 needs at compound gates and 500 resources at facilities (categories,
 skills, capacities, priorities and time windows drawn with a fixed seed), computes every need's
 walking distance to every resource within 1.5 km (``linli.cobuild.walking``), and matches them:
@@ -35,7 +35,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from linli.circle import read_pbf
-from linli.circle.synthetic import generate_district
 from linli.cobuild.matching import (
     MatchNeed,
     MatchResource,
@@ -45,6 +44,7 @@ from linli.cobuild.matching import (
     match,
 )
 from linli.cobuild.walking import walking_matrix
+from linli.sample.district import generate_district
 
 CATEGORIES = ["skill", "skill", "skill", "venue", "materials", "volunteer_hours"]
 SKILLS = ["legal", "medical", "repair", "teaching", "psychology", "care"]

@@ -4,6 +4,10 @@ A library with no Django import: typed functions over numpy arrays that read a w
 network from OpenStreetMap, snap compounds' gates and facilities onto it, and compute exact
 walking distances, coverage, gaps against the standards, isochrones and an offline map.
 Submodules are imported lazily so that ``import linli.circle`` stays cheap.
+
+The pipeline a planner's program calls (and the command line prints and writes) is in
+:mod:`.analysis`: :func:`load_district`, :func:`analyse`, :func:`site`; the files are written
+by :mod:`.outputs`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,17 @@ if TYPE_CHECKING:
         multi_source,
         nearest_facilities,
     )
+    from .analysis import (
+        Analysis,
+        District,
+        ProposedSite,
+        Siting,
+        SitingReport,
+        UnsnappedPoint,
+        analyse,
+        load_district,
+        site,
+    )
     from .coverage import CoverageBlock, CoverageRow, coverage_blocks, coverage_table
     from .gaps import Gap, GapBlock, Rule, find_gaps, gap_blocks, load_rules, summarise_gaps
     from .graph import GraphReport, WalkGraph, build_graph, load_graph, read_pbf
@@ -35,9 +50,21 @@ if TYPE_CHECKING:
     from .isochrones import isochrone_features
     from .mapview import render_map
     from .osmread import RawWays, read_ways
+    from .outputs import write_outputs, write_sites
     from .snap import Snapped, snap_points
 
 _EXPORTS = {
+    "Analysis": "analysis",
+    "District": "analysis",
+    "ProposedSite": "analysis",
+    "Siting": "analysis",
+    "SitingReport": "analysis",
+    "UnsnappedPoint": "analysis",
+    "analyse": "analysis",
+    "load_district": "analysis",
+    "site": "analysis",
+    "write_outputs": "outputs",
+    "write_sites": "outputs",
     "AccessResult": "access",
     "PointNetwork": "access",
     "build_point_network": "access",
@@ -77,19 +104,26 @@ _EXPORTS = {
 
 __all__ = [
     "AccessResult",
+    "Analysis",
     "CircleInputError",
     "Compounds",
     "CoverageBlock",
     "CoverageRow",
+    "District",
     "Facilities",
     "Gap",
     "GapBlock",
     "GraphReport",
     "PointNetwork",
+    "ProposedSite",
     "RawWays",
     "Rule",
+    "Siting",
+    "SitingReport",
     "Snapped",
+    "UnsnappedPoint",
     "WalkGraph",
+    "analyse",
     "build_graph",
     "build_point_network",
     "coverage_blocks",
@@ -99,6 +133,7 @@ __all__ = [
     "gap_blocks",
     "gcj02_to_wgs84",
     "isochrone_features",
+    "load_district",
     "load_graph",
     "load_rules",
     "multi_source",
@@ -109,8 +144,11 @@ __all__ = [
     "read_points",
     "read_ways",
     "render_map",
+    "site",
     "snap_points",
     "summarise_gaps",
+    "write_outputs",
+    "write_sites",
 ]
 
 

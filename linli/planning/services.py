@@ -1,11 +1,12 @@
 """Every change in planning: start and run an analysis, start and run a siting, mark a gap.
 
-The engine (``linli.circle``) is called through its command line contract
-(``linli.circle.cli.main([...])``): we export the district's compounds (one row per gate) and its
-active stations to CSV files in the run's folder, let the engine write ``access.csv``,
-``coverage.csv``, ``gaps.csv``, ``isochrones.geojson`` and ``map.html`` next to them, and load the
-CSVs into rows in one transaction. The files stay, so a planner can download the offline map and
-anyone can re-run the engine on exactly the same inputs.
+The engine (``linli.circle``) is called as a library (:mod:`linli.circle.analysis`): we export
+the district's compounds (one row per gate) and its active stations to CSV files in the run's
+folder, let the engine read them, snap them onto the street network and compute, and store its
+typed results as rows in one transaction.  The engine also writes its files next to the inputs
+(``access.csv``, ``coverage.csv``, ``gaps.csv``, ``isochrones.geojson``, ``map.html``,
+:mod:`linli.circle.outputs`), so a planner can download the offline map and anyone can re-run
+the engine's command line on exactly the same inputs.  Nothing here reads those files back.
 
 Starting functions check permission, lock the district row so two clicks cannot queue two runs,
 record an audit entry and enqueue a background task (``linli.planning.tasks``); the task calls
@@ -15,19 +16,15 @@ a planner can act on.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import io
 import logging
 import math
-import re
 import shutil
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.circle.errors import CircleInputError
 from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, LinliError
 from linli.core.models import AuditEntry
@@ -52,6 +50,11 @@ from linli.planning.models import (
     SitingRun,
 )
 from linli.planning.premises import Premise
+
+if TYPE_CHECKING:
+    # The engine is imported when a run starts, not with the web app (numpy, scipy, shapely).
+    from linli.circle import analysis as engine
+    from linli.circle.io import Points
 
 logger = logging.getLogger(__name__)
 
@@ -266,88 +269,46 @@ def _export_inputs(run: AnalysisRun, out: Path) -> _Inputs:
     return inputs
 
 
-def _call_engine(argv: list[str]) -> tuple[int, str, str]:
-    """Run the engine's command line in-process; return its exit code, stdout and stderr."""
-    from linli.circle.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = main(argv)
-        except SystemExit as exc:  # argparse refuses options with SystemExit(2)
-            rc = exc.code if isinstance(exc.code, int) else 2
-    return int(rc or 0), out.getvalue(), err.getvalue()
-
-
-_ROW_IN_ERROR = re.compile(r"(?P<file>compounds|facilities|candidates)\.csv, row (?P<row>\d+)")
-
-
-def _engine_error(
-    stderr: str, inputs: _Inputs | None, *, premise_rows: list[str] | None = None
-) -> str:
-    """The engine's own error line, with the compound, station or premise it points at named."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("error:")]
-    line = (errors or lines or ["(no output)"])[-1].removeprefix("error:").strip()
-    match = _ROW_IN_ERROR.search(line)
+def _engine_error(exc: CircleInputError, inputs: _Inputs | None) -> str:
+    """The engine's refusal of an input, with the compound or station it points at named."""
     rows: list[str] | None = None
-    if match and match["file"] == "candidates":
-        rows = premise_rows
-    elif match and inputs is not None:
-        rows = inputs.compound_rows if match["file"] == "compounds" else inputs.facility_rows
-    if match and rows is not None:
-        index = int(match["row"]) - 2  # the header is row 1
-        if 0 <= index < len(rows):
-            return _("The engine refused the input: %(error)s (record: %(record)s)") % {
-                "error": line,
-                "record": rows[index],
-            }
-    return _("The engine refused the input: %(error)s") % {"error": line}
+    if inputs is not None:
+        rows = {
+            inputs.compounds_csv.name: inputs.compound_rows,
+            inputs.facilities_csv.name: inputs.facility_rows,
+        }.get(Path(exc.path).name)
+    if rows is not None and exc.row is not None and 0 <= exc.row - 2 < len(rows):
+        # exc.row counts the header as row 1.
+        return _("The engine refused the input: %(error)s (record: %(record)s)") % {
+            "error": str(exc),
+            "record": rows[exc.row - 2],
+        }
+    return _("The engine refused the input: %(error)s") % {"error": str(exc)}
 
 
-_NETWORK_LINE = re.compile(
-    r"network: (?P<nodes>\d+) nodes, (?P<edges>\d+) edges .*?dropped (?P<components>\d+) small "
-    r"components with (?P<dnodes>\d+) nodes and (?P<dedges>\d+) edges"
-)
-_UNSNAPPED_LINE = re.compile(
-    r"warning: (?P<what>gate of compound|facility) '(?P<id>[^']*)' is (?P<m>[\d.]+) m"
-)
+def _load_district(network: Path, compounds_csv: Path, facilities_csv: Path) -> engine.District:
+    """The district's network (cached) with the exported compounds and stations snapped on."""
+    from linli.circle.analysis import load_district
+
+    return load_district(
+        network,
+        compounds_csv,
+        facilities_csv,
+        max_snap_m=SNAP_LIMIT_M,
+        cache_dir=settings.LINLI_CIRCLE_CACHE_DIR,
+    )
 
 
-def _parse_log(stderr: str) -> dict[str, Any]:
-    """Network size, dropped parts and unsnapped points from the engine's log lines."""
-    report: dict[str, Any] = {"network": {}, "unsnapped": {"gates": [], "facilities": []}}
-    for line in stderr.splitlines():
-        if m := _NETWORK_LINE.search(line):
-            report["network"] = {
-                "nodes": int(m["nodes"]),
-                "edges": int(m["edges"]),
-                "components_dropped": int(m["components"]),
-                "nodes_dropped": int(m["dnodes"]),
-                "edges_dropped": int(m["dedges"]),
-            }
-        elif m := _UNSNAPPED_LINE.search(line):
-            kind = "gates" if m["what"].startswith("gate") else "facilities"
-            report["unsnapped"][kind].append({"id": m["id"], "distance_m": float(m["m"])})
-    return report
+def _cm(meters: float) -> float:
+    """Metres to the centimetre, as the engine's tables give them."""
+    return round(meters, 2)
 
 
-def _float(text: str) -> float | None:
-    text = (text or "").strip()
-    if not text or text == "unreachable":
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
-
-
-def _read_csv(path: Path) -> Iterable[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        yield from csv.DictReader(fh)
-
-
-def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, Any]) -> int:
-    """Load the engine's CSVs into rows; return the number of gaps. Caller owns the transaction."""
+def _store_results(run: AnalysisRun, analysis: engine.Analysis, inputs: _Inputs, out: Path) -> int:
+    """Store the engine's results as rows; return the number of gaps. Caller owns the
+    transaction."""
     district = run.district
+    result = analysis.district
     compounds = {
         c.code: c for c in Compound.objects.filter(district=district).select_related("community")
     }
@@ -360,23 +321,31 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
     CoverageRow.objects.filter(run=run).delete()
 
     access: list[CompoundAccess] = []
-    categories: set[str] = set()
-    for r in _read_csv(out / "access.csv"):
-        compound = compounds.get(r["compound_id"])
+    categories = analysis.categories
+    facility_ids = [*result.facilities.ids, ""]  # index -1: nothing reachable
+    for code, meters, minutes, nearest in zip(
+        result.compounds.ids,
+        analysis.access.meters.tolist(),
+        analysis.access.minutes.tolist(),
+        analysis.access.facility.tolist(),
+        strict=True,
+    ):
+        compound = compounds.get(code)
         if compound is None:
             continue
-        categories.add(r["category"])
-        access.append(
-            CompoundAccess(
-                run=run,
-                district=district,
-                compound=compound,
-                category=r["category"],
-                meters=_float(r["meters"]),
-                minutes=_float(r["minutes"]),
-                station_id=stations.get(r["facility_id"]),
+        for category, m, mi, f in zip(categories, meters, minutes, nearest, strict=True):
+            reachable = m < math.inf
+            access.append(
+                CompoundAccess(
+                    run=run,
+                    district=district,
+                    compound=compound,
+                    category=category,
+                    meters=_cm(m) if reachable else None,
+                    minutes=_cm(mi) if reachable else None,
+                    station_id=stations.get(facility_ids[f]) if reachable else None,
+                )
             )
-        )
     CompoundAccess.objects.bulk_create(access, batch_size=2000)
 
     previous = {
@@ -388,34 +357,30 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
         .values_list("key", "status", "status_note")
     }
     gaps: list[Gap] = []
-    for r in _read_csv(out / "gaps.csv"):
-        compound = compounds.get(r["compound_id"])
+    for g in analysis.gaps():
+        compound = compounds.get(g.compound_id)
         if compound is None:
             continue
         key = Gap.make_key(
-            compound_code=compound.code,
-            standard=r["standard"],
-            level=r["level"],
-            category=r["category"],
+            compound_code=compound.code, standard=g.standard, level=g.level, category=g.category
         )
         status, note = previous.get(key, (Gap.Status.OPEN, ""))
-        households = _float(r.get("households", ""))
         gaps.append(
             Gap(
                 run=run,
                 district=district,
                 compound=compound,
                 key=key,
-                category=r["category"],
-                standard=r["standard"],
-                level=r["level"],
-                threshold_m=float(r["max_distance_m"]),
-                meters=_float(r["meters"]),
-                shortfall_m=_float(r["shortfall_m"]),
-                population=round(float(r["population"] or 0)),
-                households=round(households or 0),
-                source=r.get("source", "")[:300],
-                station_id=stations.get(r.get("nearest_facility_id", "")),
+                category=g.category,
+                standard=g.standard,
+                level=g.level,
+                threshold_m=g.max_distance_m,
+                meters=_cm(g.meters) if g.reachable else None,
+                shortfall_m=_cm(g.shortfall_m) if g.reachable else None,
+                population=round(g.population),
+                households=0 if math.isnan(g.households) else round(g.households),
+                source=g.source[:300],
+                station_id=stations.get(g.facility_id),
                 status=status,
                 status_note=note,
             )
@@ -423,17 +388,16 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
     Gap.objects.bulk_create(gaps, batch_size=2000)
 
     coverage: list[CoverageRow] = []
-    for r in _read_csv(out / "coverage.csv"):
-        scope, area = r["scope"], r["area"]
+    for r in analysis.coverage_rows():
         sub = com = None
-        if scope == "whole":
+        if r.scope == "whole":
             kind = CoverageRow.Area.DISTRICT
-        elif scope == "subdistrict":
-            kind, sub = CoverageRow.Area.SUBDISTRICT, subdistricts.get(area)
+        elif r.scope == "subdistrict":
+            kind, sub = CoverageRow.Area.SUBDISTRICT, subdistricts.get(r.area)
             if sub is None:
                 continue
-        elif scope == "community":
-            kind, com = CoverageRow.Area.COMMUNITY, communities.get(area)
+        elif r.scope == "community":
+            kind, com = CoverageRow.Area.COMMUNITY, communities.get(r.area)
             if com is None:
                 continue
             sub = subdistrict_by_pk.get(com.subdistrict_id)
@@ -446,27 +410,39 @@ def _load_results(run: AnalysisRun, out: Path, inputs: _Inputs, log: dict[str, A
                 area=kind,
                 subdistrict=sub,
                 community=com,
-                category=r["category"],
-                threshold=r["threshold"],
-                limit_m=float(r["limit_m"]),
-                population=float(r["population"]),
-                households=float(r["households"] or 0),
-                total_population=float(r["total_population"]),
-                total_households=float(r["total_households"] or 0),
+                category=r.category,
+                threshold=r.threshold,
+                limit_m=r.limit_m,
+                population=r.population,
+                households=r.households,
+                total_population=r.total_population,
+                total_households=r.total_households,
             )
         )
     CoverageRow.objects.bulk_create(coverage, batch_size=2000)
 
+    report = result.report
+    unsnapped: dict[str, list[dict[str, Any]]] = {"gates": [], "facilities": []}
+    for u in result.unsnapped:
+        # Whole metres: what the console shows.
+        entry = {"id": u.id, "distance_m": float(round(u.distance_m))}
+        unsnapped["gates" if u.kind == "gate" else "facilities"].append(entry)
     run.summary = {
         "compounds": inputs.compounds,
         "population": inputs.population,
         "households": inputs.households,
         "stations": len(inputs.facility_rows),
-        "categories": sorted(categories),
+        "categories": sorted({a.category for a in access}),
         "gaps": len(gaps),
         "gap_compounds": len({g.compound_id for g in gaps}),
-        "network": log["network"],
-        "unsnapped": log["unsnapped"],
+        "network": {
+            "nodes": report.nodes,
+            "edges": report.edges,
+            "components_dropped": report.components_dropped,
+            "nodes_dropped": report.nodes_dropped,
+            "edges_dropped": report.edges_dropped,
+        },
+        "unsnapped": unsnapped,
         "compounds_without_gates": inputs.without_gates,
         "skipped_stations": inputs.skipped_stations,
         "files": sorted(p.name for p in out.iterdir() if p.is_file()),
@@ -527,34 +503,23 @@ def run_analysis(run_id: int) -> AnalysisRun:
             inputs = _export_inputs(run, out)
             timings["export"] = round(time.perf_counter() - started, 3)
             t0 = time.perf_counter()
-            rc, stdout, stderr = _call_engine(
-                [
-                    "analyze",
-                    "--network",
-                    str(network),
-                    "--compounds",
-                    str(inputs.compounds_csv),
-                    "--facilities",
-                    str(inputs.facilities_csv),
-                    "--out",
-                    str(out),
-                    "--speed",
-                    f"{run.speed_m_s:g}",
-                    "--rules",
-                    str(rules),
-                    "--outputs",
-                    "access,coverage,gaps,isochrones,map",
-                    "--cache-dir",
-                    str(settings.LINLI_CIRCLE_CACHE_DIR),
-                ]
-            )
-            (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
+            from linli.circle.analysis import analyse
+            from linli.circle.outputs import write_outputs
+
+            try:
+                analysis = analyse(
+                    _load_district(network, inputs.compounds_csv, inputs.facilities_csv),
+                    rules=rules,
+                    speed_m_s=run.speed_m_s,
+                )
+                # The files a planner can download (the map, the isochrones) and re-run.
+                write_outputs(analysis, out)
+            except CircleInputError as exc:
+                raise EngineFailed(_engine_error(exc, inputs)) from exc
             timings["engine"] = round(time.perf_counter() - t0, 3)
-            if rc != 0:
-                raise EngineFailed(_engine_error(stderr, inputs))
             t0 = time.perf_counter()
             with transaction.atomic():
-                _load_results(run, out, inputs, _parse_log(stderr))
+                _store_results(run, analysis, inputs, out)
                 timings["load"] = round(time.perf_counter() - t0, 3)
                 timings["total"] = round(time.perf_counter() - started, 3)
                 run.summary["timings"] = timings
@@ -672,60 +637,45 @@ def start_siting(
     return siting
 
 
-_SITING_LINE = re.compile(
-    r"mclp: (?P<n>\d+) sites, covered weight (?P<covered>[\d.e+-]+) of (?P<total>[\d.e+-]+) "
-    r"\(greedy (?P<greedy>[\d.e+-]+), bound (?P<bound>[\d.e+-]+), gap (?P<gap>[\d.e+-]+), "
-    r"optimal (?P<optimal>True|False), (?P<seconds>[\d.]+) s\)"
-)
-
-
 def _explain_sites(
-    siting: SitingRun, network: Path, sites: list[dict[str, Any]], out: Path
+    siting: SitingRun, district: engine.District, sites: list[dict[str, Any]]
 ) -> None:
     """Name, for each proposed site, the compounds it newly covers.
 
-    ``sites.csv`` counts them but does not name them, so we ask the engine once more, through the
-    same command line, for the nearest facility of each compound among the existing facilities of
-    the category plus the proposed sites (search limited to the radius). A compound newly covered
-    is one the analysis found outside the radius and which now has a proposed site as its nearest;
-    each is attributed to its nearest proposed site, so the lists partition the newly covered.
+    The engine counts them per site in the order of marginal gain; a planner asks which site
+    serves whom.  So we search once more, for each compound, the nearest facility among the
+    existing facilities of the category plus the proposed sites (search limited to the
+    radius).  A compound newly covered is one the analysis found outside the radius and which
+    now has a proposed site as its nearest; each is attributed to its nearest proposed site, so
+    the lists partition the newly covered.
     """
+    import numpy as np
+
+    from linli.circle.access import nearest_facilities
+    from linli.circle.snap import snap_points
+
     run = siting.run
-    facilities = out / "with-sites.csv"
-    with (
-        (run.run_dir / "facilities.csv").open(encoding="utf-8", newline="") as src,
-        facilities.open("w", encoding="utf-8", newline="") as dst,
-    ):
-        w = csv.writer(dst)
-        w.writerow(["id", "name", "category", "lon", "lat"])
-        for r in csv.DictReader(src):
-            if r["category"] == siting.category:
-                w.writerow([r["id"], r["name"], r["category"], r["lon"], r["lat"]])
-        for s in sites:
-            w.writerow([s["id"], s.get("name") or s["id"], siting.category, s["lon"], s["lat"]])
-    rc, _stdout, stderr = _call_engine(
-        [
-            "analyze",
-            "--network",
-            str(network),
-            "--compounds",
-            str(run.run_dir / "compounds.csv"),
-            "--facilities",
-            str(facilities),
-            "--out",
-            str(out / "with-sites"),
-            "--speed",
-            f"{run.speed_m_s:g}",
-            "--outputs",
-            "access",
-            "--max-distance",
-            f"{siting.radius_m:g}",
-            "--cache-dir",
-            str(settings.LINLI_CIRCLE_CACHE_DIR),
-        ]
+    facilities, compounds = district.facilities, district.compounds
+    same = [i for i, category in enumerate(facilities.category) if category == siting.category]
+    ids = [facilities.ids[i] for i in same] + [s["id"] for s in sites]
+    points = snap_points(
+        district.graph,
+        np.concatenate([facilities.lon[same], [s["lon"] for s in sites]]),
+        np.concatenate([facilities.lat[same], [s["lat"] for s in sites]]),
+        max_snap_m=SNAP_LIMIT_M,
+        ids=ids,
     )
-    if rc != 0:
-        raise EngineFailed(_engine_error(stderr, None))
+    access = nearest_facilities(
+        district.graph,
+        district.gates,
+        compounds.gate_compound,
+        compounds.n,
+        points,
+        [siting.category] * len(ids),
+        categories=[siting.category],
+        cutoff_m=siting.radius_m,
+        speed_m_s=run.speed_m_s,
+    )
     before = {
         code: meters
         for code, meters in CompoundAccess.objects.filter(
@@ -739,65 +689,52 @@ def _explain_sites(
     by_site: dict[str, dict[str, Any]] = {s["id"]: s for s in sites}
     for s in sites:
         s["compounds"], s["population"] = [], 0
-    for r in _read_csv(out / "with-sites" / "access.csv"):
-        if r["category"] != siting.category or r["facility_id"] not in by_site:
+    nearest_ids = [*ids, ""]  # index -1: nothing within the radius
+    for code, meters, nearest in zip(
+        compounds.ids, access.meters[:, 0].tolist(), access.facility[:, 0].tolist(), strict=True
+    ):
+        site = by_site.get(nearest_ids[nearest])
+        old = before.get(code)
+        if site is None or not meters < math.inf or (old is not None and old <= siting.radius_m):
             continue
-        old = before.get(r["compound_id"])
-        meters = _float(r["meters"])
-        if meters is None or (old is not None and old <= siting.radius_m):
-            continue
-        name, population = info.get(r["compound_id"], ("", 0))
-        site = by_site[r["facility_id"]]
+        name, population = info.get(code, ("", 0))
         site["compounds"].append(
-            {
-                "code": r["compound_id"],
-                "name": name,
-                "population": population,
-                "meters": round(meters),
-            }
+            {"code": code, "name": name, "population": population, "meters": round(meters)}
         )
         site["population"] += population
     for s in sites:
         s["compounds"].sort(key=lambda c: -c["population"])
 
 
-def _snap_premises(
-    siting: SitingRun, network: Path, out: Path
-) -> tuple[Path, dict[str, Any], list[str]]:
-    """Check which listed premises lie near a walkable street; write those for the engine.
+def _snap_premises(siting: SitingRun, district: engine.District) -> tuple[Points, dict[str, Any]]:
+    """Check which listed premises lie near a walkable street; return those as candidates.
 
-    The engine's ``site`` command gives a candidate farther than the snapping limit no coverage
-    without saying so, so we snap the list first with the engine's own function on the same
-    (cached) network, store each premise's distance, and name the ones left out.
+    The engine leaves a candidate farther than the snapping limit out of the siting, so we
+    snap the list first with the engine's own function on the same network, store each
+    premise's distance, and name the ones left out.
     """
     import numpy as np
 
-    from linli.circle.graph import load_graph
+    from linli.circle.io import Points
     from linli.circle.snap import snap_points
 
     candidates = list(siting.candidates.order_by("position"))
-    graph = load_graph(network, cache_dir=settings.LINLI_CIRCLE_CACHE_DIR)
     snapped = snap_points(
-        graph,
+        district.graph,
         np.asarray([c.lon for c in candidates], dtype=np.float64),
         np.asarray([c.lat for c in candidates], dtype=np.float64),
         max_snap_m=SNAP_LIMIT_M,
         ids=[c.engine_id for c in candidates],
     )
     too_far: list[dict[str, Any]] = []
-    written: list[str] = []  # "ID name" per data row of candidates.csv, for engine errors
-    path = out / "candidates.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "name", "lon", "lat"])
-        for c, ok, distance in zip(candidates, snapped.ok, snapped.connector, strict=True):
-            c.on_network = bool(ok)
-            c.distance_m = round(float(distance), 1) if math.isfinite(distance) else None
-            if ok:
-                w.writerow([c.engine_id, c.name, f"{c.lon:.7f}", f"{c.lat:.7f}"])
-                written.append(f"{c.code} {c.name}")
-            else:
-                too_far.append({"code": c.code, "name": c.name, "distance_m": c.distance_m})
+    near: list[SitingCandidate] = []
+    for c, ok, distance in zip(candidates, snapped.ok, snapped.connector, strict=True):
+        c.on_network = bool(ok)
+        c.distance_m = round(float(distance), 1) if math.isfinite(distance) else None
+        if ok:
+            near.append(c)
+        else:
+            too_far.append({"code": c.code, "name": c.name, "distance_m": c.distance_m})
     SitingCandidate.objects.bulk_update(candidates, ["on_network", "distance_m"])
     report = {
         "total": len(candidates),
@@ -805,11 +742,19 @@ def _snap_premises(
         "too_far": too_far,
         "limit_m": SNAP_LIMIT_M,
     }
-    return path, report, written
+    # Coordinates to 1e-7 degree (about a centimetre), as we store and export them.
+    points = Points(
+        [c.engine_id for c in near],
+        [c.name for c in near],
+        np.asarray([round(c.lon, 7) for c in near], dtype=np.float64),
+        np.asarray([round(c.lat, 7) for c in near], dtype=np.float64),
+    )
+    return points, report
 
 
 def run_siting(siting_id: int) -> SitingRun:
-    """Run a queued siting through the engine's ``site`` command and store the proposal."""
+    """Run a queued siting through the engine (:func:`linli.circle.analysis.site`) and store
+    the proposal."""
     with transaction.atomic():
         siting = (
             SitingRun.objects.select_for_update().select_related("run__district").get(pk=siting_id)
@@ -823,11 +768,11 @@ def run_siting(siting_id: int) -> SitingRun:
         try:
             run = siting.run
             network = network_path(run.district)
-            if (
-                network is None
-                or not network.is_file()
-                or not (run.run_dir / "compounds.csv").is_file()
-            ):
+            compounds_csv, facilities_csv = (
+                run.run_dir / "compounds.csv",
+                run.run_dir / "facilities.csv",
+            )
+            if network is None or not network.is_file() or not compounds_csv.is_file():
                 raise EngineFailed(
                     _(
                         "The inputs of this analysis are no longer available; "
@@ -836,11 +781,17 @@ def run_siting(siting_id: int) -> SitingRun:
                 )
             out = siting.run_dir
             out.mkdir(parents=True, exist_ok=True)
-            candidate_args: list[str] = []
-            premise_rows: list[str] | None = None
+            from linli.circle.analysis import site
+            from linli.circle.outputs import write_sites
+
+            try:
+                district = _load_district(network, compounds_csv, facilities_csv)
+            except CircleInputError as exc:
+                raise EngineFailed(_engine_error(exc, None)) from exc
+            candidates: Points | None = None
             if siting.uses_premises:
-                candidates_csv, premises_report, premise_rows = _snap_premises(siting, network, out)
-                if not premise_rows:
+                candidates, premises_report = _snap_premises(siting, district)
+                if not candidates.ids:
                     far = "、".join(f["name"] for f in premises_report["too_far"][:10])
                     raise EngineFailed(
                         _(
@@ -849,69 +800,48 @@ def run_siting(siting_id: int) -> SitingRun:
                         )
                         % {"limit": int(SNAP_LIMIT_M), "names": far}
                     )
-                candidate_args = ["--candidates", str(candidates_csv)]
-            rc, stdout, stderr = _call_engine(
-                [
-                    "site",
-                    "--network",
-                    str(network),
-                    "--compounds",
-                    str(run.run_dir / "compounds.csv"),
-                    "--facilities",
-                    str(run.run_dir / "facilities.csv"),
-                    "--category",
-                    siting.category,
-                    "--k",
-                    str(siting.k),
-                    "--radius",
-                    f"{siting.radius_m:g}",
-                    "--max-snap",
-                    f"{SNAP_LIMIT_M:g}",
-                    *candidate_args,
-                    "--out",
-                    str(out),
-                    "--cache-dir",
-                    str(settings.LINLI_CIRCLE_CACHE_DIR),
-                ]
+            proposal = site(
+                district,
+                category=siting.category,
+                radius_m=siting.radius_m,
+                k=siting.k,
+                candidates=candidates,
             )
-            (out / "engine.log").write_text(stdout + stderr, encoding="utf-8")
-            if rc != 0:
-                raise EngineFailed(_engine_error(stderr, None, premise_rows=premise_rows))
+            write_sites(out / "sites.csv", proposal)
+            report = proposal.mclp
+            assert report is not None  # k is given
             sites: list[dict[str, Any]] = [
                 {
-                    "rank": int(r["rank"]),
-                    "id": r["candidate_id"],
-                    "lon": float(r["lon"]),
-                    "lat": float(r["lat"]),
-                    "engine_compounds": int(r["newly_covered_compounds"]),
-                    "engine_population": float(r["newly_covered_population"]),
-                    "cumulative_population": float(r["cumulative_covered_population"]),
+                    "rank": s.rank,
+                    "id": s.candidate_id,
+                    "lon": round(s.lon, 7),
+                    "lat": round(s.lat, 7),
+                    "engine_compounds": len(s.newly_covered),
+                    "engine_population": s.gain,
+                    "cumulative_population": s.cumulative,
                 }
-                for r in _read_csv(out / "sites.csv")
-                if r["problem"] == "mclp"
+                for s in report.sites
             ]
             chosen = _name_premises(siting, sites)
-            stats = _SITING_LINE.search(stdout)
-            result: dict[str, Any] = {"sites": sites}
+            answer = report.result
+            newly = sum(s["engine_population"] for s in sites)
+            result: dict[str, Any] = {
+                "sites": sites,
+                "covered": answer.covered_weight,
+                "total": report.total_weight,
+                "greedy": answer.greedy_weight,
+                "bound": answer.upper_bound,
+                "gap": answer.gap,
+                "gap_percent": round(100 * answer.gap, 2),
+                "optimal": answer.optimal,
+                "seconds": round(answer.seconds, 2),
+                "newly_covered": newly,
+                "already_covered": answer.covered_weight - newly,
+            }
             if premises_report is not None:
                 result["premises"] = premises_report
-            if stats:
-                covered, greedy = float(stats["covered"]), float(stats["greedy"])
-                total = float(stats["total"])
-                result.update(
-                    covered=covered,
-                    total=total,
-                    greedy=greedy,
-                    bound=float(stats["bound"]),
-                    gap=float(stats["gap"]),
-                    gap_percent=round(100 * float(stats["gap"]), 2),
-                    optimal=stats["optimal"] == "True",
-                    seconds=float(stats["seconds"]),
-                    newly_covered=sum(s["engine_population"] for s in sites),
-                    already_covered=covered - sum(s["engine_population"] for s in sites),
-                )
             if sites:
-                _explain_sites(siting, network, sites, out)
+                _explain_sites(siting, district, sites)
             with transaction.atomic():
                 if chosen:
                     SitingCandidate.objects.bulk_update(chosen, ["rank"])

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linli.circle.cli import _q, main
+from linli.circle.cli import main
+from linli.circle.outputs import _q
 
 from .conftest import write_pbf
 

@@ -385,14 +385,6 @@ def test_a_failed_siting_names_the_premises_too_far_from_a_street(
     assert "城郊仓库（编号 P03" in page
 
 
-def test_an_engine_error_on_the_candidates_file_names_the_premise() -> None:
-    stderr = "error: /x/candidates.csv, row 3, column 'lon', value '1': outside the network\n"
-
-    message = services._engine_error(stderr, None, premise_rows=["P01 底商", "P02 用房"])
-
-    assert "P02 用房" in message
-
-
 @pytest.mark.parametrize("persona", ["community_staff", "subdistrict_staff", "resident"])
 def test_only_the_districts_admins_may_upload_premises(
     as_user: Any, run: AnalysisRun, persona: str, request: Any

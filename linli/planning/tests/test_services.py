@@ -186,3 +186,80 @@ def test_siting_refuses_bad_parameters(planned: Hierarchy, district_admin: User)
     with pytest.raises(services.PlanningError):
         services.start_siting(actor=district_admin, run=run, category="kindergarten", k=2, radius=5)
     assert not SitingRun.objects.exists()
+
+
+def _stored(run: AnalysisRun, siting: SitingRun) -> dict[str, Any]:
+    """What planning stored of an analysis and a siting, without ids and timings."""
+    summary = {k: v for k, v in run.summary.items() if k != "timings"}
+    result = {k: v for k, v in siting.result.items() if k != "seconds"}
+    return {
+        "summary": summary,
+        "access": list(
+            CompoundAccess.objects.filter(run=run)
+            .order_by("pk")
+            .values_list("compound__code", "category", "meters", "minutes", "station__code")
+        ),
+        "gaps": list(
+            Gap.objects.filter(run=run)
+            .order_by("pk")
+            .values_list(
+                "compound__code", "key", "threshold_m", "meters", "shortfall_m", "population"
+            )
+        ),
+        "coverage": list(
+            CoverageRow.objects.filter(run=run)
+            .order_by("pk")
+            .values_list("area", "community__code", "category", "threshold", "population")
+        ),
+        "siting": result,
+    }
+
+
+def test_what_planning_stores_does_not_depend_on_the_engines_messages(
+    planned: Hierarchy, district_admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+    import sys
+
+    from linli.circle import cli
+
+    def analyse_and_site() -> dict[str, Any]:
+        run = services.start_analysis(actor=district_admin, district=planned.district)
+        siting = services.start_siting(
+            actor=district_admin, run=run, category="kindergarten", k=2, radius=300
+        )
+        assert run.status == RunStatus.DONE, run.error
+        assert siting.status == RunStatus.DONE, siting.error
+        return _stored(run, siting)
+
+    before = analyse_and_site()
+    # Every message of the engine's command line reworded, and anything the engine logs.
+    monkeypatch.setattr(cli, "_log", lambda msg: print(f"（改写）{msg[::-1]}", file=sys.stderr))
+    monkeypatch.setattr(cli, "_say", lambda msg: print(f"（改写）{msg[::-1]}"))
+    monkeypatch.setattr(cli, "_WHAT", dict.fromkeys(cli._WHAT, "点"))
+    message = logging.LogRecord.getMessage
+    monkeypatch.setattr(logging.LogRecord, "getMessage", lambda r: f"（改写）{message(r)}")
+    after = analyse_and_site()
+
+    assert after == before
+    assert before["access"]
+    assert before["gaps"]
+    assert before["siting"]["sites"]
+    assert before["summary"]["network"]["nodes"] > 100
+
+
+def test_planning_drives_the_engine_through_its_library() -> None:
+    """No command line, no redirected streams, no log lines parsed (issue #10)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(services))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    assert "linli.circle.cli" not in imported
+    assert not {"contextlib", "io", "re"} & imported
+    assert "redirect_std" not in inspect.getsource(services)
