@@ -121,7 +121,7 @@ class User(AbstractUser):
     last_failed_login = models.DateTimeField(_("last failed login"), null=True, blank=True)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc]  # django-stubs wants UserManager[User]
 
     @property
     def reads_audit_log(self) -> bool:

@@ -136,7 +136,9 @@ class ResourceForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Choices depend on the user's scope, so they are set per form.
         area, station, organisation = (
-            self.fields["area"], self.fields["station"], self.fields["organisation"]
+            self.fields["area"],
+            self.fields["station"],
+            self.fields["organisation"],
         )
         assert isinstance(area, forms.ChoiceField)
         assert isinstance(station, forms.ChoiceField)

@@ -269,7 +269,7 @@ class GatesField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3, "placeholder": "南门 113.0701,36.1802"})
 
-    def to_python(self, value: Any) -> list[tuple[str, float, float]]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[tuple[str, float, float]]:  # type: ignore[override]  # a list, not Field's str
         gates = []
         for line in (super().to_python(value) or "").splitlines():
             parts = fold(line).replace(",", " ").split()

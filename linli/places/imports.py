@@ -927,7 +927,7 @@ def _sheet(workbook: Any, kind: SheetKind) -> Worksheet | None:
         return sheet
     for candidate in workbook.worksheets:
         if candidate.title not in (INSTRUCTIONS_TITLE, CODES_TITLE):
-            return candidate  # type: ignore[no-any-return]
+            return candidate  # type: ignore[no-any-return]  # openpyxl types worksheets loosely
     return None
 
 

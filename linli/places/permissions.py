@@ -23,6 +23,7 @@ from django.http import Http404
 from linli.accounts.models import EDITOR_ROLES as EDITOR_ROLES  # places' modules ask here
 from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import scope_q
+from linli.core.ids import as_pk
 from linli.places.models import (
     Community,
     Compound,
@@ -50,17 +51,6 @@ def _editor(user: AnyUser) -> TypeGuard[User]:
     return _staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 
-def _as_pk(pk: Any) -> int:
-    """A primary key from a URL or form value; anything else is "not found", not a 500."""
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
-
-
 def stations_for_user(user: AnyUser) -> QuerySet[Station]:
     """Stations a staff user may see in the console and staff API."""
     if not _staff(user):
@@ -74,7 +64,7 @@ def get_station_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) ->
         station = (
             stations_for_user(user)
             .select_related("category", "community", "subdistrict", "district", "compound")
-            .get(pk=_as_pk(pk))
+            .get(pk=as_pk(pk))
         )
     except Station.DoesNotExist:
         raise Http404("No such station.") from None
@@ -164,7 +154,7 @@ def compounds_for_user(user: AnyUser) -> QuerySet[Compound]:
 def get_compound_for_user(user: AnyUser, pk: Any) -> Compound:
     """The compound ``pk`` if ``user`` may see it."""
     try:
-        return compounds_for_user(user).select_related("community").get(pk=_as_pk(pk))
+        return compounds_for_user(user).select_related("community").get(pk=as_pk(pk))
     except Compound.DoesNotExist:
         raise Http404("No such compound.") from None
 
@@ -201,7 +191,7 @@ def services_for_user(user: AnyUser) -> QuerySet[Service]:
 def get_service_for_user(user: AnyUser, pk: Any) -> Service:
     """The service ``pk`` if ``user`` may see it."""
     try:
-        return services_for_user(user).select_related("category", "organisation").get(pk=_as_pk(pk))
+        return services_for_user(user).select_related("category", "organisation").get(pk=as_pk(pk))
     except Service.DoesNotExist:
         raise Http404("No such service.") from None
 
@@ -237,7 +227,7 @@ ORGANISATION_EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STA
 def get_organisation_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Organisation:
     """The organisation ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
-        organisation = organisations_for_user(user).get(pk=_as_pk(pk))
+        organisation = organisations_for_user(user).get(pk=as_pk(pk))
     except Organisation.DoesNotExist:
         raise Http404("No such organisation.") from None
     if for_change and not can_change_organisations(user):

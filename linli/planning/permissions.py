@@ -19,6 +19,7 @@ from django.http import Http404
 
 from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import NOTHING, scope_q
+from linli.core.ids import as_pk
 from linli.places.models import Compound, District
 from linli.places.permissions import compounds_for_user
 from linli.planning.models import AnalysisRun, CompoundAccess, CoverageRow, Gap, SitingRun
@@ -61,16 +62,6 @@ def can_change_gap(user: AnyUser, gap: Gap) -> bool:
     return is_planner(user) and gaps_for_user(user, gap.run).filter(pk=gap.pk).exists()
 
 
-def _as_pk(pk: Any) -> int:
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
-
-
 def districts_for_user(user: AnyUser) -> QuerySet[District]:
     """Districts whose analyses ``user`` may see (one, except for superusers)."""
     if not is_planner(user):
@@ -86,7 +77,7 @@ def get_district_for_user(user: AnyUser, pk: Any = None) -> District:
     """The district the planning pages show: ``pk`` if given and visible, else the user's own."""
     districts = districts_for_user(user)
     if pk not in (None, ""):
-        district = districts.filter(pk=_as_pk(pk)).first()
+        district = districts.filter(pk=as_pk(pk)).first()
     elif (own := getattr(user, "district_id", None)) is not None:
         district = districts.filter(pk=own).first()
     else:
@@ -104,7 +95,7 @@ def runs_for_user(user: AnyUser) -> QuerySet[AnalysisRun]:
 def get_run_for_user(user: AnyUser, pk: Any) -> AnalysisRun:
     """The analysis run ``pk`` if ``user`` may see it."""
     try:
-        return runs_for_user(user).select_related("district", "created_by").get(pk=_as_pk(pk))
+        return runs_for_user(user).select_related("district", "created_by").get(pk=as_pk(pk))
     except AnalysisRun.DoesNotExist:
         raise Http404("No such analysis.") from None
 
@@ -139,7 +130,7 @@ def get_gap_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Gap
     runs = runs_for_user(user)
     try:
         gap = Gap.objects.select_related("run", "compound").get(
-            pk=_as_pk(pk), run__in=runs.values("pk")
+            pk=as_pk(pk), run__in=runs.values("pk")
         )
     except Gap.DoesNotExist:
         raise Http404("No such gap.") from None
@@ -193,7 +184,7 @@ def get_siting_for_user(user: AnyUser, pk: Any) -> SitingRun:
     """The siting run ``pk`` if ``user`` may see its analysis."""
     try:
         return SitingRun.objects.select_related("run").get(
-            pk=_as_pk(pk), run__in=runs_for_user(user).values("pk")
+            pk=as_pk(pk), run__in=runs_for_user(user).values("pk")
         )
     except SitingRun.DoesNotExist:
         raise Http404("No such siting.") from None

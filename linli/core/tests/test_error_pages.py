@@ -78,4 +78,4 @@ def test_the_menu_offers_the_audit_log_only_to_who_may_read_it(
 def test_favicon_answers(client: Client, db: Any) -> None:
     response = client.get("/favicon.ico", follow=True)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # type: ignore[attr-defined]
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # type: ignore[attr-defined]  # a streaming response

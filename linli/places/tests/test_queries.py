@@ -193,7 +193,7 @@ def test_the_version_changes_when_anything_a_page_shows_changes(hierarchy: Hiera
         seen.add(version)
         return fresh
 
-    OpeningHours.objects.filter(station=station, weekday=0).first().save()  # type: ignore[union-attr]
+    OpeningHours.objects.filter(station=station, weekday=0).first().save()  # type: ignore[union-attr]  # the row exists
     assert changed()
     station.amenities.add(Amenity.objects.get(code="toilet"))
     assert changed()

@@ -52,7 +52,7 @@ def staff_required[V: Callable[..., HttpResponse]](view: V) -> V:
                 status=403,
             )
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # wraps keeps V's signature
 
 
 def _is_editor(user: AnyUser) -> bool:
