@@ -7,6 +7,8 @@ debug off unless ``LINLI_DEBUG=1``, a console SMS sender.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.planning",
+    "linli.kiosks",
     "linli.cobuild",
     "linli.sample",  # the sample district's commands; nothing imports it
 ]
@@ -170,6 +173,32 @@ LINLI_TILE_URL = os.environ.get("LINLI_TILE_URL", "")
 LINLI_TILE_ATTRIBUTION = os.environ.get("LINLI_TILE_ATTRIBUTION", "")
 LINLI_CIRCLE_CACHE_DIR = VAR_DIR / "circle-cache"
 LINLI_NETWORK_DIR = VAR_DIR / "networks"
+
+# Smart huts (linli/kiosks, docs/kiosks.md). A device missing heartbeats this long is offline;
+# signed device requests may be this far from the server's clock (and their nonces are kept
+# that long). Device key secrets derive from LINLI_DEVICE_KEY_SECRET; readings are sealed with
+# AES-GCM under LINLI_KIOSK_DATA_KEYS ("id=<base64 of 32 bytes>,…", first id seals new rows
+# unless LINLI_KIOSK_DATA_KEY_ID says otherwise). Both stay outside the database; the
+# development defaults derive from SECRET_KEY (production warns: linli.kiosks.W001).
+LINLI_KIOSK_OFFLINE_SECONDS = int(os.environ.get("LINLI_KIOSK_OFFLINE_SECONDS", "600"))
+LINLI_KIOSK_CLOCK_SKEW_SECONDS = int(os.environ.get("LINLI_KIOSK_CLOCK_SKEW_SECONDS", "300"))
+LINLI_KIOSK_KEY_OVERLAP_SECONDS = int(os.environ.get("LINLI_KIOSK_KEY_OVERLAP_SECONDS", "86400"))
+LINLI_DEVICE_KEY_SECRET = os.environ.get("LINLI_DEVICE_KEY_SECRET", f"device:{SECRET_KEY}")
+# Residents measured at a kiosk are stored under HMAC(this secret, their ID or phone).
+LINLI_KIOSK_PSEUDONYM_SECRET = os.environ.get(
+    "LINLI_KIOSK_PSEUDONYM_SECRET", f"pseudonym:{SECRET_KEY}"
+)
+LINLI_KIOSK_DATA_KEYS = {
+    key_id.strip(): base64.b64decode(value)
+    for key_id, _sep, value in (
+        item.partition("=")
+        for item in os.environ.get("LINLI_KIOSK_DATA_KEYS", "").split(",")
+        if item.strip()
+    )
+} or {"dev": hashlib.sha256(f"kiosk-data:{SECRET_KEY}".encode()).digest()}
+LINLI_KIOSK_DATA_KEY_ID = os.environ.get(
+    "LINLI_KIOSK_DATA_KEY_ID", next(iter(LINLI_KIOSK_DATA_KEYS))
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

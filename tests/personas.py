@@ -251,3 +251,56 @@ def as_user(client: Client) -> Any:
         return login(client, user)
 
     return _as
+
+
+@pytest.fixture
+def smart_hut(hierarchy: Hierarchy) -> Station:
+    """A 智慧小屋 in 幸福里社区 (a station of kind smart_hut), open round the clock."""
+    return _station(
+        hierarchy.district,
+        hierarchy.xingfu,
+        "H001",
+        "幸福里智慧小屋",
+        113.072,
+        36.182,
+        category="smart_hut",
+    )
+
+
+@pytest.fixture
+def hut_keeper(hierarchy: Hierarchy, smart_hut: Station) -> User:
+    """The keeper of the smart hut (a station keeper whose station is the hut)."""
+    user = _user(
+        "hut_keeper",
+        Role.STATION_KEEPER,
+        district=hierarchy.district,
+        community=hierarchy.xingfu,
+        station=smart_hut,
+    )
+    user.phone = "13700002222"
+    user.save(update_fields=["phone"])
+    return user
+
+
+@pytest.fixture
+def family_doctor(hierarchy: Hierarchy) -> User:
+    """A family doctor (家庭医生) of 幸福里社区: reads its consenting residents' health readings."""
+    return _user(
+        "xingfu_doctor",
+        Role.FAMILY_DOCTOR,
+        district=hierarchy.district,
+        subdistrict=hierarchy.east,
+        community=hierarchy.xingfu,
+    )
+
+
+@pytest.fixture
+def other_family_doctor(hierarchy: Hierarchy) -> User:
+    """A family doctor of 西园社区 (another community)."""
+    return _user(
+        "xiyuan_doctor",
+        Role.FAMILY_DOCTOR,
+        district=hierarchy.district,
+        subdistrict=hierarchy.west,
+        community=hierarchy.xiyuan,
+    )

@@ -29,10 +29,18 @@ class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("Volunteer")
     SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
     RESIDENT = "resident", _("Resident")
+    # Reads the health readings of its community's residents (linli.kiosks); community scope.
+    FAMILY_DOCTOR = "family_doctor", _("Family doctor")
 
 
 STAFF_ROLES = frozenset(
-    {Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF, Role.STATION_KEEPER}
+    {
+        Role.DISTRICT_ADMIN,
+        Role.SUBDISTRICT_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.STATION_KEEPER,
+        Role.FAMILY_DOCTOR,
+    }
 )
 # The roles that create and change records in their area (places, and the feature apps' records
 # that belong to an area); a station keeper changes only their own station's hours and services.

@@ -178,19 +178,25 @@ def get_swap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> SwapRe
 # ------------------------------------------------------------------------------------ resources
 
 
-def resources_for_user(user: Any) -> QuerySet[Resource]:
-    """Resources ``user`` may see: those in scope, and for community staff also the
-    subdistrict-wide ones of their subdistrict (they draw on them too)."""
-    if not is_staff(user):
-        return Resource.objects.none()
+def _area_q(user: Any) -> Q:
+    """The rows of a subdistrict-and-community list (resources, projects) ``user`` may see:
+    those in scope, and for community staff also the subdistrict-wide ones of their subdistrict
+    (they draw on them too). Station keepers see none."""
     scope = user.scope
     q = scope_q(scope, station=None)
     if q is NOTHING:
-        return Resource.objects.none()
+        return NOTHING
     if scope.community_id is not None and not scope.everything:
         community = Community.objects.filter(pk=scope.community_id).values("subdistrict_id")
         q |= Q(district_id=scope.district_id, community=None, subdistrict_id__in=community)
-    return Resource.objects.filter(q)
+    return q
+
+
+def resources_for_user(user: Any) -> QuerySet[Resource]:
+    """Resources ``user`` may see (``_area_q``)."""
+    if not is_staff(user):
+        return Resource.objects.none()
+    return Resource.objects.filter(_area_q(user))
 
 
 def can_change_resource(user: Any, resource: Resource) -> bool:

@@ -24,10 +24,11 @@ from linli.planning.models import AnalysisRun
 BEFORE = [
     ("areas", None),
     ("places", "0003_station_updated_index"),
-    ("accounts", "0005_api_token"),
+    ("accounts", "0006_family_doctor_role"),
     ("core", "0003_more_audit_actions"),
     ("planning", "0002_siting_premises"),
     ("cobuild", "0001_initial"),
+    ("kiosks", "0002_default_catalogue"),
 ]
 
 

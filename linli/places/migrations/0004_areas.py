@@ -30,10 +30,11 @@ def move_content_types_back(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("accounts", "0006_areas"),
+        ("accounts", "0007_areas"),
         ("areas", "0001_initial"),
         ("core", "0004_areas"),
         ("cobuild", "0002_areas"),
+        ("kiosks", "0003_areas"),
         ("places", "0003_station_updated_index"),
         ("planning", "0003_areas"),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_api_token"),
+        ("accounts", "0006_family_doctor_role"),
         ("areas", "0001_initial"),
     ]
 
