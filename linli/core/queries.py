@@ -70,7 +70,8 @@ _VALUE_LABELS = {
 
 def _value_label(key: str, value: Any) -> str:
     """A stored machine value in words: reasons, methods, roles, timestamps."""
-    if key == "reason" and value in _REASON_LABELS:
+    # A change is stored as [old, new]: only a plain string can be a reason code.
+    if key == "reason" and isinstance(value, str) and value in _REASON_LABELS:
         return str(_REASON_LABELS[value])
     if key in _KEY_LABELS and isinstance(value, str):
         return str(_KEY_LABELS[key].get(value, value))

@@ -42,6 +42,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "rows": audit_rows(list(page.object_list)),
             "query": query.urlencode(),
             "layout": layout,
+            "console_nav": "audit",
             "show_district": bool(getattr(request.user, "is_superuser", False)),
         },
     )

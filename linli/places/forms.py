@@ -336,15 +336,89 @@ class CompoundForm(forms.Form):
         )
 
 
+REPEAT_CHOICES = [
+    ("", _("Whenever the station is open")),
+    ("daily", _("Every day")),
+    ("weekly", _("Every week on …")),
+    ("monthly", _("Once a month, on the …")),
+    ("custom", _("Another rule (RRULE, for experts)")),
+]
+ORDINAL_CHOICES = [
+    ("1", pgettext_lazy("nth weekday of the month", "first")),
+    ("2", pgettext_lazy("nth weekday of the month", "second")),
+    ("3", pgettext_lazy("nth weekday of the month", "third")),
+    ("4", pgettext_lazy("nth weekday of the month", "fourth")),
+    ("-1", pgettext_lazy("nth weekday of the month", "last")),
+]
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def schedule_builder_initial(rule: str) -> dict[str, Any]:
+    """The builder's fields for a stored rule; a rule it cannot show stays as written."""
+    from linli.places.rrule_words import UnsupportedRule, parse_rule
+
+    if not rule.strip():
+        return {"repeat": ""}
+    try:
+        parsed = parse_rule(rule)
+    except UnsupportedRule:
+        return {"repeat": "custom", "rrule": rule}
+    simple = (
+        parsed.interval == 1
+        and not parsed.bymonthday
+        and not parsed.bymonth
+        and parsed.count is None
+        and parsed.until is None
+        and parsed.dtstart is None
+    )
+    if simple and parsed.freq == "DAILY" and not parsed.byday:
+        return {"repeat": "daily"}
+    if (
+        simple
+        and parsed.freq == "WEEKLY"
+        and parsed.byday
+        and all(n == 0 for n, _d in parsed.byday)
+    ):
+        return {"repeat": "weekly", "weekdays": [DAY_CODES[d] for _n, d in parsed.byday]}
+    if (
+        simple
+        and parsed.freq == "MONTHLY"
+        and len(parsed.byday) == 1
+        and str(parsed.byday[0][0]) in dict(ORDINAL_CHOICES)
+    ):
+        nth, day = parsed.byday[0]
+        return {"repeat": "monthly", "nth": str(nth), "month_weekday": DAY_CODES[day]}
+    return {"repeat": "custom", "rrule": rule}
+
+
 class ScheduleFields(forms.Form):
+    """When a service is offered, built from choices a person reads (every week on Tuesday, the
+    first Friday of each month …); ``clean`` writes the RRULE, which staff no longer type.
+    The rule is shown back in words wherever it is listed (``schedule_words``)."""
+
+    repeat = forms.ChoiceField(
+        label=_("Repeats"),
+        choices=REPEAT_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"x-model": "repeat"}),
+    )
+    weekdays = forms.MultipleChoiceField(
+        label=pgettext_lazy("weekdays", "On"),
+        choices=list(zip(DAY_CODES, WEEKDAY_LABELS, strict=True)),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    nth = forms.ChoiceField(label=_("Which one"), choices=ORDINAL_CHOICES, required=False)
+    month_weekday = forms.ChoiceField(
+        label=_("Day of the week"),
+        choices=list(zip(DAY_CODES, WEEKDAY_LABELS, strict=True)),
+        required=False,
+    )
     rrule = forms.CharField(
         label=_("Recurrence (RRULE)"),
         required=False,
         max_length=200,
-        help_text=_(
-            "e.g. FREQ=MONTHLY;BYDAY=1FR for the first Friday of each month; "
-            "empty means whenever the station is open."
-        ),
+        help_text=_("e.g. FREQ=MONTHLY;BYDAY=1FR for the first Friday of each month."),
     )
     opens = forms.TimeField(
         label=pgettext_lazy("time", "From"),
@@ -357,6 +431,37 @@ class ScheduleFields(forms.Form):
     schedule_note = forms.CharField(
         label=_("Schedule as residents read it"), required=False, max_length=200
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = kwargs.get("initial")
+        # A stored rule (initial["rrule"]) opens in the builder where the builder can show it.
+        if initial and "rrule" in initial and "repeat" not in initial:
+            kwargs["initial"] = {**initial, **schedule_builder_initial(initial["rrule"] or "")}
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        repeat = data.get("repeat") or ""
+        if repeat == "daily":
+            data["rrule"] = "FREQ=DAILY"
+        elif repeat == "weekly":
+            days = data.get("weekdays") or []
+            if not days:
+                self.add_error("weekdays", _("Choose at least one day of the week."))
+            data["rrule"] = "FREQ=WEEKLY;BYDAY=" + ",".join(d for d in DAY_CODES if d in days)
+        elif repeat == "monthly":
+            nth, day = data.get("nth"), data.get("month_weekday")
+            if not nth:
+                self.add_error("nth", _("Choose which one of the month."))
+            if not day:
+                self.add_error("month_weekday", _("Choose the day of the week."))
+            data["rrule"] = f"FREQ=MONTHLY;BYDAY={nth}{day}"
+        elif repeat == "custom":
+            if not (data.get("rrule") or "").strip():
+                self.add_error("rrule", _("Write the rule, or choose how often above."))
+        elif "repeat" in self.data or "repeat" in self.initial:
+            data["rrule"] = ""
+        return data
 
     def schedule(self) -> ScheduleInput:
         d = self.cleaned_data

@@ -43,6 +43,7 @@ from ninja import Field, Query, Router, Schema
 
 from linli.places.api import cached_list, json_response, page_of
 from linli.places.models import (
+    OpeningException,
     OpeningHours,
     Organisation,
     Service,
@@ -73,6 +74,7 @@ KINDS = {
     "location_attribute": 10,
     "taxonomy_term": 11,
     "organization_identifier": 12,
+    "location_change": 13,
 }
 # Taxonomy terms (facility categories) are the installation's, not a district's.
 TAXONOMY_PREFIX = "taxonomy"
@@ -424,10 +426,51 @@ def _location(row: dict[str, Any], *, prefix: str = "") -> dict[str, Any]:
     )
 
 
+def _change_schedules(
+    code: str, location_id: str, changes: Iterable[OpeningException]
+) -> list[dict[str, Any]]:
+    """Closures and changed hours on single days (临时调整/闭馆), as one-day schedules: what the
+    resident pages show, the API says too. A closure has no opening time; its description
+    says closed."""
+    schedules = []
+    for change in changes:
+        day = change.date.isoformat()
+        if change.closed:
+            text = _("Closed all day: %(note)s") if change.note else _("Closed all day")
+        else:
+            text = (
+                _("Changed hours on this day: %(note)s")
+                if change.note
+                else _("Changed hours on this day")
+            )
+        schedules.append(
+            _compact(
+                {
+                    "id": hsds_id(code, "location_change", change.pk),
+                    "location_id": location_id,
+                    "valid_from": day,
+                    "valid_to": day,
+                    "dtstart": day,
+                    "until": day,
+                    "opens_at": None if change.closed else _time(change.opens),
+                    "closes_at": None if change.closed else _time(change.closes),
+                    "timezone": _utc_offset()[1],
+                    "description": text % {"note": change.note},
+                }
+            )
+        )
+    return schedules
+
+
 def _location_children(
-    row: dict[str, Any], hours: list[tuple[int, dt.time, dt.time]], *, prefix: str = ""
+    row: dict[str, Any],
+    hours: list[tuple[int, dt.time, dt.time]],
+    *,
+    prefix: str = "",
+    changes: Iterable[OpeningException] = (),
 ) -> dict[str, Any]:
-    """The one-to-many parts of a location: address, public phone, opening hours."""
+    """The one-to-many parts of a location: address, public phone, opening hours and the
+    coming closures and changed hours."""
     code = row["district__code"]
     pk = _pk(row, prefix)
     location_id = hsds_id(code, "location", pk)
@@ -465,7 +508,8 @@ def _location_children(
             kind="location_schedule",
             owner_pk=pk,
             extra={"location_id": location_id},
-        ),
+        )
+        + _change_schedules(code, location_id, changes),
         # The kind of place (幸福驿站, kindergarten …) as an HSDS attribute with a taxonomy term.
         "attributes": [
             {
@@ -487,6 +531,16 @@ def _location_children(
             }
         ],
     }
+
+
+def _changes_of(station_pks: Iterable[int]) -> dict[int, list[OpeningException]]:
+    """The stations' closures and changed hours from today on (past days are history)."""
+    changes: dict[int, list[OpeningException]] = defaultdict(list)
+    for change in OpeningException.objects.filter(
+        station_id__in=list(station_pks), date__gte=timezone.localdate()
+    ).order_by("date", "opens"):
+        changes[change.station_id].append(change)
+    return changes
 
 
 def _hours_of(station_pks: Iterable[int]) -> dict[int, list[tuple[int, dt.time, dt.time]]]:
@@ -738,7 +792,9 @@ def list_locations(
 def get_location(request: HttpRequest, location_id: str) -> HttpResponse:
     station = _get_by_hsds_id(public_stations(), location_id, "location")
     row = Station.objects.filter(pk=station.pk).values(*_STATION_FIELDS).get()
-    record = _location(row) | _location_children(row, _hours_of([station.pk])[station.pk])
+    record = _location(row) | _location_children(
+        row, _hours_of([station.pk])[station.pk], changes=_changes_of([station.pk])[station.pk]
+    )
     return json_response(record)
 
 
@@ -759,7 +815,8 @@ def _service_at_location(
     )
     if nested:
         station_hours = hours.get(link["station_id"], [])
-        location |= _location_children(link, station_hours, prefix="station__")
+        changes = _changes_of([link["station_id"]])[link["station_id"]]
+        location |= _location_children(link, station_hours, prefix="station__", changes=changes)
         record["schedules"] = _link_schedules(
             code, link, station_hours, record["service_id"], location["id"], sal_id
         )

@@ -750,6 +750,16 @@ class SearchResult:
     functions: tuple[Named, ...]
     amenities: tuple[Named, ...]
     rank: int = 0
+    # For a search for a service with its own schedule: whether one of the matched services is
+    # offered now (within the station's hours that day), else when one next is. None: the
+    # search was not for a scheduled service, and the station's own hours answer "open now".
+    service_now: bool | None = None
+    service_next: dt.datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Open in the sense the resident asked: the service's schedule, else the station's."""
+        return self.status.is_open if self.service_now is None else self.service_now
 
     @property
     def distance_text(self) -> str:
@@ -772,7 +782,15 @@ class SearchResults:
     def signature(self) -> tuple[Any, ...]:
         """What the rendered list depends on besides the query and version."""
         return tuple(
-            (r.station.id, r.status.state, r.status.next_open, r.distance_m) for r in self.results
+            (
+                r.station.id,
+                r.status.state,
+                r.status.next_open,
+                r.distance_m,
+                r.service_now,
+                r.service_next,
+            )
+            for r in self.results
         )
 
 
@@ -853,6 +871,68 @@ def _matches(
     )
 
 
+def _service_availability(
+    station: StationEntry, services: Iterable[ServiceEntry], now: dt.datetime
+) -> tuple[bool | None, dt.datetime | None]:
+    """Whether any of ``services`` is offered at ``now`` (naive local) and, if not, when one
+    next is — each service by its own schedule, within the station's hours and exceptions that
+    day. (None, None) when none of them has a schedule of its own: the station's hours answer.
+    """
+    scheduled = [s for s in services if s.rrule or s.opens is not None]
+    if not scheduled:
+        return None, None
+    until = now + dt.timedelta(days=LOOKAHEAD_DAYS)
+    upcoming: list[dt.datetime] = []
+    for service in scheduled:
+        # Times without a rule mean "every day at these times" (within the station's hours).
+        rule = service.rrule or "FREQ=DAILY"
+        for begin in occurrences(
+            rule, after=now, opens=service.opens, closes=service.closes, until=until, limit=40
+        ):
+            end = _session_end(begin, service)
+            if not _fits_hours(station, begin, end, service) or any(
+                e.closed for e in station.exceptions.get(begin.date(), [])
+            ):
+                continue
+            if begin <= now < end:
+                if service.opens is None:  # all day: whenever the station is open that day
+                    day = day_hours(station, now.date(), english=False)
+                    if not status_at(day, now.time()).is_open:
+                        continue
+                return True, None
+            upcoming.append(begin)
+            break
+    return False, min(upcoming) if upcoming else None
+
+
+def suggestions(directory: Directory, query: SearchQuery, *, limit: int = 2) -> tuple[str, ...]:
+    """Words to try when nothing matched: the service categories most stations offer, in the
+    reader's language, never one the resident has just typed (nor one containing it)."""
+    english = language_is_english()
+
+    def build() -> tuple[Named, ...]:
+        counts: dict[Named, int] = {}
+        for station in directory.stations.values():
+            for category in {s.category for s in station.services}:
+                counts[category] = counts.get(category, 0) + 1
+        return tuple(sorted(counts, key=lambda c: (-counts[c], c.zh)))
+
+    popular: tuple[Named, ...] = _searches.get_or_set(
+        ("popular", directory.district.id, directory.version), build
+    )
+    typed = query.tokens
+    words: list[str] = []
+    for category in popular:
+        name = category.en if english else category.zh
+        folded = category.search_text
+        if any(t in folded or normalise(name) in t for t in typed):
+            continue
+        words.append(name)
+        if len(words) == limit:
+            break
+    return tuple(words)
+
+
 def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> SearchResults:
     """Stations matching the words, kind, "open now" and sorted by distance for "near me".
 
@@ -866,9 +946,12 @@ def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> Sea
     moment = local.time()
     unknown_hidden = 0
     found: list[SearchResult] = []
+    naive = local.replace(tzinfo=None)
     for station, matched in _matches(directory, query.tokens, query.kind):
         status = status_at(table[station.id], moment)
-        if query.open_now and not status.is_open:
+        service_now, service_next = _service_availability(station, matched.services, naive)
+        is_open = status.is_open if service_now is None else service_now
+        if query.open_now and not is_open:
             if status.state == "unknown":
                 unknown_hidden += 1
             continue
@@ -885,12 +968,14 @@ def search(directory: Directory, query: SearchQuery, *, now: dt.datetime) -> Sea
                 matched.functions,
                 matched.amenities,
                 matched.rank,
+                service_now,
+                service_next,
             )
         )
     if query.near is not None:
         found.sort(key=lambda r: (r.distance_m or 0, r.station.code))
     else:
-        found.sort(key=lambda r: (r.rank, not r.status.is_open, r.station.code))
+        found.sort(key=lambda r: (r.rank, not r.is_open, r.station.code))
     return SearchResults(query, tuple(found), unknown_hidden, len(directory.stations))
 
 
@@ -906,6 +991,8 @@ class Session:
     end: dt.datetime
     service: ServiceEntry
     station_closed: bool  # the station has a closed-all-day exception on that date
+    # The station's hours were changed that day (an exception) and no longer hold the session.
+    outside_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -940,11 +1027,34 @@ def _build_station_page(
             limit=UPCOMING_LIMIT + 2,
         ):
             end = _session_end(begin, service)
-            closed = any(e.closed for e in station.exceptions.get(begin.date(), []))
-            sessions.append(Session(begin, end, service, closed))
+            changes = station.exceptions.get(begin.date(), [])
+            closed = any(e.closed for e in changes)
+            outside = bool(changes) and not closed and not _fits_hours(station, begin, end, service)
+            sessions.append(Session(begin, end, service, closed, outside))
     sessions.sort(key=lambda s: (s.start, s.service.name))
     unknown = station.closes_on_holidays and any(d.state == "unknown" for d in week)
     return StationPage(station, week, exceptions, tuple(sessions), unknown)
+
+
+def _fits_hours(
+    station: StationEntry, begin: dt.datetime, end: dt.datetime, service: ServiceEntry
+) -> bool:
+    """Whether a timed session lies within the station's hours that day, exceptions applied
+    (a session without its own times is "whenever the station is open" and always fits)."""
+    if service.opens is None:
+        return True
+    day = begin.date()
+    opening = opening_on(
+        hours=list(station.hours),
+        exceptions=station.exceptions.get(day, []),
+        day=day,
+        policy=station.holiday_policy,
+    )
+    for opens, closes in opening.intervals:
+        limit = dt.datetime.combine(day, closes) if closes != dt.time(0, 0) else None
+        if opens <= begin.time() and (limit is None or end <= limit):
+            return True
+    return False
 
 
 def _session_end(begin: dt.datetime, service: ServiceEntry) -> dt.datetime:
@@ -987,7 +1097,8 @@ def map_points(results: Iterable[SearchResult]) -> list[dict[str, Any]]:
             "g": r.station.kind.group,
             "lat": round(r.station.lat, 6),
             "lon": round(r.station.lon, 6),
-            "o": r.status.state,
+            # A search for a scheduled service colours the marker by the service's schedule.
+            "o": r.status.state if r.service_now is None else ("open" if r.is_open else "closed"),
         }
         for r in results
     ]

@@ -91,8 +91,8 @@ class AnalysisRun(models.Model):
         s = self.summary
         seconds = s.get("timings", {}).get("total", 0.0)
         return (
-            f"{s.get('compounds', 0)} compounds, {s.get('population', 0)} people, "
-            f"{len(s.get('categories', []))} categories, {s.get('gaps', 0)} gaps, "
+            f"{s.get('compounds', 0):,} compounds, {s.get('population', 0):,} people, "
+            f"{len(s.get('categories', []))} categories, {s.get('gaps', 0):,} gaps, "
             f"{seconds:.1f} s"
         )
 

@@ -120,6 +120,14 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     page.wait_for_timeout(1500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#pl-map").screenshot(path=str(SCREENSHOTS / "planning-map-isochrones.png"))
+    assert page.locator("#pl-iso-note").is_hidden()
+    # Day care has no isochrones: the map says so, never drawing 幸福驿站's in their place.
+    page.select_option("#pl-category", "elderly_day_care")
+    page.wait_for_selector("#pl-iso-note", state="visible")
+    page.select_option("#pl-category", "happiness_station")
+    page.uncheck("#pl-iso")
+    for item in ("驿站5分钟范围边界", "道路或步行道", "5 分钟以内"):
+        assert item in page.inner_text("#pl-legend")
 
     # Filter the gap list to one category; htmx swaps the table in place.
     page.select_option("#gf-category", label="托儿所")
@@ -156,6 +164,13 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     page.wait_for_selector(".pl-sites li")
     assert page.locator(".pl-sites li").count() == 3
     assert "新覆盖" in page.inner_text(".pl-sites")
+    page.wait_for_selector(".pl-map-label")
+    # The proposed 幸福驿站 sites are not shown on another category's walking times.
+    page.select_option("#pl-category", "elderly_day_care")
+    page.wait_for_selector("#pl-sites-note", state="visible")
+    assert page.locator(".pl-map-label").count() == 0
+    assert "幸福驿站" in page.inner_text("#pl-sites-note")
+    page.select_option("#pl-category", "happiness_station")
     page.wait_for_selector(".pl-map-label")
     page.locator("#siting").screenshot(path=str(SCREENSHOTS / "planning-sites-list.png"))
     page.evaluate("window.scrollTo(0, 0)")

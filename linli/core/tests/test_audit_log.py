@@ -217,3 +217,18 @@ def test_station_hours_and_schedules_read_in_words(
     assert "周一 09:00–17:00" in page
     assert "每月第一个星期五" in page
     assert "每周二" in page
+
+
+def test_a_changed_reason_reads_as_a_change_not_an_error(
+    client: Client, as_user: Any, district_admin: User, hierarchy: Any
+) -> None:
+    record(
+        actor=district_admin,
+        action=AuditEntry.Action.UPDATE,
+        obj=hierarchy.station_xingfu,
+        changes={"reason": ["旧的理由", "新的理由"]},
+    )
+    as_user(district_admin)
+    response = client.get(AUDIT)
+    assert response.status_code == 200
+    assert "旧的理由 → 新的理由" in response.content.decode()

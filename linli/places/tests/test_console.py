@@ -387,3 +387,67 @@ def test_the_console_and_the_api_find_the_same_stations(
     for text, expected in (("解放路", ["S002"]), ("Ｓ００３", ["S003"]), ("幸福苑", ["S001"])):
         assert console(text) == expected, text
         assert api(text) == expected, text
+
+
+# --- the schedule builder, and a refused schedule keeps what was typed -------------------------
+
+
+def test_the_schedule_builder_writes_the_rule(
+    as_user: Any, district_admin: Any, hierarchy: Any
+) -> None:
+    client = as_user(district_admin)
+    station = hierarchy.station_xingfu
+    link = ServiceAtStation.objects.get(station=hierarchy.station_heping)
+    response = client.post(
+        reverse("console:station_add_service", args=[station.pk]),
+        {
+            "service": link.service_id,
+            "repeat": "monthly",
+            "nth": "1",
+            "month_weekday": "FR",
+            "opens": "09:00",
+            "closes": "11:30",
+        },
+    )
+    assert response.status_code == 302
+    added = ServiceAtStation.objects.get(station=station, service=link.service)
+    assert added.rrule == "FREQ=MONTHLY;BYDAY=1FR"
+    page = client.get(reverse("console:station_hours", args=[station.pk])).content.decode()
+    assert "每月第一个星期五" in page
+    response = client.post(
+        reverse("console:service_link", args=[link.service_id]),
+        {"station": station.pk, "repeat": "weekly", "weekdays": ["TU", "TH"]},
+    )
+    assert response.status_code == 302
+    added.refresh_from_db()
+    assert added.rrule == "FREQ=WEEKLY;BYDAY=TU,TH"
+
+
+def test_a_refused_schedule_keeps_what_was_typed_beside_the_field(
+    as_user: Any, district_admin: Any, hierarchy: Any
+) -> None:
+    client = as_user(district_admin)
+    station = hierarchy.station_xingfu
+    link = ServiceAtStation.objects.get(station=hierarchy.station_heping)
+    typed = {
+        "service": link.service_id,
+        "repeat": "weekly",
+        "opens": "09:00",
+        "closes": "11:30",
+        "schedule_note": "每周一次，请带身份证",
+    }
+    response = client.post(reverse("console:station_add_service", args=[station.pk]), typed)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "请至少选择一个星期几。" in page
+    assert 'value="每周一次，请带身份证"' in page
+    assert 'value="09:00"' in page
+    assert not ServiceAtStation.objects.filter(station=station, service=link.service).exists()
+    response = client.post(
+        reverse("console:station_add_service", args=[station.pk]),
+        {**typed, "repeat": "custom", "rrule": "EVERY TUESDAY"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "“EVERY TUESDAY”不是有效的周期规则（RRULE）。" in page
+    assert 'value="EVERY TUESDAY"' in page

@@ -438,4 +438,15 @@ def test_the_page_lists_the_coming_holidays_under_the_rule(
     assert national_day.first_day == dt.date(2026, 10, 1)
     assert national_day.last_day >= dt.date(2026, 10, 7)
     text = response.content.decode()
-    assert "National Day 10/1–10/" in text
+    assert "National Day 1 Oct–" in text  # "8 Dec", not "12/8", in English
+
+
+def test_the_holiday_box_does_not_claim_no_holidays_over_an_unpublished_year(
+    as_user: Any, community_staff: Any, hierarchy: Any
+) -> None:
+    station = hierarchy.station_xingfu
+    with freeze_time("2026-12-08T02:00:00Z"):  # the 2027 arrangement is not published
+        text = as_user(community_staff).get(_url(station)).content.decode()
+    assert "No public holidays in the next four months." not in text
+    assert "No public holidays up to 31 Dec." in text
+    assert "after 31 Dec has not been published yet" in text

@@ -306,3 +306,44 @@ def test_the_public_api_is_read_only(client: Client, hierarchy: Hierarchy) -> No
 )
 def test_rrules_become_hsds_schedule_fields(rrule: str, fields: dict[str, Any]) -> None:
     assert rrule_schedule(rrule) == fields
+
+
+def test_closures_and_changed_hours_reach_the_schedules(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    """The resident page shows a closure at once; the public API must say the same."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.places.models import OpeningException
+
+    station = hierarchy.station_heping
+    day = timezone.localdate() + dt.timedelta(days=3)
+    OpeningException.objects.create(station=station, date=day, closed=True, note="设备检修")
+    OpeningException.objects.create(
+        station=station,
+        date=day + dt.timedelta(days=1),
+        closed=False,
+        opens=dt.time(14),
+        closes=dt.time(17),
+        note="上午培训",
+    )
+    OpeningException.objects.create(
+        station=station, date=timezone.localdate() - dt.timedelta(days=2), note="已过去"
+    )
+    [sal] = _get(client, "/api/hsds/service_at_locations")["contents"]
+    location = _get(client, f"/api/hsds/locations/{sal['location_id']}")
+    assert validate(location, LOCATION) == []
+    changes = [s for s in location["schedules"] if s.get("valid_from")]
+    assert [(s["valid_from"], s["valid_to"]) for s in changes] == [
+        (day.isoformat(), day.isoformat()),
+        ((day + dt.timedelta(days=1)).isoformat(), (day + dt.timedelta(days=1)).isoformat()),
+    ]
+    closed, shorter = changes
+    assert "opens_at" not in closed
+    assert closed["description"] == "全天闭馆：设备检修"
+    assert (shorter["opens_at"], shorter["closes_at"]) == ("14:00+08:00", "17:00+08:00")
+    nested = _get(client, f"/api/hsds/service_at_locations/{sal['id']}")
+    assert validate(nested, SCHEMA) == []
+    assert len([s for s in nested["location"]["schedules"] if s.get("valid_from")]) == 2

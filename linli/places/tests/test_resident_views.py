@@ -41,7 +41,7 @@ def test_a_search_lists_only_matching_stations_with_the_matching_service(
     assert "和平里幸福驿站" in html
     assert "西园幸福驿站" not in html
     assert "义务理发" in html
-    assert "每月第一个星期五 9:00–11:30" in html
+    assert '每月第一个星期五 <span class="nowrap">9:00–11:30</span>' in html
 
 
 @freeze_time(FRIDAY_10)
@@ -78,8 +78,8 @@ def test_the_station_page_shows_hours_services_and_upcoming_sessions(
     assert 'href="tel:0355-1234567"' in html
     assert "义务理发" in html
     assert "仁爱社工服务中心" in html  # the provider
-    assert "每月第一个星期五 9:00–11:30" in html
-    assert "8:30–18:00" in html
+    assert '每月第一个星期五 <span class="nowrap">9:00–11:30</span>' in html
+    assert '<span class="nowrap">8:30–18:00</span>' in html
 
 
 @freeze_time(FRIDAY_10)
@@ -134,7 +134,7 @@ def test_the_english_switch_renders_english(client: Client, hierarchy: Hierarchy
     html = client.get(_station_url(hierarchy.station_heping)).content.decode()
     assert '<html lang="en"' in html
     assert "Opening hours" in html
-    assert "First Friday of every month, 9:00–11:30" in html
+    assert 'First Friday of every month, <span class="nowrap">9:00–11:30</span>' in html
     assert "Haircut" in html  # the service category's English name
     assert "Happiness station" in html  # the kind's English name
     home = client.get("/?q=haircut").content.decode()
@@ -211,3 +211,81 @@ def test_a_station_name_cannot_break_out_of_the_map_data(
     for url in (_station_url(station), reverse("resident:home")):
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html
+
+
+# --- a search for a service answers "open now" by the service's own schedule ------------------
+
+TUESDAY_15 = "2026-12-08T07:00:00Z"  # Tuesday 15:00 in Shanghai; 理发 is on the first Friday
+FIRST_FRIDAY_10 = "2026-12-04T02:00:00Z"  # Friday 4 December, 10:00: the haircut is on
+
+
+@freeze_time(TUESDAY_15)
+def test_open_now_for_a_service_follows_the_services_schedule(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    html = client.get(reverse("resident:home"), {"q": "理发", "open": "1"}).content.decode()
+    # The station is open on Tuesday afternoon, but the haircut is not offered then.
+    assert "和平里幸福驿站" not in html
+    html = client.get(reverse("resident:home"), {"q": "理发"}).content.decode()
+    assert "和平里幸福驿站" in html
+    assert "现在不提供 · 下次 1月1日（周五）9:00" in html
+
+
+@freeze_time(FIRST_FRIDAY_10)
+def test_open_now_for_a_service_lists_the_station_while_it_is_offered(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    html = client.get(reverse("resident:home"), {"q": "理发", "open": "1"}).content.decode()
+    assert "和平里幸福驿站" in html
+    assert "正在提供" in html
+
+
+@freeze_time(FIRST_FRIDAY_10)
+def test_a_closure_that_day_means_the_service_is_not_offered(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    OpeningException.objects.create(
+        station=hierarchy.station_heping, date=dt.date(2026, 12, 4), closed=True, note="检修"
+    )
+    html = client.get(reverse("resident:home"), {"q": "理发", "open": "1"}).content.decode()
+    assert "和平里幸福驿站" not in html
+
+
+@freeze_time(TUESDAY_15)
+def test_the_empty_result_never_suggests_the_word_just_typed(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    html = client.get(reverse("resident:home"), {"q": "理发", "open": "1"}).content.decode()
+    assert "没有找到" in html
+    assert "“理发”" not in html
+    assert "只看正在开放" in html  # the open-now switch is on: the page says to turn it off
+    html = client.get(reverse("resident:home"), {"q": "滑雪"}).content.decode()
+    assert "“理发”" in html  # the district's own services are suggested
+    assert "只看正在开放”，查看" not in html
+
+
+@freeze_time(FRIDAY_10)
+def test_a_session_that_no_longer_fits_changed_hours_is_warned(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    OpeningException.objects.create(
+        station=hierarchy.station_heping,
+        date=dt.date(2026, 12, 4),
+        closed=False,
+        opens=dt.time(14, 0),
+        closes=dt.time(18, 0),
+        note="上午培训",
+    )
+    html = client.get(_station_url(hierarchy.station_heping)).content.decode()
+    assert "当天驿站调整了开放时间，不包含这个时段" in html
+
+
+@freeze_time(FRIDAY_10)
+def test_dates_read_8_dec_in_english_and_time_ranges_stay_whole(
+    client: Client, hierarchy: Hierarchy
+) -> None:
+    client.cookies["django_language"] = "en"
+    html = client.get(_station_url(hierarchy.station_heping)).content.decode()
+    assert "4 Dec" in html
+    assert "12/4" not in html
+    assert '<span class="nowrap">9:00–11:30</span>' in html

@@ -167,6 +167,7 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
             "form": form,
             "found": found,
             "points": queries.map_points(found.results),
+            "suggestions": () if found.results else queries.suggestions(directory, query),
         }
         if fragment:
             return _render(request, "places/resident/_results.html", context)

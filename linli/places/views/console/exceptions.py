@@ -41,17 +41,17 @@ class HolidayRun:
     adjusted: bool  # 调休上班: a weekend day worked
 
 
-def _holiday_runs(today: dt.date, *, days: int = 120) -> tuple[list[HolidayRun], bool]:
-    """The official holidays and adjusted working days in the coming ``days``; and whether the
-    calendar knows every one of those days."""
+def _holiday_runs(today: dt.date, *, days: int = 120) -> tuple[list[HolidayRun], dt.date | None]:
+    """The official holidays and adjusted working days in the coming ``days``; and the last day
+    before the first one the official calendar does not know yet (None: it knows them all)."""
     runs: list[HolidayRun] = []
-    known = True
+    known_until: dt.date | None = None
     for i in range(days):
         day = today + dt.timedelta(days=i)
         kind = day_kind(day)
         if kind is DayKind.UNKNOWN:
-            known = False
-            continue
+            known_until = day - dt.timedelta(days=1)
+            break  # an unknown year: nothing after it is listed, or guessed
         if kind not in (DayKind.HOLIDAY, DayKind.ADJUSTED_WORKDAY):
             continue
         adjusted = kind is DayKind.ADJUSTED_WORKDAY
@@ -67,7 +67,7 @@ def _holiday_runs(today: dt.date, *, days: int = 120) -> tuple[list[HolidayRun],
             runs[-1] = HolidayRun(last.first_day, day, name, False)
         else:
             runs.append(HolidayRun(day, day, name, adjusted))
-    return runs, known
+    return runs, known_until
 
 
 def _english() -> bool:
@@ -80,7 +80,7 @@ def _exceptions_context(
     periods = services.exception_periods(
         station, today=today, since=today - dt.timedelta(days=services.EXCEPTION_HISTORY_DAYS)
     )
-    holidays, calendar_known = _holiday_runs(today)
+    holidays, known_until = _holiday_runs(today)
     return {
         "console_nav": "stations",
         "station_tab": "exceptions",
@@ -91,7 +91,8 @@ def _exceptions_context(
         "past": [p for p in periods if p.is_past],
         "history_days": services.EXCEPTION_HISTORY_DAYS,
         "holidays": holidays,
-        "calendar_known": calendar_known,
+        "calendar_known": known_until is None,
+        "known_until": known_until,
         "closes_on_holidays": station.holiday_policy == Station.HolidayPolicy.CLOSED,
         "is_editor": _is_editor(request.user),
         "today": today,

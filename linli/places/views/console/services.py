@@ -16,6 +16,7 @@ from linli.places.forms import (
     ServiceLinkForm,
 )
 from linli.places.models import (
+    Service,
     ServiceAtStation,
 )
 from linli.places.views.console._common import (
@@ -89,6 +90,19 @@ def service_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, _("Service “%(name)s” saved.") % {"name": service.name})
             return redirect("console:service_edit", pk=service.pk)
+    link_form = ServiceLinkForm(user=request.user) if service else None
+    return _service_page(request, service, form=form, link_form=link_form)
+
+
+def _service_page(
+    request: HttpRequest,
+    service: Service | None,
+    *,
+    form: ServiceForm,
+    link_form: ServiceLinkForm | None,
+    status: int = 200,
+) -> HttpResponse:
+    """The service's page; a refused form is shown again with what was typed."""
     links = []
     if service is not None:
         links = list(
@@ -104,16 +118,19 @@ def service_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "service": service,
             "links": links,
-            "link_form": ServiceLinkForm(user=request.user) if service else None,
+            "link_form": link_form,
             "organisations": form.organisations,
             "page_title": _("Edit service") if service else _("New service"),
         },
+        status=status,
     )
 
 
 @staff_required
 @require_POST
 def service_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer the service at a station or change its schedule there; a refusal keeps what was
+    typed, the error beside its field."""
     service = permissions.get_service_for_user(request.user, pk)
     form = ServiceLinkForm(request.POST, user=request.user)
     if form.is_valid():
@@ -126,12 +143,14 @@ def service_link(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except LinliError as err:
-            messages.error(request, str(err.message))
+            _form_error(form, err)
         else:
             messages.success(request, _("Schedule saved."))
-    else:
-        messages.error(request, _("Please check the station and the schedule."))
-    return redirect("console:service_edit", pk=service.pk)
+            return redirect("console:service_edit", pk=service.pk)
+    details = ServiceForm(
+        user=request.user, creating=False, initial=ServiceForm.initial_for(service)
+    )
+    return _service_page(request, service, form=details, link_form=form, status=400)
 
 
 @staff_required

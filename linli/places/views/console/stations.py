@@ -18,7 +18,6 @@ from linli.places import permissions, queries, services
 from linli.places.forms import (
     AddServiceForm,
     HoursForm,
-    ScheduleFields,
     StationFilterForm,
     StationForm,
 )
@@ -172,6 +171,20 @@ def station_hours(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Opening hours saved."))
             return redirect(_back_to_station(request, station, "hours"))
+    return _hours_page(
+        request, station, hours_form=form, link_form=_link_form_for(request, station)
+    )
+
+
+def _hours_page(
+    request: HttpRequest,
+    station: Station,
+    *,
+    hours_form: HoursForm,
+    link_form: AddServiceForm,
+    status: int = 200,
+) -> HttpResponse:
+    """The weekly hours and services page; a refused form is shown again with what was typed."""
     return render(
         request,
         "places/console/station_hours.html",
@@ -179,23 +192,26 @@ def station_hours(request: HttpRequest, pk: int) -> HttpResponse:
             "console_nav": "stations",
             "page_title": _("Opening hours and services"),
             "station": station,
-            "hours_form": form,
+            "hours_form": hours_form,
             "links": station.service_links.select_related(
                 "service__category", "service__organisation"
             ),
-            "link_form": _link_form_for(request, station),
+            "link_form": link_form,
             "is_editor": _is_editor(request.user),
         },
+        status=status,
     )
 
 
 @staff_required
 @require_POST
 def station_add_service(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer a service here; a refused schedule comes back with what was typed, the error
+    beside its field (it used to redirect to the station with the values gone)."""
     station = permissions.get_station_for_user(request.user, pk, for_change=True)
-    service = permissions.get_service_for_user(request.user, request.POST.get("service"))
-    form = ScheduleFields(request.POST)
+    form = AddServiceForm(request.POST, user=request.user, station=station)
     if form.is_valid():
+        service = permissions.get_service_for_user(request.user, form.cleaned_data["service"])
         try:
             services.add_service_at_station(
                 actor=request.user,
@@ -205,12 +221,12 @@ def station_add_service(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except LinliError as err:
-            messages.error(request, str(err.message))
+            _form_error(form, err)
         else:
             messages.success(request, _("Service “%(name)s” added.") % {"name": service.name})
-    else:
-        messages.error(request, _("Please check the schedule."))
-    return redirect(_back_to_station(request, station, "services"))
+            return redirect(_back_to_station(request, station, "services"))
+    hours = HoursForm(initial=HoursForm.initial_for(station))
+    return _hours_page(request, station, hours_form=hours, link_form=form, status=400)
 
 
 @staff_required

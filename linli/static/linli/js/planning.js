@@ -132,16 +132,29 @@
         });
       }
       drawIsochrones();
+      showSites();
+    }
+
+    // The proposed sites belong to the category they were sited for: shown on that category's
+    // walking times only, with a note naming it when another category is chosen.
+    function showSites() {
+      var sitesBox = document.getElementById("pl-sites");
+      var note = document.getElementById("pl-sites-note");
+      var own = !config.siting_category || select.value === config.siting_category;
+      if (note) note.hidden = own;
+      if (own && (!sitesBox || sitesBox.checked)) siteLayer.addTo(map); else map.removeLayer(siteLayer);
     }
 
     function drawIsochrones() {
       isoLayer.clearLayers();
+      var isoNote = document.getElementById("pl-iso-note");
+      if (isoNote && !document.getElementById("pl-iso").checked) isoNote.hidden = true;
       if (!document.getElementById("pl-iso").checked || !isoData) return;
       var category = select.value;
       var features = isoData.features.filter(function (f) { return f.properties.category === category; });
-      if (!features.length) {
-        features = isoData.features.filter(function (f) { return f.properties.category === "happiness_station"; });
-      }
+      // Never another category's areas in place of the chosen one's: say they are not drawn.
+      var isoNote = document.getElementById("pl-iso-note");
+      if (isoNote) isoNote.hidden = features.length > 0;
       features.sort(function (a, b) { return b.properties.minutes - a.properties.minutes; });
       L.geoJSON({ type: "FeatureCollection", features: features }, {
         interactive: false, pane: "isochrones",
@@ -164,20 +177,20 @@
     document.getElementById("pl-facilities").addEventListener("change", restyle);
     select.addEventListener("change", restyle);
 
+    var sitedFor = names[config.siting_category] || config.siting_category || "";
     (config.sites || []).forEach(function (s) {
       var icon = L.divIcon({ className: "pl-map-label", html: String(s.rank) });
-      var title = t.site + " " + s.rank + (s.name ? " " + s.name : "");
+      var title = t.site + " " + s.rank + (sitedFor ? " · " + sitedFor : "") + (s.name ? " " + s.name : "");
       L.marker([s.lat, s.lon], { icon: icon, title: title, keyboard: true })
         .bindPopup("<strong>" + escapeHtml(t.site) + " " + s.rank + "</strong>" +
+          (sitedFor ? " · " + escapeHtml(sitedFor) : "") +
           (s.name ? "<br>" + escapeHtml(s.name) : "") + "<br>" +
           escapeHtml(t.newly) + " " + s.population + " " + escapeHtml(t.people))
         .addTo(siteLayer);
     });
     var sitesBox = document.getElementById("pl-sites");
     if (sitesBox) {
-      sitesBox.addEventListener("change", function () {
-        if (this.checked) siteLayer.addTo(map); else map.removeLayer(siteLayer);
-      });
+      sitesBox.addEventListener("change", showSites);
     }
 
     fetch(config.data, { credentials: "same-origin" })

@@ -37,7 +37,11 @@
   }
 
   function drawNetwork(map, url) {
-    map.createPane("roads").style.zIndex = 350;  // under the station markers (overlayPane, 400)
+    var pane = map.createPane("roads");
+    pane.style.zIndex = 350;  // under the station markers (overlayPane, 400)
+    // The street names are for the eye: a screen reader would read out a hundred of them
+    // before the stations (the page lists the stations, with their addresses, in words).
+    pane.setAttribute("aria-hidden", "true");
     var renderer = L.canvas({ pane: "roads", padding: 0.5 });
     fetch(url, { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) { throw new Error(r.status); }
