@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.planning",
+    "linli.needs",
     "linli.kiosks",
     "linli.cobuild",
     "linli.sample",  # the sample district's commands; nothing imports it

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/planning/", include("linli.planning.urls")),
     path("console/cobuild/", include("linli.cobuild.urls")),
     path("console/audit/", include("linli.core.urls")),
+    path("", include("linli.needs.urls")),
     path("console/kiosks/", include("linli.kiosks.urls")),
     path("health/", include("linli.kiosks.urls_resident")),
     path("accounts/", include("linli.accounts.urls")),

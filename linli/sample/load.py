@@ -27,7 +27,7 @@ from django.db import transaction
 from linli.places.models import District
 from linli.places.reference import sync_reference_data
 
-from . import accounts, areas, cobuild, kiosks, places
+from . import accounts, areas, cobuild, kiosks, needs, places
 from .district import SyntheticDistrict, generate_district
 
 SAMPLE_SEED = 7
@@ -59,6 +59,7 @@ STEPS: list[Step] = [
     Step("accounts", accounts.load, accounts.delete),
     Step("kiosks", kiosks.load, kiosks.delete),
     Step("cobuild", cobuild.load, cobuild.delete),
+    Step("needs", needs.load, needs.delete),
 ]
 
 

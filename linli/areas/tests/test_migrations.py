@@ -29,6 +29,7 @@ BEFORE = [
     ("planning", "0002_siting_premises"),
     ("cobuild", "0001_initial"),
     ("kiosks", "0002_default_catalogue"),
+    ("needs", "0001_initial"),
 ]
 
 

@@ -35,6 +35,7 @@ class Migration(migrations.Migration):
         ("core", "0004_areas"),
         ("cobuild", "0002_areas"),
         ("kiosks", "0003_areas"),
+        ("needs", "0002_areas"),
         ("places", "0003_station_updated_index"),
         ("planning", "0003_areas"),
     ]

@@ -1,0 +1,167 @@
+"""The one place that answers "may this user see / act on this need?".
+
+- Staff see the needs of their scope: a district admin the district, subdistrict staff their
+  subdistrict, community staff their community, a station keeper the community of the station.
+- A unit's liaison (or a social organisation's member) sees the needs dispatched to the unit.
+- A resident sees the needs raised by or for them (``my_needs``), nothing else.
+
+Acting needs more than seeing (``can_take``): 受理/派单/回访/重办/合并 are the community level and
+up ("manager"); 办理/办结/退回/延期申请 the handler (the assigned unit's people, or the managers
+of the need); a 延期申请 is decided by the level above the need's community: its subdistrict's
+staff or the district admin ("above"); 评价 by the resident the need belongs to.
+
+Ids outside the scope are 404 (guessing reveals nothing); a need in scope that the user may not
+act on is 403. ``linli.needs.services`` re-reads the row through ``get_need_for_user`` under a
+lock before every step; views and the API never filter by scope themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from linli.accounts.models import Role
+from linli.accounts.scopes import scope_q
+from linli.needs.models import Follower, Need
+from linli.places.models import Community, Station
+
+MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
+UNIT_ROLES = frozenset({Role.UNIT_LIAISON, Role.SOCIAL_ORGANISATION})
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _staff(user: Any) -> bool:
+    return _active(user) and bool(getattr(user, "is_staff_role", False))
+
+
+def _unit_member(user: Any) -> bool:
+    return (
+        _active(user)
+        and user.role in UNIT_ROLES
+        and user.organisation_id is not None
+        and user.district_id is not None
+    )
+
+
+def as_pk(pk: Any) -> int:
+    """A primary key from a URL or form value; anything else is "not found", not a 500."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such need.") from None
+    if value <= 0 or value > 2**63 - 1:
+        raise Http404("No such need.")
+    return value
+
+
+def _staff_q(user: Any) -> Q:
+    scope = user.scope
+    if scope.station_id is not None and not scope.everything:
+        # A keeper works for the community of the station.
+        community = Station.objects.filter(
+            pk=scope.station_id, district_id=scope.district_id
+        ).values("community_id")
+        return Q(district_id=scope.district_id, community_id__in=community)
+    return scope_q(scope)
+
+
+def needs_for_user(user: Any) -> QuerySet[Need]:
+    """Needs ``user`` may read in the console and the staff API."""
+    if _staff(user):
+        return Need.objects.filter(_staff_q(user))
+    if _unit_member(user):
+        return Need.objects.filter(
+            district_id=user.district_id, assigned_organisation_id=user.organisation_id
+        )
+    return Need.objects.none()
+
+
+def get_need_for_user(user: Any, pk: Any, *, lock: bool = False) -> Need:
+    """The need ``pk`` if ``user`` may read it (locked for update with ``lock``)."""
+    queryset = needs_for_user(user)
+    if lock:
+        queryset = queryset.select_for_update()
+    else:
+        queryset = queryset.select_related(
+            "community", "subdistrict", "compound", "grid", "assigned_organisation", "resident"
+        )
+    try:
+        return queryset.get(pk=as_pk(pk))
+    except Need.DoesNotExist:
+        raise Http404("No such need.") from None
+
+
+def my_needs(user: Any) -> QuerySet[Need]:
+    """The needs a resident raised, that were raised for them, or that they follow (+1, or
+    a need of theirs merged into another)."""
+    if not _active(user):
+        return Need.objects.none()
+    followed = Follower.objects.filter(user_id=user.pk).values("need_id")
+    return Need.objects.filter(Q(resident_id=user.pk) | Q(pk__in=followed))
+
+
+def get_my_need(user: Any, pk: Any, *, lock: bool = False) -> Need:
+    """The resident's own need ``pk``; someone else's is 404."""
+    queryset = my_needs(user)
+    if lock:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(pk=as_pk(pk))
+    except Need.DoesNotExist:
+        raise Http404("No such need.") from None
+
+
+def _is_manager(user: Any) -> bool:
+    return _staff(user) and bool(user.is_superuser or user.role in MANAGER_ROLES)
+
+
+def can_take(user: Any, need: Need, who: str) -> bool:
+    """Whether ``user`` (who can already read ``need``) may take a step of kind ``who``."""
+    if who == "resident":
+        return _active(user) and bool(need.resident_id == user.pk)
+    if who == "manager":
+        return _is_manager(user)
+    if who == "handler":
+        if _is_manager(user):
+            return True
+        return _unit_member(user) and need.assigned_organisation_id == user.organisation_id
+    if who == "above":
+        if not _staff(user):
+            return False
+        if user.is_superuser or user.role == Role.DISTRICT_ADMIN:
+            return True
+        return bool(
+            user.role == Role.SUBDISTRICT_STAFF and user.subdistrict_id == need.subdistrict_id
+        )
+    return False
+
+
+def require(user: Any, need: Need, who: str) -> None:
+    """Refuse (403) a step ``user`` may not take on a need they can read."""
+    if not can_take(user, need, who):
+        raise PermissionDenied
+
+
+def communities_for_raising(user: Any) -> QuerySet[Community]:
+    """Communities a staff member may raise a need in on a resident's behalf."""
+    if not _staff(user):
+        return Community.objects.none()
+    scope = user.scope
+    if scope.station_id is not None and not scope.everything:
+        return Community.objects.filter(
+            pk__in=Station.objects.filter(
+                pk=scope.station_id, district_id=scope.district_id
+            ).values("community_id")
+        )
+    return Community.objects.filter(scope_q(scope, community="pk"))
+
+
+def is_console_user(user: Any) -> bool:
+    """Whether ``user`` works with needs in the console (staff, or a unit handling needs)."""
+    return _staff(user) or _unit_member(user)

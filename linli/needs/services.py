@@ -1,0 +1,1105 @@
+"""Every change to a need: one keyword-only function per use case.
+
+Each function owns its transaction, re-reads the need through ``linli.needs.permissions`` under a
+row lock, checks the step against ``linli.needs.workflow``, writes the step (public + internal
+note), the audit entry and sends ``need_changed``. Pages, the staff API, Open311 and the task
+worker all call these; a refused step raises a ``LinliError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core import audit
+from linli.core.exceptions import LinliError
+from linli.core.models import AuditEntry
+from linli.needs import permissions, photos
+from linli.needs.deadlines import compute_deadline, reminder_due
+from linli.needs.models import (
+    DEFAULT_URGENCY,
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    OPEN_STATUSES,
+    ApiClient,
+    Category,
+    Channel,
+    ContactPreference,
+    Follower,
+    FollowUp,
+    Need,
+    NeedPhoto,
+    NeedStep,
+    Rating,
+    RoutingRule,
+    Scale,
+    Status,
+    Urgency,
+)
+from linli.needs.signals import need_changed
+from linli.needs.workflow import check_transition
+from linli.places.models import Compound, District, Gate, Grid, Organisation
+
+A = NeedStep.Action
+
+
+# ------------------------------------------------------------------------------------ routing
+
+
+def _nearest_compound(district: District, lon: float, lat: float) -> Compound | None:
+    """The compound whose gate is nearest to the pin (equirectangular distance is enough at a
+    district's size; the answer only picks the responsible community)."""
+    cos_lat = math.cos(math.radians(lat))
+    best: tuple[float, int] | None = None
+    for gate_lon, gate_lat, compound_id in Gate.objects.filter(district=district).values_list(
+        "lon", "lat", "compound_id"
+    ):
+        d = ((gate_lon - lon) * cos_lat) ** 2 + (gate_lat - lat) ** 2
+        if best is None or d < best[0]:
+            best = (d, compound_id)
+    if best is None:
+        return None
+    return Compound.objects.select_related("community").get(pk=best[1])
+
+
+def route(
+    *,
+    district: District,
+    category: str,
+    compound: Compound | None,
+    lon: float | None,
+    lat: float | None,
+) -> tuple[Compound, Organisation | None]:
+    """The compound a need belongs to and the unit a routing rule names for its category."""
+    if compound is None:
+        if lon is None or lat is None:
+            raise LinliError(
+                _("Please choose your compound or put a pin on the map."),
+                code="place_missing",
+                field="compound",
+            )
+        if not district.contains(lon, lat, margin_deg=0):
+            raise LinliError(
+                _(
+                    "The place you marked (%(lat).5f, %(lon).5f) is outside %(district)s. "
+                    "Please mark a place inside the district."
+                )
+                % {"lat": lat, "lon": lon, "district": district.name},
+                code="outside_district",
+                field="lat",
+            )
+        compound = _nearest_compound(district, lon, lat)
+        if compound is None:
+            raise LinliError(
+                _("Please choose your compound: the map cannot place a pin in this district yet."),
+                code="place_missing",
+                field="compound",
+            )
+    elif compound.district_id != district.pk:
+        raise LinliError(
+            _("The compound “%(name)s” is not in %(district)s.")
+            % {"name": compound.name, "district": district.name},
+            code="outside_district",
+            field="compound",
+        )
+    rule = (
+        RoutingRule.objects.filter(district=district, category=category)
+        .filter(community_id__in=[compound.community_id])
+        .select_related("organisation")
+        .first()
+        or RoutingRule.objects.filter(district=district, category=category, community=None)
+        .select_related("organisation")
+        .first()
+    )
+    return compound, (rule.organisation if rule else None)
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _text(value: str, *, field: str, limit: int, label: str, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise LinliError(
+            _("Please fill in “%(field)s”.") % {"field": label}, code="required", field=field
+        )
+    if len(value) > limit:
+        raise LinliError(
+            _("“%(field)s” is %(length)s characters long; at most %(limit)s fit.")
+            % {"field": label, "length": len(value), "limit": limit},
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+def _choice(value: str, choices: Any, *, field: str, label: str) -> str:
+    if value not in choices.values:
+        raise LinliError(
+            _("“%(value)s” is not a valid choice for “%(field)s”.")
+            % {"value": value, "field": label},
+            code="invalid_choice",
+            field=field,
+        )
+    return value
+
+
+def _apply_deadline(need: Need, start: dt.datetime) -> None:
+    deadline = compute_deadline(start, need.urgency)
+    need.due_at = deadline.due_at
+    need.due_unknown_year = deadline.unknown_year
+    need.reminded_at = None
+    need.escalated_at = None
+
+
+def _log(
+    need: Need,
+    *,
+    action: str,
+    actor: Any,
+    now: dt.datetime,
+    from_status: str = "",
+    public_note: str = "",
+    internal_note: str = "",
+    request: Any = None,
+    changes: dict[str, Any] | None = None,
+) -> NeedStep:
+    step = NeedStep.objects.create(
+        need=need,
+        action=action,
+        from_status=from_status,
+        to_status=need.status,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        public_note=public_note,
+        internal_note=internal_note,
+        at=now,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if action == A.SUBMIT else AuditEntry.Action.UPDATE,
+        obj=need,
+        request=request,
+        changes={"step": action, "status": [from_status, need.status], **(changes or {})},
+    )
+    transaction.on_commit(lambda: need_changed.send(sender=Need, need=need, step=step))
+    return step
+
+
+# ------------------------------------------------------------------------------------ raising
+
+
+def raise_need(
+    *,
+    actor: Any,
+    district: District,
+    category: str,
+    description: str,
+    compound: Compound | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    scale: str = Scale.PERSONAL,
+    anonymous: bool = False,
+    contact_preference: str = ContactPreference.PHONE,
+    contact_name: str = "",
+    contact_phone: str = "",
+    resident: Any = None,
+    channel: str = Channel.ONLINE,
+    photo_files: Sequence[tuple[str, Any]] = (),  # (name, file-like with read(n))
+    api_client: ApiClient | None = None,
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """Raise a need (a resident for themselves, staff on a resident's behalf, or an Open311
+    client with its key: ``api_client``)."""
+    now = now or timezone.now()
+    category = _choice(category, Category, field="category", label=_("category"))
+    scale = _choice(scale, Scale, field="scale", label=_("who is affected"))
+    contact_preference = _choice(
+        contact_preference, ContactPreference, field="contact_preference", label=_("how to contact")
+    )
+    description = _text(
+        description,
+        field="description",
+        limit=DESCRIPTION_MAX,
+        label=_("description"),
+        required=True,
+    )
+    contact_name = _text(contact_name, field="contact_name", limit=50, label=_("name"))
+    contact_phone = _text(contact_phone, field="contact_phone", limit=20, label=_("mobile"))
+    if len(photo_files) > photos.MAX_PHOTOS:
+        raise LinliError(
+            _("At most %(count)s photos can be attached.") % {"count": photos.MAX_PHOTOS},
+            code="too_many_photos",
+            field="photos",
+        )
+    if api_client is not None:
+        limit = int(getattr(settings, "LINLI_OPEN311_PER_DAY", 1000))
+        recent = Need.objects.filter(
+            api_client=api_client, submitted_at__gte=now - dt.timedelta(days=1)
+        )
+        if recent.count() >= limit:
+            raise LinliError(
+                _(
+                    "This API key has posted %(count)s requests in the last 24 hours, "
+                    "the most we accept."
+                )
+                % {"count": limit},
+                code="throttled",
+            )
+    if channel == Channel.ONLINE and getattr(actor, "is_authenticated", False):
+        limit = int(getattr(settings, "LINLI_NEEDS_PER_DAY", 10))
+        recent = Need.objects.filter(raised_by=actor, submitted_at__gte=now - dt.timedelta(days=1))
+        if recent.count() >= limit:
+            raise LinliError(
+                _(
+                    "You have sent %(count)s needs in the last 24 hours, the most we accept. "
+                    "Please call your community if it is urgent."
+                )
+                % {"count": limit},
+                code="throttled",
+            )
+    cleaned = [photos.clean_photo(f, name=name) for name, f in photo_files]
+    compound, _unit = route(
+        district=district, category=category, compound=compound, lon=lon, lat=lat
+    )
+    community = compound.community
+    on_behalf = resident is not None and resident != actor
+    if api_client is not None:
+        channel = Channel.OPEN311
+        if api_client.district_id != district.pk or api_client.revoked_at is not None:
+            raise LinliError(_("This API key is not valid."), code="invalid_api_key")
+    elif on_behalf or channel != Channel.ONLINE:
+        if community not in permissions.communities_for_raising(actor):
+            raise LinliError(
+                _("You may raise needs only in your own community."),
+                code="forbidden",
+                field="compound",
+            )
+    elif getattr(actor, "is_authenticated", False):
+        resident = actor
+        if not contact_phone:
+            contact_phone = actor.phone
+        if not contact_name:
+            contact_name = actor.real_name
+    with transaction.atomic():
+        need = Need(
+            district=district,
+            subdistrict_id=community.subdistrict_id,
+            community=community,
+            grid_id=compound.grid_id,
+            compound=compound,
+            lon=lon,
+            lat=lat,
+            category=category,
+            urgency=DEFAULT_URGENCY[category],
+            scale=scale,
+            description=description,
+            anonymous=anonymous,
+            contact_preference=contact_preference,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            channel=channel,
+            resident=resident,
+            raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+            submitted_at=now,
+            api_client=api_client,
+            open311_token=secrets.token_urlsafe(12) if api_client is not None else None,
+        )
+        _apply_deadline(need, now)
+        need.save()
+        for photo in cleaned:
+            row = NeedPhoto(need=need, width=photo.width, height=photo.height)
+            row.image.save(f"need-{need.pk}.jpg", ContentFile(photo.image), save=False)
+            row.thumbnail.save(
+                f"need-{need.pk}-thumb.jpg", ContentFile(photo.thumbnail), save=False
+            )
+            row.save()
+        _log(
+            need,
+            action=A.SUBMIT,
+            actor=actor,
+            now=now,
+            public_note=_("Your need was received and waits to be accepted."),
+            request=request,
+        )
+    return need
+
+
+# ------------------------------------------------------------------------------------ steps
+
+
+def _step(
+    *,
+    actor: Any,
+    need_id: Any,
+    action: str,
+    public_note: str,
+    internal_note: str,
+    now: dt.datetime | None,
+    request: Any,
+    change: Any = None,
+    resident_side: bool = False,
+) -> Need:
+    """The skeleton of every workflow step (see the module docstring)."""
+    now = now or timezone.now()
+    public_note = _text(public_note, field="public_note", limit=NOTE_MAX, label=_("public note"))
+    internal_note = _text(
+        internal_note, field="internal_note", limit=NOTE_MAX, label=_("internal note")
+    )
+    with transaction.atomic():
+        if resident_side:
+            need = permissions.get_my_need(actor, need_id, lock=True)
+        else:
+            need = permissions.get_need_for_user(actor, need_id, lock=True)
+        transition = check_transition(status=need.status, action=action)
+        permissions.require(actor, need, "resident" if resident_side else transition.who)
+        before = need.status
+        changes = change(need, now) if change is not None else None
+        if transition.target is not None:
+            need.status = transition.target
+        need.save()
+        _log(
+            need,
+            action=action,
+            actor=actor,
+            now=now,
+            from_status=before,
+            public_note=public_note,
+            internal_note=internal_note,
+            request=request,
+            changes=changes,
+        )
+    return need
+
+
+def accept_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_summary: str,
+    urgency: str = "",
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """受理: staff accept the need, write its public summary and may change its deadline class."""
+    summary = _text(
+        public_summary, field="public_summary", limit=200, label=_("public summary"), required=True
+    )
+    if urgency:
+        _choice(urgency, Urgency, field="urgency", label=_("deadline class"))
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        need.public_summary = summary
+        need.accepted_at = now
+        if urgency and urgency != need.urgency:
+            need.urgency = urgency
+            _apply_deadline(need, need.submitted_at)
+        return {"urgency": need.urgency}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.ACCEPT,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def decline_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str,
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """不予受理: the need is not for the community (the public note tells the resident why)."""
+    _text(public_note, field="public_note", limit=NOTE_MAX, label=_("public note"), required=True)
+
+    def change(need: Need, now: dt.datetime) -> None:
+        need.closed_at = now
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.DECLINE,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def dispatch_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    organisation_id: Any = None,
+    grid_id: Any = None,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """派单: hand the need to one of the community's grids, to a unit, or keep it in the
+    community (neither given)."""
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        need.assigned_organisation = None
+        need.assigned_grid = None
+        if organisation_id:
+            organisation = Organisation.objects.filter(
+                pk=permissions.as_pk(organisation_id), district_id=need.district_id
+            ).first()
+            if organisation is None:
+                raise LinliError(
+                    _("No such unit in this district."), code="invalid_unit", field="organisation"
+                )
+            need.assigned_organisation = organisation
+        if grid_id:
+            grid = Grid.objects.filter(
+                pk=permissions.as_pk(grid_id), community_id=need.community_id
+            ).first()
+            if grid is None:
+                raise LinliError(
+                    _("That grid is not in the need's community."),
+                    code="invalid_grid",
+                    field="grid",
+                )
+            need.assigned_grid = grid
+        return {
+            "organisation": need.assigned_organisation_id,
+            "grid": need.assigned_grid_id,
+        }
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.DISPATCH,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def start_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """办理: the handler starts work."""
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.START,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+    )
+
+
+def return_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    internal_note: str,
+    public_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """退回: the handler hands the need back for re-dispatch, saying why (internal note)."""
+    _text(
+        internal_note,
+        field="internal_note",
+        limit=NOTE_MAX,
+        label=_("internal note"),
+        required=True,
+    )
+
+    def change(need: Need, now: dt.datetime) -> None:
+        need.assigned_organisation = None
+        need.assigned_grid = None
+        need.extension_requested_until = None
+        need.extension_reason = ""
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.RETURN,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def request_extension(
+    *,
+    actor: Any,
+    need_id: Any,
+    until: dt.datetime,
+    reason: str,
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """延期申请: the handler asks the level above for a later deadline."""
+    reason = _text(reason, field="reason", limit=NOTE_MAX, label=_("reason"), required=True)
+    moment = now or timezone.now()
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        if need.extension_pending:
+            raise LinliError(
+                _("An extension was already requested and waits for a decision."),
+                code="extension_pending",
+            )
+        if until <= moment or (need.due_at is not None and until <= need.due_at):
+            raise LinliError(
+                _("The new deadline must be later than the current one."),
+                code="extension_not_later",
+                field="until",
+            )
+        need.extension_requested_until = until
+        need.extension_reason = reason
+        return {"until": until.isoformat()}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.REQUEST_EXTENSION,
+        public_note="",
+        internal_note=reason,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def decide_extension(
+    *,
+    actor: Any,
+    need_id: Any,
+    approve: bool,
+    internal_note: str = "",
+    public_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """The level above approves (the deadline moves) or refuses a 延期申请."""
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        if not need.extension_pending:
+            raise LinliError(_("No extension was requested for this need."), code="no_extension")
+        until = need.extension_requested_until
+        if approve:
+            need.due_at = until
+            need.due_unknown_year = None
+            need.reminded_at = None
+            need.escalated_at = None
+        need.extension_requested_until = None
+        need.extension_reason = ""
+        return {"until": until.isoformat() if until else None, "approved": approve}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.APPROVE_EXTENSION if approve else A.REFUSE_EXTENSION,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def resolve_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str,
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """办结: the handler says what was done (the public note is required: the resident reads it)."""
+    _text(public_note, field="public_note", limit=NOTE_MAX, label=_("public note"), required=True)
+
+    def change(need: Need, now: dt.datetime) -> None:
+        need.resolved_at = now
+        need.extension_requested_until = None
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.RESOLVE,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def log_follow_up(
+    *,
+    actor: Any,
+    need_id: Any,
+    outcome: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """回访: staff log the call to the resident; the first one after 办结 moves the need on."""
+    outcome = _choice(outcome, FollowUp.Outcome, field="outcome", label=_("outcome"))
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        FollowUp.objects.create(need=need, outcome=outcome, note=note, called_by=actor, at=now)
+        if need.status == Status.RESOLVED:
+            need.status = Status.FOLLOWED_UP
+        return {"outcome": outcome}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.FOLLOW_UP,
+        public_note="",
+        internal_note=note,
+        now=now,
+        request=request,
+        change=change,
+    )
+
+
+def rate_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    level: str,
+    comment: str = "",
+    reopen: bool = False,
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """评价: the resident rates the result; 不满意 with ``reopen`` sends it back to handling."""
+    level = _choice(level, Rating.Level, field="level", label=_("rating"))
+    comment = _text(comment, field="comment", limit=500, label=_("comment"))
+    if reopen and level != Rating.Level.DISSATISFIED:
+        raise LinliError(
+            _("Only a “dissatisfied” rating can ask for the need to be handled again."),
+            code="reopen_needs_dissatisfied",
+            field="reopen",
+        )
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        Rating.objects.create(
+            need=need,
+            level=level,
+            comment=comment,
+            comment_moderation=(
+                Rating.Moderation.PENDING if comment else Rating.Moderation.APPROVED
+            ),
+            rated_by=actor,
+            at=now,
+        )
+        need.closed_at = now
+        need.rating_level = level
+        return {"level": level}
+
+    with transaction.atomic():
+        need = _step(
+            actor=actor,
+            need_id=need_id,
+            action=A.RATE,
+            public_note="",
+            internal_note="",
+            now=now,
+            request=request,
+            change=change,
+            resident_side=True,
+        )
+        if reopen:
+            need = _reopen(
+                actor=actor,
+                need_id=need.pk,
+                by_resident=True,
+                now=now,
+                request=request,
+                public_note=_("The resident was not satisfied; the need is handled again."),
+                internal_note="",
+            )
+    return need
+
+
+def _reopen(
+    *,
+    actor: Any,
+    need_id: Any,
+    by_resident: bool,
+    now: dt.datetime | None,
+    request: Any,
+    public_note: str,
+    internal_note: str,
+) -> Need:
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        need.reopen_count += 1
+        need.resolved_at = None
+        need.closed_at = None
+        _apply_deadline(need, now)
+        return {"reopen_count": need.reopen_count}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.REOPEN,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+        resident_side=by_resident,
+    )
+
+
+def reopen_need(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """重办: staff send a resolved need back to handling with a new deadline."""
+    return _reopen(
+        actor=actor,
+        need_id=need_id,
+        by_resident=False,
+        now=now,
+        request=request,
+        public_note=public_note,
+        internal_note=internal_note,
+    )
+
+
+# ------------------------------------------------------------------------------------ deadlines
+
+
+def sweep_deadlines(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Remind the handlers of needs near their deadline and escalate overdue needs to the
+    subdistrict; run by the task worker (linli.needs.tasks). Returns (reminded, escalated).
+
+    Each need is reminded once and escalated once per deadline (a new deadline — extension,
+    重办 — clears both marks), so running the sweep twice does no harm.
+    """
+    now = now or timezone.now()
+    reminded = escalated = 0
+    candidates = Need.objects.filter(
+        status__in=OPEN_STATUSES, due_at__isnull=False, escalated_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in candidates.iterator():
+        with transaction.atomic():
+            need = Need.objects.select_for_update().filter(pk=pk).first()
+            if need is None or not need.is_open() or need.due_at is None:
+                continue
+            if need.due_at < now and need.escalated_at is None:
+                need.escalated_at = now
+                need.save(update_fields=["escalated_at", "updated_at"])
+                _log(
+                    need,
+                    action=A.ESCALATE,
+                    actor=None,
+                    now=now,
+                    from_status=need.status,
+                    internal_note=_("The deadline passed; the subdistrict was told."),
+                )
+                escalated += 1
+            elif need.reminded_at is None and reminder_due(need.due_at, need.urgency) <= now:
+                need.reminded_at = now
+                need.save(update_fields=["reminded_at", "updated_at"])
+                _log(
+                    need,
+                    action=A.REMIND,
+                    actor=None,
+                    now=now,
+                    from_status=need.status,
+                    internal_note=_("The deadline is near."),
+                )
+                reminded += 1
+    return reminded, escalated
+
+
+def recompute_unknown_deadlines(*, now: dt.datetime | None = None) -> int:
+    """Compute the deadlines that waited for a year's calendar, once chinesecalendar knows it."""
+    count = 0
+    for need in Need.objects.filter(status__in=OPEN_STATUSES, due_unknown_year__isnull=False):
+        start = need.submitted_at
+        last_reopen = need.steps.filter(action=A.REOPEN).order_by("-at").first()
+        if last_reopen is not None:
+            start = last_reopen.at
+        deadline = compute_deadline(start, need.urgency)
+        if deadline.due_at is not None:
+            Need.objects.filter(pk=need.pk).update(due_at=deadline.due_at, due_unknown_year=None)
+            count += 1
+    return count
+
+
+# ------------------------------------------------------------------------------------ duplicates
+
+
+def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> Need:
+    """ "+1": a resident says an open need nearby is theirs too and follows its public steps."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        need = (
+            Need.objects.select_for_update()
+            .filter(pk=permissions.as_pk(need_id), district_id=actor.district_id)
+            .exclude(status__in=(Status.MERGED, Status.DECLINED))
+            .first()
+        )
+        if need is None:
+            raise LinliError(_("This need cannot be followed."), code="not_followable")
+        _follower, created = Follower.objects.get_or_create(
+            need=need, user=actor, defaults={"at": now}
+        )
+        if created and need.resident_id != actor.pk:
+            need.followers_count += 1
+            need.save(update_fields=["followers_count", "updated_at"])
+    return need
+
+
+def merge_needs(
+    *,
+    actor: Any,
+    need_id: Any,
+    into_id: Any,
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """Merge a duplicate into another need of the same community: its resident and followers
+    follow the other need from now on and keep seeing its progress."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        target = permissions.get_need_for_user(actor, into_id, lock=True)
+        if target.pk == permissions.as_pk(need_id):
+            raise LinliError(_("A need cannot be merged into itself."), code="merge_self")
+        if target.status in (Status.MERGED, Status.DECLINED):
+            raise LinliError(
+                _("Need %(ref)s is closed; merge into an open one.") % {"ref": target.reference},
+                code="merge_target_closed",
+                field="into",
+            )
+
+        def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+            if need.community_id != target.community_id:
+                raise LinliError(
+                    _("Only needs of the same community can be merged."),
+                    code="merge_other_community",
+                    field="into",
+                )
+            need.merged_into = target
+            need.closed_at = now
+            people = set(need.followers.values_list("user_id", flat=True))
+            if need.resident_id:
+                people.add(need.resident_id)
+            people.discard(target.resident_id)
+            added = 0
+            for user_id in people:
+                _f, created = Follower.objects.get_or_create(
+                    need=target, user_id=user_id, defaults={"at": now}
+                )
+                added += created
+            Need.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + added)
+            return {"into": target.pk}
+
+        need = _step(
+            actor=actor,
+            need_id=need_id,
+            action=A.MERGE,
+            public_note=_("Merged into need %(ref)s, which is handled for everyone.")
+            % {"ref": target.reference},
+            internal_note=internal_note,
+            now=now,
+            request=request,
+            change=change,
+        )
+    return need
+
+
+# ------------------------------------------------------------------------------------ moderation
+
+
+def moderate_comment(*, actor: Any, rating_id: Any, publish: bool, request: Any = None) -> Rating:
+    """Publish a rating's comment on the public pages, or keep it off them."""
+    with transaction.atomic():
+        rating = (
+            Rating.objects.select_for_update()
+            .filter(
+                pk=permissions.as_pk(rating_id),
+                need__in=permissions.needs_for_user(actor).values("pk"),
+            )
+            .first()
+        )
+        if rating is None:
+            raise Http404("No such rating.")
+        if not permissions.can_take(actor, rating.need, "manager"):
+            raise PermissionDenied
+        before = rating.comment_moderation
+        rating.comment_moderation = (
+            Rating.Moderation.APPROVED if publish else Rating.Moderation.HIDDEN
+        )
+        rating.save(update_fields=["comment_moderation"])
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=rating,
+            district_id=rating.need.district_id,
+            request=request,
+            changes={"comment_moderation": [before, rating.comment_moderation]},
+        )
+    return rating
+
+
+def review_photo(*, actor: Any, photo_id: Any, publish: bool, request: Any = None) -> NeedPhoto:
+    """Staff have looked at a photo: it may be shown on public pages, or never."""
+    with transaction.atomic():
+        photo = (
+            NeedPhoto.objects.select_for_update()
+            .filter(
+                pk=permissions.as_pk(photo_id),
+                need__in=permissions.needs_for_user(actor).values("pk"),
+            )
+            .first()
+        )
+        if photo is None:
+            raise Http404("No such photo.")
+        if not permissions.can_take(actor, photo.need, "manager"):
+            raise PermissionDenied
+        photo.reviewed_at = timezone.now()
+        photo.approved = publish
+        photo.save(update_fields=["reviewed_at", "approved"])
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=photo.need,
+            request=request,
+            changes={"photo": photo.pk, "approved": publish},
+        )
+    return photo
+
+
+# ------------------------------------------------------------------------------------ Open311 keys
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_api_key(*, actor: Any, name: str, request: Any = None) -> tuple[ApiClient, str]:
+    """Issue an Open311 API key to a client; returns the client and the key (shown once)."""
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and (actor.is_superuser or actor.role == "district_admin")
+        and actor.district_id
+    ):
+        raise PermissionDenied
+    name = _text(name, field="name", limit=100, label=_("name"), required=True)
+    key = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        client = ApiClient.objects.create(
+            district_id=actor.district_id, name=name, key_hash=hash_api_key(key), created_by=actor
+        )
+        audit.record(
+            actor=actor, action=AuditEntry.Action.TOKEN_CREATED, obj=client, request=request
+        )
+    return client, key
+
+
+def revoke_api_key(*, actor: Any, client_id: Any, request: Any = None) -> ApiClient:
+    """Revoke an Open311 client's key; its requests stay."""
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and (actor.is_superuser or actor.role == "district_admin")
+    ):
+        raise PermissionDenied
+    with transaction.atomic():
+        client = (
+            ApiClient.objects.select_for_update()
+            .filter(pk=permissions.as_pk(client_id), district_id=actor.district_id)
+            .first()
+        )
+        if client is None:
+            raise Http404("No such client.")
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor, action=AuditEntry.Action.TOKEN_REVOKED, obj=client, request=request
+        )
+    return client
+
+
+def api_client_for_key(key: str) -> ApiClient | None:
+    """The active client a key belongs to, or None."""
+    if not key or len(key) > 200:
+        return None
+    return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()
+
+
+# ------------------------------------------------------------------------------------ needs list
+
+
+def put_on_needs_list(
+    *,
+    actor: Any,
+    need_id: Any,
+    public_note: str = "",
+    internal_note: str = "",
+    now: dt.datetime | None = None,
+    request: Any = None,
+) -> Need:
+    """需求清单: the community cannot meet the need alone; units may take it up on the
+    co-construction day. The resident and followers stay linked to it."""
+
+    def change(need: Need, now: dt.datetime) -> dict[str, Any]:
+        if need.on_needs_list:
+            raise LinliError(_("This need is already on the needs list."), code="already_listed")
+        need.on_needs_list = True
+        return {"on_needs_list": True}
+
+    return _step(
+        actor=actor,
+        need_id=need_id,
+        action=A.NEEDS_LIST,
+        public_note=public_note,
+        internal_note=internal_note,
+        now=now,
+        request=request,
+        change=change,
+    )
