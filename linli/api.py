@@ -10,7 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
@@ -96,6 +97,21 @@ def _model_validation_error(request: HttpRequest, exc: ModelValidationError) -> 
         request,
         {"code": "invalid", "message": _("The request is not valid."), "errors": errors},
         status=400,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it (ninja then raised)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return api.create_response(
+        request,
+        {
+            "code": "too_large",
+            "message": _("The request is larger than %(kb)s KB; send less at a time.")
+            % {"kb": limit // 1024},
+        },
+        status=413,
     )
 
 

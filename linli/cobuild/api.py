@@ -18,6 +18,7 @@ from ninja.security import SessionAuth
 from linli.accounts.api_auth import TokenAuth
 from linli.cobuild import permissions, queries, services
 from linli.cobuild.models import Resource
+from linli.core.limits import BodySchema, Id
 from linli.places.models import District
 
 router = Router(tags=["cobuild"], auth=[TokenAuth(), SessionAuth()])
@@ -75,7 +76,7 @@ class CalendarQuery(Schema):
     year: int = Field(ge=2024, le=2100)
 
 
-class SwapIn(Schema):
+class SwapIn(BodySchema):
     duty_id: int = Field(ge=1, le=2**63 - 1)
     other_id: int = Field(ge=1, le=2**63 - 1)
     reason: str = Field(max_length=200)
@@ -94,7 +95,7 @@ class WindowSchema(Schema):
     ends_at: dt.datetime
 
 
-class ResourceIn(Schema):
+class ResourceIn(BodySchema):
     title: str = Field(max_length=120)
     category: str = Field(description="venue, skill, funds, materials or volunteer_hours")
     skill: str = Field("", description="legal, medical, repair, teaching … or empty")
@@ -216,7 +217,7 @@ def request_swap(request: HttpRequest, payload: SwapIn) -> Status[dict[str, Any]
 @router.post(
     "/swaps/{swap_id}/approve", response={200: SwapOut, **ERRORS}, summary="Approve a swap"
 )
-def approve_swap(request: HttpRequest, swap_id: int) -> dict[str, Any]:
+def approve_swap(request: HttpRequest, swap_id: Id) -> dict[str, Any]:
     user = _staff(request)
     swap = permissions.get_swap_for_user(user, swap_id, for_change=True)
     return _swap_out(
@@ -225,7 +226,7 @@ def approve_swap(request: HttpRequest, swap_id: int) -> dict[str, Any]:
 
 
 @router.post("/swaps/{swap_id}/refuse", response={200: SwapOut, **ERRORS}, summary="Refuse a swap")
-def refuse_swap(request: HttpRequest, swap_id: int) -> dict[str, Any]:
+def refuse_swap(request: HttpRequest, swap_id: Id) -> dict[str, Any]:
     user = _staff(request)
     swap = permissions.get_swap_for_user(user, swap_id, for_change=True)
     return _swap_out(services.refuse_swap(actor=user, swap=swap, request=request))
@@ -292,7 +293,7 @@ def list_resources(request: HttpRequest, query: Query[ResourceQuery]) -> dict[st
 @router.get(
     "/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="One resource"
 )
-def get_resource(request: HttpRequest, resource_id: int) -> dict[str, Any]:
+def get_resource(request: HttpRequest, resource_id: Id) -> dict[str, Any]:
     user = _staff(request)
     return resource_out(user, permissions.get_resource_for_user(user, resource_id))
 
@@ -315,7 +316,7 @@ def create_resource(request: HttpRequest, payload: ResourceIn) -> Status[dict[st
 @router.put(
     "/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="Change a resource"
 )
-def update_resource(request: HttpRequest, resource_id: int, payload: ResourceIn) -> dict[str, Any]:
+def update_resource(request: HttpRequest, resource_id: Id, payload: ResourceIn) -> dict[str, Any]:
     user = _staff(request)
     resource = permissions.get_resource_for_user(user, resource_id, for_change=True)
     resource = services.update_resource(
@@ -327,7 +328,7 @@ def update_resource(request: HttpRequest, resource_id: int, payload: ResourceIn)
 @router.delete(
     "/resources/{resource_id}", response={204: None, **ERRORS}, summary="Withdraw a resource"
 )
-def delete_resource(request: HttpRequest, resource_id: int) -> Status[None]:
+def delete_resource(request: HttpRequest, resource_id: Id) -> Status[None]:
     user = _staff(request)
     resource = permissions.get_resource_for_user(user, resource_id, for_change=True)
     services.deactivate_resource(actor=user, resource=resource, request=request)

@@ -28,9 +28,11 @@ from linli.cobuild.models import (
     Resource,
     SwapRequest,
 )
-from linli.core.ids import as_pk as as_pk  # views ask here, as for the other chokepoints
+from linli.core.limits import pk_or_404
 from linli.places.models import Community, Subdistrict
 from linli.places.permissions import subdistricts_for_user
+
+as_pk = pk_or_404  # views ask here, as for the other chokepoints
 
 MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
 RESOURCE_EDITOR_ROLES = frozenset(

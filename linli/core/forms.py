@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core import limits
 from linli.core.models import AuditEntry
 
 
@@ -15,12 +16,12 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", _("All actions")), *AuditEntry.Action.choices],
     )
-    date_from = forms.DateField(
+    date_from = limits.BoundedDateField(
         label=pgettext_lazy("date", "From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = forms.DateField(
+    date_to = limits.BoundedDateField(
         label=pgettext_lazy("date", "To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -23,6 +23,7 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
+from linli.core.limits import BodySchema, Id
 from linli.kiosks import permissions, queries, services
 from linli.places.permissions import require_staff
 from linli.places.schemas import ErrorOut
@@ -37,7 +38,7 @@ MAX_BATCH = 1000
 # --- devices ---------------------------------------------------------------------------------
 
 
-class HeartbeatIn(Schema):
+class HeartbeatIn(BodySchema):
     fault: str = Field("", max_length=200, description="A fault the device detected, if any.")
 
 
@@ -54,7 +55,7 @@ class ReadingIn(Schema):
     subject: str = Field("", max_length=64, description="The resident's pseudonymous key.")
 
 
-class ReadingsIn(Schema):
+class ReadingsIn(BodySchema):
     readings: list[ReadingIn] = Field(max_length=MAX_BATCH)
 
 
@@ -176,11 +177,11 @@ class FaultOut(Schema):
     closing_note: str
 
 
-class FaultIn(Schema):
+class FaultIn(BodySchema):
     summary: str = Field(min_length=1, max_length=200)
 
 
-class CloseIn(Schema):
+class CloseIn(BodySchema):
     note: str = Field(min_length=1, max_length=2000)
 
 
@@ -221,7 +222,7 @@ def list_huts(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/huts/{hut_id}", response={200: HutDetail, **ERRORS}, summary="A hut's devices")
-def hut_detail(request: HttpRequest, hut_id: int) -> dict[str, Any]:
+def hut_detail(request: HttpRequest, hut_id: Id) -> dict[str, Any]:
     user = _staff_user(request)
     hut = permissions.get_hut_for_user(user, hut_id)
     devices = [d for s in queries.hut_sections(hut) for d in s.devices]
@@ -248,7 +249,7 @@ def list_faults(request: HttpRequest, status: str = "open") -> list[dict[str, An
     response={201: FaultOut, **ERRORS, 400: ErrorOut},
     summary="Report a fault on a device or managed area",
 )
-def report_fault(request: HttpRequest, device_id: int, data: FaultIn) -> Status[dict[str, Any]]:
+def report_fault(request: HttpRequest, device_id: Id, data: FaultIn) -> Status[dict[str, Any]]:
     user = _staff_user(request)
     device = permissions.get_device_for_user(user, device_id)
     fault = services.report_fault(actor=user, device=device, summary=data.summary, request=request)
@@ -260,7 +261,7 @@ def report_fault(request: HttpRequest, device_id: int, data: FaultIn) -> Status[
     response={200: FaultOut, **ERRORS, 400: ErrorOut, 409: ErrorOut},
     summary="Close a fault with a note",
 )
-def close_fault(request: HttpRequest, fault_id: int, data: CloseIn) -> dict[str, Any]:
+def close_fault(request: HttpRequest, fault_id: Id, data: CloseIn) -> dict[str, Any]:
     """The hut's keeper (or an administrator in scope) closes the ticket."""
     user = _staff_user(request)
     fault = permissions.get_fault_for_user(user, fault_id, for_change=True)
@@ -273,7 +274,7 @@ def close_fault(request: HttpRequest, fault_id: int, data: CloseIn) -> dict[str,
     response={201: KeyOut, **ERRORS},
     summary="Issue a device key (rotation: older keys stay valid for the overlap)",
 )
-def issue_key(request: HttpRequest, device_id: int) -> Status[dict[str, Any]]:
+def issue_key(request: HttpRequest, device_id: Id) -> Status[dict[str, Any]]:
     user = _staff_user(request)
     device = permissions.get_device_for_user(user, device_id, manage_keys=True)
     issued = services.issue_device_key(actor=user, device=device, request=request)
@@ -301,7 +302,7 @@ def revoke_key(request: HttpRequest, key_id: str) -> Status[None]:
 # --- health kiosk (devices) ------------------------------------------------------------------
 
 
-class IdentifyIn(Schema):
+class IdentifyIn(BodySchema):
     id_number: str = Field("", max_length=18, description="Read from the resident ID card.")
     phone: str = Field("", max_length=20)
     code: str = Field("", max_length=8, description="The code texted to the phone.")
@@ -314,11 +315,11 @@ class IdentifyOut(Schema):
     consent_text: str
 
 
-class PhoneCodeIn(Schema):
+class PhoneCodeIn(BodySchema):
     phone: str = Field(min_length=5, max_length=20)
 
 
-class ConsentIn(Schema):
+class ConsentIn(BodySchema):
     subject: str = Field(min_length=1, max_length=64)
     text_version: str = Field(min_length=1, max_length=20)
 
@@ -400,7 +401,7 @@ class HealthReadingOut(Schema):
     response={200: list[HealthReadingOut], **ERRORS},
     summary="A resident's readings (family doctors of his community; audited)",
 )
-def subject_readings(request: HttpRequest, subject_id: int) -> list[dict[str, Any]]:
+def subject_readings(request: HttpRequest, subject_id: Id) -> list[dict[str, Any]]:
     from linli.kiosks import health
 
     subject = permissions.get_subject_for_doctor(request.user, subject_id, request=request)

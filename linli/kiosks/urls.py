@@ -7,14 +7,14 @@ from linli.kiosks import views
 app_name = "kiosks"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("huts/<int:pk>/", views.hut, name="hut"),
-    path("faults/<int:pk>/", views.fault, name="fault"),
+    path("huts/<id:pk>/", views.hut, name="hut"),
+    path("faults/<id:pk>/", views.fault, name="fault"),
 ]
 urlpatterns += [
     path("health/", views.health_index, name="health"),
-    path("health/<int:pk>/", views.health_subject, name="health_subject"),
+    path("health/<id:pk>/", views.health_subject, name="health_subject"),
 ]
 urlpatterns += [
     path("followups/", views.followups, name="followups"),
-    path("followups/<int:pk>/", views.followup, name="followup"),
+    path("followups/<id:pk>/", views.followup, name="followup"),
 ]

@@ -14,14 +14,14 @@ app_name = "needs"
 urlpatterns = [
     path("needs/", resident.my_needs, name="mine"),
     path("needs/new/", resident.need_new, name="new"),
-    path("needs/mine/<int:pk>/", resident.my_need_detail, name="mine_detail"),
-    path("needs/<int:pk>/follow/", resident.follow, name="follow"),
+    path("needs/mine/<id:pk>/", resident.my_need_detail, name="mine_detail"),
+    path("needs/<id:pk>/follow/", resident.follow, name="follow"),
     path("needs/public/", resident.public_timeline, name="public"),
-    path("needs/public/<int:pk>/", resident.public_need, name="public_detail"),
+    path("needs/public/<id:pk>/", resident.public_need, name="public_detail"),
     path("needs/public/services/", public.service_market, name="services_public"),
     path("needs/public/evaluations/", public.evaluations, name="evaluations_public"),
-    path("needs/public/stations/<int:pk>/", public.station_page, name="station_public"),
-    path("needs/public/stations/<int:pk>/qr.svg", public.station_qr, name="station_qr"),
+    path("needs/public/stations/<id:pk>/", public.station_page, name="station_public"),
+    path("needs/public/stations/<id:pk>/qr.svg", public.station_qr, name="station_qr"),
     path("console/needs/moderation/", console.moderation, name="console_moderation"),
     re_path(r"^open311/v2/services\.(?P<fmt>[a-z]+)$", open311.services_list, name="o311_services"),
     re_path(
@@ -44,5 +44,5 @@ urlpatterns = [
     path("console/needs/", console.need_list, name="console_list"),
     path("console/needs/new/", console.need_new, name="console_new"),
     path("console/needs/rates/", console.rates, name="console_rates"),
-    path("console/needs/<int:pk>/", console.need_detail, name="console_detail"),
+    path("console/needs/<id:pk>/", console.need_detail, name="console_detail"),
 ]

@@ -28,6 +28,7 @@ from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
 from linli.accounts.models import AnyUser
+from linli.core.limits import Id, PageNumber
 from linli.core.masking import mask_name, mask_phone
 from linli.places import permissions, queries, services
 from linli.places.models import ServiceAtStation
@@ -97,7 +98,7 @@ def _staff_user(request: HttpRequest) -> Any:
 
 
 class Paging(Schema):
-    page: int = Field(1, ge=1, description="1-based page number.")
+    page: PageNumber = Field(1, ge=1, description="1-based page number.")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
@@ -149,8 +150,8 @@ def _envelope(total: int, paging: Paging, items: list[dict[str, Any]]) -> dict[s
 
 
 class StationFilters(Schema):
-    community: int | None = Field(None, description="Community id.")
-    subdistrict: int | None = Field(None, description="Subdistrict id.")
+    community: Id | None = Field(None, description="Community id.")
+    subdistrict: Id | None = Field(None, description="Subdistrict id.")
     kind: str | None = Field(None, description="Facility category code, e.g. happiness_station.")
     active: bool | None = Field(None, description="Only stations in (true) or out of service.")
     q: str | None = Field(None, max_length=100, description="Search in name, code and address.")
@@ -181,13 +182,26 @@ _STATION_FIELDS = (
 # which every write to a station, its services or its area moves). Building a 50-row page through
 # the ORM costs ~3 ms of CPU; a hit costs the one version query. Process-local like the resident
 # pages' cache; hsds.py uses it for the public lists.
-_list_pages = queries.BoundedCache(1024)
+_list_pages = queries.BoundedCache(1024, max_bytes=64 * 1024 * 1024)
+
+
+def params_key(*params: Any) -> tuple[Any, ...]:
+    """The validated parameters of a list as a cache key: unknown query parameters (``?x=1``,
+    ``?x=2``…) and different spellings of one value share an entry instead of adding one."""
+    return tuple(p.model_dump_json() if hasattr(p, "model_dump_json") else repr(p) for p in params)
 
 
 def cached_list(
-    request: HttpRequest, build: Callable[[], HttpResponse], *, user: AnyUser | None = None
+    request: HttpRequest,
+    build: Callable[[], HttpResponse],
+    *,
+    params: tuple[Any, ...],
+    user: AnyUser | None = None,
 ) -> HttpResponse:
-    """``build()``'s JSON body, or the same bytes from an earlier request with the same key."""
+    """``build()``'s JSON body, or the same bytes from an earlier request with the same key.
+
+    ``params`` are the list's validated parameters (``params_key``): what changes the page.
+    """
     versions = queries.places_versions()
     scope = user.scope if user is not None and user.is_authenticated else None
     if scope is None or scope.everything:
@@ -196,7 +210,7 @@ def cached_list(
         version = versions.get(scope.district_id or 0, "")
     key = (
         request.path,
-        tuple(sorted((k, tuple(v)) for k, v in request.GET.lists())),
+        params,
         get_language(),
         scope,
         version,
@@ -217,7 +231,12 @@ def list_stations(
 ) -> HttpResponse:
     """Stations in the user's scope, by code; filters combine with AND."""
     user = _staff_user(request)
-    return cached_list(request, lambda: _station_page(user, filters, paging), user=user)
+    return cached_list(
+        request,
+        lambda: _station_page(user, filters, paging),
+        params=params_key(filters, paging),
+        user=user,
+    )
 
 
 def _station_page(user: AnyUser, filters: StationFilters, paging: Paging) -> HttpResponse:
@@ -260,7 +279,7 @@ def _station_page(user: AnyUser, filters: StationFilters, paging: Paging) -> Htt
     response={200: StationDetail, **ERRORS},
     summary="One station with hours, functions, amenities and services",
 )
-def get_station(request: HttpRequest, station_id: int) -> dict[str, Any]:
+def get_station(request: HttpRequest, station_id: Id) -> dict[str, Any]:
     """The keeper's name and mobile are masked unless the user may change the station."""
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
@@ -302,7 +321,7 @@ def create_station(request: HttpRequest, data: StationIn) -> Status[dict[str, An
     response={200: StationDetail, **WRITE_ERRORS},
     summary="Replace a station's details",
 )
-def update_station(request: HttpRequest, station_id: int, data: StationIn) -> dict[str, Any]:
+def update_station(request: HttpRequest, station_id: Id, data: StationIn) -> dict[str, Any]:
     """Every field is replaced; hours are changed with ``PUT /stations/{id}/hours``."""
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
@@ -315,7 +334,7 @@ def update_station(request: HttpRequest, station_id: int, data: StationIn) -> di
     response={200: StationDetail, **WRITE_ERRORS},
     summary="Replace a station's weekly opening hours",
 )
-def set_station_hours(request: HttpRequest, station_id: int, data: HoursPut) -> dict[str, Any]:
+def set_station_hours(request: HttpRequest, station_id: Id, data: HoursPut) -> dict[str, Any]:
     """Editors in scope and the station's own keeper may change its hours."""
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
@@ -337,7 +356,7 @@ def set_station_hours(request: HttpRequest, station_id: int, data: HoursPut) -> 
     response={204: None, **WRITE_ERRORS},
     summary="Take a station out of service (or remove it with hard=true)",
 )
-def delete_station(request: HttpRequest, station_id: int, hard: bool = False) -> Status[None]:
+def delete_station(request: HttpRequest, station_id: Id, hard: bool = False) -> Status[None]:
     """Soft by default: the station leaves the directory, its history stays for the audit log."""
     user = _staff_user(request)
     station = permissions.get_station_for_user(user, station_id)
@@ -426,8 +445,8 @@ def _station_detail(user: AnyUser, station: Station) -> dict[str, Any]:
 
 
 class CompoundFilters(Schema):
-    community: int | None = Field(None, description="Community id.")
-    subdistrict: int | None = Field(None, description="Subdistrict id.")
+    community: Id | None = Field(None, description="Community id.")
+    subdistrict: Id | None = Field(None, description="Subdistrict id.")
     q: str | None = Field(None, max_length=100, description="Search in name, code and address.")
 
 
@@ -467,7 +486,7 @@ def list_compounds(
     response={200: CompoundDetail, **ERRORS},
     summary="One compound with its gates",
 )
-def get_compound(request: HttpRequest, compound_id: int) -> dict[str, Any]:
+def get_compound(request: HttpRequest, compound_id: Id) -> dict[str, Any]:
     user = _staff_user(request)
     compound = permissions.get_compound_for_user(user, compound_id)
     return {
@@ -497,9 +516,9 @@ def get_compound(request: HttpRequest, compound_id: int) -> dict[str, Any]:
 
 
 class ServiceFilters(Schema):
-    station: int | None = Field(None, description="Only services offered at this station.")
+    station: Id | None = Field(None, description="Only services offered at this station.")
     category: str | None = Field(None, description="Service category code, e.g. haircut.")
-    organisation: int | None = Field(None, description="Provider organisation id.")
+    organisation: Id | None = Field(None, description="Provider organisation id.")
     active: bool | None = None
     q: str | None = Field(None, max_length=100, description="Search in name and description.")
 

@@ -10,7 +10,6 @@ community list sees their colleagues' contacts masked. Every export is recorded 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.masking import mask_name, mask_phone
 from linli.core.models import AuditEntry
+from linli.core.spreadsheets import workbook_bytes, write_cell
 from linli.places import permissions
 from linli.places.geo import CoordinateSystem
 from linli.places.models import (
@@ -59,7 +59,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 def _style_header(sheet: Worksheet, columns: Sequence[Column]) -> None:
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.template_header)
+        cell = write_cell(sheet, 1, index, column.template_header)
         cell.font = Font(bold=True, color="8E1B21" if column.required else "1F2328")
         cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
         cell.border = _BORDER
@@ -109,12 +109,12 @@ def _codes_sheet(workbook: Workbook, actor: AnyUser) -> dict[str, str]:
     column = 1
     for key, title, rows in lists:
         width = max((len(r) for r in rows), default=2)
-        heading = sheet.cell(row=1, column=column, value=title)
+        heading = write_cell(sheet, 1, column, title)
         heading.font = Font(bold=True)
         heading.fill = _HEADER_FILL
         for offset, values in enumerate(rows, start=2):
             for i, value in enumerate(values):
-                sheet.cell(row=offset, column=column + i, value=value).number_format = "@"
+                write_cell(sheet, offset, column + i, value).number_format = "@"
         letter = get_column_letter(column)
         if rows:
             formulas[key] = f"'{CODES_TITLE}'!${letter}$2:${letter}${len(rows) + 1}"
@@ -127,7 +127,9 @@ def _codes_sheet(workbook: Workbook, actor: AnyUser) -> dict[str, str]:
 def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: AnyUser) -> None:
     sheet = workbook.create_sheet(INSTRUCTIONS_TITLE)
     columns = COLUMNS[kind]
-    sheet["A1"] = _("How to fill in the sheet “%(sheet)s”") % {"sheet": SHEET_TITLES[kind]}
+    write_cell(
+        sheet, 1, 1, _("How to fill in the sheet “%(sheet)s”") % {"sheet": SHEET_TITLES[kind]}
+    )
     sheet["A1"].font = Font(bold=True, size=13)
     notes = [
         _("Columns marked * are required. Do not rename, merge or reorder header cells."),
@@ -143,36 +145,34 @@ def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: AnyUser) -> 
         _("Codes are listed in the sheet “%(sheet)s”.") % {"sheet": CODES_TITLE},
     ]
     for offset, note in enumerate(notes, start=2):
-        sheet.cell(row=offset, column=1, value=f"• {note}")
+        write_cell(sheet, offset, 1, f"• {note}")
     start = len(notes) + 3
     for index, heading in enumerate(
         [_("Column"), _("Field"), _("Required"), _("How to fill in"), _("Example")], start=1
     ):
-        cell = sheet.cell(row=start, column=index, value=heading)
+        cell = write_cell(sheet, start, index, heading)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
     for offset, column in enumerate(columns, start=start + 1):
-        sheet.cell(row=offset, column=1, value=column.header)
-        sheet.cell(row=offset, column=2, value=column.key)
-        sheet.cell(row=offset, column=3, value=_("yes") if column.required else "")
-        sheet.cell(row=offset, column=4, value=str(column.help)).alignment = Alignment(
+        write_cell(sheet, offset, 1, column.header)
+        write_cell(sheet, offset, 2, column.key)
+        write_cell(sheet, offset, 3, _("yes") if column.required else "")
+        write_cell(sheet, offset, 4, str(column.help)).alignment = Alignment(
             wrap_text=True, vertical="top"
         )
-        sheet.cell(row=offset, column=5, value=column.example)
+        write_cell(sheet, offset, 5, column.example)
     sample = start + len(columns) + 2
-    sheet.cell(
-        row=sample,
-        column=1,
-        value=_("Sample row (copy to the data sheet, do not import this sheet):"),
+    write_cell(
+        sheet, sample, 1, _("Sample row (copy to the data sheet, do not import this sheet):")
     ).font = Font(bold=True)
     # The sample names one of the user's own communities, so that copying it really works.
     community = permissions.communities_for_user(actor).first()
     for index, column in enumerate(columns, start=1):
-        header = sheet.cell(row=sample + 1, column=index, value=column.template_header)
+        header = write_cell(sheet, sample + 1, index, column.template_header)
         header.font = Font(bold=True)
         header.fill = _HEADER_FILL
         example = community.code if column.key == "community" and community else column.example
-        sheet.cell(row=sample + 2, column=index, value=example).number_format = "@"
+        write_cell(sheet, sample + 2, index, example).number_format = "@"
     for letter, width in zip("ABCDE", (12, 16, 8, 70, 30), strict=True):
         sheet.column_dimensions[letter].width = width
 
@@ -214,13 +214,11 @@ def _workbook(kind: SheetKind, actor: AnyUser, rows: Iterable[Sequence[Any]]) ->
     _style_header(sheet, columns)
     for offset, values in enumerate(rows, start=2):
         for index, value in enumerate(values, start=1):
-            sheet.cell(row=offset, column=index, value=value)
+            write_cell(sheet, offset, index, value)
     _instructions_sheet(workbook, kind, actor)
     formulas = _codes_sheet(workbook, actor)
     _validations(sheet, columns, formulas)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)
 
 
 def template_workbook(kind: SheetKind, actor: AnyUser) -> bytes:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from linli.accounts.models import AnyUser
+from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.places import permissions
 from linli.places.exports import clock
@@ -98,8 +99,8 @@ class StationFilterForm(forms.Form):
 
 
 class StationForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    code = forms.CharField(label=_("Code"), max_length=limits.CODE, validators=[limits.single_line])
+    name = forms.CharField(label=_("Name"), max_length=limits.NAME, validators=[limits.single_line])
     category = forms.ChoiceField(label=_("Kind"))
     community = forms.ChoiceField(label=_("Community"), required=False)
     subdistrict = forms.ChoiceField(
@@ -107,7 +108,12 @@ class StationForm(forms.Form):
         required=False,
         help_text=_("Only for a subdistrict-level place without a community."),
     )
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=limits.ADDRESS,
+        required=False,
+        validators=[limits.single_line],
+    )
     lon = forms.FloatField(
         label=_("Longitude"),
         min_value=-180,
@@ -123,8 +129,18 @@ class StationForm(forms.Form):
     crs = forms.ChoiceField(
         label=_("Coordinate system"), choices=CRS_CHOICES, initial=CoordinateSystem.WGS84.value
     )
-    phone = forms.CharField(label=_("Public phone"), max_length=30, required=False)
-    contact_name = forms.CharField(label=_("Keeper's name"), max_length=50, required=False)
+    phone = forms.CharField(
+        label=_("Public phone"),
+        max_length=limits.PHONE,
+        required=False,
+        validators=[limits.single_line],
+    )
+    contact_name = forms.CharField(
+        label=_("Keeper's name"),
+        max_length=limits.PERSON_NAME,
+        required=False,
+        validators=[limits.single_line],
+    )
     contact_phone = forms.RegexField(
         label=_("Keeper's mobile"),
         regex=r"^(1\d{10})?$",
@@ -142,7 +158,11 @@ class StationForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("In service"), required=False, initial=True)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=limits.DESCRIPTION,
+        validators=[limits.multiline_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
@@ -286,12 +306,21 @@ class GatesField(forms.CharField):
 
 
 class CompoundForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=32)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.CharField(
+        label=_("Code"), max_length=limits.SHORT_CODE, validators=[limits.single_line]
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=limits.AREA_NAME, validators=[limits.single_line]
+    )
     community = forms.ChoiceField(label=_("Community"))
-    households = forms.IntegerField(label=_("Households"), min_value=0, initial=0)
-    population = forms.IntegerField(label=_("Population"), min_value=0, initial=0)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    households = limits.BoundedIntegerField(label=_("Households"), initial=0)
+    population = limits.BoundedIntegerField(label=_("Population"), initial=0)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=limits.ADDRESS,
+        required=False,
+        validators=[limits.single_line],
+    )
     gates = GatesField(
         label=_("Gates"), required=False, help_text=_("One gate per line: name longitude,latitude.")
     )
@@ -429,7 +458,10 @@ class ScheduleFields(forms.Form):
         label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
     schedule_note = forms.CharField(
-        label=_("Schedule as residents read it"), required=False, max_length=200
+        label=_("Schedule as residents read it"),
+        required=False,
+        max_length=limits.NOTE,
+        validators=[limits.single_line],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -511,20 +543,30 @@ class AddServiceForm(ScheduleFields):
 
 
 class ServiceForm(ScheduleFields):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=limits.NAME, validators=[limits.single_line])
     category = forms.ChoiceField(label=_("Category"))
     organisation = forms.CharField(
         label=_("Provider"),
-        max_length=150,
+        max_length=limits.ORGANISATION_NAME,
+        validators=[limits.single_line],
         required=False,
         help_text=_("A new name creates the organisation."),
     )
     fee = forms.ChoiceField(label=_("Fee"), choices=Service.Fee.choices)
-    fee_description = forms.CharField(label=_("Fee details"), max_length=200, required=False)
+    fee_description = forms.CharField(
+        label=_("Fee details"),
+        max_length=limits.NOTE,
+        required=False,
+        validators=[limits.single_line],
+    )
     booking_required = forms.BooleanField(label=_("Booking needed"), required=False)
     is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=limits.DESCRIPTION,
+        validators=[limits.multiline_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     stations = forms.MultipleChoiceField(
         label=_("Offered at"), required=False, widget=forms.CheckboxSelectMultiple
@@ -636,7 +678,8 @@ class ExceptionForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Reason shown to residents"),
-        max_length=200,
+        max_length=limits.NOTE,
+        validators=[limits.single_line],
         widget=forms.TextInput(attrs={"placeholder": _("e.g. 设备检修，暂停开放")}),
     )
 
@@ -675,7 +718,8 @@ class PhotoForm(forms.Form):
     )
     caption = forms.CharField(
         label=_("Caption"),
-        max_length=120,
+        max_length=limits.CAPTION,
+        validators=[limits.single_line],
         help_text=_(
             "What the photo shows, in a few words; residents read it and screen readers say it."
         ),
@@ -686,13 +730,17 @@ class PhotoForm(forms.Form):
 class CaptionForm(forms.Form):
     """A photo's caption, changed in place."""
 
-    caption = forms.CharField(label=_("Caption"), max_length=120)
+    caption = forms.CharField(
+        label=_("Caption"), max_length=limits.CAPTION, validators=[limits.single_line]
+    )
 
 
 class OrganisationForm(forms.Form):
     """服务组织's details; the checks live in ``services.clean_*`` so sheets and API share them."""
 
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(
+        label=_("Name"), max_length=limits.ORGANISATION_NAME, validators=[limits.single_line]
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
@@ -709,7 +757,11 @@ class OrganisationForm(forms.Form):
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=limits.DESCRIPTION,
+        validators=[limits.multiline_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:

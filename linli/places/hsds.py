@@ -41,7 +41,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from linli.places.api import cached_list, json_response, page_of
+from linli.core.limits import PageNumber
+from linli.places.api import cached_list, json_response, page_of, params_key
 from linli.places.models import (
     OpeningException,
     OpeningHours,
@@ -558,7 +559,7 @@ def _hours_of(station_pks: Iterable[int]) -> dict[int, list[tuple[int, dt.time, 
 class HsdsQuery(Schema):
     district: str | None = Field(None, description="Only this district (its code).")
     search: str | None = Field(None, max_length=100, description="Full text search.")
-    page: int = Field(1, ge=1, description="Page number of paginated result.")
+    page: PageNumber = Field(1, ge=1, description="Page number of paginated result.")
     per_page: int = Field(
         50, ge=1, le=MAX_PER_PAGE, description="Number of results requested in a single page."
     )
@@ -634,7 +635,11 @@ def _cached_list(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return cached_list(request, lambda: view(request, *args, **kwargs))
+        return cached_list(
+            request,
+            lambda: view(request, *args, **kwargs),
+            params=params_key(*args, *(kwargs[k] for k in sorted(kwargs))),
+        )
 
     return wrapper
 

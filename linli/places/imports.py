@@ -15,11 +15,9 @@ The columns are defined in ``linli.places.sheets``; ``docs/import.md`` explains 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
@@ -28,13 +26,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from linli.accounts.models import AnyUser
-from linli.core import audit
+from linli.core import audit, limits, spreadsheets
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
 from linli.places import permissions, services
@@ -70,6 +66,7 @@ from linli.places.sheets import (
 
 MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024
+READ_LIMITS = spreadsheets.ReadLimits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 MOBILE = re.compile(r"^1\d{10}$")
 _TIME = re.compile(r"^(\d{1,2})[:：.](\d{2})$")
 _RANGE = re.compile(r"^(\d{1,2}[:：]\d{2})\s*[-~—–至到]\s*(\d{1,2}[:：]\d{2})$")
@@ -231,7 +228,11 @@ def _gates(text: str) -> list[tuple[str, float, float]]:
             raise CellError(
                 _("Expected gates such as 南门(113.0701,36.1802)；北门(113.0712,36.1830).")
             )
-        gates.append((match[1].strip(), float(match[2]), float(match[3])))
+        name = match[1].strip()
+        trouble = limits.text_problem(name, max_length=limits.AREA_NAME)
+        if trouble:
+            raise CellError(trouble)
+        gates.append((name, float(match[2]), float(match[3])))
     return gates
 
 
@@ -325,10 +326,17 @@ class _Reader:
                     if column.required:
                         self.problem(number, key, "", _("This column is required but empty."))
                     continue
+                if column.max_length:
+                    trouble = limits.text_problem(
+                        raw[key], max_length=column.max_length, multiline=column.multiline
+                    )
+                    if trouble:
+                        self.problem(number, key, raw[key][:100], trouble)
+                        continue
                 try:
                     row.values[key] = _PARSERS[column.kind](column, value)
                 except CellError as err:
-                    self.problem(number, key, raw[key], err.message)
+                    self.problem(number, key, raw[key][:100], err.message)
             yield row
 
     def _header(self, sheet: Worksheet) -> bool:
@@ -921,6 +929,19 @@ def _field_key(err: LinliError, *, default: str) -> str:
     return _FIELD_TO_KEY.get(name, name)
 
 
+def sheet_problems(refused: spreadsheets.SpreadsheetRefused) -> list[Problem]:
+    """The reader's refusals as report lines ("Sheet!B7" in the column when a cell is named)."""
+    return [
+        Problem(
+            p.row,
+            f"{p.sheet}!{p.column}" if p.sheet and p.column else p.column,
+            p.value,
+            p.message,
+        )
+        for p in refused.problems
+    ]
+
+
 def _sheet(workbook: Any, kind: SheetKind) -> Worksheet | None:
     if SHEET_TITLES[kind] in workbook.sheetnames:
         sheet: Worksheet = workbook[SHEET_TITLES[kind]]
@@ -950,21 +971,10 @@ def import_sheet(
     ):
         result.problems.append(Problem(None, "", "", _("You may not import records.")))
         return result
-    data = file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        result.problems.append(Problem(None, "", "", _("The file is larger than 10 MB.")))
-        return result
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        result.problems.append(
-            Problem(
-                None,
-                "",
-                filename,
-                _("This is not an Excel .xlsx file; save it as .xlsx and retry."),
-            )
-        )
+        workbook = spreadsheets.read_upload(file, limits=READ_LIMITS)
+    except spreadsheets.SpreadsheetRefused as refused:
+        result.problems.extend(sheet_problems(refused))
         return result
     sheet = _sheet(workbook, kind)
     if sheet is None:
@@ -1026,26 +1036,24 @@ def import_sheet(
 
 
 def problems_workbook(result_problems: Iterable[Problem | dict[str, Any]]) -> bytes:
-    """The report as a small .xlsx staff can keep next to the file they are fixing."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    """The report as a small .xlsx staff can keep next to the file they are fixing.
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "导入问题"
-    sheet.append([_("Row"), _("Column"), _("Value"), _("Problem")])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="EEF1F4")
+    The value column echoes what the uploaded file held, so it goes through the shared writer:
+    a cell ``=HYPERLINK(…)`` comes back as text, never as a live formula.
+    """
+    rows = []
     for problem in result_problems:
         p = problem.as_dict() if isinstance(problem, Problem) else problem
-        sheet.append([p["row"] or "", p["column"], p["value"], p["message"]])
-    for letter, width in zip("ABCD", (8, 16, 24, 70), strict=True):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        rows.append([p["row"] or "", p["column"], p["value"], p["message"]])
+    workbook, sheet = spreadsheets.new_workbook("导入问题")
+    spreadsheets.table_sheet(
+        sheet,
+        [_("Row"), _("Column"), _("Value"), _("Problem")],
+        rows,
+        widths=(8, 16, 24, 70),
+        freeze=None,
+    )
+    return spreadsheets.workbook_bytes(workbook)
 
 
 __all__ = ["ImportResult", "Problem", "fold", "import_sheet", "problems_workbook"]

@@ -8,17 +8,13 @@ is recorded in the audit log like theirs.
 
 from __future__ import annotations
 
-import io
-
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.models import AuditEntry
+from linli.core.spreadsheets import new_workbook, table_sheet, workbook_bytes
 from linli.places import permissions
 from linli.places.models import Organisation
 
@@ -74,25 +70,14 @@ def organisations_workbook(
         request=request,
         changes={"rows": len(rows)},
     )
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = SHEET_TITLE
-    for index, (header, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=header)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="EEF1F4")
-        cell.alignment = Alignment(vertical="center")
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        if header != "服务项目数":
-            # Text format keeps credit codes such as 913502115628130384 from becoming numbers.
-            sheet.column_dimensions[letter].number_format = "@"
-    for row in rows:
-        sheet.append(row)
-    for (code_cell,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
-        code_cell.number_format = "@"
-    sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook, sheet = new_workbook(SHEET_TITLE)
+    table_sheet(
+        sheet,
+        [header for header, _width in COLUMNS],
+        rows,
+        widths=[width for _header, width in COLUMNS],
+        # Text format keeps credit codes such as 913502115628130384 from becoming numbers.
+        text_columns=[i for i, (h, _w) in enumerate(COLUMNS, start=1) if h != "服务项目数"],
+        freeze="B2",
+    )
+    return workbook_bytes(workbook)

@@ -23,7 +23,7 @@ from django.http import Http404
 from linli.accounts.models import EDITOR_ROLES as EDITOR_ROLES  # places' modules ask here
 from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import scope_q
-from linli.core.ids import as_pk
+from linli.core import limits
 from linli.places.models import (
     Community,
     Compound,
@@ -64,7 +64,7 @@ def get_station_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) ->
         station = (
             stations_for_user(user)
             .select_related("category", "community", "subdistrict", "district", "compound")
-            .get(pk=as_pk(pk))
+            .get(pk=limits.pk_or_404(pk))
         )
     except Station.DoesNotExist:
         raise Http404("No such station.") from None
@@ -154,7 +154,7 @@ def compounds_for_user(user: AnyUser) -> QuerySet[Compound]:
 def get_compound_for_user(user: AnyUser, pk: Any) -> Compound:
     """The compound ``pk`` if ``user`` may see it."""
     try:
-        return compounds_for_user(user).select_related("community").get(pk=as_pk(pk))
+        return compounds_for_user(user).select_related("community").get(pk=limits.pk_or_404(pk))
     except Compound.DoesNotExist:
         raise Http404("No such compound.") from None
 
@@ -191,7 +191,11 @@ def services_for_user(user: AnyUser) -> QuerySet[Service]:
 def get_service_for_user(user: AnyUser, pk: Any) -> Service:
     """The service ``pk`` if ``user`` may see it."""
     try:
-        return services_for_user(user).select_related("category", "organisation").get(pk=as_pk(pk))
+        return (
+            services_for_user(user)
+            .select_related("category", "organisation")
+            .get(pk=limits.pk_or_404(pk))
+        )
     except Service.DoesNotExist:
         raise Http404("No such service.") from None
 
@@ -227,7 +231,7 @@ ORGANISATION_EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STA
 def get_organisation_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Organisation:
     """The organisation ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
-        organisation = organisations_for_user(user).get(pk=as_pk(pk))
+        organisation = organisations_for_user(user).get(pk=limits.pk_or_404(pk))
     except Organisation.DoesNotExist:
         raise Http404("No such organisation.") from None
     if for_change and not can_change_organisations(user):

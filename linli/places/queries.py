@@ -112,17 +112,27 @@ def places_versions() -> dict[int, str]:
     return versions
 
 
+def _weight(value: Any) -> int:
+    return len(value) if isinstance(value, (str, bytes)) else 1
+
+
 class BoundedCache:
     """A small thread-safe LRU mapping for rendered HTML and per-version data.
 
     Process-local on purpose: a dictionary lookup costs microseconds, while the shared cache
     backends pickle the value (LocMem) or cross the network (Redis); keys carry the version, so
     stale entries are simply never asked for again and fall off the end.
+
+    Bounded by entries and, when ``max_bytes`` is given, by the total length of the str/bytes
+    values it holds: a few huge pages cannot fill a worker's memory, and a value larger than an
+    eighth of the budget is not kept at all.
     """
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, *, max_bytes: int | None = None) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> Any:
@@ -133,11 +143,20 @@ class BoundedCache:
             return value
 
     def set(self, key: Any, value: Any) -> None:
+        weight = _weight(value)
+        if self.max_bytes is not None and weight > self.max_bytes // 8:
+            return
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= _weight(old)
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self._bytes += weight
+            while len(self._data) > self.max_entries or (
+                self.max_bytes is not None and self._bytes > self.max_bytes
+            ):
+                _key, evicted = self._data.popitem(last=False)
+                self._bytes -= _weight(evicted)
 
     def get_or_set(self, key: Any, build: Callable[[], Any]) -> Any:
         value = self.get(key)
@@ -146,16 +165,26 @@ class BoundedCache:
             self.set(key, value)
         return value
 
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @property
+    def size_bytes(self) -> int:
+        """The total length of the str/bytes values held."""
+        return self._bytes
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._bytes = 0
 
 
 _directories = BoundedCache(16)
 _days = BoundedCache(64)
 _pages = BoundedCache(64)
 _searches = BoundedCache(256)  # separate, so many different searches never evict station pages
-html_cache = BoundedCache(512)
+# Rendered resident pages: keyed by what changes the page (never the raw URL), at most 64 MB.
+html_cache = BoundedCache(512, max_bytes=64 * 1024 * 1024)
 
 
 def clear_caches() -> None:

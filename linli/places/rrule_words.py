@@ -13,11 +13,10 @@ module does not understand returns ``None`` and the page shows the service's fre
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-
-from dateutil import rrule as du_rrule
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ZH_WEEKDAY = ("一", "二", "三", "四", "五", "六", "日")
@@ -70,6 +69,7 @@ class ParsedRule:
     count: int | None
     until: dt.date | None
     dtstart: dt.date | None
+    wkst: int = 0  # the weekday weeks start on (WEEKLY with INTERVAL), 0 = Monday
 
 
 class UnsupportedRule(ValueError):
@@ -146,7 +146,12 @@ def parse_rule(text: str) -> ParsedRule:
             raise UnsupportedRule(text)
         byday = tuple((pos, byday[0][1]) for pos in setpos)
     until = _parse_date(parts["UNTIL"]) if "UNTIL" in parts else None
-    return ParsedRule(freq, interval, byday, bymonthday, bymonth, count, until, dtstart)
+    wkst = parts.get("WKST", "MO")
+    if wkst not in WEEKDAYS:
+        raise UnsupportedRule(text)
+    return ParsedRule(
+        freq, interval, byday, bymonthday, bymonth, count, until, dtstart, WEEKDAYS.index(wkst)
+    )
 
 
 def _items(parts: dict[str, str], key: str) -> list[str]:
@@ -365,6 +370,120 @@ def _period_en(r: ParsedRule) -> str:
     raise UnsupportedRule("YEARLY")
 
 
+# Expansion is bounded by days, never by what a rule yields: dateutil walks period by period
+# until it finds an occurrence, so a valid rule that never occurs (FREQ=DAILY;BYMONTH=2;
+# BYMONTHDAY=30) costs it ~3 million empty days up to the year 9999 — seconds per page view.
+# Here each day of the window is tested against the rule instead; dateutil stays the reference
+# in linli/places/tests/test_rrule_bounds.py.
+MAX_COUNT_SCAN_DAYS = 366 * 20  # COUNT is counted from DTSTART: at most this far back
+NEVER_YEARS = 5  # check_schedule refuses a rule with no date this many years ahead
+
+
+def _day_matcher(r: ParsedRule, anchor: dt.date) -> Callable[[dt.date], bool]:
+    """Whether a day (on or after ``anchor``, the DTSTART) is one of the rule's days.
+
+    Mirrors dateutil's semantics: without BYDAY/BYMONTHDAY the rule repeats DTSTART's weekday
+    (WEEKLY), day of the month (MONTHLY) or date (YEARLY); an ordinal BYDAY counts within the
+    month (MONTHLY, or YEARLY with BYMONTH) or the year, and is ignored by DAILY and WEEKLY; plain
+    and ordinal weekdays together must both hold; BYMONTHDAY may count from the month's end.
+    """
+    ordinal_freq = r.freq in ("MONTHLY", "YEARLY")
+    plain = {wd for n, wd in r.byday if n == 0 or not ordinal_freq}
+    nth = {(n, wd) for n, wd in r.byday if n != 0 and ordinal_freq}
+    months = set(r.bymonth)
+    positive = {d for d in r.bymonthday if d > 0}
+    negative = {d for d in r.bymonthday if d < 0}
+    if not r.byday and not r.bymonthday:
+        if r.freq == "YEARLY":
+            months = months or {anchor.month}
+            positive = {anchor.day}
+        elif r.freq == "MONTHLY":
+            positive = {anchor.day}
+        elif r.freq == "WEEKLY":
+            plain = {anchor.weekday()}
+    in_year = r.freq == "YEARLY" and not r.bymonth
+    week_zero = anchor - dt.timedelta(days=(anchor.weekday() - r.wkst) % 7)
+
+    def matches(day: dt.date) -> bool:
+        if day < anchor or (months and day.month not in months):
+            return False
+        if plain and day.weekday() not in plain:
+            return False
+        if nth:
+            if in_year:
+                length = 366 if calendar.isleap(day.year) else 365
+                index = day.timetuple().tm_yday
+            else:
+                length = calendar.monthrange(day.year, day.month)[1]
+                index = day.day
+            first, last = (index - 1) // 7 + 1, -((length - index) // 7 + 1)
+            if (first, day.weekday()) not in nth and (last, day.weekday()) not in nth:
+                return False
+        if positive or negative:
+            length = calendar.monthrange(day.year, day.month)[1]
+            if day.day not in positive and day.day - length - 1 not in negative:
+                return False
+        if r.interval > 1:
+            if r.freq == "DAILY":
+                period = (day - anchor).days
+            elif r.freq == "WEEKLY":
+                period = (day - week_zero).days // 7
+            elif r.freq == "MONTHLY":
+                period = (day.year - anchor.year) * 12 + day.month - anchor.month
+            else:
+                period = day.year - anchor.year
+            if period % r.interval:
+                return False
+        return True
+
+    return matches
+
+
+def rule_days(
+    r: ParsedRule, *, anchor: dt.date, first: dt.date, last: dt.date
+) -> Iterator[dt.date]:
+    """The rule's days from ``first`` to ``last`` (inclusive), bounded by UNTIL and COUNT.
+
+    Costs one test per day of the window (plus, with COUNT, per day since DTSTART, at most
+    ``MAX_COUNT_SCAN_DAYS``; a COUNT started longer ago than that yields nothing).
+    """
+    matches = _day_matcher(r, anchor)
+    if r.until is not None:
+        last = min(last, r.until)
+    first = max(first, anchor)
+    seen = 0
+    if r.count is not None:
+        if (first - anchor).days > MAX_COUNT_SCAN_DAYS:
+            return
+        day = anchor
+        while day < first:
+            seen += matches(day)
+            day += dt.timedelta(days=1)
+    day = first
+    while day <= last:
+        if matches(day):
+            seen += 1
+            if r.count is not None and seen > r.count:
+                return
+            yield day
+        day += dt.timedelta(days=1)
+
+
+def next_day(rule: str, *, today: dt.date, years: int = NEVER_YEARS) -> dt.date | None:
+    """The rule's first day from ``today`` within ``years``; None if it has none.
+
+    A rule this module does not read (BYHOUR, BYWEEKNO …) is taken to occur: its dates are never
+    expanded on a page, so it costs nothing.
+    """
+    try:
+        parsed = parse_rule(rule)
+    except UnsupportedRule:
+        return today
+    anchor = parsed.dtstart or today
+    last = today + dt.timedelta(days=round(365.25 * years))
+    return next(rule_days(parsed, anchor=anchor, first=today, last=last), None)
+
+
 def occurrences(
     rule: str,
     *,
@@ -379,6 +498,7 @@ def occurrences(
     Without a DTSTART the rule is anchored on ``after``'s date; that is exact for every rule
     without INTERVAL (each month's first Friday is the same whichever day one starts counting),
     so rules with an INTERVAL > 1 and no DTSTART yield nothing rather than invented dates.
+    The work is bounded by the days between ``after`` and ``until`` and by ``limit``.
     """
     if not rule.strip():
         return
@@ -389,20 +509,13 @@ def occurrences(
     if parsed.interval > 1 and parsed.dtstart is None:
         return
     start_time = opens or dt.time(0, 0)
-    anchor_day = parsed.dtstart or after.date()
-    dtstart = dt.datetime.combine(anchor_day, start_time)
-    body, _ = _split_rule(rule)
-    body = ";".join(p for p in body.split(";") if not p.upper().startswith("UNTIL"))
-    try:
-        recurrence = du_rrule.rrulestr(body, dtstart=dtstart)
-    except (ValueError, TypeError):
-        return
+    anchor = parsed.dtstart or after.date()
     duration = _duration(opens, closes)
     found = 0
-    for start in recurrence.xafter(after - duration, count=limit * 2, inc=True):
-        if not isinstance(start, dt.datetime):
-            return
-        if start > until or (parsed.until and start.date() > parsed.until):
+    days = rule_days(parsed, anchor=anchor, first=(after - duration).date(), last=until.date())
+    for day in days:
+        start = dt.datetime.combine(day, start_time)
+        if start > until:
             return
         if start + duration <= after:
             continue

@@ -13,6 +13,9 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from linli.core import limits
+from linli.core.limits import BodySchema
+
 
 class ErrorOut(Schema):
     """Every error of the API: a stable machine code and a message for people."""
@@ -142,43 +145,53 @@ class StationDetail(Schema):
     services: list[ServiceAtStationOut]
 
 
-class HoursIn(Schema):
+class HoursIn(BodySchema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday.")
-    opens: dt.time
-    closes: dt.time = Field(description="00:00 means midnight.")
+    opens: limits.LocalTime
+    closes: limits.LocalTime = Field(description="00:00 means midnight.")
 
 
-class HoursPut(Schema):
+class HoursPut(BodySchema):
     """The whole weekly timetable of a station (replaces the old one)."""
 
-    hours: list[HoursIn]
+    hours: list[HoursIn] = Field(max_length=100)
     holiday_policy: Literal["closed", "open"] | None = None
 
 
-class StationIn(Schema):
+class StationIn(BodySchema):
     """A station as staff send it to create or replace one (PUT replaces every field).
 
     Places are named by codes, as in the Excel sheets, so that a sheet, a form and this API share
     one path (``linli.places.services.StationInput``).
     """
 
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=120)
-    kind: str = Field(description="Facility category code.", examples=["happiness_station"])
-    community: str = Field("", description="Community code; empty for a subdistrict-level place.")
-    subdistrict: str = Field("", description="Subdistrict code (needed without a community).")
-    compound: str = Field("", description="Compound code.")
-    description: str = ""
-    address: str = Field("", max_length=200)
+    code: limits.CodeStr = Field(min_length=1)
+    name: limits.NameStr = Field(min_length=1)
+    kind: limits.CodeStr = Field(
+        description="Facility category code.", examples=["happiness_station"]
+    )
+    community: limits.ShortCodeStr = Field(
+        "", description="Community code; empty for a subdistrict-level place."
+    )
+    subdistrict: limits.ShortCodeStr = Field(
+        "", description="Subdistrict code (needed without a community)."
+    )
+    compound: limits.ShortCodeStr = Field("", description="Compound code.")
+    description: limits.DescriptionText = ""
+    address: limits.AddressStr = ""
     lon: float = Field(ge=-180, le=180, description="WGS-84 longitude.")
     lat: float = Field(ge=-90, le=90, description="WGS-84 latitude.")
-    phone: str = Field("", max_length=30, description="Public phone.")
-    contact_name: str = Field("", max_length=50, description="Keeper's name.")
-    contact_phone: str = Field("", max_length=30, description="Keeper's mobile.")
+    phone: limits.PhoneStr = Field("", description="Public phone.")
+    contact_name: limits.PersonNameStr = Field("", description="Keeper's name.")
+    contact_phone: limits.PhoneStr = Field("", description="Keeper's mobile.")
     holiday_policy: Literal["closed", "open"] = "open"
     is_active: bool = True
-    functions: list[str] = Field(default_factory=list, description="Station function codes.")
-    amenities: list[str] = Field(default_factory=list, description="Amenity codes.")
+    functions: list[limits.CodeStr] = Field(
+        default_factory=list, max_length=50, description="Station function codes."
+    )
+    amenities: list[limits.CodeStr] = Field(
+        default_factory=list, max_length=50, description="Amenity codes."
+    )
 
 
 class CompoundRow(Schema):

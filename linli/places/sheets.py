@@ -8,11 +8,13 @@ every column; keep it in step with the lists below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from linli.core import limits
 
 
 class SheetKind(StrEnum):
@@ -45,6 +47,10 @@ class Column:
     width: int = 14
     # Accepted words → stored value, for CHOICE and BOOL columns.
     choices: tuple[tuple[str, str], ...] = ()
+    # TEXT and CODE columns: the length the model and the API share (linli.core.limits); 0 = none.
+    max_length: int = 0
+    # TEXT columns that may hold line breaks (descriptions); all others must be one line.
+    multiline: bool = False
 
     @property
     def template_header(self) -> str:
@@ -374,6 +380,55 @@ SERVICE_COLUMNS: tuple[Column, ...] = (
         choices=YES_NO,
     ),
     Column("description", "服务简介", CellType.TEXT, _("A short description."), "", width=24),
+)
+
+
+def _bounded(columns: tuple[Column, ...], lengths: dict[str, int]) -> tuple[Column, ...]:
+    """The columns with the lengths of the fields they fill (a description may span lines)."""
+    return tuple(
+        replace(c, max_length=lengths[c.key], multiline=c.key == "description")
+        if c.key in lengths
+        else c
+        for c in columns
+    )
+
+
+STATION_COLUMNS = _bounded(
+    STATION_COLUMNS,
+    {
+        "code": limits.CODE,
+        "name": limits.NAME,
+        "category": limits.CODE,
+        "community": limits.SHORT_CODE,
+        "subdistrict": limits.SHORT_CODE,
+        "address": limits.ADDRESS,
+        "phone": limits.PHONE,
+        "contact_name": limits.PERSON_NAME,
+        "contact_phone": limits.PHONE,
+        "description": limits.DESCRIPTION,
+    },
+)
+COMPOUND_COLUMNS = _bounded(
+    COMPOUND_COLUMNS,
+    {
+        "code": limits.SHORT_CODE,
+        "name": limits.AREA_NAME,
+        "community": limits.SHORT_CODE,
+        "grid": limits.SHORT_CODE,
+        "address": limits.ADDRESS,
+    },
+)
+SERVICE_COLUMNS = _bounded(
+    SERVICE_COLUMNS,
+    {
+        "name": limits.NAME,
+        "category": limits.CODE,
+        "organisation": limits.ORGANISATION_NAME,
+        "fee_description": limits.NOTE,
+        "rrule": limits.RRULE,
+        "schedule_note": limits.NOTE,
+        "description": limits.DESCRIPTION,
+    },
 )
 
 COLUMNS: dict[SheetKind, tuple[Column, ...]] = {

@@ -9,7 +9,7 @@ app_name = "resident"
 urlpatterns = [
     path("", views.home, name="home"),
     path("d/<str:code>/", views.district_home, name="district"),
-    path("stations/<int:pk>/", views.station_detail, name="station"),
+    path("stations/<id:pk>/", views.station_detail, name="station"),
     path("map/network/<str:code>/<str:digest>.geojson", views.network_layer, name="network"),
     path("prefs/elderly/", set_elderly_mode, name="elderly"),
 ]

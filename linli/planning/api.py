@@ -17,6 +17,7 @@ from ninja.security import SessionAuth
 
 from linli.accounts.api_auth import TokenAuth
 from linli.accounts.models import AnyUser
+from linli.core.limits import BodySchema, Id, NoteStr, PageNumber
 from linli.planning import permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 
@@ -52,8 +53,8 @@ class RunOut(Schema):
     error: str
 
 
-class RunIn(Schema):
-    district_id: int | None = Field(None, description="Defaults to the user's district.")
+class RunIn(BodySchema):
+    district_id: Id | None = Field(None, description="Defaults to the user's district.")
     speed_m_s: float = Field(1.0, description="Walking speed, 0.3–3 m/s.")
 
 
@@ -97,12 +98,12 @@ class GapFiltersIn(Schema):
     community: str = Field("", description="Community code.")
     status: str = ""
     sort: str = queries.DEFAULT_GAP_SORT
-    page: int = Field(1, ge=1)
+    page: PageNumber = Field(1, ge=1)
 
 
-class GapStatusIn(Schema):
-    status: str = Field(description="open, accepted or dismissed")
-    note: str = ""
+class GapStatusIn(BodySchema):
+    status: str = Field(max_length=20, description="open, accepted or dismissed")
+    note: NoteStr = ""
 
 
 class CoverageOut(Schema):
@@ -117,7 +118,7 @@ class CoverageOut(Schema):
     population_share: float
 
 
-class PremiseIn(Schema):
+class PremiseIn(BodySchema):
     """One available premise; numbers may come as text, as they do from a spreadsheet."""
 
     id: str | int = Field(description="The planner's own ID, unique within the list.")
@@ -126,7 +127,7 @@ class PremiseIn(Schema):
     lat: float | str = Field(description="Latitude in decimal degrees.")
 
 
-class SitingIn(Schema):
+class SitingIn(BodySchema):
     category: str
     k: int = Field(3, description="Number of new sites, 1–20.")
     radius_m: float = Field(300, description="Walking distance served, 100–2000 m.")
@@ -230,7 +231,7 @@ def start_run(request: HttpRequest, payload: RunIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="One analysis")
-def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+def get_run(request: HttpRequest, run_id: Id) -> dict[str, Any]:
     return _run_out(permissions.get_run_for_user(_planner(request), run_id))
 
 
@@ -239,7 +240,7 @@ def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
     response={200: list[AccessOut], **ERRORS},
     summary="Walking access of one compound",
 )
-def compound_access(request: HttpRequest, run_id: int, compound_code: str) -> list[dict[str, Any]]:
+def compound_access(request: HttpRequest, run_id: Id, compound_code: str) -> list[dict[str, Any]]:
     """Distance and minutes from the compound to the nearest facility of every category."""
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)
@@ -252,7 +253,7 @@ def compound_access(request: HttpRequest, run_id: int, compound_code: str) -> li
 
 
 @router.get("/runs/{run_id}/gaps", response={200: GapPage, **ERRORS}, summary="Gap list")
-def list_gaps(request: HttpRequest, run_id: int, filters: Query[GapFiltersIn]) -> dict[str, Any]:
+def list_gaps(request: HttpRequest, run_id: Id, filters: Query[GapFiltersIn]) -> dict[str, Any]:
     """The gap list within the user's scope, 25 per page, filtered and sorted as on the page."""
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)
@@ -287,7 +288,7 @@ def _gap_out(g: Gap) -> dict[str, Any]:
 
 
 @router.post("/gaps/{gap_id}/status", response={200: GapOut, **ERRORS}, summary="Mark a gap")
-def mark_gap(request: HttpRequest, gap_id: int, payload: GapStatusIn) -> dict[str, Any]:
+def mark_gap(request: HttpRequest, gap_id: Id, payload: GapStatusIn) -> dict[str, Any]:
     """Accept, dismiss or reopen a gap of a compound in the user's scope."""
     user = _planner(request)
     gap = permissions.get_gap_for_user(user, gap_id, for_change=True)
@@ -298,7 +299,7 @@ def mark_gap(request: HttpRequest, gap_id: int, payload: GapStatusIn) -> dict[st
 @router.get(
     "/runs/{run_id}/coverage", response={200: list[CoverageOut], **ERRORS}, summary="Coverage"
 )
-def coverage(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
+def coverage(request: HttpRequest, run_id: Id) -> list[dict[str, Any]]:
     """People within 5/10/15 minutes and 300/500/1000 m, per category, for the areas in scope."""
     user = _planner(request)
     run = permissions.get_run_for_user(user, run_id)
@@ -331,7 +332,7 @@ def coverage(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
 @router.post(
     "/runs/{run_id}/siting", response={202: SitingOut, **ERRORS}, summary="Propose new sites"
 )
-def start_siting(request: HttpRequest, run_id: int, payload: SitingIn) -> Status[dict[str, Any]]:
+def start_siting(request: HttpRequest, run_id: Id, payload: SitingIn) -> Status[dict[str, Any]]:
     """Queue a siting (district administrators); poll ``/sitings/{id}`` for the proposal.
 
     With ``candidates`` only those premises are considered; a bad list is refused (400,
@@ -363,6 +364,6 @@ def start_siting(request: HttpRequest, run_id: int, payload: SitingIn) -> Status
 
 
 @router.get("/sitings/{siting_id}", response={200: SitingOut, **ERRORS}, summary="One siting")
-def get_siting(request: HttpRequest, siting_id: int) -> dict[str, Any]:
+def get_siting(request: HttpRequest, siting_id: Id) -> dict[str, Any]:
     user = _planner(request)
     return _siting_out(user, permissions.get_siting_for_user(user, siting_id))

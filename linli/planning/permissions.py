@@ -19,7 +19,7 @@ from django.http import Http404
 
 from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import NOTHING, scope_q
-from linli.core.ids import as_pk
+from linli.core import limits
 from linli.places.models import Compound, District
 from linli.places.permissions import compounds_for_user
 from linli.planning.models import AnalysisRun, CompoundAccess, CoverageRow, Gap, SitingRun
@@ -77,7 +77,7 @@ def get_district_for_user(user: AnyUser, pk: Any = None) -> District:
     """The district the planning pages show: ``pk`` if given and visible, else the user's own."""
     districts = districts_for_user(user)
     if pk not in (None, ""):
-        district = districts.filter(pk=as_pk(pk)).first()
+        district = districts.filter(pk=limits.pk_or_404(pk)).first()
     elif (own := getattr(user, "district_id", None)) is not None:
         district = districts.filter(pk=own).first()
     else:
@@ -95,7 +95,11 @@ def runs_for_user(user: AnyUser) -> QuerySet[AnalysisRun]:
 def get_run_for_user(user: AnyUser, pk: Any) -> AnalysisRun:
     """The analysis run ``pk`` if ``user`` may see it."""
     try:
-        return runs_for_user(user).select_related("district", "created_by").get(pk=as_pk(pk))
+        return (
+            runs_for_user(user)
+            .select_related("district", "created_by")
+            .get(pk=limits.pk_or_404(pk))
+        )
     except AnalysisRun.DoesNotExist:
         raise Http404("No such analysis.") from None
 
@@ -130,7 +134,7 @@ def get_gap_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Gap
     runs = runs_for_user(user)
     try:
         gap = Gap.objects.select_related("run", "compound").get(
-            pk=as_pk(pk), run__in=runs.values("pk")
+            pk=limits.pk_or_404(pk), run__in=runs.values("pk")
         )
     except Gap.DoesNotExist:
         raise Http404("No such gap.") from None
@@ -184,7 +188,7 @@ def get_siting_for_user(user: AnyUser, pk: Any) -> SitingRun:
     """The siting run ``pk`` if ``user`` may see its analysis."""
     try:
         return SitingRun.objects.select_related("run").get(
-            pk=as_pk(pk), run__in=runs_for_user(user).values("pk")
+            pk=limits.pk_or_404(pk), run__in=runs_for_user(user).values("pk")
         )
     except SitingRun.DoesNotExist:
         raise Http404("No such siting.") from None

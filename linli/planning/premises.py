@@ -20,7 +20,6 @@ import csv
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +27,9 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from linli.core import spreadsheets
 from linli.core.exceptions import LinliError
 from linli.places import imports
 from linli.places.geo import (
@@ -45,6 +44,8 @@ from linli.places.models import District
 
 MAX_PREMISES = 2000
 MAX_BYTES = 2 * 1024 * 1024
+# The file is checked against these before it is unpacked (linli.core.spreadsheets).
+READ_LIMITS = spreadsheets.ReadLimits(max_bytes=MAX_BYTES, max_rows=MAX_PREMISES + 100)
 MAX_CODE = 40
 MAX_NAME = 100
 # At most this many problems are listed to the planner; the count says how many there are.
@@ -171,16 +172,13 @@ def _file_problem(message: str | Promise) -> PremisesInvalid:
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _file_problem(
-            gettext_lazy("The file is not a readable Excel workbook (.xlsx); save it again.")
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [[cell_text(c) for c in values] for values in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        workbook = spreadsheets.read_workbook(content, limits=READ_LIMITS)
+    except spreadsheets.SpreadsheetRefused as refused:
+        raise PremisesInvalid(
+            [Problem(p.row, p.column, p.value, p.message) for p in refused.problems]
+        ) from None
+    sheet = workbook.worksheets[0]
+    return [[cell_text(c) for c in values] for values in sheet.iter_rows(values_only=True)]
 
 
 def _csv_rows(content: bytes) -> list[list[str]]:

@@ -20,7 +20,7 @@ from linli.places.reference import sync_reference_data
 from linli.planning.models import AnalysisRun, Gap, RunStatus, SitingRun
 from linli.sample.accounts import DEMO_PASSWORD
 from linli.sample.load import load_sample
-from tests.e2e.conftest import SCREENSHOTS, axe_violations, screenshot
+from tests.e2e.conftest import SCREENSHOTS, axe_violations, screenshot, watch_csp
 
 pytestmark = pytest.mark.slow
 
@@ -214,6 +214,7 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     other = browser.new_context(
         base_url=live_server.url, viewport={"width": 1366, "height": 850}, locale="zh-CN"
     )
+    violations = watch_csp(other)
     staff = other.new_page()
     _log_in(staff, "community")
     staff.goto(f"/console/planning/runs/{run.pk}/")
@@ -226,6 +227,7 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     assert f"{own} 个小区已显示" in staff.inner_text("#pl-map-note")
     screenshot(staff, "planning-community")
     other.close()
+    assert not violations, violations
 
 
 def staff_user_community() -> Any:

@@ -10,10 +10,11 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import AnyUser
-from linli.core import audit
+from linli.core import audit, limits
 from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Forbidden, NotFound
 from linli.places import permissions
@@ -25,6 +26,7 @@ from linli.places.models import (
     ServiceCategory,
     Station,
 )
+from linli.places.rrule_words import NEVER_YEARS, next_day
 from linli.places.services._scope import _require_editor, resolve_district
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid, _require_text
@@ -68,17 +70,38 @@ class ScheduleInput:
 
 
 def check_schedule(schedule: ScheduleInput) -> None:
-    """Refuse an RRULE dateutil cannot read, or a half-given or reversed time window."""
+    """Refuse an RRULE dateutil cannot read, one with no date in the next years, or a half-given
+    or reversed time window."""
     if schedule.rrule:
+        if len(schedule.rrule) > limits.RRULE:
+            raise _invalid(
+                limits.text_problem(schedule.rrule, max_length=limits.RRULE),
+                code="invalid_rrule",
+                field_name="rrule",
+            )
         try:
+            # Parsing only: dateutil expands nothing until iterated.
             rrulestr(schedule.rrule, dtstart=dt.datetime(2024, 1, 1))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             raise _invalid(
                 _("“%(rrule)s” is not a valid recurrence rule (RRULE).")
                 % {"rrule": schedule.rrule},
                 code="invalid_rrule",
                 field_name="rrule",
             ) from None
+        # A valid rule may never occur (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30): residents would
+        # never see a date, and a page would search for one in vain.
+        today = timezone.localdate()
+        if next_day(schedule.rrule, today=today) is None:
+            raise _invalid(
+                _(
+                    "“%(rrule)s” has no date in the next %(years)s years; check the month, "
+                    "day and end date."
+                )
+                % {"rrule": schedule.rrule, "years": NEVER_YEARS},
+                code="rrule_never_occurs",
+                field_name="rrule",
+            )
     if (schedule.opens is None) != (schedule.closes is None):
         raise _invalid(
             _("Give both the start and the end time, or neither."),

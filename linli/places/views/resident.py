@@ -42,15 +42,26 @@ MAX_QUERY_LENGTH = 50
 
 
 def _cached_page(
-    request: HttpRequest, key: tuple[Any, ...], build: Callable[[], str]
+    request: HttpRequest,
+    key: tuple[Any, ...],
+    build: Callable[[str], str],
+    *,
+    params: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """Serve HTML cached under ``key`` (plus language, elderly mode and URL), with this
-    visitor's CSRF token put in."""
+    """Serve HTML cached under ``key`` (plus language, elderly mode and the page's address), with
+    this visitor's CSRF token put in.
+
+    The address is the path and the parameters the page reads (``params``, already parsed), not
+    the URL as sent: ``?q=1``, ``?x=2``… would each add an entry. ``build`` receives that address
+    for the header's forms, which send the visitor back to the page.
+    """
     elderly = bool(getattr(request, "elderly", False))
-    full_key = (*key, get_language(), elderly, request.get_full_path())
+    query = urlencode(sorted((k, v) for k, v in (params or {}).items() if v))
+    address = f"{request.path}?{query}" if query else request.path
+    full_key = (*key, get_language(), elderly, address)
     html = queries.html_cache.get(full_key)
     if html is None:
-        html = build()
+        html = build(address)
         queries.html_cache.set(full_key, html)
     html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     response = HttpResponse(html.replace(ACCOUNT_PLACEHOLDER, _account_link(request), 1))
@@ -78,8 +89,12 @@ def _account_link(request: HttpRequest) -> str:
     )
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> str:
-    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+def _render(request: HttpRequest, template: str, context: dict[str, Any], address: str) -> str:
+    return render_to_string(
+        template,
+        {**context, "csrf_token": CSRF_PLACEHOLDER, "next_url": address},
+        request=request,
+    )
 
 
 def _network_url(directory: queries.Directory) -> str:
@@ -138,10 +153,26 @@ def _parse_query(
     return query, form
 
 
+def _canonical_params(query: queries.SearchQuery, form: dict[str, Any]) -> dict[str, str]:
+    """The search as the page reads it, back as query parameters (empty ones are dropped)."""
+    params = {
+        "q": query.text,
+        "kind": query.kind,
+        "open": "1" if query.open_now else "",
+        "near": "1" if form["near_requested"] else "",
+        "geo": "denied" if form["location_denied"] else "",
+    }
+    if query.near is not None:
+        params["lat"], params["lon"] = (f"{c:.4f}" for c in query.near)
+    return params
+
+
 def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResponse:
     if directory is None:
         return _cached_page(
-            request, ("empty",), lambda: _render(request, "places/resident/empty.html", {})
+            request,
+            ("empty",),
+            lambda address: _render(request, "places/resident/empty.html", {}, address),
         )
     query, form = _parse_query(request.GET, directory)
     now = queries.now_local()
@@ -159,7 +190,7 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
         network_url,
     )
 
-    def build() -> str:
+    def build(address: str) -> str:
         context = {
             "district": directory.district,
             "directory": directory,
@@ -170,11 +201,11 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
             "suggestions": () if found.results else queries.suggestions(directory, query),
         }
         if fragment:
-            return _render(request, "places/resident/_results.html", context)
+            return _render(request, "places/resident/_results.html", context, address)
         context["map_config"] = _map_config(directory, network_url, mode="list")
-        return _render(request, "places/resident/home.html", context)
+        return _render(request, "places/resident/home.html", context, address)
 
-    return _cached_page(request, key, build)
+    return _cached_page(request, key, build, params=_canonical_params(query, form))
 
 
 def _district_directory(code: str) -> queries.Directory | None:
@@ -230,7 +261,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     station = page.station
 
-    def build() -> str:
+    def build(address: str) -> str:
         context = {
             "district": directory.district,
             "page": page,
@@ -255,7 +286,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ],
             ),
         }
-        return _render(request, "places/resident/station.html", context)
+        return _render(request, "places/resident/station.html", context, address)
 
     return _cached_page(request, key, build)
 

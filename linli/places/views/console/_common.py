@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import AnyUser
+from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.places import permissions
 
@@ -68,6 +69,14 @@ def _form_error(form: Form, err: LinliError) -> None:
     """Show a service refusal next to the field it names, or above the form."""
     name = str(err.details.get("field", ""))
     form.add_error(name if name in form.fields else None, str(err.message))
+
+
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    """An id filter from the query string; None when absent or no row could have it.
+
+    A filter no row can match (a typo, a 20-digit id) shows nothing rather than failing.
+    """
+    return limits.parse_id(request.GET.get(name))
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Any:

@@ -16,6 +16,7 @@ from linli.places.forms import (
 )
 from linli.places.views.console._common import (
     _form_error,
+    _id_param,
     _is_editor,
     _page,
     _require_editor,
@@ -33,10 +34,10 @@ def compound_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=imports.fold(q)))
-    if request.GET.get("community", "").isdigit():
-        qs = qs.filter(community_id=int(request.GET["community"]))
-    elif request.GET.get("subdistrict", "").isdigit():
-        qs = qs.filter(community__subdistrict_id=int(request.GET["subdistrict"]))
+    if community := _id_param(request, "community"):
+        qs = qs.filter(community_id=community)
+    elif subdistrict := _id_param(request, "subdistrict"):
+        qs = qs.filter(community__subdistrict_id=subdistrict)
     context = {
         "console_nav": "compounds",
         "page_title": _("Compounds"),

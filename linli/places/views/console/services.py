@@ -21,6 +21,7 @@ from linli.places.models import (
 )
 from linli.places.views.console._common import (
     _form_error,
+    _id_param,
     _is_editor,
     _page,
     _require_editor,
@@ -40,12 +41,10 @@ def service_list(request: HttpRequest) -> HttpResponse:
             | Q(category__name_zh__icontains=q)
             | Q(organisation__name__icontains=q)
         )
-    if request.GET.get("community", "").isdigit():
-        qs = qs.filter(at_stations__station__community_id=int(request.GET["community"])).distinct()
-    elif request.GET.get("subdistrict", "").isdigit():
-        qs = qs.filter(
-            at_stations__station__subdistrict_id=int(request.GET["subdistrict"])
-        ).distinct()
+    if community := _id_param(request, "community"):
+        qs = qs.filter(at_stations__station__community_id=community).distinct()
+    elif subdistrict := _id_param(request, "subdistrict"):
+        qs = qs.filter(at_stations__station__subdistrict_id=subdistrict).distinct()
     context = {
         "console_nav": "services",
         "page_title": _("Services"),

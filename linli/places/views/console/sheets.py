@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from linli.core import limits
 from linli.places import exports, imports
 from linli.places.forms import (
     ImportForm,
@@ -26,6 +27,7 @@ from linli.places.sheets import SHEET_TITLES, SheetKind
 from linli.places.views.console._common import (
     REPORT_SESSION_KEY,
     _download,
+    _id_param,
     _require_editor,
     staff_required,
 )
@@ -125,9 +127,8 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
         _form, queryset = _filtered_stations(request)
         ids = request.GET.getlist("ids")
         if ids:
-            queryset = queryset.filter(pk__in=[i for i in ids if i.isdigit()])
-    elif request.GET.get("community", "").isdigit():
-        community = int(request.GET["community"])
+            queryset = queryset.filter(pk__in=[pk for i in ids if (pk := limits.parse_id(i))])
+    elif community := _id_param(request, "community"):
         queryset = (
             Compound.objects.filter(community_id=community)
             if sheet_kind is SheetKind.COMPOUNDS

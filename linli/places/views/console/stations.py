@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.places import permissions, queries, services
 from linli.places.forms import (
@@ -42,8 +43,8 @@ def _filtered_stations(request: HttpRequest) -> tuple[StationFilterForm, QuerySe
     if form.is_valid():
         d = form.cleaned_data
         # The area tree sets one of the two: a community wins over a stale subdistrict.
-        community = int(d["community"]) if d["community"].isdigit() else None
-        subdistrict = int(d["subdistrict"]) if d["subdistrict"].isdigit() else None
+        community = limits.parse_id(d["community"])
+        subdistrict = limits.parse_id(d["subdistrict"])
         qs = queries.filter_stations(
             qs,
             text=d["q"],
