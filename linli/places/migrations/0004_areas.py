@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
         ("cobuild", "0002_areas"),
         ("kiosks", "0003_areas"),
         ("needs", "0002_areas"),
+        ("activities", "0002_areas"),
         ("places", "0003_station_updated_index"),
         ("planning", "0003_areas"),
     ]
