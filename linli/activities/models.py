@@ -235,9 +235,7 @@ class CheckIn(models.Model):
         LIST = "list", _("Ticked on the keeper's list")
 
     district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
-    subdistrict = models.ForeignKey(
-        "areas.Subdistrict", on_delete=models.PROTECT, related_name="+"
-    )
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey(
         "areas.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
