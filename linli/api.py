@@ -177,6 +177,7 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 staff_auth = SessionAuth()
 
 # Routers register themselves here (import at the bottom to avoid import cycles).
+from linli.activities.api import router as activities_router  # noqa: E402
 from linli.cobuild.api import router as cobuild_router  # noqa: E402
 from linli.kiosks.api import router as kiosks_router  # noqa: E402
 from linli.needs.api import router as needs_router  # noqa: E402
@@ -187,6 +188,7 @@ from linli.planning.api import router as planning_router  # noqa: E402
 api.add_router("/places/", places_router)
 api.add_router("/hsds/", hsds_router)
 api.add_router("/planning/", planning_router)
+api.add_router("/activities/", activities_router)
 api.add_router("/needs/", needs_router)
 api.add_router("/kiosks/", kiosks_router)
 api.add_router("/cobuild/", cobuild_router)

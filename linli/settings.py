@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.planning",
+    "linli.activities",
     "linli.needs",
     "linli.kiosks",
     "linli.cobuild",
@@ -170,6 +171,9 @@ LINLI_DB_PREPARED_SESSIONS = _flag("LINLI_DB_PREPARED_SESSIONS", default=True)
 # How long a worker reuses the station data versions it read before asking the database again
 # (its own changes are seen at once; another worker's within this many seconds).
 LINLI_DATA_VERSION_SECONDS = float(os.environ.get("LINLI_DATA_VERSION_SECONDS", "1"))
+# How long a worker keeps the activities shown on the station and home pages (linli.activities
+# .receivers); changes made in the same worker show at once.
+LINLI_ACTIVITY_PARTS_SECONDS = float(os.environ.get("LINLI_ACTIVITY_PARTS_SECONDS", "60"))
 # Tile server for the resident map; without one the map draws the district's own street network.
 LINLI_TILE_URL = os.environ.get("LINLI_TILE_URL", "")
 LINLI_TILE_ATTRIBUTION = os.environ.get("LINLI_TILE_ATTRIBUTION", "")

@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("linli.places.urls_resident")),
     path("console/", include("linli.places.urls_console")),
     path("console/planning/", include("linli.planning.urls")),
+    path("console/activities/", include("linli.activities.urls_console")),
+    path("activities/", include("linli.activities.urls_resident")),
     path("console/cobuild/", include("linli.cobuild.urls")),
     path("console/audit/", include("linli.core.urls")),
     path("", include("linli.needs.urls")),

@@ -27,7 +27,7 @@ from django.db import transaction
 from linli.places.models import District
 from linli.places.reference import sync_reference_data
 
-from . import accounts, areas, cobuild, kiosks, needs, places
+from . import accounts, activities, areas, cobuild, kiosks, needs, places
 from .district import SyntheticDistrict, generate_district
 
 SAMPLE_SEED = 7
@@ -57,6 +57,7 @@ STEPS: list[Step] = [
     Step("areas", areas.load, areas.delete),
     Step("places", places.load, places.delete),
     Step("accounts", accounts.load, accounts.delete),
+    Step("activities", activities.load, activities.delete),
     Step("kiosks", kiosks.load, kiosks.delete),
     Step("cobuild", cobuild.load, cobuild.delete),
     Step("needs", needs.load, needs.delete),

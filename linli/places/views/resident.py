@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from linli.places import network_layer as streets
-from linli.places import queries
+from linli.places import page_parts, queries
 
 CSRF_PLACEHOLDER = "linli-csrf-placeholder-5d1c9e"
 ACCOUNT_PLACEHOLDER = "<!--linli-account-->"
@@ -47,9 +47,10 @@ def _cached_page(
     build: Callable[[str], str],
     *,
     params: dict[str, str] | None = None,
+    parts: Callable[[str], str] | None = None,
 ) -> HttpResponse:
     """Serve HTML cached under ``key`` (plus language, elderly mode and the page's address), with
-    this visitor's CSRF token put in.
+    this visitor's CSRF token and the other apps' page parts (``linli.places.page_parts``) put in.
 
     The address is the path and the parameters the page reads (``params``, already parsed), not
     the URL as sent: ``?q=1``, ``?x=2``… would each add an entry. ``build`` receives that address
@@ -63,6 +64,8 @@ def _cached_page(
     if html is None:
         html = build(address)
         queries.html_cache.set(full_key, html)
+    if parts is not None:
+        html = parts(html)
     html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     response = HttpResponse(html.replace(ACCOUNT_PLACEHOLDER, _account_link(request), 1))
     patch_vary_headers(response, ("Cookie", "HX-Request"))
@@ -205,7 +208,14 @@ def _home(request: HttpRequest, directory: queries.Directory | None) -> HttpResp
         context["map_config"] = _map_config(directory, network_url, mode="list")
         return _render(request, "places/resident/home.html", context, address)
 
-    return _cached_page(request, key, build, params=_canonical_params(query, form))
+    district_id = directory.district.id
+    return _cached_page(
+        request,
+        key,
+        build,
+        params=_canonical_params(query, form),
+        parts=None if fragment else lambda html: page_parts.fill_home(html, request, district_id),
+    )
 
 
 def _district_directory(code: str) -> queries.Directory | None:
@@ -288,7 +298,9 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return _render(request, "places/resident/station.html", context, address)
 
-    return _cached_page(request, key, build)
+    return _cached_page(
+        request, key, build, parts=lambda html: page_parts.fill_station(html, request, pk)
+    )
 
 
 @require_GET

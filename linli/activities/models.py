@@ -1,0 +1,299 @@
+"""Activities (活动), sign-ups (报名), check-ins (签到) and volunteer service records.
+
+An activity happens at a place of the district (a station, or any other facility recorded as a
+``Station``) once, or repeatedly by an iCalendar RRULE as station schedules do
+(``linli.places.rrule_words``). Each session of a recurring activity is an *occurrence*, named by
+its start time; capacity, sign-ups and check-ins are per occurrence.
+
+Check-ins carry the district, subdistrict, community, station and category of their activity
+(copied when written, never changed after) so that the counts of ``linli.activities.queries`` —
+persons and person-times (人次) per area, category, month and year — read one table through one
+index, without joins, over a district's year (≥ 1 M rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Category(models.TextChoices):
+    """What kind of activity; the district's reports count by these."""
+
+    TRAINING = "training", _("Training")
+    CULTURE = "culture", _("Culture and sports")
+    HEALTH = "health", _("Health")
+    CONVENIENCE = "convenience", _("Convenience service")
+    DELIBERATION = "deliberation", _("Deliberation")
+    MEDIATION = "mediation", _("Mediation")
+    VOLUNTEER = "volunteer", _("Volunteer service")
+    OTHER = "other", _("Other")
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone")
+    ELDERLY = "elderly", _("Older residents")
+    CHILDREN = "children", _("Children and young people")
+    FAMILIES = "families", _("Families")
+    PARTY_MEMBERS = "party_members", _("Party members")
+    VOLUNTEERS = "volunteers", _("Volunteers")
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def published(self) -> ActivityQuerySet:
+        """Activities residents see: not cancelled."""
+        return self.filter(is_cancelled=False)
+
+
+class Activity(models.Model):
+    """活动 / 培训 — something that happens at a place and time, once or by a rule."""
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(
+        "places.Subdistrict",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("subdistrict"),
+    )
+    # Empty for an activity the subdistrict itself runs (its party service centre, say).
+    community = models.ForeignKey(
+        "places.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    station = models.ForeignKey(
+        "places.Station",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("place"),
+    )
+    venue = models.CharField(
+        _("other venue"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where it happens when it is not at a place of the directory."),
+    )
+    title = models.CharField(_("title"), max_length=120)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    description = models.TextField(_("description"), blank=True)
+    organiser = models.ForeignKey(
+        "places.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organised_activities",
+        verbose_name=_("organiser"),
+    )
+    partners = models.ManyToManyField(
+        "places.Organisation",
+        blank=True,
+        related_name="partner_activities",
+        verbose_name=_("partners"),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    # iCalendar RRULE body (FREQ=WEEKLY;BYDAY=TU), anchored on starts_at; empty = one-off.
+    rrule = models.CharField(_("repeats (RRULE)"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("places"),
+        default=0,
+        validators=[MaxValueValidator(100_000)],
+        help_text=_("0 means no limit."),
+    )
+    signup_required = models.BooleanField(_("sign-up needed"), default=True)
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            models.Index(fields=["district", "starts_at"]),
+            models.Index(fields=["community", "starts_at"]),
+            models.Index(fields=["station", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="activity_ends_after_start",
+            ),
+        ]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_recurring(self) -> bool:
+        """Whether the activity repeats by its RRULE."""
+        return bool(self.rrule.strip())
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def has_limit(self) -> bool:
+        """Whether sign-ups beyond ``capacity`` go onto the waiting list."""
+        return self.capacity > 0
+
+    @property
+    def counts_hours(self) -> bool:
+        """Whether attendance is volunteer duty, with a check-out that gives service hours."""
+        return self.category == Category.VOLUNTEER
+
+    @property
+    def place_name(self) -> str:
+        """Where it happens, as residents read it."""
+        station = self.station if self.station_id is not None else None
+        if station is None:
+            return self.venue
+        return f"{station.name} · {self.venue}" if self.venue else station.name
+
+
+class SignUpQuerySet(models.QuerySet["SignUp"]):
+    def active(self) -> SignUpQuerySet:
+        """Sign-ups that hold a place or a place in the queue (not cancelled)."""
+        return self.exclude(status=SignUp.Status.CANCELLED)
+
+
+class SignUp(models.Model):
+    """报名 — one person signed up for one occurrence of an activity."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
+    occurrence = models.DateTimeField(pgettext_lazy("activity", "session"))
+    # Empty for an elderly resident without a phone login, registered by staff on their behalf.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_signups",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("mobile"), max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SignUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["activity", "occurrence", "status", "created_at"])]
+        constraints = [
+            # One live sign-up per phone and session; a cancelled one may be followed by another.
+            models.UniqueConstraint(
+                fields=["activity", "occurrence", "phone"],
+                condition=~models.Q(status="cancelled"),
+                name="signup_one_live_per_phone",
+            ),
+        ]
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.activity}"
+
+
+class CheckIn(models.Model):
+    """签到 — one person attended one occurrence; a check-out closes volunteer duty."""
+
+    class Method(models.TextChoices):
+        QR = "qr", _("Scanned the door code")
+        LIST = "list", _("Ticked on the keeper's list")
+
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(
+        "places.Subdistrict", on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        "places.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    station = models.ForeignKey(
+        "places.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="checkins")
+    occurrence = models.DateTimeField(pgettext_lazy("activity", "session"))
+    signup = models.ForeignKey(
+        SignUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_checkins",
+    )
+    # Who attended, the same person across activities: "u<user id>" or "p<phone>" (persons
+    # count distinct keys; person-times count rows).
+    person_key = models.CharField(max_length=32)
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("mobile"), max_length=20, blank=True)
+    method = models.CharField(_("how"), max_length=8, choices=Method.choices)
+    # The keeper's device names each tick; a tick sent twice finds its row and counts once.
+    tick_id = models.UUIDField(null=True, blank=True, unique=True)
+    checked_in_at = models.DateTimeField(_("checked in"))
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["checked_in_at", "pk"]
+        indexes = [
+            models.Index(fields=["community", "occurrence"]),
+            models.Index(fields=["subdistrict", "occurrence"]),
+            models.Index(fields=["station", "occurrence"]),
+            models.Index(fields=["district", "occurrence"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "occurrence", "person_key"], name="checkin_once_per_session"
+            ),
+        ]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.activity}"
+
+    @property
+    def hours(self) -> Decimal | None:
+        """Hours between check-in and check-out, to the quarter hour below; None while open."""
+        if self.checked_out_at is None:
+            return None
+        seconds = (self.checked_out_at - self.checked_in_at).total_seconds()
+        return Decimal(int(seconds // 900)) / 4

@@ -1,0 +1,21 @@
+"""Console pages of activities, mounted at /console/activities/ (app_name "activities_console")."""
+
+from django.urls import path
+
+from linli.activities import views_console as views
+
+app_name = "activities_console"
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("new/", views.activity_create, name="new"),
+    path("<int:pk>/", views.activity_detail, name="detail"),
+    path("<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("<int:pk>/cancel/", views.activity_cancel, name="cancel"),
+    path("<int:pk>/sessions/<str:key>/door/", views.door, name="door"),
+    path("<int:pk>/sessions/<str:key>/roll/", views.roll, name="roll"),
+    path("signups/<int:pk>/cancel/", views.signup_cancel, name="signup_cancel"),
+    path("checkins/<int:pk>/out/", views.checkout, name="checkout"),
+    path("ticks/", views.ticks, name="ticks"),
+    path("counts/", views.counts, name="counts"),
+    path("counts/people/", views.people, name="people"),
+]
