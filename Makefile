@@ -78,6 +78,8 @@ test: install-test system-test-deps
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# The layers of docs/architecture.md ([tool.importlinter] in pyproject.toml).
+	$(VENV)/bin/lint-imports
 
 typecheck: install-test
 	$(VENV)/bin/mypy linli

@@ -56,10 +56,30 @@ def main() -> int:
         return _fuzz(token, calls=args.calls, seed=args.seed)
 
 
-def _fuzz(token: str, *, calls: int, seed: int) -> int:
-    import schemathesis
+def _runner(
+    operation: Any, *, label: str, seed: int, examples: int, headers: dict[str, str], record: Any
+) -> Any:
+    """A hypothesis test sending ``examples`` generated cases of ``operation``."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case: Any) -> None:
+        record(label, case, case.call(headers=headers))
+
+    return run
+
+
+def _fuzz(token: str, *, calls: int, seed: int) -> int:
+    import schemathesis
     from schemathesis.checks import not_a_server_error, response_schema_conformance
 
     from linli.wsgi import application
@@ -72,34 +92,31 @@ def _fuzz(token: str, *, calls: int, seed: int) -> int:
     server_errors: list[str] = []
     violations: list[str] = []
     per_operation = max(1, calls // len(operations))
+
+    def record(label: str, case: Any, response: Any) -> None:
+        done[label] += 1
+        statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=[not_a_server_error])
+        except Exception as err:  # the check's failure, with the request it came from
+            server_errors.append(f"{label}: {str(err)[:300]}")
+            return
+        try:
+            case.validate_response(response, checks=[response_schema_conformance])
+        except Exception as err:
+            violations.append(f"{label} {response.status_code}: {str(err)[:300]}")
+
     started = time.perf_counter()
     while sum(done.values()) < calls:
         for operation in operations:
-            label = f"{operation.method.upper()} {operation.path}"
-
-            @hypothesis_seed(seed + sum(done.values()))
-            @settings(
-                max_examples=per_operation,
-                deadline=None,
-                database=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
+            run = _runner(
+                operation,
+                label=f"{operation.method.upper()} {operation.path}",
+                seed=seed + sum(done.values()),
+                examples=per_operation,
+                headers=headers,
+                record=record,
             )
-            @given(case=operation.as_strategy())
-            def run(case: Any, label: str = label) -> None:
-                response = case.call(headers=headers)
-                done[label] += 1
-                statuses[response.status_code] += 1
-                try:
-                    case.validate_response(response, checks=[not_a_server_error])
-                except Exception as err:  # the check's failure, with the request it came from
-                    server_errors.append(f"{label}: {str(err)[:300]}")
-                    return
-                try:
-                    case.validate_response(response, checks=[response_schema_conformance])
-                except Exception as err:
-                    violations.append(f"{label} {response.status_code}: {str(err)[:300]}")
-
             run()
             if sum(done.values()) >= calls:
                 break

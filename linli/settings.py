@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "linli.core",
+    "linli.areas",
     "linli.accounts",
     "linli.places",
     "linli.planning",

@@ -172,7 +172,7 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = services.revoke_api_tokens_as_superuser(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,  # type: ignore[arg-type]  # the admin lets only superusers in
             tokens=queryset,
             request=request,
         )

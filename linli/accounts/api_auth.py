@@ -44,5 +44,5 @@ class TokenAuth(HttpBearer):
         )
         request.user = owner
         # Marks the request for code that must tell token calls apart (e.g. audit entries).
-        request.api_token_auth = True  # type: ignore[attr-defined]
+        request.api_token_auth = True  # type: ignore[attr-defined]  # a flag the CSRF check reads
         return owner

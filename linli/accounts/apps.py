@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from linli.accounts import receivers  # noqa: F401  (connects the login audit)
+        from linli.accounts import checks, receivers  # noqa: F401  (system checks, login audit)
+        from linli.accounts.models import Role
+        from linli.core.queries import register_value_labels
+
+        register_value_labels("role", Role.choices)

@@ -54,7 +54,7 @@ class PhoneCodeBackend(_SessionUserMixin, ModelBackend):
     See linli.accounts.services.verify_phone_code.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(  # type: ignore[override]  # keyword-only credentials
         self,
         request: HttpRequest | None,
         *,

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.services import InvalidPhone, normalise_digits, normalise_phone
-from linli.places.models import District
+from linli.areas.models import District
 
 
 class LoginForm(forms.Form):

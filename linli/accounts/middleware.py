@@ -64,7 +64,7 @@ class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _get_user(request))  # type: ignore[assignment]
+        request.user = SimpleLazyObject(lambda: _get_user(request))  # type: ignore[assignment]  # Django's own lazy user, as its middleware does
 
 
 def _get_user(request: HttpRequest) -> Any:

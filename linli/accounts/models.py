@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
@@ -42,6 +42,9 @@ STAFF_ROLES = frozenset(
         Role.FAMILY_DOCTOR,
     }
 )
+# The roles that create and change records in their area (places, and the feature apps' records
+# that belong to an area); a station keeper changes only their own station's hours and services.
+EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class User(AbstractUser):
     real_name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
     district = models.ForeignKey(
-        "places.District",
+        "areas.District",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -89,7 +92,7 @@ class User(AbstractUser):
         verbose_name=_("district"),
     )
     subdistrict = models.ForeignKey(
-        "places.Subdistrict",
+        "areas.Subdistrict",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -97,7 +100,7 @@ class User(AbstractUser):
         verbose_name=_("subdistrict"),
     )
     community = models.ForeignKey(
-        "places.Community",
+        "areas.Community",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -126,7 +129,12 @@ class User(AbstractUser):
     last_failed_login = models.DateTimeField(_("last failed login"), null=True, blank=True)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc]  # django-stubs wants UserManager[User]
+
+    @property
+    def reads_audit_log(self) -> bool:
+        """District administrators read their district's audit log (``linli.core.permissions``)."""
+        return self.role == Role.DISTRICT_ADMIN and self.district_id is not None
 
     class Meta:
         verbose_name = _("user")
@@ -184,6 +192,11 @@ class User(AbstractUser):
         return Scope(district_id=self.district_id, community_id=-1)
 
 
+# Who is asking: a signed-in user or Django's AnonymousUser (``request.user``). Permission
+# functions take this; they narrow it with ``user.is_authenticated`` before reading a role.
+type AnyUser = User | AnonymousUser
+
+
 class PhoneCode(models.Model):
     """A one-time login code sent to a resident's phone; only its keyed hash is stored.
 
@@ -191,7 +204,7 @@ class PhoneCode(models.Model):
     so they are kept after use; prune_phone_codes (run by prune_audit) deletes old ones.
     """
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     phone = models.CharField(max_length=20, db_index=True)
     code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -30,12 +30,21 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.accounts import throttle
-from linli.accounts.models import API_TOKEN_PREFIX, STAFF_ROLES, ApiToken, PhoneCode, Role, User
+from linli.accounts.models import (
+    API_TOKEN_PREFIX,
+    EDITOR_ROLES,
+    STAFF_ROLES,
+    AnyUser,
+    ApiToken,
+    PhoneCode,
+    Role,
+    User,
+)
+from linli.areas.models import Community, District, Subdistrict
 from linli.core.audit import record
 from linli.core.exceptions import LinliError, NotFound
 from linli.core.masking import mask_phone
 from linli.core.models import AuditEntry
-from linli.places.models import Community, District, Station, Subdistrict
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -323,10 +332,11 @@ def unlock_user(user: User, *, actor: User, request: HttpRequest | None = None) 
     )
 
 
-def home_url_name(user: Any) -> str:
+def home_url_name(user: AnyUser) -> str:
     """Where a user lands after logging in: staff in the console, residents on their own page,
     which says that they are signed in and what they can do."""
-    return "console:home" if user.is_staff_role else "accounts:account"
+    staff = user.is_authenticated and user.is_staff_role
+    return "console:home" if staff else "accounts:account"
 
 
 # --- TOTP second factor -----------------------------------------------------------------------
@@ -342,7 +352,7 @@ def has_second_factor(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def second_factor_required(user: Any) -> bool:
+def second_factor_required(user: AnyUser) -> bool:
     """Whether the installation forces ``user`` to enrol a second factor (LINLI_REQUIRE_2FA)."""
     return bool(
         settings.LINLI_REQUIRE_2FA
@@ -710,9 +720,13 @@ def create_staff_user(
     district = District.objects.filter(code=district_code).first()
     if district is None:
         raise StaffScopeError(gettext_lazy("There is no district with this code."))
-    station = subdistrict = community = None
+    station: Any = None  # a places.Station, reached through User.station (see below)
+    subdistrict = community = None
     if station_code:
-        station = Station.objects.filter(district=district, code=station_code).first()
+        # A keeper's station is the one model of places accounts touches, through its own
+        # foreign key (User.station): accounts imports nothing from places.
+        stations = User._meta.get_field("station").related_model._default_manager
+        station = stations.filter(district=district, code=station_code).first()
         if station is None:
             raise StaffScopeError(
                 gettext_lazy("There is no station with this code in the district.")
@@ -826,15 +840,13 @@ def hash_api_token(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
-def may_have_api_token(user: Any) -> bool:
+def may_have_api_token(user: AnyUser) -> TypeGuard[User]:
     """Staff only: residents and other roles use the pages, never the staff API."""
     return bool(user.is_authenticated and user.is_active and user.is_staff_role)
 
 
-def may_write_with_token(user: Any) -> bool:
+def may_write_with_token(user: AnyUser) -> bool:
     """Write tokens only for the roles that may create and change places (EDITOR_ROLES)."""
-    from linli.places.permissions import EDITOR_ROLES
-
     return may_have_api_token(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 

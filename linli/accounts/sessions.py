@@ -38,7 +38,7 @@ class SessionStore(DBStore):
     """Django's database session store with the user read in the same query."""
 
     #: The user row that came with the session (a ``User`` or ``None``), once loaded.
-    user: Any = None
+    user: User | None = None
 
     @classmethod
     def get_model_class(cls) -> type[Session]:
@@ -50,7 +50,7 @@ class SessionStore(DBStore):
         except (KeyError, TypeError, ValueError):
             user_id = None
         return Session(
-            session_key=self._get_or_create_session_key(),  # type: ignore[attr-defined]
+            session_key=self._get_or_create_session_key(),  # type: ignore[attr-defined]  # a private helper of SessionBase, not in the stubs
             session_data=self.encode(data),
             expire_date=self.get_expiry_date(),
             user_id=user_id,
@@ -115,7 +115,7 @@ def _preparing_cursor_class() -> Any:
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-            return super().execute(query, params, prepare=True)  # type: ignore[misc]
+            return super().execute(query, params, prepare=True)  # type: ignore[misc]  # psycopg's prepare= is not in the stubs
 
     return PreparingCursor
 

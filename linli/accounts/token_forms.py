@@ -32,7 +32,7 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args: Any, can_write: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["days"].choices = [  # type: ignore[attr-defined]
+        self.fields["days"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (days, _("%(days)s days") % {"days": days}) for days in API_TOKEN_EXPIRY_CHOICES
         ]
         if not can_write:

@@ -282,7 +282,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"display_name": user.masked_label()},  # type: ignore[union-attr]
+        {"display_name": user.masked_label()},  # type: ignore[union-attr]  # login_required: never anonymous
     )
 
 
@@ -316,7 +316,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "next": next_url,
-            "no_district": not form.fields["district"].queryset.exists(),  # type: ignore[attr-defined]
+            "no_district": not form.fields["district"].queryset.exists(),  # type: ignore[attr-defined]  # a ModelChoiceField
         },
         status=400 if form.errors else 200,
     )
@@ -392,7 +392,7 @@ def _token_page[V: Callable[..., HttpResponse]](view: V) -> V:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # wraps keeps V's signature
 
 
 @never_cache

@@ -55,16 +55,16 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 class Activity(models.Model):
     """活动 / 培训 — something that happens at a place and time, once or by a rule."""
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     subdistrict = models.ForeignKey(
-        "places.Subdistrict",
+        "areas.Subdistrict",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("subdistrict"),
     )
     # Empty for an activity the subdistrict itself runs (its party service centre, say).
     community = models.ForeignKey(
-        "places.Community",
+        "areas.Community",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -186,7 +186,7 @@ class SignUp(models.Model):
         WAITING = "waiting", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
     occurrence = models.DateTimeField(pgettext_lazy("activity", "session"))
     # Empty for an elderly resident without a phone login, registered by staff on their behalf.
@@ -234,12 +234,10 @@ class CheckIn(models.Model):
         QR = "qr", _("Scanned the door code")
         LIST = "list", _("Ticked on the keeper's list")
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
-    subdistrict = models.ForeignKey(
-        "places.Subdistrict", on_delete=models.PROTECT, related_name="+"
-    )
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey(
-        "places.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "areas.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     station = models.ForeignKey(
         "places.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -29,8 +29,11 @@ from linli.cobuild.models import (
     Resource,
     SwapRequest,
 )
+from linli.core.limits import pk_or_404
 from linli.places.models import Community, Subdistrict
 from linli.places.permissions import subdistricts_for_user
+
+as_pk = pk_or_404  # views ask here, as for the other chokepoints
 
 MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
 RESOURCE_EDITOR_ROLES = frozenset(
@@ -52,17 +55,6 @@ def require_staff(user: Any) -> None:
     """Refuse (403) anyone who is not staff."""
     if not is_staff(user):
         raise PermissionDenied
-
-
-def as_pk(pk: Any) -> int:
-    """A primary key from a URL or form value; anything else is "not found", not a 500."""
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
 
 
 def cobuild_subdistricts_for_user(user: Any) -> QuerySet[Subdistrict]:

@@ -92,7 +92,7 @@ def _calendar_page(
     for roster_day in calendar.days:
         roster_day.error = (errors or {}).get(f"move-{roster_day.day.pk}", "")
         for duty in roster_day.duties:
-            duty.swap_error = (errors or {}).get(f"swap-{duty.pk}", "")  # type: ignore[attr-defined]
+            duty.swap_error = (errors or {}).get(f"swap-{duty.pk}", "")  # type: ignore[attr-defined]  # the template reads the error off the row
     today = timezone.localdate()
     return render(
         request,

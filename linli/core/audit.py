@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from linli.core.ip import client_ip
 from linli.core.masking import mask_id_number, mask_name, mask_phone
 from linli.core.models import AuditEntry
+from linli.core.types import UserLike
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -51,7 +53,7 @@ def diff(
 
 def record(
     *,
-    actor: Any,
+    actor: UserLike | None,
     action: str,
     obj: models.Model | None = None,
     district_id: int | None = None,
@@ -71,14 +73,12 @@ def record(
     ip = None
     if request is not None:
         # The visitor's address, not the reverse proxy's (LINLI_TRUSTED_PROXIES).
-        from linli.accounts.throttle import client_ip
-
         ip = client_ip(request)
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry.objects.create(
         district_id=district_id,
-        actor=actor if is_user else None,
-        actor_label=(actor.get_username() if is_user else "")[:150],
+        actor_id=user.pk if user is not None else None,
+        actor_label=(user.get_username() if user is not None else "")[:150],
         action=action,
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

@@ -19,5 +19,5 @@ class ElderlyModeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.elderly = request.COOKIES.get(ELDERLY_COOKIE) == "1"  # type: ignore[attr-defined]
+        request.elderly = request.COOKIES.get(ELDERLY_COOKIE) == "1"  # type: ignore[attr-defined]  # the templates read request.elderly
         return self.get_response(request)

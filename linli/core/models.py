@@ -32,7 +32,7 @@ class AuditEntry(models.Model):
         TOKEN_REVOKED = "token_revoked", _("revoked an API token")
 
     district = models.ForeignKey(
-        "places.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "areas.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
 
 from linli.core.audit import record
 from linli.core.models import AuditEntry
+from linli.core.types import UserLike
 
 REPEAT_AFTER = 600  # seconds
 _SESSION_KEY = "linli_personal_views"
@@ -29,7 +29,7 @@ def record_personal_view(
     health: bool = False,
 ) -> AuditEntry | None:
     """Record that ``request.user`` saw ``fields`` of ``obj`` unmasked (at most every 10 min)."""
-    user: Any = getattr(request, "user", None)
+    user: UserLike | None = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
     key = f"{obj._meta.label_lower}:{obj.pk}:{int(health)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,16 @@ _CHANGE_LABELS = {
     "second_factor": _("second factor"),
     "real_name": pgettext_lazy("person", "name"),
 }
+# Stored values that only an app above core can name (accounts: roles), registered from its
+# AppConfig.ready through register_value_labels.
+_KEY_LABELS: dict[str, dict[str, Any]] = {}
+
+
+def register_value_labels(key: str, labels: Iterable[tuple[str, Any]]) -> None:
+    """Show the values stored under ``key`` in audit entries by these (lazy) labels."""
+    _KEY_LABELS[key] = dict(labels)
+
+
 _REASON_LABELS = {
     "wrong_password": _("wrong password"),
     "unknown_username": _("unknown username"),
@@ -62,10 +73,8 @@ def _value_label(key: str, value: Any) -> str:
     # A change is stored as [old, new]: only a plain string can be a reason code.
     if key == "reason" and isinstance(value, str) and value in _REASON_LABELS:
         return str(_REASON_LABELS[value])
-    if key == "role" and isinstance(value, str):
-        from linli.accounts.models import Role
-
-        return str(dict(Role.choices).get(value, value))
+    if key in _KEY_LABELS and isinstance(value, str):
+        return str(_KEY_LABELS[key].get(value, value))
     if isinstance(value, str) and value in _VALUE_LABELS:
         return str(_VALUE_LABELS[value])
     if isinstance(value, str) and _ISO_DATETIME.match(value):

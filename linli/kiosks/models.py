@@ -56,7 +56,7 @@ class Device(models.Model):
     """A device or managed area in a smart hut's section (体检一体机, 快递柜, 遮阳棚 …)."""
 
     district = models.ForeignKey(
-        "places.District", on_delete=models.CASCADE, related_name="kiosk_devices"
+        "areas.District", on_delete=models.CASCADE, related_name="kiosk_devices"
     )
     station = models.ForeignKey(
         "places.Station",
@@ -121,7 +121,7 @@ class Fault(models.Model):
         DEVICE = "device", _("Reported by the device")
         STAFF = "staff", _("Reported by staff")
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     station = models.ForeignKey(
         "places.Station", on_delete=models.CASCADE, related_name="kiosk_faults"
     )
@@ -231,7 +231,7 @@ class Reading(models.Model):
     (linli.kiosks.crypto); the keys live outside the database.
     """
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="readings")
     reading_id = models.CharField(max_length=64)
     item = models.CharField(max_length=40)
@@ -326,9 +326,9 @@ class HealthSubject(models.Model):
     readings works (the hut's community at enrolment).
     """
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     community = models.ForeignKey(
-        "places.Community", on_delete=models.PROTECT, related_name="health_subjects"
+        "areas.Community", on_delete=models.PROTECT, related_name="health_subjects"
     )
     pseudonym = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(
@@ -418,8 +418,8 @@ class FollowUp(models.Model):
         ABNORMAL = "abnormal", _("Abnormal")
         URGENT = "urgent", _("Urgent")
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("areas.Community", on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey(HealthSubject, on_delete=models.CASCADE, related_name="followups")
     day = models.DateField(_("measured on"))
     level = models.CharField(

@@ -27,6 +27,7 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.models import AnyUser
 from linli.core.limits import Id, PageNumber
 from linli.core.masking import mask_name, mask_phone
 from linli.places import permissions, queries, services
@@ -195,14 +196,14 @@ def cached_list(
     build: Callable[[], HttpResponse],
     *,
     params: tuple[Any, ...],
-    user: Any = None,
+    user: AnyUser | None = None,
 ) -> HttpResponse:
     """``build()``'s JSON body, or the same bytes from an earlier request with the same key.
 
     ``params`` are the list's validated parameters (``params_key``): what changes the page.
     """
     versions = queries.places_versions()
-    scope = user.scope if user is not None else None
+    scope = user.scope if user is not None and user.is_authenticated else None
     if scope is None or scope.everything:
         version: Any = tuple(sorted(versions.items()))
     else:
@@ -238,7 +239,7 @@ def list_stations(
     )
 
 
-def _station_page(user: Any, filters: StationFilters, paging: Paging) -> HttpResponse:
+def _station_page(user: AnyUser, filters: StationFilters, paging: Paging) -> HttpResponse:
     qs = queries.filter_stations(
         permissions.stations_for_user(user),
         text=filters.q or "",
@@ -367,7 +368,7 @@ def _place(node: Any) -> dict[str, Any] | None:
     return None if node is None else {"id": node.pk, "code": node.code, "name": node.name}
 
 
-def _station_detail(user: Any, station: Station) -> dict[str, Any]:
+def _station_detail(user: AnyUser, station: Station) -> dict[str, Any]:
     can_change = permissions.can_change_station(user, station)
     today = timezone.localdate()
     links = station.service_links.select_related(

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.masking import mask_name, mask_phone
 from linli.core.models import AuditEntry
@@ -78,7 +79,7 @@ def _style_header(sheet: Worksheet, columns: Sequence[Column]) -> None:
     sheet.row_dimensions[1].height = 22
 
 
-def _codes_sheet(workbook: Workbook, actor: Any) -> dict[str, str]:
+def _codes_sheet(workbook: Workbook, actor: AnyUser) -> dict[str, str]:
     """Write the code lists; returns a validation formula per column key."""
     sheet = workbook.create_sheet(CODES_TITLE)
     lists: list[tuple[str, str, list[tuple[str, ...]]]] = [
@@ -123,7 +124,7 @@ def _codes_sheet(workbook: Workbook, actor: Any) -> dict[str, str]:
     return formulas
 
 
-def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: Any) -> None:
+def _instructions_sheet(workbook: Workbook, kind: SheetKind, actor: AnyUser) -> None:
     sheet = workbook.create_sheet(INSTRUCTIONS_TITLE)
     columns = COLUMNS[kind]
     write_cell(
@@ -204,7 +205,7 @@ def _validations(sheet: Worksheet, columns: Sequence[Column], formulas: dict[str
         sheet.add_data_validation(validation)
 
 
-def _workbook(kind: SheetKind, actor: Any, rows: Iterable[Sequence[Any]]) -> bytes:
+def _workbook(kind: SheetKind, actor: AnyUser, rows: Iterable[Sequence[Any]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -220,7 +221,7 @@ def _workbook(kind: SheetKind, actor: Any, rows: Iterable[Sequence[Any]]) -> byt
     return workbook_bytes(workbook)
 
 
-def template_workbook(kind: SheetKind, actor: Any) -> bytes:
+def template_workbook(kind: SheetKind, actor: AnyUser) -> bytes:
     """An empty sheet with instructions, code lists of the user's scope and a sample row."""
     return _workbook(kind, actor, [])
 
@@ -237,20 +238,23 @@ def clock(t: dt.time) -> str:
     return "24:00" if t == dt.time(0, 0) else f"{t:%H:%M}"
 
 
-def may_see_personal(actor: Any, station: Station) -> bool:
+def may_see_personal(actor: AnyUser, station: Station) -> bool:
     """Whether the keeper's contact is shown unmasked: only to who may change the station.
 
     Equivalent to ``permissions.can_change_station`` for a station already taken from
     ``permissions.stations_for_user``, without one query per row.
     """
     return bool(
-        actor.is_superuser
-        or actor.role in permissions.EDITOR_ROLES
-        or actor.station_id == station.pk
+        actor.is_authenticated
+        and (
+            actor.is_superuser
+            or actor.role in permissions.EDITOR_ROLES
+            or actor.station_id == station.pk
+        )
     )
 
 
-def station_rows(actor: Any, stations: QuerySet[Station]) -> Iterable[list[Any]]:
+def station_rows(actor: AnyUser, stations: QuerySet[Station]) -> Iterable[list[Any]]:
     for s in stations.select_related("category", "community", "subdistrict").prefetch_related(
         "functions", "amenities", "opening_hours"
     ):
@@ -292,7 +296,7 @@ def compound_rows(compounds: QuerySet[Compound]) -> Iterable[list[Any]]:
         ]
 
 
-def service_rows(actor: Any, services: QuerySet[Service]) -> Iterable[list[Any]]:
+def service_rows(actor: AnyUser, services: QuerySet[Service]) -> Iterable[list[Any]]:
     visible = permissions.stations_for_user(actor)
     links = ServiceAtStation.objects.filter(station__in=visible).select_related("station")
     fees = {"free": "免费", "low": "低偿", "paid": "收费"}
@@ -320,7 +324,7 @@ def service_rows(actor: Any, services: QuerySet[Service]) -> Iterable[list[Any]]
 
 def export_workbook(
     kind: SheetKind,
-    actor: Any,
+    actor: AnyUser,
     queryset: QuerySet[Any] | None = None,
     *,
     request: HttpRequest | None = None,

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.accounts.models import AnyUser
 from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.places import permissions
@@ -66,7 +67,7 @@ def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
-def _community_choices(user: Any, *, blank: str | None) -> list[tuple[str, str]]:
+def _community_choices(user: AnyUser, *, blank: str | None) -> list[tuple[str, str]]:
     choices = [
         (c.code, f"{c.subdistrict.name} / {c.name}")
         for c in permissions.communities_for_user(user).select_related("subdistrict")
@@ -87,7 +88,7 @@ class StationFilterForm(forms.Form):
         choices=[("", _("All")), ("1", _("In service")), ("0", _("Out of service"))],
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "community").choices = [("", _("All communities"))] + [
             (str(c.pk), c.name) for c in permissions.communities_for_user(user)
@@ -164,7 +165,7 @@ class StationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "category").choices = [
             (c.code, c.display_name) for c in FacilityCategory.objects.all()
@@ -288,7 +289,7 @@ class GatesField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3, "placeholder": "南门 113.0701,36.1802"})
 
-    def to_python(self, value: Any) -> list[tuple[str, float, float]]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[tuple[str, float, float]]:  # type: ignore[override]  # a list, not Field's str
         gates = []
         for line in (super().to_python(value) or "").splitlines():
             parts = fold(line).replace(",", " ").split()
@@ -327,7 +328,7 @@ class CompoundForm(forms.Form):
         label=_("Coordinate system"), choices=CRS_CHOICES, initial=CoordinateSystem.WGS84.value
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "community").choices = _community_choices(user, blank=None)
 
@@ -507,7 +508,7 @@ class ScheduleFields(forms.Form):
 class ServiceLinkForm(ScheduleFields):
     station = forms.ChoiceField(label=_("Station"))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stations = {
             str(s.pk): s
@@ -528,7 +529,7 @@ class AddServiceForm(ScheduleFields):
 
     service = forms.ChoiceField(label=_("Service"))
 
-    def __init__(self, *args: Any, user: Any, station: Station, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, station: Station, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offered = set(station.service_links.values_list("service_id", flat=True))
         _choices(self, "service").choices = [
@@ -571,7 +572,7 @@ class ServiceForm(ScheduleFields):
         label=_("Offered at"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "category").choices = [
             (c.code, c.display_name) for c in ServiceCategory.objects.all()
@@ -801,7 +802,7 @@ class OrganisationMergeForm(forms.Form):
 
     target = forms.TypedChoiceField(label=_("Merge into"), coerce=int)
 
-    def __init__(self, *args: Any, user: Any, source: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, source: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.candidates = {
             org.pk: org

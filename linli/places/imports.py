@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from linli.accounts.models import AnyUser
 from linli.core import audit, limits, spreadsheets
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
@@ -417,7 +418,7 @@ def _lookup(items: Iterable[Any], *names: str) -> dict[str, Any]:
 class _Context:
     """Reference data and the user's rights, loaded once per import."""
 
-    def __init__(self, actor: Any, district: District) -> None:
+    def __init__(self, actor: AnyUser, district: District) -> None:
         self.actor = actor
         self.district = district
         communities = list(
@@ -687,7 +688,7 @@ def _station_input(station: Station) -> services.StationInput:
 
 
 def _station_writer(
-    actor: Any,
+    actor: AnyUser,
     current: Station | None,
     data: services.StationInput,
     hours: list[services.HoursInput] | None,
@@ -799,7 +800,10 @@ def _plan_services(
             service.organisation.name.lower() if service.organisation else "",
         )
         in_district.setdefault(key, []).append(service)
-    below_district = actor.scope.community_id is not None or actor.scope.subdistrict_id is not None
+    scope = actor.scope if actor.is_authenticated else None
+    below_district = scope is not None and (
+        scope.community_id is not None or scope.subdistrict_id is not None
+    )
     seen: dict[str, int] = {}
     plans: list[_Planned] = []
     for row in rows:
@@ -944,13 +948,13 @@ def _sheet(workbook: Any, kind: SheetKind) -> Worksheet | None:
         return sheet
     for candidate in workbook.worksheets:
         if candidate.title not in (INSTRUCTIONS_TITLE, CODES_TITLE):
-            return candidate  # type: ignore[no-any-return]
+            return candidate  # type: ignore[no-any-return]  # openpyxl types worksheets loosely
     return None
 
 
 def import_sheet(
     *,
-    actor: Any,
+    actor: AnyUser,
     kind: SheetKind,
     file: BinaryIO,
     filename: str = "",

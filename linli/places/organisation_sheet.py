@@ -8,11 +8,10 @@ is recorded in the audit log like theirs.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.models import AuditEntry
 from linli.core.spreadsheets import new_workbook, table_sheet, workbook_bytes
@@ -41,7 +40,7 @@ COLUMNS = (
 
 
 def organisations_workbook(
-    actor: Any,
+    actor: AnyUser,
     queryset: QuerySet[Organisation] | None = None,
     *,
     request: HttpRequest | None = None,

@@ -14,13 +14,14 @@ views and the import/export code call these and never filter by scope themselves
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from linli.accounts.models import Role, User
+from linli.accounts.models import EDITOR_ROLES as EDITOR_ROLES  # places' modules ask here
+from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import scope_q
 from linli.core import limits
 from linli.places.models import (
@@ -35,10 +36,9 @@ from linli.places.models import (
 
 # Roles that may create, change and delete places inside their scope. Station keepers may change
 # their own station (hours, services, photos) but not create or delete stations.
-EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
 
-def _staff(user: Any) -> bool:
+def _staff(user: AnyUser) -> TypeGuard[User]:
     return bool(
         user is not None
         and user.is_authenticated
@@ -47,28 +47,24 @@ def _staff(user: Any) -> bool:
     )
 
 
-def _editor(user: Any) -> bool:
+def _editor(user: AnyUser) -> TypeGuard[User]:
     return _staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 
-# The one reading of a pk from a URL or form, shared by every app's chokepoint.
-_as_pk = limits.pk_or_404
-
-
-def stations_for_user(user: Any) -> QuerySet[Station]:
+def stations_for_user(user: AnyUser) -> QuerySet[Station]:
     """Stations a staff user may see in the console and staff API."""
     if not _staff(user):
         return Station.objects.none()
     return Station.objects.filter(scope_q(user.scope, station="pk"))
 
 
-def get_station_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Station:
+def get_station_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Station:
     """The station ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
         station = (
             stations_for_user(user)
             .select_related("category", "community", "subdistrict", "district", "compound")
-            .get(pk=_as_pk(pk))
+            .get(pk=limits.pk_or_404(pk))
         )
     except Station.DoesNotExist:
         raise Http404("No such station.") from None
@@ -77,19 +73,19 @@ def get_station_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Sta
     return station
 
 
-def can_change_station(user: Any, station: Station) -> bool:
+def can_change_station(user: AnyUser, station: Station) -> bool:
     """Whether ``user`` may change ``station`` (editors in scope, or its own keeper)."""
     if not _staff(user) or not stations_for_user(user).filter(pk=station.pk).exists():
         return False
     return bool(user.is_superuser or user.role in EDITOR_ROLES or user.station_id == station.pk)
 
 
-def can_delete_station(user: Any, station: Station) -> bool:
+def can_delete_station(user: AnyUser, station: Station) -> bool:
     """Whether ``user`` may delete ``station``: editors in scope; keepers never delete."""
     return _editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
 
 
-def can_create_in(user: Any, community: Community | None, subdistrict: Subdistrict) -> bool:
+def can_create_in(user: AnyUser, community: Community | None, subdistrict: Subdistrict) -> bool:
     """Whether ``user`` may create a record placed in this community (or subdistrict level).
 
     A community that does not lie in ``subdistrict`` is refused whatever the scope: a form that
@@ -114,7 +110,7 @@ def can_create_in(user: Any, community: Community | None, subdistrict: Subdistri
     return True
 
 
-def communities_for_user(user: Any) -> QuerySet[Community]:
+def communities_for_user(user: AnyUser) -> QuerySet[Community]:
     """Communities inside the user's scope (the console's hierarchy tree).
 
     A station keeper sees the community of the station, read-only.
@@ -123,6 +119,8 @@ def communities_for_user(user: Any) -> QuerySet[Community]:
         return Community.objects.none()
     scope = user.scope
     if scope.station_id is not None:
+        if scope.district_id is None:  # a keeper outside any district sees nothing
+            return Community.objects.none()
         return Community.objects.filter(
             district_id=scope.district_id,
             pk__in=Station.objects.filter(
@@ -132,7 +130,7 @@ def communities_for_user(user: Any) -> QuerySet[Community]:
     return Community.objects.filter(scope_q(scope, community="pk"))
 
 
-def subdistricts_for_user(user: Any) -> QuerySet[Subdistrict]:
+def subdistricts_for_user(user: AnyUser) -> QuerySet[Subdistrict]:
     """Subdistricts inside the user's scope, or holding the user's community."""
     if not _staff(user):
         return Subdistrict.objects.none()
@@ -144,7 +142,7 @@ def subdistricts_for_user(user: Any) -> QuerySet[Subdistrict]:
     return Subdistrict.objects.filter(scope_q(scope, subdistrict="pk", community=None))
 
 
-def compounds_for_user(user: Any) -> QuerySet[Compound]:
+def compounds_for_user(user: AnyUser) -> QuerySet[Compound]:
     """Compounds of the communities in scope; a station keeper's scope holds none."""
     if not _staff(user):
         return Compound.objects.none()
@@ -153,15 +151,15 @@ def compounds_for_user(user: Any) -> QuerySet[Compound]:
     )
 
 
-def get_compound_for_user(user: Any, pk: Any) -> Compound:
+def get_compound_for_user(user: AnyUser, pk: Any) -> Compound:
     """The compound ``pk`` if ``user`` may see it."""
     try:
-        return compounds_for_user(user).select_related("community").get(pk=_as_pk(pk))
+        return compounds_for_user(user).select_related("community").get(pk=limits.pk_or_404(pk))
     except Compound.DoesNotExist:
         raise Http404("No such compound.") from None
 
 
-def services_for_user(user: Any) -> QuerySet[Service]:
+def services_for_user(user: AnyUser) -> QuerySet[Service]:
     """Services a staff user may see.
 
     District-wide scopes see every service of the district. Narrower scopes see the services
@@ -174,13 +172,13 @@ def services_for_user(user: Any) -> QuerySet[Service]:
     scope = user.scope
     if scope.everything:
         return Service.objects.all()
-    in_district = Service.objects.filter(district_id=scope.district_id)
     if scope.district_id is None or -1 in (
         scope.subdistrict_id,
         scope.community_id,
         scope.station_id,
     ):
         return Service.objects.none()
+    in_district = Service.objects.filter(district_id=scope.district_id)
     if scope.level == "district":
         return in_district
     offered_in_scope = ServiceAtStation.objects.filter(
@@ -190,15 +188,19 @@ def services_for_user(user: Any) -> QuerySet[Service]:
     return in_district.filter(Q(pk__in=offered_in_scope) | ~Q(pk__in=offered_anywhere))
 
 
-def get_service_for_user(user: Any, pk: Any) -> Service:
+def get_service_for_user(user: AnyUser, pk: Any) -> Service:
     """The service ``pk`` if ``user`` may see it."""
     try:
-        return services_for_user(user).select_related("category", "organisation").get(pk=_as_pk(pk))
+        return (
+            services_for_user(user)
+            .select_related("category", "organisation")
+            .get(pk=limits.pk_or_404(pk))
+        )
     except Service.DoesNotExist:
         raise Http404("No such service.") from None
 
 
-def organisations_for_user(user: Any) -> QuerySet[Organisation]:
+def organisations_for_user(user: AnyUser) -> QuerySet[Organisation]:
     """Organisations are district-wide records; staff of the district may read them."""
     if not _staff(user):
         return Organisation.objects.none()
@@ -226,10 +228,10 @@ def require_staff(user: User | Any) -> None:
 ORGANISATION_EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
 
 
-def get_organisation_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Organisation:
+def get_organisation_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Organisation:
     """The organisation ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
     try:
-        organisation = organisations_for_user(user).get(pk=_as_pk(pk))
+        organisation = organisations_for_user(user).get(pk=limits.pk_or_404(pk))
     except Organisation.DoesNotExist:
         raise Http404("No such organisation.") from None
     if for_change and not can_change_organisations(user):
@@ -237,7 +239,7 @@ def get_organisation_for_user(user: Any, pk: Any, *, for_change: bool = False) -
     return organisation
 
 
-def can_change_organisations(user: Any) -> bool:
+def can_change_organisations(user: AnyUser) -> bool:
     """Whether ``user`` may create, change, merge and delete the organisations of the district."""
     if not _staff(user):
         return False

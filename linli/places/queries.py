@@ -584,7 +584,7 @@ def _load_directory(district_id: int, version: str, today: dt.date) -> Directory
 
 def get_directory(district_id: int, version: str, *, today: dt.date) -> Directory:
     """The district's directory for ``version`` (built on first use in this process)."""
-    return _directories.get_or_set(  # type: ignore[no-any-return]
+    return _directories.get_or_set(  # type: ignore[no-any-return]  # BoundedCache holds Any
         (district_id, version, today), lambda: _load_directory(district_id, version, today)
     )
 
@@ -715,7 +715,7 @@ def day_hours(station: StationEntry, day: dt.date, *, english: bool) -> DayHours
 
 
 def _day_table(directory: Directory, day: dt.date, english: bool) -> dict[int, DayHours]:
-    return _days.get_or_set(  # type: ignore[no-any-return]
+    return _days.get_or_set(  # type: ignore[no-any-return]  # BoundedCache holds Any
         ("day", directory.district.id, directory.version, day, english),
         lambda: {pk: day_hours(s, day, english=english) for pk, s in directory.stations.items()},
     )
@@ -895,7 +895,7 @@ def _matches(
                 found.append((station, matched))
         return tuple(found)
 
-    return _searches.get_or_set(  # type: ignore[no-any-return]
+    return _searches.get_or_set(  # type: ignore[no-any-return]  # BoundedCache holds Any
         ("match", directory.district.id, directory.version, tokens, kind), build
     )
 
@@ -1099,7 +1099,7 @@ def station_page(directory: Directory, pk: int, *, today: dt.date) -> StationPag
     if station is None:
         return None
     english = language_is_english()
-    return _pages.get_or_set(  # type: ignore[no-any-return]
+    return _pages.get_or_set(  # type: ignore[no-any-return]  # BoundedCache holds Any
         ("station", directory.district.id, directory.version, pk, today, english),
         lambda: _build_station_page(directory, station, today, english),
     )

@@ -65,7 +65,7 @@ def sync_reference_data(apps: object | None = None) -> None:
         from django.apps import apps as global_apps
 
         apps = global_apps
-    get_model = apps.get_model  # type: ignore[attr-defined]
+    get_model = apps.get_model  # type: ignore[attr-defined]  # a migration's app registry or the global one
     category_model = get_model("places", "FacilityCategory")
     for order, row in enumerate(facility_categories()):
         category_model.objects.update_or_create(

@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.models import AnyUser
 from linli.core.limits import BodySchema, Id, NoteStr, PageNumber
 from linli.planning import permissions, premises, queries, services
 from linli.planning.models import AnalysisRun, Gap, SitingRun
@@ -183,7 +184,7 @@ def _run_out(run: AnalysisRun) -> dict[str, Any]:
     }
 
 
-def _siting_out(user: Any, siting: SitingRun) -> dict[str, Any]:
+def _siting_out(user: AnyUser, siting: SitingRun) -> dict[str, Any]:
     result = dict(siting.result)
     if result.get("sites"):
         result["sites"] = queries.siting_explanation(user, siting)

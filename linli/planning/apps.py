@@ -6,3 +6,8 @@ class PlanningConfig(AppConfig):
     name = "linli.planning"
     label = "planning"
     verbose_name = _("Planning: living circles")
+
+    def ready(self) -> None:
+        from linli.planning import receivers
+
+        receivers.connect()

@@ -11,13 +11,13 @@ filter by scope themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from linli.accounts.models import Role
+from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import NOTHING, scope_q
 from linli.core import limits
 from linli.places.models import Compound, District
@@ -27,7 +27,7 @@ from linli.planning.models import AnalysisRun, CompoundAccess, CoverageRow, Gap,
 PLANNER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
 
-def is_planner(user: Any) -> bool:
+def is_planner(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` may open the planning pages at all."""
     return bool(
         user is not None
@@ -37,18 +37,18 @@ def is_planner(user: Any) -> bool:
     )
 
 
-def require_planner(user: Any) -> None:
+def require_planner(user: AnyUser) -> None:
     """Refuse (403) anyone who may not use planning; views send anonymous users to log in first."""
     if not is_planner(user):
         raise PermissionDenied
 
 
-def sees_whole_district(user: Any) -> bool:
+def sees_whole_district(user: AnyUser) -> bool:
     """Whether ``user`` sees every compound of the district (district admins, superusers)."""
     return is_planner(user) and user.scope.level in {"district", "all"}
 
 
-def can_run_analysis(user: Any, district: District) -> bool:
+def can_run_analysis(user: AnyUser, district: District) -> bool:
     """Whether ``user`` may start an analysis or a siting for ``district``."""
     if not is_planner(user):
         return False
@@ -57,16 +57,12 @@ def can_run_analysis(user: Any, district: District) -> bool:
     return bool(user.role == Role.DISTRICT_ADMIN and user.district_id == district.pk)
 
 
-def can_change_gap(user: Any, gap: Gap) -> bool:
+def can_change_gap(user: AnyUser, gap: Gap) -> bool:
     """Whether ``user`` may accept or dismiss ``gap``: planners who see its compound."""
     return is_planner(user) and gaps_for_user(user, gap.run).filter(pk=gap.pk).exists()
 
 
-# The one reading of a pk from a URL or form, shared by every app's chokepoint.
-_as_pk = limits.pk_or_404
-
-
-def districts_for_user(user: Any) -> QuerySet[District]:
+def districts_for_user(user: AnyUser) -> QuerySet[District]:
     """Districts whose analyses ``user`` may see (one, except for superusers)."""
     if not is_planner(user):
         return District.objects.none()
@@ -77,13 +73,13 @@ def districts_for_user(user: Any) -> QuerySet[District]:
     return District.objects.filter(pk=user.district_id)
 
 
-def get_district_for_user(user: Any, pk: Any = None) -> District:
+def get_district_for_user(user: AnyUser, pk: Any = None) -> District:
     """The district the planning pages show: ``pk`` if given and visible, else the user's own."""
     districts = districts_for_user(user)
     if pk not in (None, ""):
-        district = districts.filter(pk=_as_pk(pk)).first()
-    elif user.district_id is not None:
-        district = districts.filter(pk=user.district_id).first()
+        district = districts.filter(pk=limits.pk_or_404(pk)).first()
+    elif (own := getattr(user, "district_id", None)) is not None:
+        district = districts.filter(pk=own).first()
     else:
         district = districts.first()
     if district is None:
@@ -91,27 +87,31 @@ def get_district_for_user(user: Any, pk: Any = None) -> District:
     return district
 
 
-def runs_for_user(user: Any) -> QuerySet[AnalysisRun]:
+def runs_for_user(user: AnyUser) -> QuerySet[AnalysisRun]:
     """Analysis runs of the districts ``user`` may see."""
     return AnalysisRun.objects.filter(district__in=districts_for_user(user).values("pk"))
 
 
-def get_run_for_user(user: Any, pk: Any) -> AnalysisRun:
+def get_run_for_user(user: AnyUser, pk: Any) -> AnalysisRun:
     """The analysis run ``pk`` if ``user`` may see it."""
     try:
-        return runs_for_user(user).select_related("district", "created_by").get(pk=_as_pk(pk))
+        return (
+            runs_for_user(user)
+            .select_related("district", "created_by")
+            .get(pk=limits.pk_or_404(pk))
+        )
     except AnalysisRun.DoesNotExist:
         raise Http404("No such analysis.") from None
 
 
-def compounds_in_scope(user: Any) -> QuerySet[Compound]:
+def compounds_in_scope(user: AnyUser) -> QuerySet[Compound]:
     """Compounds whose rows ``user`` may see."""
     if not is_planner(user):
         return Compound.objects.none()
     return compounds_for_user(user)
 
 
-def _compound_rows(user: Any) -> Q:
+def _compound_rows(user: AnyUser) -> Q:
     if not is_planner(user):
         return NOTHING
     if sees_whole_district(user):
@@ -119,22 +119,22 @@ def _compound_rows(user: Any) -> Q:
     return Q(compound__in=compounds_in_scope(user).values("pk"))
 
 
-def access_for_user(user: Any, run: AnalysisRun) -> QuerySet[CompoundAccess]:
+def access_for_user(user: AnyUser, run: AnalysisRun) -> QuerySet[CompoundAccess]:
     """Walking-access rows of ``run`` for the compounds in ``user``'s scope."""
     return CompoundAccess.objects.filter(run=run).filter(_compound_rows(user))
 
 
-def gaps_for_user(user: Any, run: AnalysisRun) -> QuerySet[Gap]:
+def gaps_for_user(user: AnyUser, run: AnalysisRun) -> QuerySet[Gap]:
     """Gaps of ``run`` at the compounds in ``user``'s scope."""
     return Gap.objects.filter(run=run).filter(_compound_rows(user))
 
 
-def get_gap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Gap:
+def get_gap_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Gap:
     """The gap ``pk`` if ``user`` may see it (and change its status, with ``for_change``)."""
     runs = runs_for_user(user)
     try:
         gap = Gap.objects.select_related("run", "compound").get(
-            pk=_as_pk(pk), run__in=runs.values("pk")
+            pk=limits.pk_or_404(pk), run__in=runs.values("pk")
         )
     except Gap.DoesNotExist:
         raise Http404("No such gap.") from None
@@ -145,7 +145,7 @@ def get_gap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Gap:
     return gap
 
 
-def coverage_for_user(user: Any, run: AnalysisRun) -> QuerySet[CoverageRow]:
+def coverage_for_user(user: AnyUser, run: AnalysisRun) -> QuerySet[CoverageRow]:
     """Coverage rows of ``run`` for the areas in ``user``'s scope.
 
     A community's staff see their community's rows, a subdistrict's staff their subdistrict's
@@ -156,7 +156,7 @@ def coverage_for_user(user: Any, run: AnalysisRun) -> QuerySet[CoverageRow]:
     return CoverageRow.objects.filter(run=run).filter(scope_q(user.scope))
 
 
-def sitings_for_user(user: Any, run: AnalysisRun) -> QuerySet[SitingRun]:
+def sitings_for_user(user: AnyUser, run: AnalysisRun) -> QuerySet[SitingRun]:
     """Siting runs of ``run``; everyone who sees the run sees its proposals.
 
     Narrower scopes see the proposed sites but, through ``queries.siting_explanation``, only the
@@ -167,14 +167,14 @@ def sitings_for_user(user: Any, run: AnalysisRun) -> QuerySet[SitingRun]:
     return SitingRun.objects.filter(run=run)
 
 
-def district_sitings_for_user(user: Any, district: District) -> QuerySet[SitingRun]:
+def district_sitings_for_user(user: AnyUser, district: District) -> QuerySet[SitingRun]:
     """Siting runs of every analysis of ``district`` the user may see."""
     if not is_planner(user):
         return SitingRun.objects.none()
     return SitingRun.objects.filter(district=district, run__in=runs_for_user(user).values("pk"))
 
 
-def require_siting(user: Any, district: District) -> None:
+def require_siting(user: AnyUser, district: District) -> None:
     """Refuse (403) anyone who may not propose sites for ``district``.
 
     Views call it before reading an uploaded premises list, so a refused user learns nothing
@@ -184,11 +184,11 @@ def require_siting(user: Any, district: District) -> None:
         raise PermissionDenied
 
 
-def get_siting_for_user(user: Any, pk: Any) -> SitingRun:
+def get_siting_for_user(user: AnyUser, pk: Any) -> SitingRun:
     """The siting run ``pk`` if ``user`` may see its analysis."""
     try:
         return SitingRun.objects.select_related("run").get(
-            pk=_as_pk(pk), run__in=runs_for_user(user).values("pk")
+            pk=limits.pk_or_404(pk), run__in=runs_for_user(user).values("pk")
         )
     except SitingRun.DoesNotExist:
         raise Http404("No such siting.") from None

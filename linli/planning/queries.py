@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, QuerySet
 from django.utils.translation import get_language, gettext_lazy
 
+from linli.accounts.models import AnyUser
 from linli.places.models import Community, District, FacilityCategory, Gate, Station
 from linli.planning import permissions
 from linli.planning.models import (
@@ -74,7 +75,7 @@ def latest_done_run(district: District) -> AnalysisRun | None:
     )
 
 
-def recent_runs(user: Any, district: District, *, limit: int = 10) -> list[AnalysisRun]:
+def recent_runs(user: AnyUser, district: District, *, limit: int = 10) -> list[AnalysisRun]:
     """The district's latest analyses, newest first."""
     return list(
         permissions.runs_for_user(user)
@@ -84,7 +85,7 @@ def recent_runs(user: Any, district: District, *, limit: int = 10) -> list[Analy
     )
 
 
-def scope_totals(user: Any, run: AnalysisRun) -> dict[str, int]:
+def scope_totals(user: AnyUser, run: AnalysisRun) -> dict[str, int]:
     """Compounds, residents and gaps of the run within the user's scope (the summary cards)."""
     from django.db.models import Sum
 
@@ -108,7 +109,7 @@ def minute_class(minutes: float | None) -> str:
     return "over"
 
 
-def map_payload(user: Any, run: AnalysisRun) -> dict[str, Any]:
+def map_payload(user: AnyUser, run: AnalysisRun) -> dict[str, Any]:
     """Compounds (with minutes per category) and stations for the run's map, within scope."""
     compounds = (
         permissions.compounds_in_scope(user)
@@ -219,7 +220,7 @@ class GapFilters:
         return urlencode({k: v for k, v in values.items() if v})
 
 
-def gaps(user: Any, run: AnalysisRun, filters: GapFilters) -> QuerySet[Gap]:
+def gaps(user: AnyUser, run: AnalysisRun, filters: GapFilters) -> QuerySet[Gap]:
     """The run's gaps within the user's scope, filtered and sorted."""
     qs = permissions.gaps_for_user(user, run).select_related("compound__community", "station")
     if filters.category:
@@ -236,12 +237,12 @@ def gaps(user: Any, run: AnalysisRun, filters: GapFilters) -> QuerySet[Gap]:
     return qs.order_by(*GAP_SORTS[filters.sort], "pk")
 
 
-def gap_page(user: Any, run: AnalysisRun, filters: GapFilters, page: Any) -> Page[Gap]:
+def gap_page(user: AnyUser, run: AnalysisRun, filters: GapFilters, page: Any) -> Page[Gap]:
     """One page of the filtered gap list."""
     return Paginator(gaps(user, run, filters), GAP_PAGE_SIZE).get_page(page)
 
 
-def gap_filter_choices(user: Any, run: AnalysisRun) -> dict[str, list[tuple[str, str]]]:
+def gap_filter_choices(user: AnyUser, run: AnalysisRun) -> dict[str, list[tuple[str, str]]]:
     """The values the gap filters offer: only those present in the user's rows."""
     names = category_names()
     rows = permissions.gaps_for_user(user, run)
@@ -287,7 +288,7 @@ class CoverageLine:
         return [round(100 * self.share.get(t, 0.0)) for t in COVERAGE_COLUMNS]
 
 
-def coverage_areas(user: Any, run: AnalysisRun) -> list[tuple[str, str]]:
+def coverage_areas(user: AnyUser, run: AnalysisRun) -> list[tuple[str, str]]:
     """Areas whose coverage the user may see: (key, label), widest first."""
     rows = permissions.coverage_for_user(user, run)
     areas: list[tuple[str, str]] = []
@@ -310,7 +311,9 @@ def coverage_areas(user: Any, run: AnalysisRun) -> list[tuple[str, str]]:
     return areas
 
 
-def coverage_lines(user: Any, run: AnalysisRun, area: str = "") -> tuple[str, list[CoverageLine]]:
+def coverage_lines(
+    user: AnyUser, run: AnalysisRun, area: str = ""
+) -> tuple[str, list[CoverageLine]]:
     """Coverage by category for one visible area (the widest one by default)."""
     areas = coverage_areas(user, run)
     keys = [k for k, _label in areas]
@@ -351,7 +354,7 @@ def chart_data(lines: list[CoverageLine]) -> dict[str, Any]:
     }
 
 
-def siting_explanation(user: Any, siting: SitingRun) -> list[dict[str, Any]]:
+def siting_explanation(user: AnyUser, siting: SitingRun) -> list[dict[str, Any]]:
     """The proposed sites with the newly covered compounds the user may see."""
     sites = siting.result.get("sites", [])
     if permissions.sees_whole_district(user):
@@ -368,7 +371,7 @@ def siting_explanation(user: Any, siting: SitingRun) -> list[dict[str, Any]]:
     return out
 
 
-def latest_premises_siting(user: Any, district: District) -> SitingRun | None:
+def latest_premises_siting(user: AnyUser, district: District) -> SitingRun | None:
     """The district's latest siting over a premises list, whose list a new siting may reuse."""
     return (
         permissions.district_sitings_for_user(user, district)
@@ -408,7 +411,7 @@ def premises_too_far(premises: list[SitingCandidate]) -> list[SitingCandidate]:
     return [c for c in premises if c.on_network is False]
 
 
-def compound_access(user: Any, run: AnalysisRun, compound_code: str) -> list[dict[str, Any]]:
+def compound_access(user: AnyUser, run: AnalysisRun, compound_code: str) -> list[dict[str, Any]]:
     """Minutes from one compound (in scope) to each category, for the API."""
     names = category_names()
     rows = (

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from linli.accounts.models import User
 from linli.cobuild.models import Resource
 from linli.places.reference import sync_reference_data
 from tests.e2e.conftest import axe_violations, log_in, screenshot
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, Hierarchy
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def reference(transactional_db: Any) -> None:
 
 
 def test_community_staff_file_a_resource_after_fixing_overlapping_windows(
-    reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any, page: Any
+    reference: None, hierarchy: Hierarchy, community_staff: User, desktop_page: Any, page: Any
 ) -> None:
     desk = desktop_page
     log_in(desk, community_staff.username, PASSWORD)

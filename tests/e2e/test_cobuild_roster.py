@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from linli.accounts.models import User
 from linli.cobuild import services
 from linli.cobuild.models import CoBuildDay, DutyAssignment
 from linli.places.models import Organisation
 from linli.places.reference import sync_reference_data
 from tests.e2e.conftest import axe_violations, log_in, screenshot
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, Hierarchy
 
 # A year chinesecalendar will not know for decades: its days are all ahead and unconfirmed.
 YEAR = 2099
@@ -26,9 +27,9 @@ def reference(transactional_db: Any) -> None:
 
 def test_a_swap_asked_by_a_community_and_approved_by_the_subdistrict(
     reference: None,
-    hierarchy: Any,
-    subdistrict_staff: Any,
-    community_staff: Any,
+    hierarchy: Hierarchy,
+    subdistrict_staff: User,
+    community_staff: User,
     desktop_page: Any,
     browser: Any,
     live_server: Any,

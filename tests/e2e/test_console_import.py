@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from linli.accounts.models import User
 from linli.places.models import Station
 from linli.places.reference import sync_reference_data
 from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
 from tests.e2e.conftest import axe_violations, screenshot
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, Hierarchy
 
 
 @pytest.fixture
@@ -58,8 +59,8 @@ def _bad_and_good_files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_community_staff_imports_a_sheet_after_fixing_it(
     reference: None,
-    hierarchy: Any,
-    community_staff: Any,
+    hierarchy: Hierarchy,
+    community_staff: User,
     desktop_page: Any,
     tmp_path: Path,
 ) -> None:
@@ -114,7 +115,7 @@ def test_community_staff_imports_a_sheet_after_fixing_it(
 
 
 def test_community_staff_cannot_open_another_communitys_station(
-    reference: None, hierarchy: Any, community_staff: Any, desktop_page: Any
+    reference: None, hierarchy: Hierarchy, community_staff: User, desktop_page: Any
 ) -> None:
     page = desktop_page
     log_in(page, community_staff.username, PASSWORD)
@@ -137,7 +138,7 @@ def test_community_staff_cannot_open_another_communitys_station(
 
 
 def test_district_admin_pages_look_right(
-    reference: None, hierarchy: Any, district_admin: Any, desktop_page: Any
+    reference: None, hierarchy: Hierarchy, district_admin: User, desktop_page: Any
 ) -> None:
     """Not a journey: renders the other console pages so a person can look at them."""
     page = desktop_page

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from linli.accounts.models import User
 from linli.places.models import Organisation, Service, ServiceCategory
 from linli.places.reference import sync_reference_data
 from tests.e2e.conftest import axe_violations, log_in, screenshot
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, Hierarchy
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def reference(transactional_db: Any) -> None:
 
 
 def test_subdistrict_staff_merges_two_spellings_of_the_red_cross(
-    reference: None, hierarchy: Any, subdistrict_staff: Any, desktop_page: Any
+    reference: None, hierarchy: Hierarchy, subdistrict_staff: User, desktop_page: Any
 ) -> None:
     district = hierarchy.district
     category = ServiceCategory.objects.get(code="haircut")

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from linli.accounts.models import User
 from linli.places.models import OpeningException, StationPhoto
 from linli.places.reference import sync_reference_data
 from tests.e2e.conftest import axe_violations, screenshot
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, Hierarchy
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -87,8 +88,8 @@ def _activity_room_photo(tmp_path: Path) -> Path:
 
 def test_a_community_worker_closes_a_station_and_adds_a_photo(
     reference: None,
-    hierarchy: Any,
-    community_staff: Any,
+    hierarchy: Hierarchy,
+    community_staff: User,
     desktop_page: Any,
     page: Any,
     media: Path,

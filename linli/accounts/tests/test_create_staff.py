@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,6 +10,7 @@ from django.utils.translation import override
 
 from linli.accounts.models import Role, User
 from linli.core.models import AuditEntry
+from tests.personas import Hierarchy
 
 STRONG = "qiang-mima-2026-linli"
 
@@ -22,7 +22,7 @@ def _create(*args: str) -> str:
     return out.getvalue()
 
 
-def test_it_creates_a_district_admin(hierarchy: Any) -> None:
+def test_it_creates_a_district_admin(hierarchy: Hierarchy) -> None:
     out = _create("--username", "admin1", "--role", "district_admin", "--district", "T140404")
     user = User.objects.get(username="admin1")
     assert user.role == Role.DISTRICT_ADMIN
@@ -32,7 +32,7 @@ def test_it_creates_a_district_admin(hierarchy: Any) -> None:
     assert AuditEntry.objects.filter(action="create", object_id=str(user.pk)).exists()
 
 
-def test_a_station_fills_in_its_community_and_subdistrict(hierarchy: Any) -> None:
+def test_a_station_fills_in_its_community_and_subdistrict(hierarchy: Hierarchy) -> None:
     _create(
         "--username",
         "keeper1",
@@ -50,7 +50,7 @@ def test_a_station_fills_in_its_community_and_subdistrict(hierarchy: Any) -> Non
     assert user.scope.station_id == hierarchy.station_xingfu.pk
 
 
-def test_a_community_fills_in_its_subdistrict(hierarchy: Any) -> None:
+def test_a_community_fills_in_its_subdistrict(hierarchy: Hierarchy) -> None:
     _create(
         "--username",
         "c1",
@@ -103,13 +103,15 @@ def test_a_community_fills_in_its_subdistrict(hierarchy: Any) -> None:
         ),
     ],
 )
-def test_it_refuses_places_that_do_not_fit(hierarchy: Any, args: list[str], problem: str) -> None:
+def test_it_refuses_places_that_do_not_fit(
+    hierarchy: Hierarchy, args: list[str], problem: str
+) -> None:
     with pytest.raises(CommandError, match=problem):
         _create("--username", "x1", *args)
     assert not User.objects.filter(username="x1").exists()
 
 
-def test_it_refuses_a_weak_password(hierarchy: Any) -> None:
+def test_it_refuses_a_weak_password(hierarchy: Hierarchy) -> None:
     with pytest.raises(CommandError):
         call_command(
             "create_staff",
@@ -126,18 +128,18 @@ def test_it_refuses_a_weak_password(hierarchy: Any) -> None:
     assert not User.objects.filter(username="weak").exists()
 
 
-def test_it_refuses_an_existing_username(hierarchy: Any, district_admin: User) -> None:
+def test_it_refuses_an_existing_username(hierarchy: Hierarchy, district_admin: User) -> None:
     with pytest.raises(CommandError, match="already exists"):
         _create("--username", "district_admin", "--role", "district_admin", "--district", "T140404")
 
 
-def test_it_refuses_the_resident_role(hierarchy: Any) -> None:
+def test_it_refuses_the_resident_role(hierarchy: Hierarchy) -> None:
     with pytest.raises(CommandError):
         _create("--username", "r1", "--role", "resident", "--district", "T140404")
 
 
 def test_the_password_may_come_from_the_environment(
-    hierarchy: Any, monkeypatch: pytest.MonkeyPatch
+    hierarchy: Hierarchy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LINLI_STAFF_PASSWORD", STRONG)
     call_command(

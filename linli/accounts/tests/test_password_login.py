@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from linli.accounts.models import User
 from linli.core.models import AuditEntry
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, Hierarchy
 
 LOGIN = "/accounts/login/"
 
@@ -42,7 +42,7 @@ def test_staff_land_in_the_console(client: Client, community_staff: User) -> Non
     assert client.session["_auth_user_id"] == str(community_staff.pk)
 
 
-def test_a_resident_role_lands_on_its_own_page(client: Client, hierarchy: Any) -> None:
+def test_a_resident_role_lands_on_its_own_page(client: Client, hierarchy: Hierarchy) -> None:
     User.objects.create_user(
         username="liaison2", password=PASSWORD, role="unit_liaison", district=hierarchy.district
     )

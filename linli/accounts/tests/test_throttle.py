@@ -20,6 +20,7 @@ from linli.accounts import services, throttle
 from linli.accounts.models import PhoneCode, ThrottleBucket, User
 from linli.accounts.sms import ConsoleSender
 from linli.accounts.throttle import Scope
+from linli.core import ip
 from linli.core.models import AuditEntry
 from linli.places.models import District
 from tests.personas import PASSWORD
@@ -141,8 +142,8 @@ def test_a_request_without_an_address_counts_as_unknown() -> None:
 def test_forwarding_from_loopback_without_trusted_proxies_is_logged_once(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(throttle, "_warned_untrusted_forwarding", False)
-    with caplog.at_level(logging.WARNING, logger="linli.accounts.throttle"):
+    monkeypatch.setattr(ip, "_warned_untrusted_forwarding", False)
+    with caplog.at_level(logging.WARNING, logger="linli.core.ip"):
         throttle.client_address(_request("127.0.0.1", forwarded=OFFICE))
         throttle.client_address(_request("127.0.0.1", forwarded=OFFICE))
     assert [r.message for r in caplog.records if "LINLI_TRUSTED_PROXIES" in r.message] != []

@@ -49,7 +49,7 @@ SKILLS = ["", "legal", "repair"]
 
 
 @st.composite
-def small_cases(draw):  # type: ignore[no-untyped-def]
+def small_cases(draw):  # type: ignore[no-untyped-def]  # a hypothesis composite
     n = draw(st.integers(1, 6))
     m = draw(st.integers(1, 3))
     needs = [
@@ -88,7 +88,7 @@ def small_cases(draw):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=300, deadline=None)
 @given(small_cases())
-def test_the_matcher_equals_a_brute_force_optimum(case) -> None:  # type: ignore[no-untyped-def]
+def test_the_matcher_equals_a_brute_force_optimum(case) -> None:  # type: ignore[no-untyped-def]  # a hypothesis case
     needs, resources, walk = case
     result = match(needs, resources, walk, max_walk_m=900)
     assert result.priority_met == brute_force(needs, resources, walk, 900)

@@ -31,7 +31,7 @@ cases = st.integers(1, 8).flatmap(
 
 @settings(max_examples=300, deadline=None)
 @given(cases)
-def test_rotation_is_fair_and_respects_unavailability(case: tuple) -> None:  # type: ignore[type-arg]
+def test_rotation_is_fair_and_respects_unavailability(case: tuple) -> None:  # type: ignore[type-arg]  # hypothesis draws a loose tuple
     units, n_days, per_day, unavailable = case
     days = list(range(n_days))
     result = rotate(days=days, units=units, per_day=per_day, unavailable=unavailable)

@@ -13,13 +13,14 @@ from linli.accounts.models import User
 from linli.core.audit import record
 from linli.core.models import AuditEntry
 from linli.core.queries import mask_text
+from tests.personas import Hierarchy
 
 AUDIT = "/console/audit/"
 
 
 @pytest.fixture
 def entries(
-    hierarchy: Any, community_staff: User, resident: User, other_district_admin: User
+    hierarchy: Hierarchy, community_staff: User, resident: User, other_district_admin: User
 ) -> None:
     record(
         actor=community_staff,
@@ -144,7 +145,7 @@ def test_reversed_dates_show_an_error_and_nothing_else(
 
 
 def test_it_pages_fifty_entries_at_a_time(
-    client: Client, as_user: Any, district_admin: User, hierarchy: Any
+    client: Client, as_user: Any, district_admin: User, hierarchy: Hierarchy
 ) -> None:
     AuditEntry.objects.bulk_create(
         AuditEntry(district=hierarchy.district, action="update", object_repr=f"#{i}")
@@ -183,7 +184,7 @@ def test_mask_text(text: str, masked: str) -> None:
 
 
 def test_station_hours_and_schedules_read_in_words(
-    client: Client, as_user: Any, district_admin: User, hierarchy: Any
+    client: Client, as_user: Any, district_admin: User, hierarchy: Hierarchy
 ) -> None:
     import datetime as dt
 

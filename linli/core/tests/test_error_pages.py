@@ -11,6 +11,7 @@ from django.utils import translation
 from django.views.defaults import server_error
 
 from linli.accounts.models import User
+from tests.personas import Hierarchy
 
 
 def test_a_missing_page_is_a_styled_page_in_chinese(client: Client, db: Any) -> None:
@@ -64,7 +65,7 @@ def test_the_menu_offers_the_audit_log_only_to_who_may_read_it(
     request: pytest.FixtureRequest,
     client: Client,
     as_user: Any,
-    hierarchy: Any,
+    hierarchy: Hierarchy,
     persona: str,
     offered: bool,
 ) -> None:
@@ -78,4 +79,4 @@ def test_the_menu_offers_the_audit_log_only_to_who_may_read_it(
 def test_favicon_answers(client: Client, db: Any) -> None:
     response = client.get("/favicon.ico", follow=True)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # type: ignore[attr-defined]
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # type: ignore[attr-defined]  # a streaming response

@@ -34,7 +34,7 @@ def test_the_compiled_catalog_matches_the_source(po_path: Path) -> None:
         if entry.msgid_plural:
             continue
         key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
-        assert compiled._catalog.get(key) == entry.msgstr, entry.msgid  # type: ignore[attr-defined]
+        assert compiled._catalog.get(key) == entry.msgstr, entry.msgid  # type: ignore[attr-defined]  # gettext's private catalog
 
 
 def _translations_by_msgid(paths: list[Path]) -> dict[tuple[str, str], dict[str, str]]:

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from linli.accounts.models import User
 from linli.core.models import AuditEntry
 from linli.core.personal import record_personal_view
+from tests.personas import Hierarchy
 
 
 def _request(user: User) -> Any:
@@ -18,7 +19,9 @@ def _request(user: User) -> Any:
     return request
 
 
-def test_a_view_is_recorded_with_the_fields_seen(district_admin: User, hierarchy: Any) -> None:
+def test_a_view_is_recorded_with_the_fields_seen(
+    district_admin: User, hierarchy: Hierarchy
+) -> None:
     request = _request(district_admin)
     entry = record_personal_view(request, hierarchy.station_xingfu, fields=["contact_phone"])
     assert entry is not None
@@ -27,7 +30,9 @@ def test_a_view_is_recorded_with_the_fields_seen(district_admin: User, hierarchy
     assert entry.district_id == hierarchy.district.pk
 
 
-def test_reloading_the_same_record_is_recorded_once(district_admin: User, hierarchy: Any) -> None:
+def test_reloading_the_same_record_is_recorded_once(
+    district_admin: User, hierarchy: Hierarchy
+) -> None:
     request = _request(district_admin)
     record_personal_view(request, hierarchy.station_xingfu, fields=["contact_phone"])
     assert record_personal_view(request, hierarchy.station_xingfu, fields=["contact_phone"]) is None
@@ -35,7 +40,9 @@ def test_reloading_the_same_record_is_recorded_once(district_admin: User, hierar
     assert AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_PERSONAL).count() == 2
 
 
-def test_health_data_views_have_their_own_action(district_admin: User, hierarchy: Any) -> None:
+def test_health_data_views_have_their_own_action(
+    district_admin: User, hierarchy: Hierarchy
+) -> None:
     entry = record_personal_view(
         _request(district_admin), hierarchy.station_xingfu, fields=["bp"], health=True
     )

@@ -19,9 +19,7 @@ def test_collectstatic_with_the_manifest_storage_and_a_page_after_it(
     settings.STORAGES = {
         **settings.STORAGES,
         # whitenoise's CompressedManifestStaticFilesStorage (production) is this plus compression.
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     call_command("collectstatic", interactive=False, verbosity=0)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser, User
 from linli.core.exceptions import Forbidden
 from linli.places import permissions
 from linli.places.models import (
@@ -16,7 +15,8 @@ from linli.places.models import (
 from linli.places.services.validators import _invalid
 
 
-def _require_editor(actor: Any) -> None:
+def _require_editor(actor: AnyUser) -> User:
+    """The actor, if they may change places; refused (Forbidden) otherwise."""
     if not (
         actor is not None
         and actor.is_authenticated
@@ -24,9 +24,10 @@ def _require_editor(actor: Any) -> None:
         and (actor.is_superuser or actor.role in permissions.EDITOR_ROLES)
     ):
         raise Forbidden(_("You may not change places."), code="forbidden")
+    return actor
 
 
-def resolve_district(actor: Any, code: str = "") -> District:
+def resolve_district(actor: AnyUser, code: str = "") -> District:
     """The district an actor works in; superusers name it by code when there are several."""
     scope = actor.scope if actor is not None and actor.is_authenticated else None
     if scope is None or (scope.district_id is None and not scope.everything):
@@ -34,7 +35,7 @@ def resolve_district(actor: Any, code: str = "") -> District:
     if scope.district_id is not None and not code:
         return District.objects.get(pk=scope.district_id)
     qs = District.objects.all()
-    if not scope.everything:
+    if not scope.everything and scope.district_id is not None:
         qs = qs.filter(pk=scope.district_id)
     if code:
         qs = qs.filter(code=code)
@@ -47,7 +48,7 @@ def resolve_district(actor: Any, code: str = "") -> District:
 
 
 def _placement(
-    actor: Any, district: District, *, community_code: str, subdistrict_code: str
+    actor: AnyUser, district: District, *, community_code: str, subdistrict_code: str
 ) -> tuple[Community | None, Subdistrict]:
     """Resolve where a record sits and check the actor may create records there."""
     community: Community | None = None

@@ -9,6 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places import permissions
 from linli.places.models import (
@@ -17,7 +19,6 @@ from linli.places.models import (
     Gate,
     Grid,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _placement, _require_editor, resolve_district
 from linli.places.services.validators import _check_position, _invalid, _require_text
 
@@ -71,7 +72,7 @@ def _compound_snapshot(compound: Compound) -> dict[str, Any]:
 
 
 def _apply_compound(
-    actor: Any, compound: Compound, data: CompoundInput, district: District
+    actor: AnyUser, compound: Compound, data: CompoundInput, district: District
 ) -> None:
     _require_text(data.code, field_name="code", label=_("Code"))
     _require_text(data.name, field_name="name", label=_("Name"))
@@ -119,7 +120,7 @@ def _apply_compound(
     )
 
 
-def _locked_compound(actor: Any, compound: Compound) -> Compound:
+def _locked_compound(actor: AnyUser, compound: Compound) -> Compound:
     _require_editor(actor)
     locked = (
         permissions.compounds_for_user(actor)
@@ -136,7 +137,7 @@ def _locked_compound(actor: Any, compound: Compound) -> Compound:
 
 
 def create_compound(
-    *, actor: Any, data: CompoundInput, request: HttpRequest | None = None
+    *, actor: AnyUser, data: CompoundInput, request: HttpRequest | None = None
 ) -> Compound:
     """Create a compound with its gates in a community of the actor's scope."""
     _require_editor(actor)
@@ -154,7 +155,7 @@ def create_compound(
 
 
 def update_compound(
-    *, actor: Any, compound: Compound, data: CompoundInput, request: HttpRequest | None = None
+    *, actor: AnyUser, compound: Compound, data: CompoundInput, request: HttpRequest | None = None
 ) -> Compound:
     """Replace a compound's details and gates."""
     with audited_change(
@@ -169,7 +170,9 @@ def update_compound(
     return change.obj
 
 
-def delete_compound(*, actor: Any, compound: Compound, request: HttpRequest | None = None) -> None:
+def delete_compound(
+    *, actor: AnyUser, compound: Compound, request: HttpRequest | None = None
+) -> None:
     """Remove a compound and its gates; stations that pointed to it keep their place."""
     with audited_change(
         actor=actor,

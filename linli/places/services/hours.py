@@ -13,13 +13,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
+from linli.core.audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places.models import (
     OpeningException,
     OpeningHours,
     Station,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid
 
@@ -63,7 +64,7 @@ def _hours_snapshot(station: Station) -> dict[str, Any]:
 
 def set_opening_hours(
     *,
-    actor: Any,
+    actor: AnyUser,
     station: Station,
     hours: Sequence[HoursInput],
     holiday_policy: str | None = None,
@@ -350,7 +351,7 @@ def _local_today(today: dt.date | None) -> dt.date:
 
 
 def _exception_change(
-    actor: Any, station: Station, action: str, request: HttpRequest | None
+    actor: AnyUser, station: Station, action: str, request: HttpRequest | None
 ) -> AbstractContextManager[Change[Station]]:
     """An audited change to a station's exceptions: the station locked, the entry names it."""
     return audited_change(
@@ -368,7 +369,7 @@ def _describe(change: Change[Station], subject: OpeningException, period_text: s
 
 def add_opening_exception(
     *,
-    actor: Any,
+    actor: AnyUser,
     station: Station,
     data: ExceptionInput,
     today: dt.date | None = None,
@@ -397,7 +398,7 @@ def _open_period(locked: Station, exception: OpeningException, today: dt.date) -
 
 def update_opening_exception(
     *,
-    actor: Any,
+    actor: AnyUser,
     station: Station,
     exception: OpeningException,
     data: ExceptionInput,
@@ -420,7 +421,7 @@ def update_opening_exception(
 
 def delete_opening_exception(
     *,
-    actor: Any,
+    actor: AnyUser,
     station: Station,
     exception: OpeningException,
     today: dt.date | None = None,

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.core import audit
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.core.models import AuditEntry
 from linli.places import permissions
@@ -19,7 +21,6 @@ from linli.places.models import (
     Organisation,
     Service,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import resolve_district
 from linli.places.services.validators import (
     _invalid,
@@ -114,12 +115,12 @@ def _refuse_duplicate(district_id: int, values: dict[str, Any], *, exclude_pk: i
             )
 
 
-def _require_organisation_editor(actor: Any) -> None:
+def _require_organisation_editor(actor: AnyUser) -> None:
     if not permissions.can_change_organisations(actor):
         raise Forbidden(_("You may not change organisations."), code="forbidden")
 
 
-def _locked_organisation(actor: Any, organisation: Organisation) -> Organisation:
+def _locked_organisation(actor: AnyUser, organisation: Organisation) -> Organisation:
     _require_organisation_editor(actor)
     locked = (
         permissions.organisations_for_user(actor)
@@ -133,7 +134,7 @@ def _locked_organisation(actor: Any, organisation: Organisation) -> Organisation
 
 
 def create_organisation(
-    *, actor: Any, data: OrganisationInput, request: HttpRequest | None = None
+    *, actor: AnyUser, data: OrganisationInput, request: HttpRequest | None = None
 ) -> Organisation:
     """Create an organisation in the actor's district (district admins, subdistrict staff)."""
     _require_organisation_editor(actor)
@@ -154,7 +155,7 @@ def create_organisation(
 
 def update_organisation(
     *,
-    actor: Any,
+    actor: AnyUser,
     organisation: Organisation,
     data: OrganisationInput,
     request: HttpRequest | None = None,
@@ -179,7 +180,7 @@ def update_organisation(
 
 
 def delete_organisation(
-    *, actor: Any, organisation: Organisation, request: HttpRequest | None = None
+    *, actor: AnyUser, organisation: Organisation, request: HttpRequest | None = None
 ) -> None:
     """Remove an organisation that provides no service; a provider is merged, not deleted.
 
@@ -210,7 +211,7 @@ def delete_organisation(
 
 def merge_organisations(
     *,
-    actor: Any,
+    actor: AnyUser,
     source: Organisation,
     target: Organisation,
     request: HttpRequest | None = None,

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
+from linli.core.audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.core.exceptions import Conflict, NotFound
 from linli.places.models import (
     Station,
     StationPhoto,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, Change, audited_change
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid
 
@@ -89,7 +90,7 @@ def check_photo(upload: Any) -> str:
     return kind
 
 
-def _locked_photo(actor: Any, photo: StationPhoto) -> StationPhoto:
+def _locked_photo(actor: AnyUser, photo: StationPhoto) -> StationPhoto:
     """The photo, read under its station's row lock; ``.station`` is the locked station."""
     station = _locked_station(actor, photo.station)
     locked = StationPhoto.objects.filter(pk=photo.pk, station=station).first()
@@ -124,7 +125,7 @@ def _photo_caption(caption: str) -> str:
 
 
 def _photo_change(
-    actor: Any, photo: StationPhoto, action: str, request: HttpRequest | None
+    actor: AnyUser, photo: StationPhoto, action: str, request: HttpRequest | None
 ) -> AbstractContextManager[Change[StationPhoto]]:
     """An audited change to one photo, read under its station's lock."""
 
@@ -135,7 +136,7 @@ def _photo_change(
 
 def add_station_photo(
     *,
-    actor: Any,
+    actor: AnyUser,
     station: Station,
     image: Any,
     caption: str,
@@ -179,7 +180,7 @@ def add_station_photo(
 
 
 def update_station_photo(
-    *, actor: Any, photo: StationPhoto, caption: str, request: HttpRequest | None = None
+    *, actor: AnyUser, photo: StationPhoto, caption: str, request: HttpRequest | None = None
 ) -> StationPhoto:
     """Change a photo's caption (its alt text)."""
     caption = _photo_caption(caption)
@@ -196,7 +197,7 @@ def update_station_photo(
 
 
 def move_station_photo(
-    *, actor: Any, photo: StationPhoto, to: str, request: HttpRequest | None = None
+    *, actor: AnyUser, photo: StationPhoto, to: str, request: HttpRequest | None = None
 ) -> StationPhoto:
     """Move a photo one place ``"up"`` or ``"down"``, or to the front (``"first"``, the cover)."""
     if to not in ("up", "down", "first"):
@@ -219,7 +220,7 @@ def move_station_photo(
 
 
 def delete_station_photo(
-    *, actor: Any, photo: StationPhoto, request: HttpRequest | None = None
+    *, actor: AnyUser, photo: StationPhoto, request: HttpRequest | None = None
 ) -> None:
     """Remove a photo; its file is deleted once the transaction has committed."""
     with transaction.atomic():

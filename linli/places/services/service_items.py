@@ -13,7 +13,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.core import audit, limits
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Forbidden, NotFound
 from linli.places import permissions
 from linli.places.models import (
@@ -25,7 +27,6 @@ from linli.places.models import (
     Station,
 )
 from linli.places.rrule_words import NEVER_YEARS, next_day
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _require_editor, resolve_district
 from linli.places.services.stations import _locked_station
 from linli.places.services.validators import _invalid, _require_text
@@ -115,7 +116,7 @@ def check_schedule(schedule: ScheduleInput) -> None:
 
 def add_service_at_station(
     *,
-    actor: Any,
+    actor: AnyUser,
     service: Service,
     station: Station,
     schedule: ScheduleInput | None = None,
@@ -152,7 +153,7 @@ def add_service_at_station(
 
 
 def remove_service_at_station(
-    *, actor: Any, link: ServiceAtStation, request: HttpRequest | None = None
+    *, actor: AnyUser, link: ServiceAtStation, request: HttpRequest | None = None
 ) -> None:
     """Stop offering a service at one station; the service itself stays."""
     with audited_change(
@@ -180,7 +181,7 @@ def _service_snapshot(service: Service) -> dict[str, Any]:
     }
 
 
-def can_change_service(actor: Any, service: Service) -> bool:
+def can_change_service(actor: AnyUser, service: Service) -> bool:
     """Editors may change a service if every station offering it is in their scope.
 
     A service shared with another community belongs to both; only someone whose scope covers all
@@ -246,7 +247,7 @@ def _apply_service(service: Service, data: ServiceInput, district: District) -> 
 
 def create_service(
     *,
-    actor: Any,
+    actor: AnyUser,
     data: ServiceInput,
     stations: Sequence[tuple[Station, ScheduleInput]] = (),
     request: HttpRequest | None = None,
@@ -256,9 +257,9 @@ def create_service(
     Staff below the district level must name at least one station of their scope: a service at
     no station would be invisible to them (``permissions.services_for_user``).
     """
-    _require_editor(actor)
+    editor = _require_editor(actor)
     district = resolve_district(actor, data.district)
-    scope = actor.scope
+    scope = editor.scope
     if not stations and (scope.community_id is not None or scope.subdistrict_id is not None):
         raise _invalid(
             _("Choose at least one station that offers this service."),
@@ -282,7 +283,7 @@ def create_service(
     return change.obj
 
 
-def _locked_service(actor: Any, service: Service) -> Service:
+def _locked_service(actor: AnyUser, service: Service) -> Service:
     """Re-read the service under a row lock; refuse one offered outside the actor's area."""
     # services_for_user is DISTINCT, which cannot be locked: check, then lock by pk.
     visible = permissions.services_for_user(actor).filter(pk=service.pk).exists()
@@ -303,7 +304,7 @@ def _locked_service(actor: Any, service: Service) -> Service:
 
 
 def update_service(
-    *, actor: Any, service: Service, data: ServiceInput, request: HttpRequest | None = None
+    *, actor: AnyUser, service: Service, data: ServiceInput, request: HttpRequest | None = None
 ) -> Service:
     """Replace a service's details (not its stations)."""
     _require_editor(actor)

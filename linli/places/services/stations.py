@@ -9,6 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
+from linli.core.audited import CREATE, DELETE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, NotFound
 from linli.places import permissions
 from linli.places.models import (
@@ -19,9 +21,9 @@ from linli.places.models import (
     Station,
     StationFunction,
 )
-from linli.places.services._audited import CREATE, DELETE, UPDATE, audited_change
 from linli.places.services._scope import _placement, _require_editor, resolve_district
 from linli.places.services.validators import _check_position, _invalid, _labelled, _require_text
+from linli.places.signals import stations_changed
 
 STATION_FIELDS = (
     "code",
@@ -99,7 +101,9 @@ def _station_snapshot(station: Station, data: StationInput | None = None) -> dic
     }
 
 
-def _apply_station(actor: Any, station: Station, data: StationInput, district: District) -> None:
+def _apply_station(
+    actor: AnyUser, station: Station, data: StationInput, district: District
+) -> None:
     _require_text(data.code, field_name="code", label=_("Code"))
     _require_text(data.name, field_name="name", label=_("Name"))
     community, subdistrict = _placement(
@@ -155,20 +159,25 @@ def _apply_station(actor: Any, station: Station, data: StationInput, district: D
 
 
 def create_station(
-    *, actor: Any, data: StationInput, request: HttpRequest | None = None
+    *, actor: AnyUser, data: StationInput, request: HttpRequest | None = None
 ) -> Station:
     """Create a station in a community (or subdistrict) of the actor's scope."""
     _require_editor(actor)
     district = resolve_district(actor, data.district)
     with audited_change(
-        actor=actor, action=CREATE, lock=Station, fields=STATION_FIELDS, request=request
+        actor=actor,
+        action=CREATE,
+        lock=Station,
+        fields=STATION_FIELDS,
+        request=request,
+        signal=stations_changed,
     ) as change:
         _apply_station(actor, change.obj, data, district)
         change.after = _station_snapshot(change.obj, data)
     return change.obj
 
 
-def _locked_station(actor: Any, station: Station) -> Station:
+def _locked_station(actor: AnyUser, station: Station) -> Station:
     """Re-read the station under a row lock, refusing anything outside the actor's scope."""
     locked = (
         permissions.stations_for_user(actor)
@@ -185,7 +194,7 @@ def _locked_station(actor: Any, station: Station) -> Station:
 
 
 def update_station(
-    *, actor: Any, station: Station, data: StationInput, request: HttpRequest | None = None
+    *, actor: AnyUser, station: Station, data: StationInput, request: HttpRequest | None = None
 ) -> Station:
     """Replace a station's details; moving it needs the right to create at the destination too."""
     _require_editor(actor)
@@ -196,6 +205,7 @@ def update_station(
         snapshot=_station_snapshot,
         fields=STATION_FIELDS,
         request=request,
+        signal=stations_changed,
     ) as change:
         _apply_station(actor, change.obj, data, change.obj.district)
         change.after = _station_snapshot(change.obj, data)
@@ -203,7 +213,7 @@ def update_station(
 
 
 def delete_station(
-    *, actor: Any, station: Station, request: HttpRequest | None = None, hard: bool = False
+    *, actor: AnyUser, station: Station, request: HttpRequest | None = None, hard: bool = False
 ) -> None:
     """Take a station out of service (default) or remove a mistaken record (``hard``)."""
     _require_editor(actor)
@@ -215,6 +225,7 @@ def delete_station(
         fields=STATION_FIELDS,
         request=request,
         delete=hard,
+        signal=stations_changed,
     ) as change:
         locked = change.obj
         if not permissions.can_delete_station(actor, locked):

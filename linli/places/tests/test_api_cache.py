@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from linli.accounts.models import User
 from linli.places.models import Community, Station
+from tests.personas import Hierarchy
 
 
 def _names(client: Any) -> set[tuple[str, str]]:
@@ -12,7 +14,7 @@ def _names(client: Any) -> set[tuple[str, str]]:
 
 
 def test_a_renamed_station_shows_in_the_next_list(
-    as_user: Any, district_admin: Any, hierarchy: Any
+    as_user: Any, district_admin: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(district_admin)
     assert ("幸福苑幸福驿站", "幸福里社区") in _names(client)
@@ -23,7 +25,7 @@ def test_a_renamed_station_shows_in_the_next_list(
 
 
 def test_a_renamed_community_and_a_deleted_station_show_in_the_next_list(
-    as_user: Any, district_admin: Any, hierarchy: Any
+    as_user: Any, district_admin: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(district_admin)
     before = _names(client)
@@ -37,7 +39,7 @@ def test_a_renamed_community_and_a_deleted_station_show_in_the_next_list(
 
 
 def test_two_scopes_never_share_a_cached_page(
-    as_user: Any, community_staff: Any, other_community_staff: Any, client: Any
+    as_user: Any, community_staff: User, other_community_staff: User, client: Any
 ) -> None:
     mine = _names(as_user(community_staff))
     client.logout()

@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from linli.accounts.models import User
 from linli.core.models import AuditEntry
 from linli.places.models import Compound, Service, ServiceAtStation, Station
 from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
+from tests.personas import Hierarchy
 
 pytestmark = pytest.mark.django_db
 
@@ -60,13 +62,13 @@ def _form(station: Station, **over: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "name", ["console:home", "console:stations", "console:compounds", "console:services"]
 )
-def test_anonymous_is_sent_to_login(client: Client, hierarchy: Any, name: str) -> None:
+def test_anonymous_is_sent_to_login(client: Client, hierarchy: Hierarchy, name: str) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_resident_is_sent_to_login(as_user: Any, resident: Any, hierarchy: Any) -> None:
+def test_resident_is_sent_to_login(as_user: Any, resident: User, hierarchy: Hierarchy) -> None:
     client = as_user(resident)
     for url in [reverse("console:home"), *_station_urls(hierarchy.station_xingfu.pk)]:
         response = client.get(url)
@@ -75,7 +77,7 @@ def test_resident_is_sent_to_login(as_user: Any, resident: Any, hierarchy: Any) 
 
 
 def test_other_communitys_staff_gets_404_on_station_pages(
-    as_user: Any, other_community_staff: Any, hierarchy: Any
+    as_user: Any, other_community_staff: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(other_community_staff)
     station = hierarchy.station_xingfu
@@ -96,7 +98,9 @@ def test_other_communitys_staff_gets_404_on_station_pages(
 
 
 @pytest.mark.parametrize("pk", ["999999", "0"])
-def test_guessed_ids_are_404(as_user: Any, community_staff: Any, hierarchy: Any, pk: str) -> None:
+def test_guessed_ids_are_404(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy, pk: str
+) -> None:
     client = as_user(community_staff)
     assert client.get(f"/console/stations/{pk}/").status_code == 404
     assert client.get(f"/console/compounds/{pk}/").status_code == 404
@@ -104,7 +108,7 @@ def test_guessed_ids_are_404(as_user: Any, community_staff: Any, hierarchy: Any,
 
 
 def test_other_district_admin_sees_nothing(
-    as_user: Any, other_district_admin: Any, hierarchy: Any
+    as_user: Any, other_district_admin: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(other_district_admin)
     assert (
@@ -117,7 +121,7 @@ def test_other_district_admin_sees_nothing(
 
 
 def test_other_communitys_compound_and_service_are_404(
-    as_user: Any, other_community_staff: Any, hierarchy: Any
+    as_user: Any, other_community_staff: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(other_community_staff)
     compound = hierarchy.compound_xingfu
@@ -128,7 +132,9 @@ def test_other_communitys_compound_and_service_are_404(
     assert client.get(reverse("console:service_edit", args=[haircut.pk])).status_code == 404
 
 
-def test_list_shows_only_the_scope(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_list_shows_only_the_scope(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
+) -> None:
     response = as_user(community_staff).get(reverse("console:stations"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -139,7 +145,7 @@ def test_list_shows_only_the_scope(as_user: Any, community_staff: Any, hierarchy
 
 
 def test_district_admin_sees_all_and_filters_by_tree(
-    as_user: Any, district_admin: Any, hierarchy: Any
+    as_user: Any, district_admin: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(district_admin)
     body = client.get(reverse("console:stations")).content.decode()
@@ -157,7 +163,7 @@ def test_district_admin_sees_all_and_filters_by_tree(
 
 
 def test_keeper_edits_only_hours_and_services(
-    as_user: Any, station_keeper: Any, hierarchy: Any
+    as_user: Any, station_keeper: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(station_keeper)
     station = hierarchy.station_xingfu
@@ -188,7 +194,7 @@ def test_keeper_edits_only_hours_and_services(
 
 
 def test_create_edit_and_delete_a_station(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(community_staff)
     template = hierarchy.station_xingfu
@@ -226,7 +232,9 @@ def test_create_edit_and_delete_a_station(
     ) == ["create", "update", "delete"]
 
 
-def test_form_shows_service_refusals(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_form_shows_service_refusals(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
+) -> None:
     client = as_user(community_staff)
     response = client.post(
         reverse("console:station_new"), _form(hierarchy.station_xingfu, code="S003", name="抢注")
@@ -241,7 +249,7 @@ def test_form_shows_service_refusals(as_user: Any, community_staff: Any, hierarc
     assert not Station.objects.filter(code__in=["S900"]).exists()
 
 
-def test_services_at_a_station(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_services_at_a_station(as_user: Any, community_staff: User, hierarchy: Hierarchy) -> None:
     client = as_user(community_staff)
     station = hierarchy.station_xingfu
     response = client.post(
@@ -268,7 +276,7 @@ def test_services_at_a_station(as_user: Any, community_staff: Any, hierarchy: An
     assert ServiceAtStation.objects.filter(pk=other.pk).exists()
 
 
-def test_compound_form(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_compound_form(as_user: Any, community_staff: User, hierarchy: Hierarchy) -> None:
     client = as_user(community_staff)
     response = client.post(
         reverse("console:compound_new"),
@@ -291,7 +299,7 @@ def test_compound_form(as_user: Any, community_staff: Any, hierarchy: Any) -> No
 
 
 def test_import_page_reports_problems_and_imports_nothing(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(community_staff)
     file = xlsx(STATION_HEADER, [station_row(**{"经度*": "abc"})])
@@ -312,7 +320,7 @@ def test_import_page_reports_problems_and_imports_nothing(
 
 
 def test_import_page_imports_a_good_file(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(community_staff)
     file = xlsx(STATION_HEADER, [station_row()])
@@ -324,12 +332,14 @@ def test_import_page_imports_a_good_file(
     assert Station.objects.filter(code="XF-101").exists()
 
 
-def test_keeper_may_not_import(as_user: Any, station_keeper: Any, hierarchy: Any) -> None:
+def test_keeper_may_not_import(as_user: Any, station_keeper: User, hierarchy: Hierarchy) -> None:
     response = as_user(station_keeper).get(reverse("console:import", args=["stations"]))
     assert response.status_code == 403
 
 
-def test_template_and_export_downloads(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_template_and_export_downloads(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
+) -> None:
     client = as_user(community_staff)
     for kind in ("stations", "compounds", "services"):
         response = client.get(reverse("console:template", args=[kind]))
@@ -343,7 +353,7 @@ def test_template_and_export_downloads(as_user: Any, community_staff: Any, hiera
 
 
 def test_home_warns_about_unknown_holiday_year(
-    as_user: Any, district_admin: Any, hierarchy: Any, monkeypatch: Any
+    as_user: Any, district_admin: User, hierarchy: Hierarchy, monkeypatch: Any
 ) -> None:
     hierarchy.district.is_sample = True
     hierarchy.district.save()
@@ -354,7 +364,7 @@ def test_home_warns_about_unknown_holiday_year(
 
 
 def test_the_console_and_the_api_find_the_same_stations(
-    as_user: Any, district_admin: Any, hierarchy: Any
+    as_user: Any, district_admin: User, hierarchy: Hierarchy
 ) -> None:
     """One search: name, code (also typed full-width) and address, on the page and in the API."""
     Station.objects.filter(code="S002").update(address="解放路12号")

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import translation
 from freezegun import freeze_time
 
+from linli.accounts.models import User
 from linli.core.models import AuditEntry
 from linli.places import services
 from linli.places.models import OpeningException, Station
+from tests.personas import Hierarchy
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -75,7 +77,7 @@ def _add(station: Station, first: dt.date, last: dt.date | None = None, **over: 
 
 
 def test_community_staff_closes_their_station_next_monday(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     client = as_user(community_staff)
@@ -95,7 +97,7 @@ def test_community_staff_closes_their_station_next_monday(
 
 
 def test_the_resident_page_shows_the_closure_at_once(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     page = Client().get(reverse("resident:station", args=[station.pk]))
@@ -108,7 +110,7 @@ def test_the_resident_page_shows_the_closure_at_once(
 
 
 def test_a_period_makes_one_row_a_day_and_shows_as_one_line(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     client = as_user(community_staff)
@@ -125,7 +127,7 @@ def test_a_period_makes_one_row_a_day_and_shows_as_one_line(
     assert "5 days" in text
 
 
-def test_special_hours_are_saved(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_special_hours_are_saved(as_user: Any, community_staff: User, hierarchy: Hierarchy) -> None:
     station = hierarchy.station_xingfu
     response = as_user(community_staff).post(
         _url(station), _closure(MONDAY, kind="hours", opens="09:00", closes="12:00", note="半天")
@@ -136,7 +138,7 @@ def test_special_hours_are_saved(as_user: Any, community_staff: Any, hierarchy: 
 
 
 def test_todays_emergency_closure_is_allowed(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     response = as_user(community_staff).post(
         _url(hierarchy.station_xingfu), _closure(TODAY, note="停电，暂停开放")
@@ -175,7 +177,7 @@ def test_todays_emergency_closure_is_allowed(
     ],
 )
 def test_it_refuses_with_a_clear_message(
-    as_user: Any, community_staff: Any, hierarchy: Any, data: Any, field: str, message: str
+    as_user: Any, community_staff: User, hierarchy: Hierarchy, data: Any, field: str, message: str
 ) -> None:
     response = as_user(community_staff).post(_url(hierarchy.station_xingfu), data)
 
@@ -187,7 +189,7 @@ def test_it_refuses_with_a_clear_message(
 
 
 def test_it_refuses_an_overlap_on_the_same_day(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     _add(station, MONDAY + dt.timedelta(days=2))
@@ -203,7 +205,9 @@ def test_it_refuses_an_overlap_on_the_same_day(
     assert OpeningException.objects.count() == 1
 
 
-def test_midnight_closing_is_allowed(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_midnight_closing_is_allowed(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
+) -> None:
     response = as_user(community_staff).post(
         _url(hierarchy.station_xingfu),
         _closure(MONDAY, kind="hours", opens="18:00", closes="00:00", note="夜间延时"),
@@ -215,7 +219,7 @@ def test_midnight_closing_is_allowed(as_user: Any, community_staff: Any, hierarc
 
 
 def test_editing_a_period_replaces_its_days(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     rows = _add(station, MONDAY, MONDAY + dt.timedelta(days=2))
@@ -236,7 +240,7 @@ def test_editing_a_period_replaces_its_days(
 
 
 def test_editing_a_begun_period_keeps_the_past_days(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     rows = _add(station, TODAY - dt.timedelta(days=2), TODAY + dt.timedelta(days=2))
@@ -254,7 +258,7 @@ def test_editing_a_begun_period_keeps_the_past_days(
 
 
 def test_a_past_period_is_shown_but_cannot_be_changed(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     past = _add(station, TODAY - dt.timedelta(days=10), note="上周检修")
@@ -276,7 +280,9 @@ def test_a_past_period_is_shown_but_cannot_be_changed(
     assert OpeningException.objects.filter(pk__in=[past[0].pk, old[0].pk]).count() == 2
 
 
-def test_deleting_withdraws_the_period(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_deleting_withdraws_the_period(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
+) -> None:
     station = hierarchy.station_xingfu
     rows = _add(station, MONDAY, MONDAY + dt.timedelta(days=1))
     url = reverse("console:station_exception_delete", args=[station.pk, rows[0].pk])
@@ -290,7 +296,7 @@ def test_deleting_withdraws_the_period(as_user: Any, community_staff: Any, hiera
 
 
 def test_ending_a_begun_closure_keeps_its_past_days(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     rows = _add(station, TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=1))
@@ -303,7 +309,7 @@ def test_ending_a_begun_closure_keeps_its_past_days(
     ]
 
 
-def test_delete_is_post_only(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_delete_is_post_only(as_user: Any, community_staff: User, hierarchy: Hierarchy) -> None:
     station = hierarchy.station_xingfu
     rows = _add(station, MONDAY)
     url = reverse("console:station_exception_delete", args=[station.pk, rows[0].pk])
@@ -315,7 +321,7 @@ def test_delete_is_post_only(as_user: Any, community_staff: Any, hierarchy: Any)
 
 
 def test_a_keeper_changes_their_own_station(
-    as_user: Any, station_keeper: Any, hierarchy: Any
+    as_user: Any, station_keeper: User, hierarchy: Hierarchy
 ) -> None:
     client = as_user(station_keeper)
     response = client.post(_url(hierarchy.station_xingfu), _closure(MONDAY))
@@ -324,7 +330,7 @@ def test_a_keeper_changes_their_own_station(
 
 
 def test_a_keeper_cannot_touch_another_station(
-    as_user: Any, station_keeper: Any, hierarchy: Any
+    as_user: Any, station_keeper: User, hierarchy: Hierarchy
 ) -> None:
     other = hierarchy.station_heping
     rows = _add(other, MONDAY)
@@ -337,14 +343,14 @@ def test_a_keeper_cannot_touch_another_station(
 
 
 def test_subdistrict_staff_may_change_a_station_of_their_subdistrict(
-    as_user: Any, subdistrict_staff: Any, hierarchy: Any
+    as_user: Any, subdistrict_staff: User, hierarchy: Hierarchy
 ) -> None:
     response = as_user(subdistrict_staff).post(_url(hierarchy.station_heping), _closure(MONDAY))
     assert response.status_code == 302
 
 
 def test_it_refuses_another_communitys_staff(
-    as_user: Any, other_community_staff: Any, hierarchy: Any
+    as_user: Any, other_community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     rows = _add(station, MONDAY)
@@ -360,7 +366,7 @@ def test_it_refuses_another_communitys_staff(
 
 
 def test_it_refuses_another_districts_admin(
-    as_user: Any, other_district_admin: Any, hierarchy: Any
+    as_user: Any, other_district_admin: User, hierarchy: Hierarchy
 ) -> None:
     response = as_user(other_district_admin).post(_url(hierarchy.station_xingfu), _closure(MONDAY))
     assert response.status_code == 404
@@ -368,7 +374,7 @@ def test_it_refuses_another_districts_admin(
 
 
 def test_an_exception_of_another_station_is_not_found_under_mine(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     theirs = _add(hierarchy.station_xiyuan, MONDAY)
     mine = hierarchy.station_xingfu
@@ -378,7 +384,9 @@ def test_an_exception_of_another_station_is_not_found_under_mine(
     assert OpeningException.objects.count() == 1
 
 
-def test_a_resident_is_sent_to_the_staff_login(as_user: Any, resident: Any, hierarchy: Any) -> None:
+def test_a_resident_is_sent_to_the_staff_login(
+    as_user: Any, resident: User, hierarchy: Hierarchy
+) -> None:
     """As on every console page: the staff login page says who may sign in there."""
     response = as_user(resident).post(_url(hierarchy.station_xingfu), _closure(MONDAY))
     assert response.status_code == 302
@@ -386,14 +394,14 @@ def test_a_resident_is_sent_to_the_staff_login(as_user: Any, resident: Any, hier
     assert not OpeningException.objects.exists()
 
 
-def test_anonymous_is_sent_to_login(client: Client, hierarchy: Any) -> None:
+def test_anonymous_is_sent_to_login(client: Client, hierarchy: Hierarchy) -> None:
     response = client.post(_url(hierarchy.station_xingfu), _closure(MONDAY))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
     assert not OpeningException.objects.exists()
 
 
-def test_the_service_refuses_a_resident_directly(resident: Any, hierarchy: Any) -> None:
+def test_the_service_refuses_a_resident_directly(resident: User, hierarchy: Hierarchy) -> None:
     from linli.core.exceptions import LinliError
 
     with pytest.raises(LinliError):
@@ -409,7 +417,7 @@ def test_the_service_refuses_a_resident_directly(resident: Any, hierarchy: Any) 
 
 
 def test_the_page_explains_the_holiday_rule(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     Station.objects.filter(pk=station.pk).update(holiday_policy=Station.HolidayPolicy.CLOSED)
@@ -419,7 +427,7 @@ def test_the_page_explains_the_holiday_rule(
 
 
 def test_the_page_lists_the_coming_holidays_under_the_rule(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     Station.objects.filter(pk=station.pk).update(holiday_policy=Station.HolidayPolicy.CLOSED)

@@ -13,11 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from linli.accounts.models import User
 from linli.core import audit
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
 from linli.places import services
 from linli.places.models import Station, StationPhoto
+from tests.personas import Hierarchy
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +60,7 @@ def _order(station: Station) -> list[str]:
 
 @pytest.mark.parametrize(("fmt", "name"), [("PNG", "a.png"), ("JPEG", "b.jpg"), ("WEBP", "c.webp")])
 def test_community_staff_uploads_a_photo(
-    as_user: Any, community_staff: Any, hierarchy: Any, media: Path, fmt: str, name: str
+    as_user: Any, community_staff: User, hierarchy: Hierarchy, media: Path, fmt: str, name: str
 ) -> None:
     station = hierarchy.station_xingfu
     response = as_user(community_staff).post(
@@ -78,7 +80,7 @@ def test_community_staff_uploads_a_photo(
 
 
 def test_the_resident_page_shows_the_photo_with_its_caption_as_alt(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     as_user(community_staff).post(_url(station), {"image": _image(), "caption": "驿站入口"})
@@ -90,7 +92,9 @@ def test_the_resident_page_shows_the_photo_with_its_caption_as_alt(
     assert 'alt="驿站入口"' in text
 
 
-def test_the_console_shows_thumbnails(as_user: Any, community_staff: Any, hierarchy: Any) -> None:
+def test_the_console_shows_thumbnails(
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
+) -> None:
     photo = _photo(hierarchy.station_xingfu, "驿站入口", 1)
     text = as_user(community_staff).get(_url(hierarchy.station_xingfu)).content.decode()
     assert f'src="{photo.image.url}"' in text
@@ -132,8 +136,8 @@ def test_the_console_shows_thumbnails(as_user: Any, community_staff: Any, hierar
 )
 def test_it_refuses_a_bad_upload_with_a_clear_message(
     as_user: Any,
-    community_staff: Any,
-    hierarchy: Any,
+    community_staff: User,
+    hierarchy: Hierarchy,
     media: Path,
     upload: Any,
     caption: str,
@@ -162,7 +166,7 @@ def test_a_file_with_photo_bytes_in_front_but_no_image_behind_is_refused() -> No
 
 
 def test_a_station_has_at_most_twelve_photos(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     for i in range(services.PHOTO_MAX_COUNT):
@@ -176,7 +180,7 @@ def test_a_station_has_at_most_twelve_photos(
 
 
 def test_photos_move_up_down_and_to_the_cover(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     a, b, c = (_photo(station, name, i) for i, name in enumerate("ABC", start=1))
@@ -200,7 +204,7 @@ def test_photos_move_up_down_and_to_the_cover(
 
 
 def test_the_cover_leads_on_the_resident_page(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     _photo(station, "活动室", 1)
@@ -213,7 +217,7 @@ def test_the_cover_leads_on_the_resident_page(
 
 
 def test_a_caption_can_be_changed_but_not_emptied(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     photo = _photo(station, "旧说明", 1)
@@ -228,8 +232,8 @@ def test_a_caption_can_be_changed_but_not_emptied(
 
 def test_deleting_removes_the_photo_and_its_file(
     as_user: Any,
-    community_staff: Any,
-    hierarchy: Any,
+    community_staff: User,
+    hierarchy: Hierarchy,
     media: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -252,7 +256,7 @@ def test_deleting_removes_the_photo_and_its_file(
 
 
 def test_a_keeper_adds_photos_to_their_own_station(
-    as_user: Any, station_keeper: Any, hierarchy: Any
+    as_user: Any, station_keeper: User, hierarchy: Hierarchy
 ) -> None:
     response = as_user(station_keeper).post(
         _url(hierarchy.station_xingfu), {"image": _image(), "caption": "门口"}
@@ -262,7 +266,7 @@ def test_a_keeper_adds_photos_to_their_own_station(
 
 
 def test_a_keeper_cannot_touch_another_station(
-    as_user: Any, station_keeper: Any, hierarchy: Any
+    as_user: Any, station_keeper: User, hierarchy: Hierarchy
 ) -> None:
     other = hierarchy.station_heping
     photo = _photo(other, "和平", 1)
@@ -275,7 +279,7 @@ def test_a_keeper_cannot_touch_another_station(
 
 
 def test_it_refuses_another_communitys_staff(
-    as_user: Any, other_community_staff: Any, hierarchy: Any
+    as_user: Any, other_community_staff: User, hierarchy: Hierarchy
 ) -> None:
     station = hierarchy.station_xingfu
     a = _photo(station, "A", 1)
@@ -294,7 +298,7 @@ def test_it_refuses_another_communitys_staff(
 
 
 def test_a_photo_of_another_station_is_not_found_under_mine(
-    as_user: Any, community_staff: Any, hierarchy: Any
+    as_user: Any, community_staff: User, hierarchy: Hierarchy
 ) -> None:
     theirs = _photo(hierarchy.station_xiyuan, "西园", 1)
     mine = hierarchy.station_xingfu
@@ -304,7 +308,7 @@ def test_a_photo_of_another_station_is_not_found_under_mine(
 
 
 def test_it_refuses_another_districts_admin(
-    as_user: Any, other_district_admin: Any, hierarchy: Any
+    as_user: Any, other_district_admin: User, hierarchy: Hierarchy
 ) -> None:
     response = as_user(other_district_admin).post(
         _url(hierarchy.station_xingfu), {"image": _image(), "caption": "x"}
@@ -313,7 +317,9 @@ def test_it_refuses_another_districts_admin(
     assert not StationPhoto.objects.exists()
 
 
-def test_a_resident_is_sent_to_the_staff_login(as_user: Any, resident: Any, hierarchy: Any) -> None:
+def test_a_resident_is_sent_to_the_staff_login(
+    as_user: Any, resident: User, hierarchy: Hierarchy
+) -> None:
     """As on every console page: the staff login page says who may sign in there."""
     response = as_user(resident).post(
         _url(hierarchy.station_xingfu), {"image": _image(), "caption": "x"}
@@ -323,7 +329,7 @@ def test_a_resident_is_sent_to_the_staff_login(as_user: Any, resident: Any, hier
     assert not StationPhoto.objects.exists()
 
 
-def test_anonymous_is_sent_to_login(client: Client, hierarchy: Any) -> None:
+def test_anonymous_is_sent_to_login(client: Client, hierarchy: Hierarchy) -> None:
     response = client.post(_url(hierarchy.station_xingfu), {"image": _image(), "caption": "x"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
@@ -331,7 +337,7 @@ def test_anonymous_is_sent_to_login(client: Client, hierarchy: Any) -> None:
 
 
 def test_the_service_refuses_another_communitys_staff_directly(
-    other_community_staff: Any, hierarchy: Any
+    other_community_staff: User, hierarchy: Hierarchy
 ) -> None:
     photo = _photo(hierarchy.station_xingfu, "A", 1)
     with pytest.raises(LinliError):
@@ -340,7 +346,7 @@ def test_the_service_refuses_another_communitys_staff_directly(
 
 
 def test_a_failed_save_leaves_no_file_behind(
-    community_staff: Any, hierarchy: Any, media: Path, monkeypatch: Any
+    community_staff: User, hierarchy: Hierarchy, media: Path, monkeypatch: Any
 ) -> None:
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("audit log unavailable")

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from linli.accounts.models import User
 from linli.core.models import AuditEntry
 from linli.places.exports import export_workbook, may_see_personal, station_rows, template_workbook
 from linli.places.imports import import_sheet
 from linli.places.models import Station
 from linli.places.sheets import SheetKind
+from tests.personas import Hierarchy
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,9 @@ def _rows(data: bytes) -> list[list[Any]]:
     return [list(r) for r in sheet.iter_rows(min_row=2, values_only=True) if any(r)]
 
 
-def test_community_staff_export_only_their_community(hierarchy: Any, community_staff: Any) -> None:
+def test_community_staff_export_only_their_community(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     rows = _rows(export_workbook(SheetKind.STATIONS, community_staff))
     assert [r[0] for r in rows] == ["S001"]
     assert rows[0][10:12] == ["王建国", "13812345678"]
@@ -30,19 +34,19 @@ def test_community_staff_export_only_their_community(hierarchy: Any, community_s
     assert entry.changes == {"rows": 1}
 
 
-def test_district_admin_exports_everything(hierarchy: Any, district_admin: Any) -> None:
+def test_district_admin_exports_everything(hierarchy: Hierarchy, district_admin: User) -> None:
     rows = _rows(export_workbook(SheetKind.STATIONS, district_admin))
     assert [r[0] for r in rows] == ["S001", "S002", "S003"]
 
 
-def test_other_district_exports_nothing(hierarchy: Any, other_district_admin: Any) -> None:
+def test_other_district_exports_nothing(hierarchy: Hierarchy, other_district_admin: User) -> None:
     assert _rows(export_workbook(SheetKind.STATIONS, other_district_admin)) == []
     assert _rows(export_workbook(SheetKind.COMPOUNDS, other_district_admin)) == []
     assert _rows(export_workbook(SheetKind.SERVICES, other_district_admin)) == []
 
 
 def test_personal_fields_are_masked_for_who_may_not_change_the_station(
-    hierarchy: Any, station_keeper: Any
+    hierarchy: Hierarchy, station_keeper: User
 ) -> None:
     assert may_see_personal(station_keeper, hierarchy.station_xingfu)
     assert not may_see_personal(station_keeper, hierarchy.station_heping)
@@ -50,13 +54,15 @@ def test_personal_fields_are_masked_for_who_may_not_change_the_station(
     assert rows[0][10:12] == ["王**", "138****5678"]
 
 
-def test_keeper_exports_their_own_station_unmasked(hierarchy: Any, station_keeper: Any) -> None:
+def test_keeper_exports_their_own_station_unmasked(
+    hierarchy: Hierarchy, station_keeper: User
+) -> None:
     rows = _rows(export_workbook(SheetKind.STATIONS, station_keeper))
     assert [r[0] for r in rows] == ["S001"]
     assert rows[0][11] == "13812345678"
 
 
-def test_compound_and_service_exports(hierarchy: Any, subdistrict_staff: Any) -> None:
+def test_compound_and_service_exports(hierarchy: Hierarchy, subdistrict_staff: User) -> None:
     compounds = _rows(export_workbook(SheetKind.COMPOUNDS, subdistrict_staff))
     assert compounds[0][:3] == ["C001", "幸福苑", "T14040401001"]
     assert compounds[0][7] == "南门(113.0700000,36.1800000)"
@@ -67,7 +73,7 @@ def test_compound_and_service_exports(hierarchy: Any, subdistrict_staff: Any) ->
 
 @pytest.mark.parametrize("kind", list(SheetKind))
 def test_an_export_imports_back_unchanged(
-    hierarchy: Any, district_admin: Any, kind: SheetKind
+    hierarchy: Hierarchy, district_admin: User, kind: SheetKind
 ) -> None:
     data = export_workbook(kind, district_admin)
     result = import_sheet(actor=district_admin, kind=kind, file=io.BytesIO(data))
@@ -78,7 +84,9 @@ def test_an_export_imports_back_unchanged(
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE).exists()
 
 
-def test_template_lists_only_the_users_communities(hierarchy: Any, community_staff: Any) -> None:
+def test_template_lists_only_the_users_communities(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     workbook = load_workbook(io.BytesIO(template_workbook(SheetKind.STATIONS, community_staff)))
     codes = workbook["代码表"]
     communities = [c.value for c in codes["D"][1:] if c.value]

@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
+from linli.accounts.models import User
 from linli.core.models import AuditEntry
 from linli.places.exports import template_workbook
 from linli.places.geo import wgs84_to_gcj02
@@ -17,6 +18,7 @@ from linli.places.imports import ImportResult, import_sheet, problems_workbook
 from linli.places.models import Compound, Service, Station
 from linli.places.sheets import SheetKind
 from linli.places.tests.sheetfiles import STATION_HEADER, station_row, xlsx
+from tests.personas import Hierarchy
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +50,9 @@ def _only(result: ImportResult) -> tuple[int | None, str, str]:
     return p.row, p.column, p.message
 
 
-def test_a_good_file_imports_creates_and_updates(hierarchy: Any, community_staff: Any) -> None:
+def test_a_good_file_imports_creates_and_updates(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     file = xlsx(
         STATION_HEADER,
         [
@@ -75,7 +79,7 @@ def test_a_good_file_imports_creates_and_updates(hierarchy: Any, community_staff
     assert entry.changes == {"rows": 2, "created": 1, "updated": 1, "unchanged": 0}
 
 
-def test_dry_run_reports_but_changes_nothing(hierarchy: Any, community_staff: Any) -> None:
+def test_dry_run_reports_but_changes_nothing(hierarchy: Hierarchy, community_staff: User) -> None:
     before = _state()
     result = _import(community_staff, xlsx(STATION_HEADER, [station_row()]), dry_run=True)
     assert result.ok
@@ -84,7 +88,7 @@ def test_dry_run_reports_but_changes_nothing(hierarchy: Any, community_staff: An
     assert _state() == before
 
 
-def test_full_width_digits_are_converted(hierarchy: Any, community_staff: Any) -> None:
+def test_full_width_digits_are_converted(hierarchy: Hierarchy, community_staff: User) -> None:
     row = station_row(
         **{
             "经度*": "１１３．０７１２",
@@ -100,7 +104,7 @@ def test_full_width_digits_are_converted(hierarchy: Any, community_staff: Any) -
     assert station.contact_phone == "13900002222"
 
 
-def test_gcj02_coordinates_are_converted(hierarchy: Any, community_staff: Any) -> None:
+def test_gcj02_coordinates_are_converted(hierarchy: Hierarchy, community_staff: User) -> None:
     glon, glat = wgs84_to_gcj02(113.0712, 36.1815)
     row = station_row(**{"经度*": glon, "纬度*": glat, "坐标系": "GCJ-02（高德/腾讯）"})
     result = _import(community_staff, xlsx(STATION_HEADER, [row]))
@@ -110,7 +114,9 @@ def test_gcj02_coordinates_are_converted(hierarchy: Any, community_staff: Any) -
     assert station.lat == pytest.approx(36.1815, abs=1e-7)
 
 
-def test_gcj02_coordinates_marked_wgs84_get_a_hint(hierarchy: Any, community_staff: Any) -> None:
+def test_gcj02_coordinates_marked_wgs84_get_a_hint(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     # Near the district's edge the ~600 m GCJ-02 shift moves a point outside the box.
     glon, glat = wgs84_to_gcj02(113.11, 36.20)
     result = _import(
@@ -145,8 +151,8 @@ def test_gcj02_coordinates_marked_wgs84_get_a_hint(hierarchy: Any, community_sta
     ],
 )
 def test_header_problems(
-    hierarchy: Any,
-    community_staff: Any,
+    hierarchy: Hierarchy,
+    community_staff: User,
     header: list[str],
     row: list[Any],
     expected_row: int,
@@ -181,7 +187,7 @@ def test_header_problems(
     ],
 )
 def test_cell_problems_name_row_and_column(
-    hierarchy: Any, community_staff: Any, over: dict[str, Any], column: str, words: str
+    hierarchy: Hierarchy, community_staff: User, over: dict[str, Any], column: str, words: str
 ) -> None:
     before = _state()
     file = xlsx(STATION_HEADER, [station_row("XF-100", "好的一行"), station_row(**over)])
@@ -192,7 +198,9 @@ def test_cell_problems_name_row_and_column(
     assert _state() == before
 
 
-def test_duplicates_in_the_file_and_across_scope(hierarchy: Any, community_staff: Any) -> None:
+def test_duplicates_in_the_file_and_across_scope(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     before = _state()
     file = xlsx(
         STATION_HEADER,
@@ -210,7 +218,7 @@ def test_duplicates_in_the_file_and_across_scope(hierarchy: Any, community_staff
     assert Station.objects.get(code="S003").name == "西园幸福驿站"
 
 
-def test_merged_cells_and_partial_rows(hierarchy: Any, community_staff: Any) -> None:
+def test_merged_cells_and_partial_rows(hierarchy: Hierarchy, community_staff: User) -> None:
     before = _state()
     file = xlsx(
         STATION_HEADER,
@@ -232,20 +240,22 @@ def test_merged_cells_and_partial_rows(hierarchy: Any, community_staff: Any) -> 
     assert _state() == before
 
 
-def test_not_an_excel_file(hierarchy: Any, community_staff: Any) -> None:
+def test_not_an_excel_file(hierarchy: Hierarchy, community_staff: User) -> None:
     result = _import(community_staff, io.BytesIO(b"code,name\nS1,x\n"))
     assert not result.ok
     assert ".xlsx" in result.problems[0].message
 
 
-def test_non_editors_cannot_import(hierarchy: Any, station_keeper: Any, resident: Any) -> None:
+def test_non_editors_cannot_import(
+    hierarchy: Hierarchy, station_keeper: User, resident: User
+) -> None:
     for user in (station_keeper, resident):
         result = _import(user, xlsx(STATION_HEADER, [station_row()]))
         assert not result.ok
     assert not Station.objects.filter(code="XF-101").exists()
 
 
-def test_the_template_imports_back_as_empty(hierarchy: Any, community_staff: Any) -> None:
+def test_the_template_imports_back_as_empty(hierarchy: Hierarchy, community_staff: User) -> None:
     data = template_workbook(SheetKind.STATIONS, community_staff)
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["驿站设施", "填写说明", "代码表"]
@@ -253,7 +263,7 @@ def test_the_template_imports_back_as_empty(hierarchy: Any, community_staff: Any
     assert [p.message for p in result.problems] == ["The sheet has no rows to import."]
 
 
-def test_problems_report_is_a_workbook(hierarchy: Any, community_staff: Any) -> None:
+def test_problems_report_is_a_workbook(hierarchy: Hierarchy, community_staff: User) -> None:
     result = _import(community_staff, xlsx(STATION_HEADER, [station_row(**{"经度*": "x"})]))
     sheet = load_workbook(io.BytesIO(problems_workbook(result.problems))).active
     assert sheet is not None
@@ -266,7 +276,7 @@ def test_problems_report_is_a_workbook(hierarchy: Any, community_staff: Any) -> 
 COMPOUND_HEADER = ["编码*", "名称*", "社区编码*", "户数", "人口", "出入口", "坐标系"]
 
 
-def test_compounds_import_with_gates(hierarchy: Any, community_staff: Any) -> None:
+def test_compounds_import_with_gates(hierarchy: Hierarchy, community_staff: User) -> None:
     glon, glat = wgs84_to_gcj02(113.073, 36.183)
     file = xlsx(
         COMPOUND_HEADER,
@@ -295,7 +305,7 @@ def test_compounds_import_with_gates(hierarchy: Any, community_staff: Any) -> No
     assert old.gates.count() == 1  # empty gate cell keeps the gates
 
 
-def test_compound_problems(hierarchy: Any, other_community_staff: Any) -> None:
+def test_compound_problems(hierarchy: Hierarchy, other_community_staff: User) -> None:
     file = xlsx(
         COMPOUND_HEADER,
         [
@@ -326,7 +336,7 @@ SERVICE_HEADER = [
 ]
 
 
-def test_services_import_and_link_stations(hierarchy: Any, community_staff: Any) -> None:
+def test_services_import_and_link_stations(hierarchy: Hierarchy, community_staff: User) -> None:
     file = xlsx(
         SERVICE_HEADER,
         [
@@ -352,7 +362,7 @@ def test_services_import_and_link_stations(hierarchy: Any, community_staff: Any)
     assert (link.station.code, link.opens, link.closes) == ("S001", dt.time(14), dt.time(16))
 
 
-def test_service_problems(hierarchy: Any, community_staff: Any) -> None:
+def test_service_problems(hierarchy: Hierarchy, community_staff: User) -> None:
     file = xlsx(
         SERVICE_HEADER,
         [

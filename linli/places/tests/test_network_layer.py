@@ -103,7 +103,7 @@ def test_the_layer_is_served_with_long_cache_headers(
     assert response.status_code == 200
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response["Content-Encoding"] == "gzip"
-    body = json.loads(gzip.decompress(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    body = json.loads(gzip.decompress(b"".join(response.streaming_content)))  # type: ignore[attr-defined]  # a streaming response
     assert body["type"] == "FeatureCollection"
 
     plain = client.get(url)

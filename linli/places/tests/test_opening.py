@@ -52,7 +52,7 @@ def test_a_year_the_calendar_does_not_know_is_marked_unknown_not_guessed() -> No
 
 
 @pytest.mark.django_db
-def test_station_is_open_at_uses_local_time(hierarchy) -> None:  # type: ignore[no-untyped-def]
+def test_station_is_open_at_uses_local_time(hierarchy) -> None:  # type: ignore[no-untyped-def]  # the fixture is untyped here
     station = hierarchy.station_xingfu
     assert station.is_open_at(dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC))  # 10:00 in Shanghai
     assert not station.is_open_at(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))  # 20:00

@@ -188,9 +188,9 @@ def test_pages_take_a_constant_number_of_queries(
 ) -> None:
     client.get("/")
     client.get(_station_url(hierarchy.station_heping))
-    with django_assert_max_num_queries(2):  # type: ignore[operator]
+    with django_assert_max_num_queries(2):  # type: ignore[operator]  # pytest-django's fixture is untyped
         client.get("/")
-    with django_assert_max_num_queries(2):  # type: ignore[operator]
+    with django_assert_max_num_queries(2):  # type: ignore[operator]  # pytest-django's fixture is untyped
         client.get(_station_url(hierarchy.station_heping))
     queries.clear_caches()
 

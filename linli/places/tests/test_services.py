@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from linli.accounts.models import User
 from linli.core.exceptions import Conflict, Forbidden, LinliError, NotFound
 from linli.core.models import AuditEntry
 from linli.places import services
@@ -21,6 +22,7 @@ from linli.places.services import (
     ServiceInput,
     StationInput,
 )
+from tests.personas import Hierarchy
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +45,7 @@ def _new_station(**overrides: Any) -> StationInput:
 
 
 def test_community_staff_creates_a_station_in_their_community(
-    hierarchy: Any, community_staff: Any
+    hierarchy: Hierarchy, community_staff: User
 ) -> None:
     station = services.create_station(actor=community_staff, data=_new_station())
 
@@ -57,7 +59,9 @@ def test_community_staff_creates_a_station_in_their_community(
     assert entry.changes["contact_phone"] == ["", "139****2222"]
 
 
-def test_it_refuses_a_station_in_another_community(hierarchy: Any, community_staff: Any) -> None:
+def test_it_refuses_a_station_in_another_community(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     with pytest.raises(Forbidden) as err:
         services.create_station(actor=community_staff, data=_new_station(community="T14040402001"))
 
@@ -67,14 +71,18 @@ def test_it_refuses_a_station_in_another_community(hierarchy: Any, community_sta
 
 
 @pytest.mark.parametrize("persona", ["resident", "unit_liaison", "station_keeper"])
-def test_it_refuses_creation_by_non_editors(request: Any, hierarchy: Any, persona: str) -> None:
+def test_it_refuses_creation_by_non_editors(
+    request: Any, hierarchy: Hierarchy, persona: str
+) -> None:
     user = request.getfixturevalue(persona)
     with pytest.raises(Forbidden):
         services.create_station(actor=user, data=_new_station())
     assert not Station.objects.filter(code="S100").exists()
 
 
-def test_it_refuses_a_code_used_in_another_community(hierarchy: Any, community_staff: Any) -> None:
+def test_it_refuses_a_code_used_in_another_community(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     with pytest.raises(Conflict) as err:
         services.create_station(actor=community_staff, data=_new_station(code="S003"))
     assert err.value.code == "duplicate_code"
@@ -93,7 +101,7 @@ def test_it_refuses_a_code_used_in_another_community(hierarchy: Any, community_s
     ],
 )
 def test_it_names_the_problem_with_a_code(
-    hierarchy: Any, community_staff: Any, overrides: dict[str, Any], code: str
+    hierarchy: Hierarchy, community_staff: User, overrides: dict[str, Any], code: str
 ) -> None:
     with pytest.raises(LinliError) as err:
         services.create_station(actor=community_staff, data=_new_station(**overrides))
@@ -101,7 +109,7 @@ def test_it_names_the_problem_with_a_code(
     assert not Station.objects.filter(code="S100").exists()
 
 
-def test_update_records_only_the_changes(hierarchy: Any, community_staff: Any) -> None:
+def test_update_records_only_the_changes(hierarchy: Hierarchy, community_staff: User) -> None:
     station = hierarchy.station_xingfu
     data = StationInput(
         code="S001",
@@ -127,7 +135,7 @@ def test_update_records_only_the_changes(hierarchy: Any, community_staff: Any) -
 
 
 def test_update_of_another_communitys_station_is_not_found(
-    hierarchy: Any, community_staff: Any
+    hierarchy: Hierarchy, community_staff: User
 ) -> None:
     station = hierarchy.station_xiyuan
     with pytest.raises(NotFound):
@@ -140,7 +148,9 @@ def test_update_of_another_communitys_station_is_not_found(
     assert station.community == hierarchy.xiyuan
 
 
-def test_moving_a_station_out_of_scope_is_refused(hierarchy: Any, community_staff: Any) -> None:
+def test_moving_a_station_out_of_scope_is_refused(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     with pytest.raises(Forbidden):
         services.update_station(
             actor=community_staff,
@@ -151,7 +161,7 @@ def test_moving_a_station_out_of_scope_is_refused(hierarchy: Any, community_staf
     assert hierarchy.station_xingfu.community == hierarchy.xingfu
 
 
-def test_keeper_may_set_hours_but_not_details(hierarchy: Any, station_keeper: Any) -> None:
+def test_keeper_may_set_hours_but_not_details(hierarchy: Hierarchy, station_keeper: User) -> None:
     station = hierarchy.station_xingfu
     with pytest.raises(Forbidden):
         services.update_station(
@@ -177,7 +187,7 @@ def test_keeper_may_set_hours_but_not_details(hierarchy: Any, station_keeper: An
     assert set(entry.changes) == {"opening_hours", "holiday_policy"}
 
 
-def test_keeper_may_not_touch_another_station(hierarchy: Any, station_keeper: Any) -> None:
+def test_keeper_may_not_touch_another_station(hierarchy: Hierarchy, station_keeper: User) -> None:
     with pytest.raises(NotFound):
         services.set_opening_hours(actor=station_keeper, station=hierarchy.station_heping, hours=[])
     assert hierarchy.station_heping.opening_hours.count() == 7
@@ -194,7 +204,9 @@ def test_keeper_may_not_touch_another_station(hierarchy: Any, station_keeper: An
         ],
     ],
 )
-def test_it_refuses_impossible_hours(hierarchy: Any, community_staff: Any, hours: Any) -> None:
+def test_it_refuses_impossible_hours(
+    hierarchy: Hierarchy, community_staff: User, hours: Any
+) -> None:
     with pytest.raises(LinliError) as err:
         services.set_opening_hours(
             actor=community_staff, station=hierarchy.station_xingfu, hours=hours
@@ -203,7 +215,7 @@ def test_it_refuses_impossible_hours(hierarchy: Any, community_staff: Any, hours
     assert hierarchy.station_xingfu.opening_hours.count() == 7
 
 
-def test_delete_is_soft_by_default(hierarchy: Any, community_staff: Any) -> None:
+def test_delete_is_soft_by_default(hierarchy: Hierarchy, community_staff: User) -> None:
     station = hierarchy.station_xingfu
     services.delete_station(actor=community_staff, station=station)
 
@@ -214,7 +226,7 @@ def test_delete_is_soft_by_default(hierarchy: Any, community_staff: Any) -> None
 
 
 def test_hard_delete_removes_the_station_and_keeps_a_snapshot(
-    hierarchy: Any, subdistrict_staff: Any
+    hierarchy: Hierarchy, subdistrict_staff: User
 ) -> None:
     station = hierarchy.station_heping
     services.delete_station(actor=subdistrict_staff, station=station, hard=True)
@@ -227,7 +239,7 @@ def test_hard_delete_removes_the_station_and_keeps_a_snapshot(
 
 
 def test_delete_refuses_another_community_and_keepers(
-    hierarchy: Any, other_community_staff: Any, station_keeper: Any
+    hierarchy: Hierarchy, other_community_staff: User, station_keeper: User
 ) -> None:
     with pytest.raises(NotFound):
         services.delete_station(actor=other_community_staff, station=hierarchy.station_xingfu)
@@ -237,14 +249,18 @@ def test_delete_refuses_another_community_and_keepers(
     assert hierarchy.station_xingfu.is_active
 
 
-def test_district_admin_works_across_communities(hierarchy: Any, district_admin: Any) -> None:
+def test_district_admin_works_across_communities(
+    hierarchy: Hierarchy, district_admin: User
+) -> None:
     station = services.create_station(
         actor=district_admin, data=_new_station(community="T14040402001")
     )
     assert station.community == hierarchy.xiyuan
 
 
-def test_other_district_admin_sees_nothing(hierarchy: Any, other_district_admin: Any) -> None:
+def test_other_district_admin_sees_nothing(
+    hierarchy: Hierarchy, other_district_admin: User
+) -> None:
     with pytest.raises(LinliError):
         services.create_station(actor=other_district_admin, data=_new_station())
     with pytest.raises(NotFound):
@@ -252,7 +268,7 @@ def test_other_district_admin_sees_nothing(hierarchy: Any, other_district_admin:
 
 
 def test_subdistrict_level_place_needs_subdistrict_staff(
-    hierarchy: Any, subdistrict_staff: Any, community_staff: Any
+    hierarchy: Hierarchy, subdistrict_staff: User, community_staff: User
 ) -> None:
     data = _new_station(
         code="P001", category="party_service_center", community="", subdistrict="T14040401"
@@ -282,7 +298,9 @@ def _compound(**overrides: Any) -> CompoundInput:
     return replace(data, **overrides)
 
 
-def test_compound_with_gates_is_created_and_updated(hierarchy: Any, community_staff: Any) -> None:
+def test_compound_with_gates_is_created_and_updated(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     compound = services.create_compound(actor=community_staff, data=_compound())
     assert [g.name for g in compound.gates.all()] == ["东门", "西门"]
 
@@ -299,7 +317,7 @@ def test_compound_with_gates_is_created_and_updated(hierarchy: Any, community_st
 
 
 def test_compound_refusals(
-    hierarchy: Any, other_community_staff: Any, community_staff: Any
+    hierarchy: Hierarchy, other_community_staff: User, community_staff: User
 ) -> None:
     with pytest.raises(NotFound):
         services.update_compound(
@@ -323,7 +341,7 @@ def test_compound_refusals(
     assert Compound.objects.count() == 1
 
 
-def test_compound_delete_keeps_stations(hierarchy: Any, community_staff: Any) -> None:
+def test_compound_delete_keeps_stations(hierarchy: Hierarchy, community_staff: User) -> None:
     station = hierarchy.station_xingfu
     station.compound = hierarchy.compound_xingfu
     station.save()
@@ -342,7 +360,7 @@ def _service(**overrides: Any) -> ServiceInput:
 
 
 def test_community_staff_creates_a_service_at_their_station(
-    hierarchy: Any, community_staff: Any
+    hierarchy: Hierarchy, community_staff: User
 ) -> None:
     service = services.create_service(
         actor=community_staff,
@@ -362,7 +380,9 @@ def test_community_staff_creates_a_service_at_their_station(
     assert AuditEntry.objects.filter(object_type="places.serviceatstation").count() == 1
 
 
-def test_service_needs_a_station_below_district_level(hierarchy: Any, community_staff: Any) -> None:
+def test_service_needs_a_station_below_district_level(
+    hierarchy: Hierarchy, community_staff: User
+) -> None:
     with pytest.raises(LinliError) as err:
         services.create_service(actor=community_staff, data=_service())
     assert err.value.code == "station_required"
@@ -370,7 +390,7 @@ def test_service_needs_a_station_below_district_level(hierarchy: Any, community_
 
 
 def test_service_at_another_communitys_station_is_refused(
-    hierarchy: Any, community_staff: Any
+    hierarchy: Hierarchy, community_staff: User
 ) -> None:
     with pytest.raises(NotFound):
         services.create_service(
@@ -381,7 +401,7 @@ def test_service_at_another_communitys_station_is_refused(
     assert not Service.objects.filter(name="心理疏导").exists()
 
 
-def test_invalid_rrule_is_refused(hierarchy: Any, community_staff: Any) -> None:
+def test_invalid_rrule_is_refused(hierarchy: Hierarchy, community_staff: User) -> None:
     haircut = Service.objects.get(name="义务理发")
     with pytest.raises(LinliError) as err:
         services.add_service_at_station(
@@ -394,7 +414,7 @@ def test_invalid_rrule_is_refused(hierarchy: Any, community_staff: Any) -> None:
 
 
 def test_shared_service_can_only_be_changed_by_someone_covering_all_its_stations(
-    hierarchy: Any, community_staff: Any, subdistrict_staff: Any
+    hierarchy: Hierarchy, community_staff: User, subdistrict_staff: User
 ) -> None:
     haircut = Service.objects.get(name="义务理发")  # offered at 和平 (S002)
     # The xingfu staff cannot even see it yet.
@@ -419,7 +439,7 @@ def test_shared_service_can_only_be_changed_by_someone_covering_all_its_stations
 
 
 def test_keeper_adds_and_removes_services_at_own_station(
-    hierarchy: Any, station_keeper: Any
+    hierarchy: Hierarchy, station_keeper: User
 ) -> None:
     haircut = Service.objects.get(name="义务理发")
     link = services.add_service_at_station(

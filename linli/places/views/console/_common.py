@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser
 from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.places import permissions
@@ -52,14 +53,14 @@ def staff_required[V: Callable[..., HttpResponse]](view: V) -> V:
                 status=403,
             )
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # wraps keeps V's signature
 
 
-def _is_editor(user: Any) -> bool:
-    return bool(user.is_superuser or user.role in permissions.EDITOR_ROLES)
+def _is_editor(user: AnyUser) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in permissions.EDITOR_ROLES)
 
 
-def _require_editor(user: Any) -> None:
+def _require_editor(user: AnyUser) -> None:
     if not _is_editor(user):
         raise PermissionDenied
 

@@ -6,6 +6,8 @@ systemd timer, see docs/deploy.md). It also deletes phone login codes older than
 are only kept for the rate limits, the per-address throttle counters whose window has ended
 (``linli prune_throttle`` does only that), and API tokens that expired or were revoked before the
 retention period (kept until then so the audit log's entries about them can be read).
+
+It lives in accounts, not core, because it prunes accounts' rows too: core knows no accounts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one skeleton every write in places follows: lock → validate → save → audit.
+"""The one skeleton every write follows: lock → validate → save → audit (→ signal).
 
 A service says what is particular to its resource — how to get the row under a lock through the
 permission chokepoint, how to snapshot it for the audit log, what to validate and save — and
@@ -14,7 +14,9 @@ permission chokepoint, how to snapshot it for the audit log, what to validate an
 On leaving the block the audit entry holds the diff of the snapshots before and after (an update
 that changed nothing writes no entry); a delete is recorded while the row still has its primary
 key and then removed. A refusal raised inside the block rolls everything back, the audit entry
-included. A new resource copies this shape; ``docs/architecture.md`` shows it.
+included. places' services use it for every resource; a new app's services use it the same way
+(``docs/architecture.md``). It knows no domain: the app gives the lock, the snapshot and the
+signal.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 
 from linli.core import audit
 from linli.core.models import AuditEntry
+from linli.core.types import UserLike
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -70,13 +74,14 @@ class Change[M: models.Model]:
 @contextmanager
 def audited_change[M: models.Model](
     *,
-    actor: Any,
+    actor: UserLike,
     action: str,
     lock: Callable[[], M],
     snapshot: Callable[[M], Mapping[str, Any]] | None = None,
     fields: Iterable[str] = (),
     request: HttpRequest | None = None,
     delete: bool = False,
+    signal: Signal | None = None,
 ) -> Iterator[Change[M]]:
     """Run one write in a transaction and record it in the audit log.
 
@@ -98,6 +103,9 @@ def audited_change[M: models.Model](
     delete
         Delete the row (the entry's subject) after recording; the body may decide with
         ``change.delete``.
+    signal
+        Sent once the transaction commits, when an entry was written, with ``sender`` (the
+        class of ``obj``), ``district_id``, ``pk`` and ``action`` (e.g. ``linli.places.signals``).
     """
     fields = tuple(fields)
     with transaction.atomic():
@@ -116,6 +124,8 @@ def audited_change[M: models.Model](
         if change.action == UPDATE and not changes:
             return
         subject = change.subject if change.subject is not None else change.obj
+        if signal is not None:
+            _send_on_commit(signal, change.obj, change.action)
         audit.record(
             actor=actor,
             action=change.action,
@@ -129,3 +139,11 @@ def audited_change[M: models.Model](
             subject.delete()
         for row in change.remove:
             row.delete()
+
+
+def _send_on_commit(signal: Signal, obj: models.Model, action: str) -> None:
+    # Read now: a deleted row has lost its pk by the time the transaction commits.
+    sender, pk, district_id = type(obj), obj.pk, getattr(obj, "district_id", None)
+    transaction.on_commit(
+        lambda: signal.send(sender=sender, district_id=district_id, pk=pk, action=action)
+    )

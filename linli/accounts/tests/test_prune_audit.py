@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from linli.accounts.models import PhoneCode
+from linli.accounts.models import PhoneCode, User
 from linli.core.models import AuditEntry
 
 
@@ -64,7 +64,7 @@ def test_it_deletes_old_phone_codes(district: Any) -> None:
 
 
 def test_it_deletes_api_tokens_dead_for_longer_than_the_retention(
-    settings: Any, community_staff: Any
+    settings: Any, community_staff: User
 ) -> None:
     from linli.accounts.models import ApiToken
     from linli.accounts.services import create_api_token
