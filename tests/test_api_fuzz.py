@@ -8,10 +8,13 @@ code behind authentication and the writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
@@ -24,6 +27,21 @@ def staff_token(db: Any, hierarchy: Any, district_admin: Any) -> str:
     return services.create_api_token(
         owner=district_admin, name="schemathesis", read_only=False
     ).plain
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_tests_connection() -> Iterator[None]:
+    """Keep the test's database connection open across requests, as Django's test client does.
+
+    Schemathesis calls the WSGI application directly, so the end of the first request closes
+    the connection the test's transaction lives on: on PostgreSQL every later request then failed
+    with "the connection is closed" (SQLite's test database ignores the close).
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)

@@ -220,12 +220,16 @@ def set_cancelled(
 def _lock(actor: Any, pk: int, *, for_change: bool = False) -> Activity:
     """The activity through the permission chokepoint, locked for this transaction."""
     permissions.get_activity_for_user(actor, pk, for_change=for_change)
-    return Activity.objects.select_for_update().select_related("station").get(pk=pk)
+    return Activity.objects.select_for_update(of=("self",)).select_related("station").get(pk=pk)
 
 
 def _lock_public(pk: int) -> Activity:
     activity = permissions.get_public_activity(pk)
-    return Activity.objects.select_for_update().select_related("station").get(pk=activity.pk)
+    return (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("station")
+        .get(pk=activity.pk)
+    )
 
 
 # --------------------------------------------------------------------------------- sign-ups
@@ -639,7 +643,11 @@ def check_out(*, actor: Any, checkin_id: int, request: HttpRequest | None = None
         visible = permissions.get_checkin_for_user(actor, checkin_id)
         if permissions.is_staff(actor):
             _lock(actor, visible.activity_id)
-        checkin = CheckIn.objects.select_for_update().select_related("activity").get(pk=visible.pk)
+        checkin = (
+            CheckIn.objects.select_for_update(of=("self",))
+            .select_related("activity")
+            .get(pk=visible.pk)
+        )
         if not checkin.activity.counts_hours:
             raise CheckOutRefused(_("Only volunteer duty has a check-out."))
         if checkin.checked_out_at is not None:
