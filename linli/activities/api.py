@@ -25,6 +25,7 @@ from linli.activities import permissions, queries, schedule, services
 from linli.activities.exceptions import SignUpRefused
 from linli.activities.models import Activity, Audience, Category, CheckIn, SignUp
 from linli.core.exceptions import LinliError
+from linli.core.limits import Id
 from linli.core.masking import mask_phone
 from linli.places.models import Community, Organisation, Station
 
@@ -80,7 +81,7 @@ class ActivityIn(Schema):
     capacity: int = Field(default=0, ge=0, le=100_000)
     signup_required: bool = True
     organiser_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
-    partner_ids: list[int] = Field(default_factory=list, max_length=50)
+    partner_ids: list[Id] = Field(default_factory=list, max_length=50)
     description: str = Field(default="", max_length=5000)
 
 

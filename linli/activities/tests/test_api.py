@@ -42,6 +42,22 @@ def test_staff_create_and_read_an_activity(
     assert [a["id"] for a in client.get(f"{BASE}/").json()] == [pk]
 
 
+def test_a_partner_id_past_the_databases_range_is_refused_not_a_server_error(
+    as_user: Any, community_staff: Any, hierarchy: Any
+) -> None:
+    body = {
+        "title": "防诈骗讲座",
+        "category": "training",
+        "station_id": hierarchy.station_xingfu.pk,
+        "starts_at": tomorrow_at(15).isoformat(),
+        "ends_at": tomorrow_at(16).isoformat(),
+        "partner_ids": [2**63],
+    }
+    response = as_user(community_staff).post(f"{BASE}/", body, content_type="application/json")
+    assert response.status_code == 422
+    assert not Activity.objects.exists()
+
+
 def test_an_activity_at_another_communitys_station_is_refused(
     as_user: Any, community_staff: Any, hierarchy: Any
 ) -> None:
