@@ -98,12 +98,12 @@ def _fuzz(token: str, *, calls: int, seed: int) -> int:
         statuses[response.status_code] += 1
         try:
             case.validate_response(response, checks=[not_a_server_error])
-        except Exception as err:  # the check's failure, with the request it came from
+        except (Exception, BaseExceptionGroup) as err:  # a check fails with a FailureGroup
             server_errors.append(f"{label}: {str(err)[:300]}")
             return
         try:
             case.validate_response(response, checks=[response_schema_conformance])
-        except Exception as err:
+        except (Exception, BaseExceptionGroup) as err:
             violations.append(f"{label} {response.status_code}: {str(err)[:300]}")
 
     started = time.perf_counter()
