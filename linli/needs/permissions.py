@@ -25,6 +25,7 @@ from django.http import Http404
 
 from linli.accounts.models import Role
 from linli.accounts.scopes import scope_q
+from linli.core.limits import pk_or_404
 from linli.needs.models import Follower, Need
 from linli.places.models import Community, Station
 
@@ -50,14 +51,8 @@ def _unit_member(user: Any) -> bool:
 
 
 def as_pk(pk: Any) -> int:
-    """A primary key from a URL or form value; anything else is "not found", not a 500."""
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such need.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such need.")
-    return value
+    """A primary key from a URL or form value (``core.limits.pk_or_404``, the one reader)."""
+    return pk_or_404(pk)
 
 
 def _staff_q(user: Any) -> Q:

@@ -956,21 +956,24 @@ def merge_needs(
 # ------------------------------------------------------------------------------------ moderation
 
 
+def _lock_for_manager[T: (Rating, NeedPhoto)](model: type[T], pk: Any, *, actor: Any) -> T:
+    """A rating or photo of a need in the actor's scope, locked; its need's manager only."""
+    row = (
+        model.objects.select_for_update()
+        .filter(pk=permissions.as_pk(pk), need__in=permissions.needs_for_user(actor).values("pk"))
+        .first()
+    )
+    if row is None:
+        raise Http404(f"No such {model._meta.model_name}.")
+    if not permissions.can_take(actor, row.need, "manager"):
+        raise PermissionDenied
+    return row
+
+
 def moderate_comment(*, actor: Any, rating_id: Any, publish: bool, request: Any = None) -> Rating:
     """Publish a rating's comment on the public pages, or keep it off them."""
     with transaction.atomic():
-        rating = (
-            Rating.objects.select_for_update()
-            .filter(
-                pk=permissions.as_pk(rating_id),
-                need__in=permissions.needs_for_user(actor).values("pk"),
-            )
-            .first()
-        )
-        if rating is None:
-            raise Http404("No such rating.")
-        if not permissions.can_take(actor, rating.need, "manager"):
-            raise PermissionDenied
+        rating = _lock_for_manager(Rating, rating_id, actor=actor)
         before = rating.comment_moderation
         rating.comment_moderation = (
             Rating.Moderation.APPROVED if publish else Rating.Moderation.HIDDEN
@@ -990,18 +993,7 @@ def moderate_comment(*, actor: Any, rating_id: Any, publish: bool, request: Any 
 def review_photo(*, actor: Any, photo_id: Any, publish: bool, request: Any = None) -> NeedPhoto:
     """Staff have looked at a photo: it may be shown on public pages, or never."""
     with transaction.atomic():
-        photo = (
-            NeedPhoto.objects.select_for_update()
-            .filter(
-                pk=permissions.as_pk(photo_id),
-                need__in=permissions.needs_for_user(actor).values("pk"),
-            )
-            .first()
-        )
-        if photo is None:
-            raise Http404("No such photo.")
-        if not permissions.can_take(actor, photo.need, "manager"):
-            raise PermissionDenied
+        photo = _lock_for_manager(NeedPhoto, photo_id, actor=actor)
         photo.reviewed_at = timezone.now()
         photo.approved = publish
         photo.save(update_fields=["reviewed_at", "approved"])
