@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from linli.accounts.models import Role, User
 from linli.accounts.sms import ConsoleSender
@@ -57,7 +58,7 @@ def test_a_resident_in_elderly_mode_logs_in_with_a_text_message_code(
     assert user.district == town
     # Signed in shows: his masked number in the header, leading to his page and a way out.
     account = page.locator("header a", has_text="138****5678")
-    assert account.is_visible()
+    expect(account).to_be_visible()
     assert "13812345678" not in page.content()
     account.click()
     page.wait_for_url("**/accounts/me/")
@@ -69,7 +70,7 @@ def test_a_resident_in_elderly_mode_logs_in_with_a_text_message_code(
     screenshot(page, "accounts-resident-signed-in-elderly")
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url(live_server.url + "/")
-    assert page.locator("header a", has_text="登录").is_visible()
+    expect(page.locator("header a", has_text="登录")).to_be_visible()
     assert page.locator("header a", has_text="138****5678").count() == 0
 
 

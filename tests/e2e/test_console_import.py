@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from linli.accounts.models import User
 from linli.places.models import Station
@@ -159,7 +160,7 @@ def test_district_admin_pages_look_right(
     page.goto("/console/")  # away from the search box, whose change event would race the click
     with page.expect_navigation():
         page.get_by_role("button", name="English").click()
-    assert page.locator(".sidenav").get_by_text("Stations and facilities").is_visible()
+    expect(page.locator(".sidenav").get_by_text("Stations and facilities")).to_be_visible()
     with page.expect_navigation():
         page.get_by_role("button", name="中文").click()
     page.goto("/console/compounds/")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from linli.places.reference import sync_reference_data
 from linli.sample.accounts import DEMO_PASSWORD
@@ -29,10 +30,10 @@ def test_district_admin_browses_the_sample_district(sample: Any, desktop_page: A
     page = desktop_page
     log_in(page, "district", DEMO_PASSWORD)
     page.wait_for_url("**/console/")
-    assert page.locator(".badge-sample").is_visible()
+    expect(page.locator(".badge-sample")).to_be_visible()
     screenshot(page, "console-sample-home")
     page.goto("/console/stations/")
-    assert page.locator(".pager-links").is_visible()  # more than one page of stations
+    expect(page.locator(".pager-links")).to_be_visible()  # more than one page of stations
     screenshot(page, "console-sample-stations")
     page.locator(".pager-links a", has_text="2").first.click()
     page.wait_for_url("**page=2*")
@@ -49,5 +50,5 @@ def test_keeper_sees_only_hours_and_services(sample: Any, desktop_page: Any) -> 
     assert rows.count() == 1
     rows.get_by_role("link").first.click()
     page.wait_for_url("**/hours/")
-    assert page.locator("#hours").is_visible()
+    expect(page.locator("#hours")).to_be_visible()
     screenshot(page, "console-keeper-hours")

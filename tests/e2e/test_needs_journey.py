@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from linli.accounts.sms import ConsoleSender
 from linli.needs.models import Need, NeedPhoto, Status
@@ -60,7 +61,7 @@ def test_a_need_from_the_phone_to_the_public_timeline(
     screenshot(page, "needs-resident-form")
     page.get_by_role("button", name="提交").click()
     page.wait_for_url(re.compile(r".*/needs/mine/\d+/$"))
-    assert page.get_by_text("谢谢！您的需求编号是").is_visible()
+    expect(page.get_by_text("谢谢！您的需求编号是")).to_be_visible()
     screenshot(page, "needs-resident-submitted")
     need = Need.objects.get()
     assert need.community == hierarchy.xingfu
@@ -81,7 +82,7 @@ def test_a_need_from_the_phone_to_the_public_timeline(
     assert need.status == Status.RESOLVED
 
     page.reload()
-    assert page.get_by_text("楼道杂物已清理，已张贴提示").is_visible()
+    expect(page.get_by_text("楼道杂物已清理，已张贴提示")).to_be_visible()
     page.get_by_label("满意", exact=True).check()
     page.get_by_role("button", name="提交评价").click()
     page.get_by_text("感谢您的评价。").wait_for()
@@ -95,7 +96,7 @@ def test_a_need_from_the_phone_to_the_public_timeline(
     for secret in ("赵桂芳", resident.phone, "老人下楼不方便"):
         assert secret not in html
     page.get_by_text("清理3号楼楼道杂物").click()
-    assert page.get_by_text("楼道杂物已清理，已张贴提示").is_visible()
+    expect(page.get_by_text("楼道杂物已清理，已张贴提示")).to_be_visible()
     assert resident.phone not in page.content()
     assert "赵桂芳" not in page.content()
     screenshot(page, "needs-public-need")
@@ -110,7 +111,7 @@ def test_a_need_from_the_phone_to_the_public_timeline(
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     page.goto("/needs/new/")
-    assert page.get_by_text("Raise a need").first.is_visible()
+    expect(page.get_by_text("Raise a need").first).to_be_visible()
     screenshot(page, "needs-resident-form-senior-en")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto("/needs/public/evaluations/")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from linli.places.models import Compound
 from linli.places.reference import sync_reference_data
@@ -87,7 +88,7 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     _log_in(page, "district")
 
     page.goto("/console/planning/")
-    assert page.get_by_text("本区尚未进行生活圈分析").is_visible()
+    expect(page.get_by_text("本区尚未进行生活圈分析")).to_be_visible()
     screenshot(page, "planning-home")
 
     with page.expect_navigation(timeout=180_000):
@@ -97,7 +98,7 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
 
     page.wait_for_selector("#pl-map path.leaflet-interactive, #pl-map canvas", timeout=20_000)
     page.wait_for_selector("#pl-chart svg")
-    assert page.get_by_role("heading", name="缺口清单：未达配套标准的小区").is_visible()
+    expect(page.get_by_role("heading", name="缺口清单：未达配套标准的小区")).to_be_visible()
     rows = page.locator("#pl-gap-list tbody tr")
     assert rows.count() == 25
     assert "120 个小区已显示" in page.inner_text("#pl-map-note")
@@ -219,7 +220,7 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     _log_in(staff, "community")
     staff.goto(f"/console/planning/runs/{run.pk}/")
     staff.wait_for_selector("#pl-map path.leaflet-interactive, #pl-map canvas", timeout=20_000)
-    assert staff.get_by_text("您只能看到本辖区内的小区。").is_visible()
+    expect(staff.get_by_text("您只能看到本辖区内的小区。")).to_be_visible()
     assert staff.get_by_role("button", name="测算选址").count() == 0
     assert staff.get_by_role("link", name="下载离线地图").count() == 0
     community = staff_user_community()

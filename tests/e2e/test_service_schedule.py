@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from linli.places import queries
 from linli.places.models import ServiceAtStation
@@ -35,10 +36,10 @@ def test_staff_build_a_schedule_and_a_refusal_keeps_what_they_typed(
     form = page.locator("#add-service")
     form.locator("select[name=service]").select_option(str(haircut.pk))
     form.get_by_label("重复方式").select_option("weekly")
-    assert form.get_by_label(
-        "周二", exact=True
-    ).is_visible()  # the days appear once "every week" is chosen
-    assert not form.locator("input[name=rrule]").is_visible()  # no rule to type
+    # The days appear once "every week" is chosen (Alpine shows them: wait for it, as a person
+    # would); there is no rule to type.
+    expect(form.get_by_label("周二", exact=True)).to_be_visible()
+    expect(form.locator("input[name=rrule]")).to_be_hidden()
     form.locator("input[name=schedule_note]").fill("请带身份证")
     form.get_by_role("button", name="增加服务").click()
     # Refused: no day chosen. The page shows the error beside the days; nothing typed is lost.
