@@ -189,6 +189,8 @@ LINLI_NETWORK_DIR = VAR_DIR / "networks"
 # development defaults derive from SECRET_KEY (production warns: linli.kiosks.W001).
 LINLI_KIOSK_OFFLINE_SECONDS = int(os.environ.get("LINLI_KIOSK_OFFLINE_SECONDS", "600"))
 LINLI_KIOSK_CLOCK_SKEW_SECONDS = int(os.environ.get("LINLI_KIOSK_CLOCK_SKEW_SECONDS", "300"))
+# Medicine in a hut's cabinet expiring within this many days shows on the hut page (stock.py).
+LINLI_KIOSK_EXPIRY_WARNING_DAYS = int(os.environ.get("LINLI_KIOSK_EXPIRY_WARNING_DAYS", "30"))
 LINLI_KIOSK_KEY_OVERLAP_SECONDS = int(os.environ.get("LINLI_KIOSK_KEY_OVERLAP_SECONDS", "86400"))
 LINLI_DEVICE_KEY_SECRET = os.environ.get("LINLI_DEVICE_KEY_SECRET", f"device:{SECRET_KEY}")
 # Residents measured at a kiosk are stored under HMAC(this secret, their ID or phone).

@@ -14,7 +14,7 @@ Two audiences:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -158,6 +158,7 @@ class HutOut(Schema):
     offline: int
     fault: int
     open_faults: int
+    stock_attention: int = Field(description="Items low, or medicine expiring soon.")
 
 
 class HutDetail(Schema):
@@ -219,6 +220,7 @@ def list_huts(request: HttpRequest) -> list[dict[str, Any]]:
             "name": s.hut.name,
             **s.counts,
             "open_faults": s.open_faults,
+            "stock_attention": s.stock_attention,
         }
         for s in queries.hut_summaries(user)
     ]
@@ -418,3 +420,289 @@ def subject_readings(request: HttpRequest, subject_id: Id) -> list[dict[str, Any
         }
         for row in health.readings_of(subject)
     ]
+
+
+# --- stock and occupancy (medicine cabinet, vending machine, parcel lockers) ------------------
+
+
+class StockEventIn(BaseModel):
+    id: str = Field(min_length=1, max_length=64, description="The device's own id of the event.")
+    item: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="The medicine, product or compartment size (the device's code).",
+    )
+    kind: str = Field(
+        description="stocktake | restock | dispense (medicine cabinet) | sale (vending) | "
+        "deposit | pickup (parcel lockers)"
+    )
+    quantity: int = Field(ge=0, le=100_000, description="The count (stocktake) or the change.")
+    at: dt.datetime
+    name: str = Field("", max_length=100, description="The item's name (its first stocktake).")
+    capacity: int | None = Field(None, ge=0, le=100_000)
+    low_at: int | None = Field(None, ge=0, le=100_000, description="Text the keeper at this.")
+    expires_on: dt.date | None = Field(None, description="Medicine: the batch's expiry date.")
+
+
+class StockEventsIn(BodySchema):
+    events: list[StockEventIn] = Field(max_length=MAX_BATCH)
+
+
+class RefusedEvent(Schema):
+    index: int
+    id: str
+    field: str
+    reason: str
+
+
+class StockEventsOut(Schema):
+    accepted: int
+    duplicates: int
+    refused: list[RefusedEvent]
+    low: list[str] = Field(description="Items now at or below their low mark (keeper texted).")
+
+
+@router.post(
+    "/device/stock",
+    auth=None,
+    response={200: StockEventsOut, **DEVICE_ERRORS, 400: ErrorOut},
+    summary="Stock and occupancy events (signed; idempotent by event id)",
+)
+def stock_events(request: HttpRequest, data: StockEventsIn) -> dict[str, Any]:
+    """Each event is applied once: a retried batch comes back as duplicates."""
+    from linli.kiosks import stock
+
+    result = stock.record_stock_events(
+        signed=services.SignedRequest.from_request(request),
+        events=[
+            stock.StockEventInput(
+                event_id=e.id,
+                item=e.item,
+                kind=e.kind,
+                quantity=e.quantity,
+                at=e.at,
+                name=e.name,
+                capacity=e.capacity,
+                low_at=e.low_at,
+                expires_on=e.expires_on,
+            )
+            for e in data.events
+        ],
+    )
+    return {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "refused": result.refused,
+        "low": [i.code for i in result.low],
+    }
+
+
+class StockItemOut(Schema):
+    device_id: int
+    device: str
+    device_kind: str
+    code: str
+    name: str
+    available: int
+    capacity: int | None
+    low_at: int
+    low: bool
+    expires_on: dt.date | None
+    expiring: bool
+    updated_at: dt.datetime
+
+
+def _stock_out(item: Any, *, today: dt.date, days: int) -> dict[str, Any]:
+    return {
+        "device_id": item.device_id,
+        "device": item.device.name,
+        "device_kind": item.device.kind,
+        "code": item.code,
+        "name": item.name,
+        "available": item.quantity,
+        "capacity": item.capacity,
+        "low_at": item.low_at,
+        "low": item.is_low,
+        "expires_on": item.expires_on,
+        "expiring": item.expires_within(today, days),
+        "updated_at": item.updated_at,
+    }
+
+
+@router.get(
+    "/huts/{hut_id}/stock",
+    response={200: list[StockItemOut], **ERRORS},
+    summary="What a hut's cabinet, vending machine and lockers have available",
+)
+def hut_stock(request: HttpRequest, hut_id: Id) -> list[dict[str, Any]]:
+    from linli.kiosks import stock
+
+    user = _staff_user(request)
+    hut = permissions.get_hut_for_user(user, hut_id)
+    today, days = timezone.localdate(), stock.expiry_days()
+    return [_stock_out(i, today=today, days=days) for i in stock.hut_stock(hut)]
+
+
+class AttentionOut(StockItemOut):
+    hut_id: int
+    hut: str
+
+
+@router.get(
+    "/stock/attention",
+    response={200: list[AttentionOut], **ERRORS},
+    summary="Low stock and expiring medicine in the huts of your area",
+)
+def stock_attention(request: HttpRequest) -> list[dict[str, Any]]:
+    from linli.kiosks import stock
+
+    user = _staff_user(request)
+    today, days = timezone.localdate(), stock.expiry_days()
+    return [
+        {
+            **_stock_out(i, today=today, days=days),
+            "hut_id": i.device.station_id,
+            "hut": i.device.station.name,
+        }
+        for i in stock.needing_attention(permissions.huts_for_user(user))[:500]
+    ]
+
+
+class UsageOut(Schema):
+    month: str = Field(description="YYYY-MM")
+    kind: str
+    quantity: int
+
+
+@router.get(
+    "/huts/{hut_id}/usage",
+    response={200: list[UsageOut], **ERRORS},
+    summary="Medicine dispensed, products sold and parcels deposited per month",
+)
+def hut_usage(
+    request: HttpRequest, hut_id: Id, months: Annotated[int, Field(ge=1, le=36)] = 12
+) -> list[dict[str, Any]]:
+    from linli.kiosks import stock
+
+    user = _staff_user(request)
+    hut = permissions.get_hut_for_user(user, hut_id)
+    return [
+        {"month": f"{r.month:%Y-%m}", "kind": r.kind, "quantity": r.quantity}
+        for r in stock.monthly_usage(hut, months=months)
+    ]
+
+
+# --- the e-newspaper board's feed ------------------------------------------------------------
+
+
+class FeedPostOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    published_at: dt.datetime
+    expires_at: dt.datetime | None
+
+
+class FeedOut(Schema):
+    fetched_at: dt.datetime
+    posts: list[FeedPostOut]
+
+
+def _feed_post(post: Any) -> dict[str, Any]:
+    return {
+        "id": post.pk,
+        "kind": post.kind,
+        "title": post.title,
+        "body": post.body,
+        "published_at": post.published_at,
+        "expires_at": post.expires_at,
+    }
+
+
+@router.get(
+    "/device/feed",
+    auth=None,
+    response={200: FeedOut, **DEVICE_ERRORS, 400: ErrorOut},
+    summary="An e-newspaper board fetches its content feed (signed, empty body)",
+)
+def device_feed(request: HttpRequest) -> dict[str, Any]:
+    """The posts in force for the board's hut, warnings first; the fetch time is recorded."""
+    from linli.kiosks import board
+
+    device, posts = board.fetch_feed(signed=services.SignedRequest.from_request(request))
+    return {"fetched_at": device.feed_fetched_at, "posts": [_feed_post(p) for p in posts]}
+
+
+class BoardPostOut(FeedPostOut):
+    hut_id: int | None
+    withdrawn_at: dt.datetime | None
+
+
+class BoardPostIn(BodySchema):
+    hut_id: Id | None = Field(None, description="One hut; omit for every hut of your area.")
+    kind: str = Field(description="policy | notice | warning")
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=2000)
+    expires_at: dt.datetime | None = None
+
+
+def _board_post_out(post: Any) -> dict[str, Any]:
+    return {**_feed_post(post), "hut_id": post.station_id, "withdrawn_at": post.withdrawn_at}
+
+
+@router.get(
+    "/board-posts",
+    response={200: list[BoardPostOut], **ERRORS},
+    summary="Posts to the e-newspaper boards of your area",
+)
+def list_board_posts(request: HttpRequest, hut_id: Id | None = None) -> list[dict[str, Any]]:
+    """Newest first; ``hut_id`` limits them to the posts that hut's boards show now."""
+    from linli.kiosks import board
+
+    user = _staff_user(request)
+    if hut_id is not None:
+        posts = board.posts_in_force(permissions.get_hut_for_user(user, hut_id))
+    else:
+        posts = board.posts_for_user(user).order_by("-published_at", "-pk")
+    return [_board_post_out(p) for p in posts[:200]]
+
+
+@router.post(
+    "/board-posts",
+    response={201: BoardPostOut, **ERRORS, 400: ErrorOut},
+    summary="Publish a post to a hut's e-newspaper boards (or every hut of your area)",
+)
+def publish_board_post(request: HttpRequest, data: BoardPostIn) -> Status[dict[str, Any]]:
+    from linli.kiosks import board
+
+    user = _staff_user(request)
+    hut = permissions.get_hut_for_user(user, data.hut_id) if data.hut_id is not None else None
+    post = board.publish_post(
+        actor=user,
+        hut=hut,
+        kind=data.kind,
+        title=data.title,
+        body=data.body,
+        expires_at=data.expires_at,
+        request=request,
+    )
+    return Status(201, _board_post_out(post))
+
+
+@router.post(
+    "/board-posts/{post_id}/withdraw",
+    response={200: BoardPostOut, **ERRORS},
+    summary="Take a post off the boards",
+)
+def withdraw_board_post(request: HttpRequest, post_id: Id) -> dict[str, Any]:
+    from linli.kiosks import board
+
+    user = _staff_user(request)
+    post = board.posts_for_user(user).filter(pk=post_id).first()
+    if post is None:
+        from django.http import Http404
+
+        raise Http404("No such post.")
+    return _board_post_out(board.withdraw_post(actor=user, post=post, request=request))

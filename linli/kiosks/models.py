@@ -82,6 +82,8 @@ class Device(models.Model):
     # When the current status began ("offline since", "in fault since").
     status_since = models.DateTimeField(_("since"))
     last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # E-newspaper boards: when the board last fetched its content feed.
+    feed_fetched_at = models.DateTimeField(_("feed last fetched"), null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -461,3 +463,133 @@ class FollowUp(models.Model):
             if label not in seen:
                 seen.append(label)
         return seen
+
+
+# --- stock and occupancy: medicine cabinet, vending machine, parcel lockers -------------------
+
+
+class StockKind(models.TextChoices):
+    """What a stock event says happened (each device kind has its own; linli.kiosks.stock)."""
+
+    STOCKTAKE = "stocktake", _("Stocktake")
+    RESTOCK = "restock", _("Restocked")
+    DISPENSE = "dispense", _("Dispensed")
+    SALE = "sale", _("Sold")
+    DEPOSIT = "deposit", _("Parcel deposited")
+    PICKUP = "pickup", _("Parcel picked up")
+
+
+class StockItem(models.Model):
+    """What a stocked device has available: a medicine or product in a cabinet or vending
+    machine (units left), or a size of parcel-locker compartment (compartments free).
+
+    ``quantity`` is always "available now", so one low mark works for all three: few boxes of a
+    medicine, few drinks, few free compartments. ``low_alerted_at`` is set when the keeper was
+    texted about this low episode and cleared when the item is back above its mark.
+    """
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="stock_items")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    quantity = models.PositiveIntegerField(_("available"))
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    low_at = models.PositiveIntegerField(_("low at"), default=0)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"))
+    low_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["device", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code"], name="kiosk_stock_item_unique"),
+        ]
+        verbose_name = _("stock item")
+        verbose_name_plural = _("stock")
+
+    def __str__(self) -> str:
+        return f"{self.device}: {self.name}"
+
+    @property
+    def is_low(self) -> bool:
+        return self.quantity <= self.low_at
+
+    def expires_within(self, today: dt.date, days: int) -> bool:
+        """Whether the item expires on or before ``today + days`` (expired included)."""
+        return self.expires_on is not None and self.expires_on <= today + dt.timedelta(days=days)
+
+
+class StockEvent(models.Model):
+    """One stock or occupancy event a device reported, stored once per (device, event id)."""
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    station = models.ForeignKey("places.Station", on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="stock_events")
+    event_id = models.CharField(max_length=64)
+    item = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=StockKind.choices)
+    quantity = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "event_id"], name="kiosk_stock_event_once_per_device"
+            ),
+        ]
+        indexes = [models.Index(fields=["station", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.event_id}"
+
+
+# --- the e-newspaper board's feed --------------------------------------------------------------
+
+
+class BoardPost(models.Model):
+    """A post staff publish to the e-newspaper boards (电子阅报栏) of smart huts.
+
+    ``station`` is one hut, or empty for every hut of the poster's community / subdistrict /
+    district (``scope_*`` copy the poster's scope when the post was published). The boards
+    fetch their feed with a signed request; each device records when it last did.
+    """
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", _("Policy")
+        NOTICE = "notice", _("Notice")
+        WARNING = "warning", _("Warning")
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(
+        "areas.Subdistrict", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    community = models.ForeignKey(
+        "areas.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    station = models.ForeignKey(
+        "places.Station",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="board_posts",
+        verbose_name=_("smart hut"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"), max_length=2000)
+    published_at = models.DateTimeField(_("published"))
+    expires_at = models.DateTimeField(_("shown until"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("board post")
+        verbose_name_plural = _("board posts")
+
+    def __str__(self) -> str:
+        return self.title

@@ -47,6 +47,7 @@ class HutSummary:
     hut: Station
     counts: dict[str, int]
     open_faults: int
+    stock_attention: int = 0  # items low or medicine expiring soon (linli.kiosks.stock)
 
 
 def hut_summaries(user: Any) -> list[HutSummary]:
@@ -62,11 +63,19 @@ def hut_summaries(user: Any) -> list[HutSummary]:
             "station_id", flat=True
         )
     )
+    from linli.kiosks.stock import needing_attention
+
+    attention = Counter(
+        needing_attention(Station.objects.filter(pk__in=[h.pk for h in huts])).values_list(
+            "device__station_id", flat=True
+        )
+    )
     return [
         HutSummary(
             hut=h,
             counts={s.value: counts[h.pk][s.value] for s in DeviceStatus},
             open_faults=faults[h.pk],
+            stock_attention=attention[h.pk],
         )
         for h in huts
     ]

@@ -42,7 +42,23 @@ SIMULATED = [
     (DeviceKind.HEALTH_KIOSK, Section.HEALTH, "体检一体机"),
     (DeviceKind.PARCEL_LOCKER, Section.CONVENIENCE, "24小时快递柜"),
     (DeviceKind.VENDING_MACHINE, Section.CONVENIENCE, "自动售货机"),
+    (DeviceKind.MEDICINE_CABINET, Section.HEALTH, "无人售药柜"),
 ]
+# What the stocked devices hold at the start: (item, name, count, low mark, capacity).
+STOCK = {
+    DeviceKind.PARCEL_LOCKER: [("small", "小格口", 30, 3, 40), ("large", "大格口", 6, 1, 8)],
+    DeviceKind.VENDING_MACHINE: [("water", "矿泉水", 40, 8, 48), ("bread", "全麦面包", 15, 4, 20)],
+    DeviceKind.MEDICINE_CABINET: [
+        ("ors", "口服补液盐", 12, 4, None),
+        ("ibuprofen", "布洛芬", 20, 5, None),
+    ],
+}
+# The event that uses an item up, and the one that brings it back, per device kind.
+USE = {
+    DeviceKind.PARCEL_LOCKER: ("deposit", "pickup"),
+    DeviceKind.VENDING_MACHINE: ("sale", "restock"),
+    DeviceKind.MEDICINE_CABINET: ("dispense", "restock"),
+}
 FAULTS = ["打印纸用完", "网络信号弱", "3号格柜门无法关闭", "出货口卡住"]
 
 
@@ -56,6 +72,9 @@ class Stats:
     refused: int = 0
     faults: int = 0
     retries: int = 0
+    stock_events: int = 0
+    stock_refused: int = 0
+    low_stock: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -135,6 +154,18 @@ def _devices(huts: list[Station], now: dt.datetime) -> list[SimDevice]:
     return out
 
 
+def _stock(
+    post: Callable[[SimDevice, str, dict[str, Any]], dict[str, Any]],
+    sim: SimDevice,
+    events: list[dict[str, Any]],
+    stats: Stats,
+) -> None:
+    answer = post(sim, "/api/kiosks/device/stock", {"events": events})
+    stats.stock_events += answer.get("accepted", 0)
+    stats.stock_refused += len(answer.get("refused", []))
+    stats.low_stock += len(answer.get("low", []))
+
+
 def simulate(*, huts: int, minutes: int, url: str = "", seed: int = 1) -> Stats:
     """Run the traffic; returns what was sent and what the server answered."""
     rng = random.Random(seed)
@@ -175,6 +206,17 @@ def simulate(*, huts: int, minutes: int, url: str = "", seed: int = 1) -> Stats:
                 )
                 keys.append(answer["subject"])
         residents[sim.device.pk] = keys
+    stocked = [d for d in devices if d.device.kind in STOCK]
+    start = (now - dt.timedelta(minutes=minutes + 1)).isoformat()
+    levels: dict[tuple[int, str], int] = {}
+    for sim in stocked:
+        events = []
+        for item, name, count, low_at, capacity in STOCK[sim.device.kind]:
+            levels[(sim.device.pk, item)] = count
+            event = {"id": f"sim-{secrets.token_hex(6)}", "item": item, "kind": "stocktake"}
+            event |= {"quantity": count, "at": start, "name": name, "low_at": low_at}
+            events.append(event | ({"capacity": capacity} if capacity else {}))
+        _stock(post, sim, events, stats)
     last_batch: dict[int, dict[str, Any]] = {}
     for minute in range(minutes):
         at = now - dt.timedelta(minutes=minutes - minute)
@@ -183,6 +225,19 @@ def simulate(*, huts: int, minutes: int, url: str = "", seed: int = 1) -> Stats:
             post(sim, "/api/kiosks/device/heartbeat", {"fault": fault})
             stats.heartbeats += 1
             stats.faults += bool(fault)
+        for sim in stocked:
+            if rng.random() > 0.3:
+                continue
+            use, back = USE[sim.device.kind]
+            item, _name, full, _low, _cap = rng.choice(STOCK[sim.device.kind])
+            left = levels[(sim.device.pk, item)]
+            # Use it up now and then; when it runs low the keeper restocks (or parcels go).
+            kind, quantity = (use, 1) if left > 1 and rng.random() < 0.8 else (back, full - left)
+            if quantity < 1:
+                continue
+            levels[(sim.device.pk, item)] = left - quantity if kind == use else full
+            event = {"id": f"sim-{secrets.token_hex(6)}", "item": item, "kind": kind}
+            _stock(post, sim, [event | {"quantity": quantity, "at": at.isoformat()}], stats)
         for sim in kiosks:
             if not residents[sim.device.pk] or rng.random() > 0.25:
                 continue

@@ -7,6 +7,7 @@ respond. Refusals render in the console layout (``staff_required`` from places).
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core.exceptions import LinliError
+from linli.kiosks import board, health, permissions, queries, services, stock
 from linli.kiosks import followup as followup_services
-from linli.kiosks import health, permissions, queries, services
-from linli.kiosks.models import Fault
+from linli.kiosks.models import BoardPost, Fault
+from linli.places.permissions import can_change_station
 from linli.places.views.console._common import staff_required
 
 
@@ -35,11 +37,34 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_required
 def hut(request: HttpRequest, pk: int) -> HttpResponse:
-    """A hut's sections and function areas, their status, and its fault tickets."""
+    """A hut's sections and function areas, their status, its fault tickets, its stock and
+    usage, and its e-newspaper boards' feed (the keeper publishes to it here: POST)."""
     station = permissions.get_hut_for_user(request.user, pk)
+    can_publish = can_change_station(request.user, station)
+    post_form: dict[str, str] = {"kind": "notice", "title": "", "body": ""}
+    post_error: dict[str, str] = {}
+    if request.method == "POST":
+        if not can_publish:
+            raise PermissionDenied
+        post_form = {k: request.POST.get(k, "") for k in ("kind", "title", "body")}
+        try:
+            board.publish_post(
+                actor=request.user,
+                hut=station,
+                kind=post_form["kind"],
+                title=post_form["title"],
+                body=post_form["body"],
+                request=request,
+            )
+        except LinliError as exc:
+            post_error = {str(exc.details.get("field", "body")): str(exc.message)}
+        else:
+            messages.success(request, _("The post is on the hut's e-newspaper boards."))
+            return redirect("kiosks:hut", pk=station.pk)
+    items = stock.hut_stock(station)
     return render(
         request,
         "kiosks/hut.html",
@@ -50,8 +75,19 @@ def hut(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": queries.hut_sections(station),
             "open_faults": queries.hut_faults(station, status=Fault.Status.OPEN),
             "closed_faults": queries.hut_faults(station, status=Fault.Status.CLOSED)[:20],
+            "stock_items": items,
+            "attention": [i for i in items if i.is_low or i.expiring],
+            "expiry_days": stock.expiry_days(),
+            "usage": stock.monthly_usage(station, months=6),
+            "boards": board.hut_boards(station),
+            "posts": board.posts_in_force(station)[:20],
+            "post_kinds": BoardPost.Kind.choices,
+            "can_publish": can_publish,
+            "post_form": post_form,
+            "post_error": post_error,
             "now": timezone.now(),
         },
+        status=400 if post_error else 200,
     )
 
 

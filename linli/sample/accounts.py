@@ -100,4 +100,19 @@ def demo_logins() -> list[tuple[str, str, str]]:
             continue
         where = user.station or user.community or user.subdistrict or district or ""
         rows.append((username, DEMO_PASSWORD, f"{real_name} · {where}"))
+    rows.extend(_kiosk_logins())
+    return rows
+
+
+def _kiosk_logins() -> list[tuple[str, str, str]]:
+    """The smart huts' demo logins (linli/sample/kiosks.py creates them with their data)."""
+    from .kiosks import DEMO_LOGINS
+
+    rows = []
+    for username, note in DEMO_LOGINS:
+        user = User.objects.filter(username=username).select_related("station", "community")
+        found = user.first()
+        if found is not None:
+            where = found.station or found.community or ""
+            rows.append((username, DEMO_PASSWORD, f"{found.real_name} · {where}{note}"))
     return rows

@@ -22,6 +22,7 @@ from linli.accounts.models import Role, User
 from linli.kiosks import crypto, followup, health, services
 from linli.kiosks.models import (
     SMART_HUT,
+    BoardPost,
     Device,
     DeviceKey,
     DeviceKind,
@@ -33,6 +34,9 @@ from linli.kiosks.models import (
     HealthSubject,
     Reading,
     Section,
+    StockEvent,
+    StockItem,
+    StockKind,
 )
 from linli.places.models import District, Station
 
@@ -41,6 +45,11 @@ if TYPE_CHECKING:
 
 SEED = 20260815
 DEMO_PASSWORD = "linli-demo-2026"  # the same as the other demo accounts (sample/accounts.py)
+# (username, what ``linli demo_logins`` adds after "real name · place"), in make demo's banner.
+DEMO_LOGINS = [
+    ("hutkeeper", "（故障工单、库存提醒、阅报栏）"),
+    ("doctor", "（异常待随访；每次查看健康数据都记入审计日志）"),
+]
 
 FUNCTION_AREAS: list[tuple[str, str, str]] = [
     (DeviceKind.MICRO_LIBRARY, Section.READING, "微型图书馆"),
@@ -99,6 +108,7 @@ def delete(district: District) -> None:
     FollowUp.objects.filter(district=district).delete()
     Reading.objects.filter(district=district).delete()
     HealthSubject.objects.filter(district=district).delete()
+    BoardPost.objects.filter(district=district).delete()
     Device.objects.filter(district=district).delete()
     User.objects.filter(username__in=["hutkeeper", "doctor"], district=district).delete()
 
@@ -118,6 +128,8 @@ def load_kiosk_sample(district: District, *, days: int = 365) -> KioskSample:
         keeper, _doctor = _demo_users(district, huts[0])
         devices = [d for i, hut in enumerate(huts) for d in _devices(hut, i, keeper, now)]
         _faults(devices, keeper, now)
+        _stock(devices, rng, now)
+        _board(district, huts, devices, now)
         kiosks = [d for d in devices if d.kind == DeviceKind.HEALTH_KIOSK]
         subjects, readings = 0, 0
         for hut_index, kiosk in enumerate(kiosks):
@@ -199,6 +211,122 @@ def _devices(hut: Station, index: int, keeper: User, now: dt.datetime) -> list[D
     silent.status_since = silent.last_heartbeat_at
     silent.save()
     return devices
+
+
+# (code, name, available, low mark, capacity, days to expiry or None) per stocked device kind.
+STOCK: dict[str, list[tuple[str, str, int, int, int | None, int | None]]] = {
+    DeviceKind.MEDICINE_CABINET: [
+        ("amoxicillin", "阿莫西林胶囊", 18, 5, None, 240),
+        ("ors", "口服补液盐", 2, 4, None, 400),  # low: the keeper is told
+        ("nitroglycerin", "硝酸甘油片", 9, 3, None, 12),  # expiring soon
+        ("ibuprofen", "布洛芬缓释胶囊", 25, 5, None, 300),
+        ("loratadine", "氯雷他定片", 11, 4, None, 180),
+    ],
+    DeviceKind.VENDING_MACHINE: [
+        ("water", "矿泉水", 36, 8, 48, None),
+        ("bread", "全麦面包", 3, 4, 20, None),
+        ("umbrella", "雨伞", 6, 2, 10, None),
+    ],
+    DeviceKind.PARCEL_LOCKER: [
+        ("small", "小格口（空闲）", 14, 3, 40, None),
+        ("medium", "中格口（空闲）", 9, 2, 24, None),
+        ("large", "大格口（空闲）", 1, 1, 8, None),
+    ],
+}
+USE = {
+    DeviceKind.MEDICINE_CABINET: StockKind.DISPENSE,
+    DeviceKind.VENDING_MACHINE: StockKind.SALE,
+    DeviceKind.PARCEL_LOCKER: StockKind.DEPOSIT,
+}
+
+
+def _stock(devices: list[Device], rng: random.Random, now: dt.datetime) -> None:
+    """What the cabinets, vending machines and lockers hold now, and six months of use."""
+    today = timezone.localdate(now)
+    events: list[StockEvent] = []
+    for device in devices:
+        if device.kind not in STOCK:
+            continue
+        for code, name, available, low_at, capacity, expiry in STOCK[device.kind]:
+            StockItem.objects.create(
+                district_id=device.district_id,
+                device=device,
+                code=code,
+                name=name,
+                quantity=available,
+                capacity=capacity,
+                low_at=low_at,
+                expires_on=today + dt.timedelta(days=expiry) if expiry is not None else None,
+                updated_at=now - dt.timedelta(minutes=rng.randint(5, 90)),
+                low_alerted_at=now if available <= low_at else None,
+            )
+            for day in range(180, 0, -1):
+                at = now - dt.timedelta(days=day, minutes=rng.randint(0, 600))
+                for n in range(rng.randint(0, 3)):
+                    events.append(
+                        StockEvent(
+                            district_id=device.district_id,
+                            station_id=device.station_id,
+                            device=device,
+                            event_id=f"sample-{code}-{day}-{n}",
+                            item=code,
+                            kind=USE[device.kind],
+                            quantity=1,
+                            at=at,
+                            received_at=at,
+                        )
+                    )
+    StockEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def _board(
+    district: District, huts: list[Station], devices: list[Device], now: dt.datetime
+) -> None:
+    """The e-newspaper boards' feed: a district policy, a hut notice, a weather warning."""
+    admin = User.objects.filter(district=district, username="district").first()
+    first = huts[0]
+    posts = [
+        (
+            None,
+            BoardPost.Kind.POLICY,
+            "城乡居民医保缴费提醒",
+            "2027年度城乡居民医保集中缴费期至12月31日，可在政务服务终端或手机上缴费。",
+            None,
+            3,
+        ),
+        (
+            first,
+            BoardPost.Kind.NOTICE,
+            "本周六上午免费测血压",
+            "社区卫生服务站医生周六 9:00—11:00 在小屋健康区为居民免费测量血压、血糖。",
+            None,
+            1,
+        ),
+        (
+            None,
+            BoardPost.Kind.WARNING,
+            "寒潮蓝色预警",
+            "未来两天最低气温降至零下 10 ℃，请老人减少外出，注意防寒保暖。",
+            2,
+            0,
+        ),
+    ]
+    for hut, kind, title, body, days_left, days_ago in posts:
+        BoardPost.objects.create(
+            district=district,
+            subdistrict=hut.subdistrict if hut else None,
+            community=hut.community if hut else None,
+            station=hut,
+            kind=kind,
+            title=f"{title}（示例数据）",
+            body=body,
+            published_at=now - dt.timedelta(days=days_ago, hours=1),
+            expires_at=now + dt.timedelta(days=days_left) if days_left else None,
+            author=admin,
+        )
+    for n, board in enumerate(d for d in devices if d.kind == DeviceKind.E_NEWSPAPER):
+        board.feed_fetched_at = now - dt.timedelta(minutes=7 if n == 0 else 190)
+        board.save(update_fields=["feed_fetched_at"])
 
 
 def _faults(devices: list[Device], keeper: User, now: dt.datetime) -> None:

@@ -234,6 +234,7 @@ def test_the_huts_api_counts_devices_by_status(
             "offline": 0,
             "fault": 1,
             "open_faults": 1,
+            "stock_attention": 0,
         }
     ]
     detail = _api(district_admin).get(f"/api/kiosks/huts/{kiosk.station_id}").json()

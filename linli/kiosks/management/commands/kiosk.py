@@ -85,6 +85,7 @@ class Command(BaseCommand):
                 f"{stats.readings_sent} readings sent, {stats.accepted} stored, "
                 f"{stats.duplicates} duplicates (from {stats.retries} retried batches), "
                 f"{stats.refused} refused, {stats.faults} faults reported, "
+                f"{stats.stock_events} stock events ({stats.low_stock} items ran low), "
                 f"{len(stats.errors)} errors."
             )
             for error in stats.errors[:10]:
