@@ -34,7 +34,8 @@ from linli.activities.models import (
 )
 from linli.activities.services import normalise_phone
 from linli.core import audit
-from linli.core.exceptions import Conflict, LinliError
+from linli.core.exceptions import Conflict, Forbidden, LinliError
+from linli.core.limits import pk_or_404
 from linli.core.masking import mask_phone
 from linli.places.models import Community, Organisation
 
@@ -71,7 +72,7 @@ def get_registration_for_user(user: Any, pk: Any) -> Registration:
         return (
             registrations_for_user(user)
             .select_related("community", "organisation", "member__user")
-            .get(pk=permissions._as_pk(pk))
+            .get(pk=pk_or_404(pk))
         )
     except Registration.DoesNotExist:
         raise Http404("No such registration.") from None
@@ -92,7 +93,7 @@ def get_record_for_user(user: Any, pk: Any) -> ServiceRecord:
         return (
             records_for_user(user)
             .select_related("volunteer", "community", "activity")
-            .get(pk=permissions._as_pk(pk))
+            .get(pk=pk_or_404(pk))
         )
     except ServiceRecord.DoesNotExist:
         raise Http404("No such service record.") from None
@@ -141,7 +142,7 @@ def submit_registration(
 ) -> Registration:
     """A unit liaison reports their unit, or a party member reports themself, to a community."""
     if not may_report(actor):
-        raise DutyRefused(_("Only unit liaisons and party members report here."), code="forbidden")
+        raise Forbidden(_("Only unit liaisons and party members report here."))
     community = data.community
     if community.district_id != actor.district_id:
         raise DutyRefused(_("Choose a community of your district."), field="community")
@@ -187,7 +188,7 @@ def submit_registration(
             status__in=[Registration.Status.PENDING, Registration.Status.APPROVED],
         ).filter(Q(organisation=organisation) if organisation else Q(member=member))
         if live.exists():
-            raise DutyRefused(
+            raise Conflict(
                 _("You have already reported to this community."), code="already_reported"
             )
         registration = Registration.objects.create(
@@ -216,10 +217,10 @@ def submit_registration(
 def _lock_registration(actor: Any, pk: int) -> Registration:
     visible = get_registration_for_user(actor, pk)
     if not may_decide(actor, visible.community_id):
-        raise DutyRefused(_("You may not decide on this registration."), code="forbidden")
+        raise Forbidden(_("You may not decide on this registration."))
     locked = Registration.objects.select_for_update().get(pk=visible.pk)
     if locked.status != Registration.Status.PENDING:
-        raise DutyRefused(
+        raise Conflict(
             _("This registration was already decided (%(status)s).")
             % {"status": locked.get_status_display()},
             code="already_decided",
@@ -233,6 +234,8 @@ def approve_registration(
     """Approve a pending registration; the unit or member gets a receipt number."""
     with transaction.atomic():
         registration = _lock_registration(actor, registration_id)
+        # One receipt number at a time per community: lock it before counting the issued ones.
+        Community.objects.select_for_update().get(pk=registration.community_id)
         now = timezone.now()
         year = timezone.localtime(now).year
         prefix = f"SBD-{registration.community.code}-{year}-"
@@ -296,7 +299,7 @@ def log_service(
     """A volunteer logs a duty (or staff log it for them); hours that overlap are refused."""
     volunteer = volunteer or actor
     if volunteer != actor and not may_decide(actor, community.pk):
-        raise DutyRefused(_("You may not log service for someone else."), code="forbidden")
+        raise Forbidden(_("You may not log service for someone else."))
     if not _active(volunteer) or community.district_id != volunteer.district_id:
         raise DutyRefused(_("Choose a community of your district."), field="community")
     what = _require(what, "what", _("Please say what was done."))[:300]
@@ -333,7 +336,15 @@ def log_service(
                 },
                 field="started_at",
             )
+        unit_id = (
+            Organisation.objects.filter(pk=volunteer.organisation_id, kind=Organisation.Kind.UNIT)
+            .values_list("pk", flat=True)
+            .first()
+            if volunteer.role == Role.UNIT_LIAISON
+            else None
+        )
         record = ServiceRecord.objects.create(
+            unit_id=unit_id,
             district_id=community.district_id,
             subdistrict_id=community.subdistrict_id,
             community=community,
@@ -361,10 +372,10 @@ def confirm_service(
     with transaction.atomic():
         visible = get_record_for_user(actor, record_id)
         if not may_decide(actor, visible.community_id):
-            raise DutyRefused(_("You may not confirm this record."), code="forbidden")
+            raise Forbidden(_("You may not confirm this record."))
         record = ServiceRecord.objects.select_for_update().get(pk=visible.pk)
         if record.status == ServiceRecord.Status.CONFIRMED and not record.correction_request:
-            raise DutyRefused(_("This record is already confirmed."), code="already_confirmed")
+            raise Conflict(_("This record is already confirmed."), code="already_confirmed")
         record.status = ServiceRecord.Status.CONFIRMED
         record.confirmed_by, record.confirmed_at = actor, timezone.now()
         record.correction_request = ""
@@ -387,7 +398,7 @@ def request_correction(
     with transaction.atomic():
         visible = get_record_for_user(actor, record_id)
         if visible.volunteer_id != actor.pk:
-            raise DutyRefused(_("Only the volunteer asks for a correction."), code="forbidden")
+            raise Forbidden(_("Only the volunteer asks for a correction."))
         record = ServiceRecord.objects.select_for_update().get(pk=visible.pk)
         record.correction_request = text
         record.correction_requested_at = timezone.now()
@@ -426,12 +437,13 @@ def standing(user: Any) -> Standing:
     rows = ServiceRecord.objects.filter(volunteer=user)
     confirmed = rows.filter(status=ServiceRecord.Status.CONFIRMED).aggregate(h=Sum("hours"))["h"]
     pending = rows.filter(status=ServiceRecord.Status.RECORDED).aggregate(h=Sum("hours"))["h"]
-    hours = confirmed or Decimal(0)
+    cent = Decimal("0.01")  # SQLite's SUM drops the decimals; every database reads "2.00"
+    hours = Decimal(confirmed or 0).quantize(cent)
     tiers = star_tiers(user.district_id)
     stars = stars_for(hours, tiers)
     return Standing(
         hours=hours,
-        pending_hours=pending or Decimal(0),
+        pending_hours=Decimal(pending or 0).quantize(cent),
         stars=stars,
         next_at=tiers[stars] if stars < len(tiers) else None,
     )

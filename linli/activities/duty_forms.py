@@ -6,13 +6,16 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.places.models import Community
 
 
 class RegistrationForm(forms.Form):
     community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Community you report to"), queryset=Community.objects.none()
+        label=_("Community you report to"),
+        queryset=Community.objects.none(),
+        empty_label=_("Choose a community"),
     )
     party_organisation = forms.CharField(label=_("Party organisation"), max_length=150)
     liaison_name = forms.CharField(label=_("Liaison"), max_length=50)
@@ -39,7 +42,9 @@ class RegistrationForm(forms.Form):
 
 class ServiceForm(forms.Form):
     community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Community served"), queryset=Community.objects.none()
+        label=_("Community served"),
+        queryset=Community.objects.none(),
+        empty_label=_("Choose a community"),
     )
     started_at = forms.DateTimeField(
         label=_("Service began"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -50,7 +55,7 @@ class ServiceForm(forms.Form):
     travel_minutes = forms.IntegerField(
         label=_("Travel (minutes, not counted)"), min_value=0, max_value=1440, initial=0
     )
-    what = forms.CharField(label=_("What was done"), max_length=300)
+    what = forms.CharField(label=pgettext_lazy("service record", "What was done"), max_length=300)
 
     def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

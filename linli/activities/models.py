@@ -313,7 +313,7 @@ NATIONAL_STAR_HOURS = (100, 300, 600, 1000, 1500)
 class PartyMember(models.Model):
     """在职党员 / 报到党员 — a working party member who reports where they live."""
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="party_member"
     )
@@ -342,15 +342,13 @@ class Registration(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the community")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("registration", "Approved")
         RETURNED = "returned", _("Returned")
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
-    subdistrict = models.ForeignKey(
-        "places.Subdistrict", on_delete=models.PROTECT, related_name="+"
-    )
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey(
-        "places.Community",
+        "areas.Community",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("community"),
@@ -429,20 +427,27 @@ class ServiceRecord(models.Model):
 
     class Status(models.TextChoices):
         RECORDED = "recorded", _("Waiting for confirmation")
-        CONFIRMED = "confirmed", _("Confirmed")
+        CONFIRMED = "confirmed", pgettext_lazy("service record", "Confirmed")
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
-    subdistrict = models.ForeignKey(
-        "places.Subdistrict", on_delete=models.PROTECT, related_name="+"
-    )
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey(
-        "places.Community",
+        "areas.Community",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("community"),
     )
     volunteer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_records"
+    )
+    # The unit on whose behalf the duty was done (set when a unit's liaison logs it).
+    unit = models.ForeignKey(
+        "places.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_records",
+        verbose_name=_("unit"),
     )
     activity = models.ForeignKey(
         "activities.Activity",
@@ -489,7 +494,7 @@ class ServiceRecord(models.Model):
 class StarTier(models.Model):
     """星级 — a district's own tier: ``stars`` from ``min_hours`` cumulative hours."""
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
     stars = models.PositiveSmallIntegerField(
         _("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -510,8 +515,8 @@ class StarTier(models.Model):
 class PointsEntry(models.Model):
     """积分 — a community's own reward points, never mixed into the statutory hours."""
 
-    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("areas.Community", on_delete=models.PROTECT, related_name="+")
     volunteer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_entries"
     )
