@@ -324,7 +324,7 @@ class IdField(BoundedIntegerField):
         super().__init__(**kwargs)
 
 
-class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
     """A ModelChoiceField that treats an id no row can have as an invalid choice (not a 500)."""
 
     def to_python(self, value: Any) -> Any:

@@ -211,7 +211,7 @@ def organisations_for_user(user: AnyUser) -> QuerySet[Organisation]:
     return Organisation.objects.filter(district_id=user.scope.district_id)
 
 
-def require_staff(user: User | Any) -> None:
+def require_staff(user: AnyUser) -> None:
     """Refuse (403) anyone who is not staff; anonymous users are refused earlier with 401."""
     if not _staff(user):
         raise PermissionDenied
