@@ -1,12 +1,25 @@
-"""Turning a user's scope into a query filter; every app's permissions module builds on this."""
+"""Who a user is and what their scope holds, as query filters; every app's permissions module
+builds on this."""
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from django.db.models import Q
 
-from linli.accounts.models import Scope
+from linli.accounts.models import AnyUser, Scope, User
 
 NOTHING = Q(pk__in=[])
+
+
+def is_signed_in(user: AnyUser | None) -> TypeGuard[User]:
+    """A signed-in user whose account is active: the least every permission asks of a user."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_staff(user: AnyUser | None) -> TypeGuard[User]:
+    """A signed-in, active user who works in the console (district admin to station keeper)."""
+    return is_signed_in(user) and user.is_staff_role
 
 
 def _id(path: str) -> str:

@@ -17,7 +17,8 @@ import unicodedata
 from typing import Annotated, Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -268,6 +269,18 @@ def pk_or_404(value: Any) -> int:
     if not 1 <= number <= MAX_ID:
         raise Http404("No such record.")
     return number
+
+
+def one_or_404[M: Model](queryset: QuerySet[M], pk: Any, *, missing: str) -> M:
+    """The row ``pk`` of ``queryset`` (a permission queryset), else ``Http404(missing)``.
+
+    The read at the end of every ``get_x_for_user(user, pk)`` chokepoint: an id that is not a
+    number, that no row can have, or that lies outside the queryset is the same 404.
+    """
+    try:
+        return queryset.get(pk=pk_or_404(pk))
+    except ObjectDoesNotExist:  # the model's DoesNotExist: the stubs do not type it on type[M]
+        raise Http404(missing) from None
 
 
 class IdConverter:
