@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpRequest
 
 from linli.accounts.models import AnyUser, Scope, User
 
@@ -20,6 +22,15 @@ def is_signed_in(user: AnyUser | None) -> TypeGuard[User]:
 def is_staff(user: AnyUser | None) -> TypeGuard[User]:
     """A signed-in, active user who works in the console (district admin to station keeper)."""
     return is_signed_in(user) and user.is_staff_role
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """``request.user`` where a check in front let only signed-in users through (``login_required``,
+    an API router's ``auth``, an app's console decorator): anyone else is refused, not assumed."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def _id(path: str) -> str:

@@ -34,6 +34,7 @@ from linli.accounts import services
 from linli.accounts.forms import LoginForm, PhoneCodeForm, PhoneForm, TokenForm
 from linli.accounts.models import AnyUser, ApiToken, User
 from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
+from linli.accounts.scopes import signed_in_user
 from linli.accounts.token_forms import ApiTokenForm
 from linli.core.masking import mask_phone
 
@@ -51,14 +52,6 @@ def _next_url(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return ""
-
-
-def _signed_in(request: HttpRequest) -> User:
-    """The user of a view that ``login_required`` or ``_token_page`` already let through."""
-    user = request.user
-    if not user.is_authenticated:  # unreachable behind those decorators; refused, not assumed
-        raise PermissionDenied
-    return user
 
 
 def _landing(user: AnyUser, next_url: str = "") -> HttpResponseRedirect:
@@ -220,7 +213,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @never_cache
 def totp_enrol(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the secret), confirm with a code."""
-    user = _signed_in(request)
+    user = signed_in_user(request)
     if user.is_resident:
         raise PermissionDenied
     if services.has_second_factor(user) and not user.is_verified():
@@ -407,7 +400,7 @@ def _token_page[V: Callable[..., HttpResponse]](view: V) -> V:
 @_token_page
 def tokens(request: HttpRequest) -> HttpResponse:
     """The user's own API tokens with their state; the secrets are never shown again."""
-    user = _signed_in(request)
+    user = signed_in_user(request)
     now = timezone.now()
     rows = [
         {"token": token, "status": token.status(now)}
@@ -431,7 +424,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @_token_page
 def token_create(request: HttpRequest) -> HttpResponse:
     """Create a token and show it once, in this POST's answer: it is stored nowhere in clear."""
-    user = _signed_in(request)
+    user = signed_in_user(request)
     can_write = services.may_write_with_token(user)
     form = ApiTokenForm(request.POST or None, can_write=can_write)
     if request.method == "POST" and form.is_valid():
@@ -466,7 +459,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @_token_page
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask, then revoke: scripts using the token stop working at once."""
-    user = _signed_in(request)
+    user = signed_in_user(request)
     token = ApiToken.objects.filter(owner=user, pk=pk).first()
     if token is None:
         raise Http404("No such token.")
