@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 
-from linli.accounts.models import AnyUser, Scope, User
+from linli.accounts.models import EDITOR_ROLES, AnyUser, Scope, User
 
 NOTHING = Q(pk__in=[])
 
@@ -22,6 +22,11 @@ def is_signed_in(user: AnyUser | None) -> TypeGuard[User]:
 def is_staff(user: AnyUser | None) -> TypeGuard[User]:
     """A signed-in, active user who works in the console (district admin to station keeper)."""
     return is_signed_in(user) and user.is_staff_role
+
+
+def is_editor(user: AnyUser | None) -> TypeGuard[User]:
+    """Staff who create and change the records of their area (``EDITOR_ROLES``), or a superuser."""
+    return is_staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 
 def signed_in_user(request: HttpRequest) -> User:

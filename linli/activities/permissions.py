@@ -18,20 +18,17 @@ from typing import Any, TypeGuard
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from linli.accounts.models import AnyUser, Role, User
+from linli.accounts.models import AnyUser, User
+
+# The services, views and the API ask here: staff work in the console, editors (EDITOR_ROLES)
+# create and change activities in their scope.
+from linli.accounts.scopes import is_editor as is_editor
 from linli.accounts.scopes import is_signed_in, scope_q
-from linli.accounts.scopes import is_staff as is_staff  # the services and the API ask here
+from linli.accounts.scopes import is_staff as is_staff
 from linli.activities.models import Activity, CheckIn, SignUp
 from linli.core.limits import one_or_404
 from linli.places.models import Community, Station, Subdistrict
 from linli.places.permissions import can_create_in, stations_for_user
-
-EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
-
-
-def is_editor(user: AnyUser) -> TypeGuard[User]:
-    """Whether ``user`` may create and change activities (in their scope)."""
-    return is_staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 
 def activities_for_user(user: AnyUser) -> QuerySet[Activity]:

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 
 from linli.accounts.models import EDITOR_ROLES as EDITOR_ROLES  # places' modules ask here
 from linli.accounts.models import AnyUser, Role, User
-from linli.accounts.scopes import is_staff, scope_q
+from linli.accounts.scopes import is_editor, is_staff, scope_q
 from linli.core import limits
 from linli.places.models import (
     Community,
@@ -35,10 +35,6 @@ from linli.places.models import (
 
 # Roles that may create, change and delete places inside their scope. Station keepers may change
 # their own station (hours, services, photos) but not create or delete stations.
-
-
-def _editor(user: AnyUser) -> TypeGuard[User]:
-    return is_staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
 
 
 def stations_for_user(user: AnyUser) -> QuerySet[Station]:
@@ -62,7 +58,7 @@ def get_station_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) ->
     return station
 
 
-def can_change_station(user: AnyUser, station: Station) -> bool:
+def can_change_station(user: AnyUser, station: Station) -> TypeGuard[User]:
     """Whether ``user`` may change ``station`` (editors in scope, or its own keeper)."""
     if not is_staff(user) or not stations_for_user(user).filter(pk=station.pk).exists():
         return False
@@ -71,7 +67,7 @@ def can_change_station(user: AnyUser, station: Station) -> bool:
 
 def can_delete_station(user: AnyUser, station: Station) -> bool:
     """Whether ``user`` may delete ``station``: editors in scope; keepers never delete."""
-    return _editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
+    return is_editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
 
 
 def can_create_in(user: AnyUser, community: Community | None, subdistrict: Subdistrict) -> bool:
@@ -80,7 +76,7 @@ def can_create_in(user: AnyUser, community: Community | None, subdistrict: Subdi
     A community that does not lie in ``subdistrict`` is refused whatever the scope: a form that
     mixes them would otherwise let a community's staff file a record under another subdistrict.
     """
-    if not _editor(user):
+    if not is_editor(user):
         return False
     if community is not None and (
         community.subdistrict_id != subdistrict.pk
