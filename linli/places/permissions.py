@@ -70,7 +70,9 @@ def can_delete_station(user: AnyUser, station: Station) -> bool:
     return is_editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
 
 
-def can_create_in(user: AnyUser, community: Community | None, subdistrict: Subdistrict) -> bool:
+def can_create_in(
+    user: AnyUser, community: Community | None, subdistrict: Subdistrict
+) -> TypeGuard[User]:
     """Whether ``user`` may create a record placed in this community (or subdistrict level).
 
     A community that does not lie in ``subdistrict`` is refused whatever the scope: a form that
