@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlparse
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
@@ -41,6 +42,9 @@ SKIP = (
     ".geojson",
     ".csv",
     ".pbf",
+    ".ics",
+    ".pdf",
+    ".zip",
 )
 CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -118,7 +122,12 @@ def _walk(browser: Any, base: str, journey: Journey, password: str) -> None:
     host = urlparse(base).netloc
     while queue and len(journey.visited) < journey.limit:
         path = queue.popleft()
-        response = page.goto(urljoin(base, path), wait_until="load")
+        try:
+            response = page.goto(urljoin(base, path), wait_until="load")
+        except PlaywrightError as error:
+            if "Download is starting" in str(error):  # a file behind a link without a suffix
+                continue
+            raise
         # The map and htmx fetch after "load"; slow is not broken, and errors count whenever.
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_load_state("networkidle", timeout=30_000)
