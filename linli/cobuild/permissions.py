@@ -22,6 +22,7 @@ from linli.accounts.scopes import NOTHING, scope_q
 from linli.accounts.scopes import is_staff as is_staff  # the views, API and services ask here
 from linli.cobuild.models import (
     CoBuildDay,
+    DayReminder,
     DutyAssignment,
     DutySkip,
     DutyUnit,
@@ -122,6 +123,11 @@ def duties_for_user(user: AnyUser) -> QuerySet[DutyAssignment]:
 def skips_for_user(user: AnyUser) -> QuerySet[DutySkip]:
     """Skipped turns of the subdistricts ``user`` may read."""
     return DutySkip.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def reminders_for_user(user: AnyUser) -> QuerySet[DayReminder]:
+    """Reminders sent for the days of the subdistricts ``user`` may read (who was told)."""
+    return DayReminder.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
 def get_duty_for_user(user: AnyUser, pk: Any) -> DutyAssignment:
