@@ -414,6 +414,8 @@ def request_correction(
 
 def star_tiers(district_id: int | None) -> tuple[int, ...]:
     """The district's star thresholds in hours (its own tiers, else the national rule)."""
+    if district_id is None:
+        return NATIONAL_STAR_HOURS
     own = tuple(
         StarTier.objects.filter(district_id=district_id)
         .order_by("stars")

@@ -16,6 +16,7 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.scopes import signed_in_user
 from linli.activities import duty
 from linli.activities.models import Registration, ServiceRecord
 from linli.core.masking import mask_phone
@@ -132,7 +133,10 @@ def _record(r: ServiceRecord) -> dict[str, Any]:
 
 
 def _community(request: HttpRequest, pk: int) -> Community:
-    found = Community.objects.filter(pk=pk, district_id=request.user.district_id).first()
+    district_id = signed_in_user(request).district_id
+    found = (
+        Community.objects.filter(pk=pk, district_id=district_id).first() if district_id else None
+    )
     if found is None:
         raise Http404("No such community.")
     return found

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from linli.places.models import Community
+
+
+def _communities(district_id: int | None) -> QuerySet[Community]:
+    """The communities of the user's district (none without one)."""
+    if district_id is None:
+        return Community.objects.none()
+    return Community.objects.filter(district_id=district_id).order_by("code")
 
 
 class RegistrationForm(forms.Form):
@@ -35,9 +43,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = Community.objects.filter(  # type: ignore[attr-defined]
-            district_id=district_id
-        ).order_by("code")
+        self.fields["community"].queryset = _communities(district_id)  # type: ignore[attr-defined]  # django-stubs: Field has no queryset
 
 
 class ServiceForm(forms.Form):
@@ -59,9 +65,7 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = Community.objects.filter(  # type: ignore[attr-defined]
-            district_id=district_id
-        ).order_by("code")
+        self.fields["community"].queryset = _communities(district_id)  # type: ignore[attr-defined]  # django-stubs: Field has no queryset
 
 
 class ReturnForm(forms.Form):
