@@ -51,6 +51,15 @@ class SkipOut(Schema):
     reason: str
 
 
+class ReminderOut(Schema):
+    kind: str = Field(description="duty (a unit on duty) or member (a reported party member)")
+    name: str = Field(description="The unit's name, or the member's (masked unless you manage).")
+    phone: str = Field(description="The mobile texted, masked; empty when unreachable.")
+    status: str = Field(description="sent, or unreachable (no mobile to text)")
+    date: dt.date = Field(description="The date the reminder announced.")
+    sent_at: dt.datetime
+
+
 class DayOut(Schema):
     """A co-construction day with its roster."""
 
@@ -62,6 +71,7 @@ class DayOut(Schema):
     moved_reason: str
     on_duty: list[DutyOut]
     skipped: list[SkipOut]
+    reminders: list[ReminderOut]
 
 
 class CalendarOut(Schema):
@@ -181,6 +191,17 @@ def calendar(request: HttpRequest, query: Query[CalendarQuery]) -> dict[str, Any
                 ],
                 "skipped": [
                     {"unit": s.unit.organisation.name, "reason": s.reason} for s in d.skips
+                ],
+                "reminders": [
+                    {
+                        "kind": r.kind,
+                        "name": r.name,
+                        "phone": r.phone_masked,
+                        "status": r.status,
+                        "date": r.date,
+                        "sent_at": r.sent_at,
+                    }
+                    for r in d.reminders
                 ],
             }
             for d in cal.days

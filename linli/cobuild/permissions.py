@@ -22,6 +22,7 @@ from linli.accounts.models import Role
 from linli.accounts.scopes import NOTHING, scope_q
 from linli.cobuild.models import (
     CoBuildDay,
+    DayReminder,
     DutyAssignment,
     DutySkip,
     DutyUnit,
@@ -136,6 +137,11 @@ def duties_for_user(user: Any) -> QuerySet[DutyAssignment]:
 def skips_for_user(user: Any) -> QuerySet[DutySkip]:
     """Skipped turns of the subdistricts ``user`` may read."""
     return DutySkip.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
+
+
+def reminders_for_user(user: Any) -> QuerySet[DayReminder]:
+    """Reminders sent for the days of the subdistricts ``user`` may read (who was told)."""
+    return DayReminder.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
 def get_duty_for_user(user: Any, pk: Any) -> DutyAssignment:

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from linli.cobuild import permissions
 from linli.cobuild.models import (
     CoBuildDay,
+    DayReminder,
     DutyAssignment,
     DutySkip,
     Resource,
@@ -34,6 +35,7 @@ class RosterDay:
     day: CoBuildDay
     duties: list[DutyAssignment] = field(default_factory=list)
     skips: list[DutySkip] = field(default_factory=list)
+    reminders: list[DayReminder] = field(default_factory=list)
     error: str = ""  # a refused move of this day, shown beside its form
 
 
@@ -69,6 +71,12 @@ def calendar_for(user: Any, subdistrict: Subdistrict, year: int) -> Calendar:
         permissions.skips_for_user(user).filter(day__in=by_day).select_related("unit__organisation")
     ):
         by_day[skip.day_id].skips.append(skip)
+    # A party member's name is for the subdistrict's managers; other readers see it masked.
+    names_shown = permissions.can_manage(user, subdistrict)
+    for reminder in permissions.reminders_for_user(user).filter(day__in=by_day):
+        if reminder.kind == DayReminder.Kind.MEMBER and not names_shown:
+            reminder.name = mask_name(reminder.name)
+        by_day[reminder.day_id].reminders.append(reminder)
     swaps = list(
         permissions.swaps_for_user(user)
         .filter(subdistrict=subdistrict, status=SwapRequest.Status.PENDING)

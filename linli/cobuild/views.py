@@ -108,8 +108,15 @@ def _calendar_page(
             "manager": manager,
             "may_swap": permissions.can_request_swap(user, subdistrict),
             "policy": policy,
-            "policy_form": forms.PolicyForm(
-                initial={"holiday_rule": policy.holiday_rule, "units_per_day": policy.units_per_day}
+            # A refused rules form is shown with what was typed.
+            "policy_form": forms.PolicyForm(request.POST)
+            if errors and "policy" in errors
+            else forms.PolicyForm(
+                initial={
+                    "holiday_rule": policy.holiday_rule,
+                    "units_per_day": policy.units_per_day,
+                    "remind_days_ahead": policy.remind_days_ahead,
+                }
             ),
             "units": permissions.duty_units_for_user(user)
             .filter(subdistrict=subdistrict)
@@ -160,7 +167,7 @@ def plan(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def set_policy(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
-    """Change the holiday rule and the units on duty each day."""
+    """Change the holiday rule, the units on duty each day and the reminders' lead time."""
     subdistrict = permissions.get_subdistrict_for_user(request.user, subdistrict_id)
     form = forms.PolicyForm(request.POST)
     if not form.is_valid():

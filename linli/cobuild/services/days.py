@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.cobuild import permissions
 from linli.cobuild.calendar import DayReason, HolidayRule, plan_year
-from linli.cobuild.models import CoBuildDay, CoBuildPolicy
+from linli.cobuild.models import MAX_REMIND_DAYS_AHEAD, CoBuildDay, CoBuildPolicy
 from linli.core import audit
 from linli.core.exceptions import Forbidden, LinliError, NotFound
 from linli.core.models import AuditEntry
@@ -41,9 +41,11 @@ def set_policy(
     subdistrict: Subdistrict,
     holiday_rule: str,
     units_per_day: int,
+    remind_days_ahead: int | None = None,
     request: HttpRequest | None = None,
 ) -> CoBuildPolicy:
-    """Set the subdistrict's holiday rule and how many units are on duty each day."""
+    """Set the subdistrict's holiday rule, how many units are on duty each day and how many
+    days ahead the reminders go out (``None`` keeps it)."""
     _manager(actor, subdistrict)
     if holiday_rule not in CoBuildPolicy.Rule.values:
         raise LinliError(
@@ -57,19 +59,25 @@ def set_policy(
             code="invalid_units_per_day",
             field="units_per_day",
         )
+    if remind_days_ahead is not None and not 0 <= remind_days_ahead <= MAX_REMIND_DAYS_AHEAD:
+        raise LinliError(
+            _("Reminders go out between 0 (none) and %(max)s days ahead.")
+            % {"max": MAX_REMIND_DAYS_AHEAD},
+            code="invalid_remind_days_ahead",
+            field="remind_days_ahead",
+        )
+    fields = ("holiday_rule", "units_per_day", "remind_days_ahead")
     with transaction.atomic():
         policy, _created = CoBuildPolicy.objects.select_for_update().get_or_create(
             subdistrict=subdistrict, defaults={"district_id": subdistrict.district_id}
         )
-        before = {"holiday_rule": policy.holiday_rule, "units_per_day": policy.units_per_day}
+        before = {f: getattr(policy, f) for f in fields}
         policy.holiday_rule = holiday_rule
         policy.units_per_day = units_per_day
+        if remind_days_ahead is not None:
+            policy.remind_days_ahead = remind_days_ahead
         policy.save()
-        changes = audit.diff(
-            before,
-            {"holiday_rule": holiday_rule, "units_per_day": units_per_day},
-            fields=("holiday_rule", "units_per_day"),
-        )
+        changes = audit.diff(before, {f: getattr(policy, f) for f in fields}, fields=fields)
         if changes:
             audit.record(
                 actor=actor,
