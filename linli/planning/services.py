@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.models import AnyUser
+from linli.accounts.models import AnyUser, User
 from linli.circle.errors import CircleInputError
 from linli.core import audit
 from linli.core.audited import CREATE, UPDATE, audited_change
@@ -57,6 +57,8 @@ from linli.planning.models import (
 from linli.planning.premises import Premise
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     # The engine is imported when a run starts, not with the web app (numpy, scipy, shapely).
     from linli.circle import analysis as engine
     from linli.circle.gaps import Rule
@@ -271,10 +273,10 @@ def _check_station_rule(value: StationRuleInput) -> StationRuleInput:
 
 def update_station_rules(
     *,
-    actor: Any,
+    actor: AnyUser,
     district: District,
     rules: list[StationRuleInput],
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> list[StationRule]:
     """Set the district's own living-circle rules for the station kinds (district staff only).
 
@@ -324,7 +326,7 @@ def update_station_rules(
                 if _station_rule_snapshot(rule) == change.before:
                     change.after = change.before  # nothing to save, no entry
                 else:
-                    rule.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+                    rule.updated_by = actor if isinstance(actor, User) else None
                     rule.save()
                     if new:
                         change.action = CREATE
