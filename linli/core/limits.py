@@ -17,7 +17,8 @@ import unicodedata
 from typing import Annotated, Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -270,6 +271,18 @@ def pk_or_404(value: Any) -> int:
     return number
 
 
+def one_or_404[M: Model](queryset: QuerySet[M], pk: Any, *, missing: str) -> M:
+    """The row ``pk`` of ``queryset`` (a permission queryset), else ``Http404(missing)``.
+
+    The read at the end of every ``get_x_for_user(user, pk)`` chokepoint: an id that is not a
+    number, that no row can have, or that lies outside the queryset is the same 404.
+    """
+    try:
+        return queryset.get(pk=pk_or_404(pk))
+    except ObjectDoesNotExist:  # the model's DoesNotExist: the stubs do not type it on type[M]
+        raise Http404(missing) from None
+
+
 class IdConverter:
     """URL converter ``<id:pk>``: digits that fit a bigint, else the URL does not match (404).
 
@@ -324,7 +337,22 @@ class IdField(BoundedIntegerField):
         super().__init__(**kwargs)
 
 
-class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+def text_at_most(field: str, max_length: int, *, name: str) -> Any:
+    """A database constraint that ``field`` (a TextField) holds at most ``max_length`` characters.
+
+    Django enforces a TextField's ``max_length`` only in forms; this makes the database refuse an
+    over-long text however it arrives (a bulk import, a script, a future API), on SQLite and
+    PostgreSQL alike. Use it with ``max_length=`` and ``validators=[MaxLengthValidator(...)]`` on
+    the field, so that forms and ``full_clean`` say it first, naming the field.
+    """
+    from django.db import models
+    from django.db.models.functions import Length
+    from django.db.models.lookups import LessThanOrEqual
+
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), max_length), name=name)
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
     """A ModelChoiceField that treats an id no row can have as an invalid choice (not a 500)."""
 
     def to_python(self, value: Any) -> Any:
@@ -390,8 +418,10 @@ __all__ = [
     "UrlStr",
     "forbidden_character",
     "multiline_text",
+    "one_or_404",
     "parse_id",
     "pk_or_404",
     "single_line",
+    "text_at_most",
     "text_problem",
 ]
