@@ -45,7 +45,7 @@ SIMULATED = [
     (DeviceKind.MEDICINE_CABINET, Section.HEALTH, "无人售药柜"),
 ]
 # What the stocked devices hold at the start: (item, name, count, low mark, capacity).
-STOCK = {
+STOCK: dict[str, list[tuple[str, str, int, int, int | None]]] = {
     DeviceKind.PARCEL_LOCKER: [("small", "小格口", 30, 3, 40), ("large", "大格口", 6, 1, 8)],
     DeviceKind.VENDING_MACHINE: [("water", "矿泉水", 40, 8, 48), ("bread", "全麦面包", 15, 4, 20)],
     DeviceKind.MEDICINE_CABINET: [
@@ -54,7 +54,7 @@ STOCK = {
     ],
 }
 # The event that uses an item up, and the one that brings it back, per device kind.
-USE = {
+USE: dict[str, tuple[str, str]] = {
     DeviceKind.PARCEL_LOCKER: ("deposit", "pickup"),
     DeviceKind.VENDING_MACHINE: ("sale", "restock"),
     DeviceKind.MEDICINE_CABINET: ("dispense", "restock"),
@@ -210,10 +210,11 @@ def simulate(*, huts: int, minutes: int, url: str = "", seed: int = 1) -> Stats:
     start = (now - dt.timedelta(minutes=minutes + 1)).isoformat()
     levels: dict[tuple[int, str], int] = {}
     for sim in stocked:
-        events = []
+        events: list[dict[str, Any]] = []
         for item, name, count, low_at, capacity in STOCK[sim.device.kind]:
             levels[(sim.device.pk, item)] = count
-            event = {"id": f"sim-{secrets.token_hex(6)}", "item": item, "kind": "stocktake"}
+            event: dict[str, Any] = {"id": f"sim-{secrets.token_hex(6)}", "item": item}
+            event["kind"] = "stocktake"
             event |= {"quantity": count, "at": start, "name": name, "low_at": low_at}
             events.append(event | ({"capacity": capacity} if capacity else {}))
         _stock(post, sim, events, stats)

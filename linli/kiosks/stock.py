@@ -92,7 +92,9 @@ def _apply(
         raise _Refused("at", _("The event time is in the future."))
     item = items.get(event.item)
     if event.kind == StockKind.STOCKTAKE:
-        capacity = event.capacity if event.capacity is not None else (item and item.capacity)
+        capacity = event.capacity if event.capacity is not None else None
+        if capacity is None and item is not None:
+            capacity = item.capacity
         if capacity is not None and event.quantity > capacity:
             raise _Refused(
                 "quantity",

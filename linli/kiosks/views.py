@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from linli.accounts.scopes import signed_in_user
 from linli.core.exceptions import LinliError
 from linli.kiosks import board, health, permissions, queries, services, stock
 from linli.kiosks import followup as followup_services
@@ -52,7 +53,7 @@ def hut(request: HttpRequest, pk: int) -> HttpResponse:
         post_form = {k: request.POST.get(k, "") for k in ("kind", "title", "body")}
         try:
             board.publish_post(
-                actor=request.user,
+                actor=signed_in_user(request),
                 hut=station,
                 kind=post_form["kind"],
                 title=post_form["title"],
@@ -65,6 +66,7 @@ def hut(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The post is on the hut's e-newspaper boards."))
             return redirect("kiosks:hut", pk=station.pk)
     items = stock.hut_stock(station)
+    today, days = timezone.localdate(), stock.expiry_days()
     return render(
         request,
         "kiosks/hut.html",
@@ -76,7 +78,7 @@ def hut(request: HttpRequest, pk: int) -> HttpResponse:
             "open_faults": queries.hut_faults(station, status=Fault.Status.OPEN),
             "closed_faults": queries.hut_faults(station, status=Fault.Status.CLOSED)[:20],
             "stock_items": items,
-            "attention": [i for i in items if i.is_low or i.expiring],
+            "attention": [i for i in items if i.is_low or i.expires_within(today, days)],
             "expiry_days": stock.expiry_days(),
             "usage": stock.monthly_usage(station, months=6),
             "boards": board.hut_boards(station),

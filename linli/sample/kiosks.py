@@ -233,7 +233,7 @@ STOCK: dict[str, list[tuple[str, str, int, int, int | None, int | None]]] = {
         ("large", "大格口（空闲）", 1, 1, 8, None),
     ],
 }
-USE = {
+USE: dict[str, str] = {
     DeviceKind.MEDICINE_CABINET: StockKind.DISPENSE,
     DeviceKind.VENDING_MACHINE: StockKind.SALE,
     DeviceKind.PARCEL_LOCKER: StockKind.DEPOSIT,
