@@ -157,6 +157,12 @@ def communities_for_raising(user: Any) -> QuerySet[Community]:
     return Community.objects.filter(scope_q(scope, community="pk"))
 
 
+def can_list_in(user: Any, community: Community) -> bool:
+    """Whether ``user`` may put a need of ``community`` on the needs list without a resident
+    (an accepted planning gap): its managers, who raise, accept and list needs there."""
+    return _is_manager(user) and communities_for_raising(user).filter(pk=community.pk).exists()
+
+
 def is_console_user(user: Any) -> bool:
     """Whether ``user`` works with needs in the console (staff, or a unit handling needs)."""
     return _staff(user) or _unit_member(user)

@@ -6,6 +6,7 @@
 - ``public_timeline``: needs as the public sees them (no personal data).
 - ``open_needs_for_cobuild``: open shared needs of a district that a co-construction day may
   match with units' resources (the ``cobuild`` app's one way in).
+- ``routing_unit``: the unit the routing rules name for a category in a community.
 """
 
 from __future__ import annotations
@@ -23,8 +24,23 @@ from linli.needs.models import (
     Need,
     NeedStep,
     Rating,
+    RoutingRule,
     Status,
 )
+from linli.places.models import Organisation
+
+# ------------------------------------------------------------------------------------ routing
+
+
+def routing_unit(*, district_id: int, category: str, community_id: int) -> Organisation | None:
+    """The unit that usually handles ``category`` in the community: the community's own rule,
+    else the district-wide one (no community), else none (the community handles it)."""
+    rules = RoutingRule.objects.filter(district_id=district_id, category=category).select_related(
+        "organisation"
+    )
+    rule = rules.filter(community_id=community_id).first() or rules.filter(community=None).first()
+    return rule.organisation if rule else None
+
 
 # ------------------------------------------------------------------------------------ staff list
 

@@ -130,6 +130,15 @@ def _action_form(action: str, need: Need, data: Any = None) -> Form:
     initial: dict[str, Any] = {}
     if action == A.ACCEPT:
         initial = {"urgency": need.urgency, "public_summary": need.public_summary}
+    if action == A.DISPATCH:
+        # The routing rules' unit for the category and community is the suggestion.
+        initial = {
+            "organisation": queries.routing_unit(
+                district_id=need.district_id,
+                category=need.category,
+                community_id=need.community_id,
+            )
+        }
     form = form_class(data, initial=initial, prefix=action)
     if isinstance(form, DispatchForm):
         form.fields["grid"].queryset = Grid.objects.filter(community_id=need.community_id)  # type: ignore[attr-defined]
