@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 LINLI := $(VENV)/bin/linli
 export LINLI_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: help demo test lint typecheck serve sample install install-test install-bench bench system-test-deps messages clean
+.PHONY: help demo test lint typecheck serve sample install install-test install-bench bench system-test-deps system-demo-deps messages clean
 
 help:
 	@echo "make demo   install into .venv, prepare the sample district in var/, start the server"
@@ -50,7 +50,16 @@ system-test-deps:
 	fi
 
 # --- the demo -------------------------------------------------------------------------------
-sample: install
+# PDF reports need a CJK font (linli/core/pdf.py): installed when missing and we may.
+system-demo-deps:
+	@if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 && [ -z "$$LINLI_NO_APT" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=no; fi; \
+		if [ "$$SUDO" = no ]; then echo "No Chinese font (fonts-noto-cjk) and not root: PDF downloads will explain they cannot be made."; \
+		else echo "Installing fonts-noto-cjk from Debian (PDF reports)"; \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; fi; \
+	fi
+
+sample: install system-demo-deps
 	@mkdir -p $(LINLI_VAR_DIR)/static
 	$(LINLI) migrate --no-input -v0
 	$(LINLI) load_sample --analyse

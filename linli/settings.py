@@ -176,6 +176,10 @@ LINLI_DATA_VERSION_SECONDS = float(os.environ.get("LINLI_DATA_VERSION_SECONDS", 
 # .receivers); changes made in the same worker show at once.
 LINLI_ACTIVITY_PARTS_SECONDS = float(os.environ.get("LINLI_ACTIVITY_PARTS_SECONDS", "60"))
 # Tile server for the resident map; without one the map draws the district's own street network.
+# PDFs with Chinese text need a CJK font (linli/core/pdf.py): Debian's fonts-noto-cjk by default;
+# "/path/font.ttc#2" names a face of a collection.
+LINLI_PDF_FONT = os.environ.get("LINLI_PDF_FONT", "")
+LINLI_PDF_FONT_BOLD = os.environ.get("LINLI_PDF_FONT_BOLD", "")
 LINLI_TILE_URL = os.environ.get("LINLI_TILE_URL", "")
 LINLI_TILE_ATTRIBUTION = os.environ.get("LINLI_TILE_ATTRIBUTION", "")
 LINLI_CIRCLE_CACHE_DIR = VAR_DIR / "circle-cache"

@@ -71,3 +71,20 @@ def check_trusted_proxies(app_configs: Any, **kwargs: Any) -> list[CheckMessage]
             )
         ]
     return []
+
+
+@register()
+def check_pdf_font(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Reports and certificates are PDFs in Chinese: without a CJK font they cannot be made."""
+    from linli.core import pdf
+
+    if not pdf.available():
+        return [
+            Warning(
+                "No Chinese font for PDF files: downloads of reports and certificates as PDF "
+                "will answer with an explanation instead of the file.",
+                hint="Install Debian's fonts-noto-cjk, or set LINLI_PDF_FONT to a CJK font file.",
+                id="linli.W004",
+            )
+        ]
+    return []

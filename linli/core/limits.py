@@ -324,6 +324,21 @@ class IdField(BoundedIntegerField):
         super().__init__(**kwargs)
 
 
+def text_at_most(field: str, max_length: int, *, name: str) -> Any:
+    """A database constraint that ``field`` (a TextField) holds at most ``max_length`` characters.
+
+    Django enforces a TextField's ``max_length`` only in forms; this makes the database refuse an
+    over-long text however it arrives (a bulk import, a script, a future API), on SQLite and
+    PostgreSQL alike. Use it with ``max_length=`` and ``validators=[MaxLengthValidator(...)]`` on
+    the field, so that forms and ``full_clean`` say it first, naming the field.
+    """
+    from django.db import models
+    from django.db.models.functions import Length
+    from django.db.models.lookups import LessThanOrEqual
+
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), max_length), name=name)
+
+
 class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A ModelChoiceField that treats an id no row can have as an invalid choice (not a 500)."""
 
@@ -372,6 +387,7 @@ __all__ = [
     "CodeStr",
     "Count",
     "DescriptionText",
+    "text_at_most",
     "FreeText",
     "Id",
     "IdConverter",

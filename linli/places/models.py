@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.validators import FileExtensionValidator, MaxValueValidator
+from django.core.validators import FileExtensionValidator, MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ from linli.areas.models import (
     Grid,
     Subdistrict,
 )
+from linli.core import limits
 from linli.core.holidays import DayKind, day_kind
 
 # The hierarchy lives in linli.areas; re-exported here for the code that still imports it from
@@ -187,7 +188,12 @@ class Organisation(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="organisations")
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=limits.DESCRIPTION,
+        validators=[MaxLengthValidator(limits.DESCRIPTION)],
+    )
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -197,6 +203,9 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["district", "name"], name="organisation_name_unique"),
+            limits.text_at_most(
+                "description", limits.DESCRIPTION, name="organisation_description_length"
+            ),
         ]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -232,7 +241,12 @@ class Station(models.Model):
     )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=limits.DESCRIPTION,
+        validators=[MaxLengthValidator(limits.DESCRIPTION)],
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude"), validators=LON_VALIDATORS)
     lat = models.FloatField(_("latitude"), validators=LAT_VALIDATORS)
@@ -258,6 +272,9 @@ class Station(models.Model):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["district", "code"], name="station_code_unique"),
+            limits.text_at_most(
+                "description", limits.DESCRIPTION, name="station_description_length"
+            ),
         ]
         indexes = [
             models.Index(fields=["district", "category"]),
@@ -446,7 +463,12 @@ class Service(models.Model):
         verbose_name=_("category"),
     )
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=limits.DESCRIPTION,
+        validators=[MaxLengthValidator(limits.DESCRIPTION)],
+    )
     fee = models.CharField(_("fee"), max_length=10, choices=Fee.choices, default=Fee.FREE)
     fee_description = models.CharField(_("fee details"), max_length=200, blank=True)
     booking_required = models.BooleanField(_("booking needed"), default=False)
@@ -457,6 +479,11 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            limits.text_at_most(
+                "description", limits.DESCRIPTION, name="service_description_length"
+            ),
+        ]
         verbose_name = _("service")
         verbose_name_plural = _("services")
 
