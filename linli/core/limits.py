@@ -387,7 +387,6 @@ __all__ = [
     "CodeStr",
     "Count",
     "DescriptionText",
-    "text_at_most",
     "FreeText",
     "Id",
     "IdConverter",
@@ -409,5 +408,6 @@ __all__ = [
     "parse_id",
     "pk_or_404",
     "single_line",
+    "text_at_most",
     "text_problem",
 ]

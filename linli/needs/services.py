@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from linli.core import audit
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
-from linli.needs import permissions, photos, queries
+from linli.needs import permissions, photos, queries, tasks
 from linli.needs.deadlines import compute_deadline, reminder_due
 from linli.needs.models import (
     DEFAULT_URGENCY,
@@ -53,6 +53,9 @@ from linli.needs.workflow import check_transition
 from linli.places.models import Compound, District, FacilityCategory, Gate, Grid, Organisation
 
 A = NeedStep.Action
+# Status changes the followers are not texted about: the resident's own rating, the follow-up
+# call they just had.
+UNTOLD = frozenset({A.SUBMIT, A.RATE, A.FOLLOW_UP})
 
 
 # ------------------------------------------------------------------------------------ routing
@@ -188,6 +191,8 @@ def _log(
         changes={"step": action, "status": [from_status, need.status], **(changes or {})},
     )
     transaction.on_commit(lambda: need_changed.send(sender=Need, need=need, step=step))
+    if from_status and from_status != need.status and action not in UNTOLD:
+        transaction.on_commit(lambda: tasks.tell_followers.enqueue(step.pk))
     return step
 
 

@@ -37,6 +37,7 @@ from linli.needs.forms import (
     StaffNeedForm,
 )
 from linli.needs.models import ApiClient, Channel, Need, NeedPhoto, NeedStep, Rating
+from linli.needs.paging import CappedPaginator, page_links
 from linli.needs.views_resident import form_error
 from linli.needs.workflow import BUTTONS, TRANSITIONS, allowed_actions
 from linli.places.models import Compound, District, Grid, Organisation
@@ -89,7 +90,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
             text=d["q"].strip(),
         )
     needs = queries.filter_needs(permissions.needs_for_user(request.user), f, now=now)
-    page = Paginator(
+    page = CappedPaginator(
         needs.select_related("community", "compound", "assigned_organisation"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     partial = request.headers.get("HX-Request") == "true"
@@ -99,6 +100,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
         template,
         {
             "page": page,
+            "page_links": page_links(page),
+            "ellipsis": Paginator.ELLIPSIS,
             "form": form,
             "now": now,
             "console_nav": "needs",
