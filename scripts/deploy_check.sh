@@ -38,8 +38,8 @@ export LINLI_VAR_DIR="$WORK/var" LINLI_MEDIA_ROOT="$WORK/media" LINLI_STATIC_ROO
 export LINLI_TRUSTED_PROXIES=1
 export LINLI_SSL_REDIRECT=0  # nginx redirects to HTTPS in docs/deploy.md; none here
 export LINLI_AUDIT_RETENTION_DAYS=365 LINLI_SESSION_SECONDS=28800 LINLI_DB_CONN_MAX_AGE=60
-# The journeys log in with the demo district administrator, who has no TOTP device.
-export LINLI_REQUIRE_2FA=0
+# District administrators must use a second factor: the planner's journey enrols one (TOTP).
+export LINLI_REQUIRE_2FA=1
 mkdir -p "$LINLI_VAR_DIR"
 
 echo "--- linli check --deploy (no errors allowed)"
