@@ -69,6 +69,8 @@ demo: sample
 	@echo ""
 	@echo "Linli is starting at http://127.0.0.1:$(PORT)/  (staff console: http://127.0.0.1:$(PORT)/console/)"
 	@echo "Press Ctrl+C to stop."
+	@# Today's co-construction day reminders, for the worker to send (production: daily cron).
+	@$(LINLI) cobuild_remind >/dev/null
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(LINLI) db_worker --interval 1 >$(LINLI_VAR_DIR)/worker.log 2>&1 & worker=$$!; \
 	$(LINLI) runserver --noreload 127.0.0.1:$(PORT)

@@ -70,8 +70,8 @@ class ActivityOut(Schema):
 
 class ActivityIn(Schema):
     title: str = Field(min_length=1, max_length=120)
-    category: Literal[tuple(Category.values)]  # type: ignore[valid-type]
-    audience: Literal[tuple(Audience.values)] = Audience.EVERYONE  # type: ignore[valid-type]
+    category: Literal[tuple(Category.values)]  # type: ignore[valid-type]  # the choices, read at import
+    audience: Literal[tuple(Audience.values)] = Audience.EVERYONE  # type: ignore[valid-type]  # the choices, read at import
     station_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
     community_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
     venue: str = Field(default="", max_length=200)
@@ -447,3 +447,9 @@ def counts(request: HttpRequest, q: Query[CountQuery]) -> Any:
             for r in rows
         ],
     }
+
+
+# 双报到 and service records: /api/activities/duty/… (linli.activities.duty_api).
+from linli.activities.duty_api import router as duty_router  # noqa: E402
+
+router.add_router("/duty/", duty_router)

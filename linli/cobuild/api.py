@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions, queries, services
 from linli.cobuild.models import Resource
 from linli.core.limits import BodySchema, Id
@@ -51,6 +52,15 @@ class SkipOut(Schema):
     reason: str
 
 
+class ReminderOut(Schema):
+    kind: str = Field(description="duty (a unit on duty) or member (a reported party member)")
+    name: str = Field(description="The unit's name, or the member's (masked unless you manage).")
+    phone: str = Field(description="The mobile texted, masked; empty when unreachable.")
+    status: str = Field(description="sent, or unreachable (no mobile to text)")
+    date: dt.date = Field(description="The date the reminder announced.")
+    sent_at: dt.datetime
+
+
 class DayOut(Schema):
     """A co-construction day with its roster."""
 
@@ -62,6 +72,7 @@ class DayOut(Schema):
     moved_reason: str
     on_duty: list[DutyOut]
     skipped: list[SkipOut]
+    reminders: list[ReminderOut]
 
 
 class CalendarOut(Schema):
@@ -182,6 +193,17 @@ def calendar(request: HttpRequest, query: Query[CalendarQuery]) -> dict[str, Any
                 "skipped": [
                     {"unit": s.unit.organisation.name, "reason": s.reason} for s in d.skips
                 ],
+                "reminders": [
+                    {
+                        "kind": r.kind,
+                        "name": r.name,
+                        "phone": r.phone_masked,
+                        "status": r.status,
+                        "date": r.date,
+                        "sent_at": r.sent_at,
+                    }
+                    for r in d.reminders
+                ],
             }
             for d in cal.days
         ],
@@ -232,7 +254,7 @@ def refuse_swap(request: HttpRequest, swap_id: Id) -> dict[str, Any]:
     return _swap_out(services.refuse_swap(actor=user, swap=swap, request=request))
 
 
-def resource_out(user: Any, resource: Resource) -> dict[str, Any]:
+def resource_out(user: AnyUser, resource: Resource) -> dict[str, Any]:
     """A resource as the API and the export show it to ``user``."""
     return {
         "id": resource.pk,
@@ -298,7 +320,7 @@ def get_resource(request: HttpRequest, resource_id: Id) -> dict[str, Any]:
     return resource_out(user, permissions.get_resource_for_user(user, resource_id))
 
 
-def _district(user: Any) -> District:
+def _district(user: AnyUser) -> District:
     from linli.places.services import resolve_district
 
     return resolve_district(user)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from linli.cobuild.models import CoBuildPolicy, Resource
+from linli.cobuild.models import MAX_REMIND_DAYS_AHEAD, CoBuildPolicy, Resource
 from linli.cobuild.services import ResourceInput, WindowInput
 from linli.places.models import Organisation
 
@@ -74,6 +74,12 @@ class PolicyForm(forms.Form):
         label=_("When the first Friday is a public holiday"), choices=CoBuildPolicy.Rule.choices
     )
     units_per_day = forms.IntegerField(label=_("Units on duty each day"), min_value=1, max_value=20)
+    remind_days_ahead = forms.IntegerField(
+        label=_("Text reminders this many days ahead"),
+        min_value=0,
+        max_value=MAX_REMIND_DAYS_AHEAD,
+        help_text=_("The units on duty and the reported party members; 0 sends none."),
+    )
 
 
 class MoveDayForm(forms.Form):

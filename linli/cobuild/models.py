@@ -25,6 +25,8 @@ from linli.places.models import (
     Subdistrict,
 )
 
+MAX_REMIND_DAYS_AHEAD = 14
+
 
 class CoBuildPolicy(models.Model):
     """A subdistrict's rules for its co-construction days (one row per subdistrict, optional)."""
@@ -54,6 +56,12 @@ class CoBuildPolicy(models.Model):
         _("units on duty each day"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    # 0 sends no reminders; ``linli.cobuild.services.reminders`` reads it every run.
+    remind_days_ahead = models.PositiveSmallIntegerField(
+        _("days ahead to send reminders"),
+        default=3,
+        validators=[MaxValueValidator(MAX_REMIND_DAYS_AHEAD)],
     )
 
     class Meta:
@@ -247,6 +255,59 @@ class SwapRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duty} ⇄ {self.other}"
+
+
+class DayReminder(models.Model):
+    """A text reminding a unit on duty or a reported party member of a co-construction day.
+
+    One row per person and announced date, written before the text goes out: a second run of
+    ``send_day_reminders`` finds it and sends nothing, while a day moved to another date is
+    announced again. A unit on duty with no liaison's mobile gets a row too (``UNREACHABLE``),
+    so staff see whom nobody could tell.
+    """
+
+    class Kind(models.TextChoices):
+        DUTY = "duty", _("Unit on duty")
+        MEMBER = "member", _("Reported party member")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        UNREACHABLE = "unreachable", _("No mobile number to text")
+
+    day = models.ForeignKey(CoBuildDay, on_delete=models.CASCADE, related_name="reminders")
+    date = models.DateField(_("announced date"))
+    kind = models.CharField(_("reminded as"), max_length=10, choices=Kind.choices)
+    # "u<user id>" for a person, "o<organisation id>" for a unit nobody could be texted for;
+    # the idempotence key of ``send_day_reminders``.
+    recipient = models.CharField(max_length=40)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    phone_masked = models.CharField(_("mobile"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["day", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "date", "recipient"], name="day_reminder_once_per_date"
+            ),
+        ]
+        verbose_name = _("co-construction day reminder")
+        verbose_name_plural = _("co-construction day reminders")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.day}"
 
 
 class Resource(models.Model):

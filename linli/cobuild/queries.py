@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions
 from linli.cobuild.models import (
     CoBuildDay,
+    DayReminder,
     DutyAssignment,
     DutySkip,
     Resource,
@@ -34,6 +35,7 @@ class RosterDay:
     day: CoBuildDay
     duties: list[DutyAssignment] = field(default_factory=list)
     skips: list[DutySkip] = field(default_factory=list)
+    reminders: list[DayReminder] = field(default_factory=list)
     error: str = ""  # a refused move of this day, shown beside its form
 
 
@@ -53,7 +55,7 @@ class Calendar:
         return sum(1 for d in self.days if not d.day.confirmed)
 
 
-def calendar_for(user: Any, subdistrict: Subdistrict, year: int) -> Calendar:
+def calendar_for(user: AnyUser, subdistrict: Subdistrict, year: int) -> Calendar:
     """The year's days and roster of ``subdistrict`` as ``user`` may see them."""
     days = list(
         permissions.days_for_user(user).filter(subdistrict=subdistrict, year=year).order_by("date")
@@ -69,6 +71,12 @@ def calendar_for(user: Any, subdistrict: Subdistrict, year: int) -> Calendar:
         permissions.skips_for_user(user).filter(day__in=by_day).select_related("unit__organisation")
     ):
         by_day[skip.day_id].skips.append(skip)
+    # A party member's name is for the subdistrict's managers; other readers see it masked.
+    names_shown = permissions.can_manage(user, subdistrict)
+    for reminder in permissions.reminders_for_user(user).filter(day__in=by_day):
+        if reminder.kind == DayReminder.Kind.MEMBER and not names_shown:
+            reminder.name = mask_name(reminder.name)
+        by_day[reminder.day_id].reminders.append(reminder)
     swaps = list(
         permissions.swaps_for_user(user)
         .filter(subdistrict=subdistrict, status=SwapRequest.Status.PENDING)
@@ -88,7 +96,7 @@ def duty_counts(calendar: Calendar) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def resources(user: Any, *, category: str = "", q: str = "") -> QuerySet[Resource]:
+def resources(user: AnyUser, *, category: str = "", q: str = "") -> QuerySet[Resource]:
     """The resources ``user`` may see, with their windows, optionally filtered."""
     qs = (
         permissions.resources_for_user(user)
@@ -105,7 +113,7 @@ def resources(user: Any, *, category: str = "", q: str = "") -> QuerySet[Resourc
     return qs
 
 
-def provider_shown(user: Any, resource: Resource) -> str:
+def provider_shown(user: AnyUser, resource: Resource) -> str:
     """Who offers it, a party member's name masked unless ``user`` may change the resource."""
     if resource.organisation is not None:
         return resource.organisation.name
@@ -114,7 +122,7 @@ def provider_shown(user: Any, resource: Resource) -> str:
     return mask_name(resource.provider_name)
 
 
-def upcoming_day(user: Any, subdistrict: Subdistrict, today: dt.date) -> CoBuildDay | None:
+def upcoming_day(user: AnyUser, subdistrict: Subdistrict, today: dt.date) -> CoBuildDay | None:
     """The subdistrict's next co-construction day from ``today`` on."""
     return (
         permissions.days_for_user(user)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions
 from linli.cobuild.calendar import DayReason, HolidayRule, plan_year
-from linli.cobuild.models import CoBuildDay, CoBuildPolicy
+from linli.cobuild.models import MAX_REMIND_DAYS_AHEAD, CoBuildDay, CoBuildPolicy
 from linli.core import audit
 from linli.core.exceptions import Forbidden, LinliError, NotFound
 from linli.core.models import AuditEntry
@@ -21,7 +21,7 @@ FIRST_YEAR = 2024  # 城市共建日 began in July 2024
 LAST_YEAR = 2100
 
 
-def _manager(actor: Any, subdistrict: Subdistrict) -> None:
+def _manager(actor: AnyUser, subdistrict: Subdistrict) -> None:
     if not permissions.can_manage(actor, subdistrict):
         raise Forbidden(
             _("Only the subdistrict's staff may change its co-construction days."),
@@ -37,13 +37,15 @@ def policy_for(subdistrict: Subdistrict) -> CoBuildPolicy:
 
 def set_policy(
     *,
-    actor: Any,
+    actor: AnyUser,
     subdistrict: Subdistrict,
     holiday_rule: str,
     units_per_day: int,
+    remind_days_ahead: int | None = None,
     request: HttpRequest | None = None,
 ) -> CoBuildPolicy:
-    """Set the subdistrict's holiday rule and how many units are on duty each day."""
+    """Set the subdistrict's holiday rule, how many units are on duty each day and how many
+    days ahead the reminders go out (``None`` keeps it)."""
     _manager(actor, subdistrict)
     if holiday_rule not in CoBuildPolicy.Rule.values:
         raise LinliError(
@@ -57,19 +59,25 @@ def set_policy(
             code="invalid_units_per_day",
             field="units_per_day",
         )
+    if remind_days_ahead is not None and not 0 <= remind_days_ahead <= MAX_REMIND_DAYS_AHEAD:
+        raise LinliError(
+            _("Reminders go out between 0 (none) and %(max)s days ahead.")
+            % {"max": MAX_REMIND_DAYS_AHEAD},
+            code="invalid_remind_days_ahead",
+            field="remind_days_ahead",
+        )
+    fields = ("holiday_rule", "units_per_day", "remind_days_ahead")
     with transaction.atomic():
         policy, _created = CoBuildPolicy.objects.select_for_update().get_or_create(
             subdistrict=subdistrict, defaults={"district_id": subdistrict.district_id}
         )
-        before = {"holiday_rule": policy.holiday_rule, "units_per_day": policy.units_per_day}
+        before = {f: getattr(policy, f) for f in fields}
         policy.holiday_rule = holiday_rule
         policy.units_per_day = units_per_day
+        if remind_days_ahead is not None:
+            policy.remind_days_ahead = remind_days_ahead
         policy.save()
-        changes = audit.diff(
-            before,
-            {"holiday_rule": holiday_rule, "units_per_day": units_per_day},
-            fields=("holiday_rule", "units_per_day"),
-        )
+        changes = audit.diff(before, {f: getattr(policy, f) for f in fields}, fields=fields)
         if changes:
             audit.record(
                 actor=actor,
@@ -92,7 +100,7 @@ def _check_year(year: int) -> None:
 
 
 def plan_days(
-    *, actor: Any, subdistrict: Subdistrict, year: int, request: HttpRequest | None = None
+    *, actor: AnyUser, subdistrict: Subdistrict, year: int, request: HttpRequest | None = None
 ) -> list[CoBuildDay]:
     """Create (or re-place) the subdistrict's twelve days of ``year`` by its holiday rule.
 
@@ -152,7 +160,7 @@ def plan_days(
     return days
 
 
-def _locked_day(actor: Any, day: CoBuildDay) -> CoBuildDay:
+def _locked_day(actor: AnyUser, day: CoBuildDay) -> CoBuildDay:
     locked = (
         permissions.days_for_user(actor)
         .select_for_update(of=("self",))
@@ -168,7 +176,7 @@ def _locked_day(actor: Any, day: CoBuildDay) -> CoBuildDay:
 
 def move_day(
     *,
-    actor: Any,
+    actor: AnyUser,
     day: CoBuildDay,
     date: dt.date,
     reason: str,
@@ -220,7 +228,9 @@ def move_day(
     return locked
 
 
-def confirm_day(*, actor: Any, day: CoBuildDay, request: HttpRequest | None = None) -> CoBuildDay:
+def confirm_day(
+    *, actor: AnyUser, day: CoBuildDay, request: HttpRequest | None = None
+) -> CoBuildDay:
     """Confirm an unconfirmed day (a year whose holidays the calendar library does not know)."""
     with transaction.atomic():
         locked = _locked_day(actor, day)
