@@ -202,13 +202,15 @@ class RoutingRuleForm(forms.Form):
 
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     community = forms.ModelChoiceField(
-        label=_("Where"),
+        label=_("Community"),
         queryset=Community.objects.none(),
         required=False,
         empty_label=_("— the whole district —"),
     )
     organisation = forms.ModelChoiceField(
-        label=_("Handling unit"), queryset=Organisation.objects.none()
+        label=_("Handling unit"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("— choose a unit —"),
     )
 
     def __init__(self, *args: Any, district_id: int, **kwargs: Any) -> None:
