@@ -27,5 +27,9 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("projects/new/", views.project_new, name="project_new"),
     path("projects/proposals/", views.project_proposals, name="proposals"),
+    path("projects/export.xlsx", views.project_export, name="project_export"),
+    path("projects/import/", views.project_import, name="project_import"),
+    path("projects/template.xlsx", views.project_template, name="project_template"),
+    path("projects/needs-list.xlsx", views.needs_list_export, name="needs_list_export"),
     path("projects/<int:pk>/", views.project_detail, name="project"),
 ]

@@ -21,7 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from linli.cobuild import exports, forms, imports, permissions, queries, services
+from linli.cobuild import (
+    exports,
+    forms,
+    imports,
+    permissions,
+    project_sheets,
+    queries,
+    services,
+)
 from linli.cobuild.models import NEXT_STATE, Project, Resource
 from linli.cobuild.services.days import policy_for
 from linli.core.exceptions import LinliError
@@ -580,6 +588,57 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "states": Project.State.choices,
         },
     )
+
+
+@require_GET
+@staff_required
+def project_export(request: HttpRequest) -> HttpResponse:
+    """The projects list of the user's area (the chosen state only) as Excel."""
+    state = request.GET.get("state", "")
+    projects = permissions.projects_for_user(request.user)
+    if state in Project.State.values:
+        projects = projects.filter(state=state)
+    return project_sheets.projects_response(request.user, projects, request=request)
+
+
+@require_GET
+@staff_required
+def needs_list_export(request: HttpRequest) -> HttpResponse:
+    """The needs list (需求清单) of the user's area as Excel, without personal data."""
+    return project_sheets.needs_list_response(request.user, request=request)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def project_import(request: HttpRequest) -> HttpResponse:
+    """Import projects from Excel: all rows or none, every problem named by row and column."""
+    report = None
+    status = 200
+    if request.method == "POST":
+        report = project_sheets.import_projects(
+            actor=request.user,
+            upload=request.FILES.get("file"),
+            dry_run=request.POST.get("dry_run") == "1",
+            request=request,
+        )
+        status = 200 if report.ok else 400
+    return render(
+        request,
+        "cobuild/project_import.html",
+        {
+            "console_nav": "cobuild_projects",
+            "report": report,
+            "page_title": _("Import projects from Excel"),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_required
+def project_template(request: HttpRequest) -> HttpResponse:
+    """An empty projects sheet with its header and an example row."""
+    return project_sheets.template_response()
 
 
 @require_http_methods(["GET", "POST"])
