@@ -28,10 +28,12 @@ from linli.cobuild import (
     permissions,
     project_sheets,
     queries,
+    report,
     services,
 )
 from linli.cobuild.models import NEXT_STATE, Project, Resource
 from linli.cobuild.services.days import policy_for
+from linli.core import pdf
 from linli.core.exceptions import LinliError
 from linli.places.models import Organisation, Station
 from linli.places.permissions import communities_for_user, stations_for_user
@@ -223,6 +225,21 @@ def move_day(request: HttpRequest, day_id: int) -> HttpResponse:
         request, _("The day is moved to %(date)s.") % {"date": form.cleaned_data["date"]}
     )
     return redirect(_calendar_url(day.subdistrict_id, day.year))
+
+
+@require_GET
+@staff_required
+def day_report(request: HttpRequest, day_id: int, fmt: str) -> HttpResponse:
+    """The day's report (xlsx or PDF) as the user may read it: their area's part of the day."""
+    day = permissions.get_day_for_user(request.user, day_id)
+    built = report.build(request.user, day)
+    if fmt == "pdf":
+        try:
+            return report.pdf_response(built)
+        except pdf.FontMissing as exc:
+            messages.error(request, str(exc))
+            return redirect(_calendar_url(day.subdistrict_id, day.year))
+    return report.xlsx_response(built)
 
 
 @require_POST
