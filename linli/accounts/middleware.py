@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser
 from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
 from linli.accounts.sessions import preloaded_user
 
@@ -26,7 +27,7 @@ def needs_second_factor(request: HttpRequest) -> bool:
     Answered without a query on every request: the device check happens once, at login
     (linli.accounts.receivers sets the session flag).
     """
-    user: Any = getattr(request, "user", None)
+    user: AnyUser | None = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.is_verified():
         return False
     if request.session.get(OTP_PENDING_SESSION_KEY):

@@ -6,8 +6,9 @@ The hierarchy is district → subdistrict → community → station.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -17,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from linli.core.masking import mask_phone
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
 
 
 class Role(models.TextChoices):
@@ -130,6 +134,12 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]  # django-stubs wants UserManager[User]
+
+    # Not columns: django_otp's OTPMiddleware (settings.MIDDLEWARE) sets these on each request's
+    # user, and linli.accounts.views sets ``otp_device`` before ``login``. Declared so that the
+    # code reading them is typed.
+    otp_device: Device | None
+    is_verified: Callable[[], bool]
 
     @property
     def reads_audit_log(self) -> bool:

@@ -1,12 +1,41 @@
-"""Turning a user's scope into a query filter; every app's permissions module builds on this."""
+"""Who a user is and what their scope holds, as query filters; every app's permissions module
+builds on this."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import TypeGuard
 
-from linli.accounts.models import Scope
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest
+
+from linli.accounts.models import EDITOR_ROLES, AnyUser, Scope, User
 
 NOTHING = Q(pk__in=[])
+
+
+def is_signed_in(user: AnyUser | None) -> TypeGuard[User]:
+    """A signed-in user whose account is active: the least every permission asks of a user."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_staff(user: AnyUser | None) -> TypeGuard[User]:
+    """A signed-in, active user who works in the console (district admin to station keeper)."""
+    return is_signed_in(user) and user.is_staff_role
+
+
+def is_editor(user: AnyUser | None) -> TypeGuard[User]:
+    """Staff who create and change the records of their area (``EDITOR_ROLES``), or a superuser."""
+    return is_staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """``request.user`` where a check in front let only signed-in users through (``login_required``,
+    an API router's ``auth``, an app's console decorator): anyone else is refused, not assumed."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def _id(path: str) -> str:

@@ -32,8 +32,9 @@ from django_otp import login as otp_login
 
 from linli.accounts import services
 from linli.accounts.forms import LoginForm, PhoneCodeForm, PhoneForm, TokenForm
-from linli.accounts.models import ApiToken, User
+from linli.accounts.models import AnyUser, ApiToken, User
 from linli.accounts.receivers import OTP_PENDING_SESSION_KEY
+from linli.accounts.scopes import signed_in_user
 from linli.accounts.token_forms import ApiTokenForm
 from linli.core.masking import mask_phone
 
@@ -53,7 +54,7 @@ def _next_url(request: HttpRequest, candidate: str | None) -> str:
     return ""
 
 
-def _landing(user: Any, next_url: str = "") -> HttpResponseRedirect:
+def _landing(user: AnyUser, next_url: str = "") -> HttpResponseRedirect:
     return redirect(next_url or services.home_url_name(user))
 
 
@@ -157,7 +158,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     RequireSecondFactorMiddleware sends every unverified session here; the name
     ``accounts:two_factor`` is part of that contract.
     """
-    user: Any
+    user: User | None
     if request.user.is_authenticated:
         user, next_url = request.user, _next_url(request, request.GET.get("next"))
         if user.is_verified():
@@ -212,7 +213,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @never_cache
 def totp_enrol(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the secret), confirm with a code."""
-    user: Any = request.user
+    user = signed_in_user(request)
     if user.is_resident:
         raise PermissionDenied
     if services.has_second_factor(user) and not user.is_verified():
@@ -399,7 +400,7 @@ def _token_page[V: Callable[..., HttpResponse]](view: V) -> V:
 @_token_page
 def tokens(request: HttpRequest) -> HttpResponse:
     """The user's own API tokens with their state; the secrets are never shown again."""
-    user: Any = request.user
+    user = signed_in_user(request)
     now = timezone.now()
     rows = [
         {"token": token, "status": token.status(now)}
@@ -423,7 +424,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @_token_page
 def token_create(request: HttpRequest) -> HttpResponse:
     """Create a token and show it once, in this POST's answer: it is stored nowhere in clear."""
-    user: Any = request.user
+    user = signed_in_user(request)
     can_write = services.may_write_with_token(user)
     form = ApiTokenForm(request.POST or None, can_write=can_write)
     if request.method == "POST" and form.is_valid():
@@ -458,7 +459,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @_token_page
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask, then revoke: scripts using the token stop working at once."""
-    user: Any = request.user
+    user = signed_in_user(request)
     token = ApiToken.objects.filter(owner=user, pk=pk).first()
     if token is None:
         raise Http404("No such token.")

@@ -70,8 +70,8 @@ class ActivityOut(Schema):
 
 class ActivityIn(Schema):
     title: str = Field(min_length=1, max_length=120)
-    category: Literal[tuple(Category.values)]  # type: ignore[valid-type]
-    audience: Literal[tuple(Audience.values)] = Audience.EVERYONE  # type: ignore[valid-type]
+    category: Literal[tuple(Category.values)]  # type: ignore[valid-type]  # the choices, read at import
+    audience: Literal[tuple(Audience.values)] = Audience.EVERYONE  # type: ignore[valid-type]  # the choices, read at import
     station_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
     community_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
     venue: str = Field(default="", max_length=200)

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
 
+from linli.accounts.models import User
 from linli.activities.models import Activity, Category, SignUp
 
 PERSON_SALT = "linli.activities.person-feed"
@@ -127,7 +128,7 @@ def person_calendar(name: str, signups: Iterable[SignUp], *, host: str) -> bytes
     return bytes(cal.to_ical())
 
 
-def person_feed_token(user: Any) -> str:
+def person_feed_token(user: User) -> str:
     """The secret part of a person's feed address (it stays good until SECRET_KEY changes)."""
     return signing.dumps(user.pk, salt=PERSON_SALT, compress=False)
 

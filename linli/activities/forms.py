@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.activities import permissions
 from linli.activities.models import Activity, Audience, Category
 from linli.activities.services import ActivityInput
@@ -106,7 +107,7 @@ class ActivityForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["station"].queryset = permissions.places_for_user(user).order_by("name")

@@ -13,83 +13,61 @@ never filter by scope themselves; the services re-read the row through them unde
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
-from linli.accounts.models import Role
-from linli.accounts.scopes import scope_q
+from linli.accounts.models import AnyUser, User
+
+# The services, views and the API ask here: staff work in the console, editors (EDITOR_ROLES)
+# create and change activities in their scope.
+from linli.accounts.scopes import is_editor as is_editor
+from linli.accounts.scopes import is_signed_in, scope_q
+from linli.accounts.scopes import is_staff as is_staff
 from linli.activities.models import Activity, CheckIn, SignUp
+from linli.core.limits import one_or_404
 from linli.places.models import Community, Station, Subdistrict
 from linli.places.permissions import can_create_in, stations_for_user
 
-EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 
-
-def _active(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def is_staff(user: Any) -> bool:
-    """Whether ``user`` works in the console (district admin to station keeper)."""
-    return _active(user) and bool(getattr(user, "is_staff_role", False))
-
-
-def is_editor(user: Any) -> bool:
-    """Whether ``user`` may create and change activities (in their scope)."""
-    return is_staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
-
-
-def _as_pk(pk: Any) -> int:
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
-
-
-def activities_for_user(user: Any) -> QuerySet[Activity]:
+def activities_for_user(user: AnyUser) -> QuerySet[Activity]:
     """Activities a staff user may see in the console, staff API and exports."""
     if not is_staff(user):
         return Activity.objects.none()
     return Activity.objects.filter(scope_q(user.scope, station="station"))
 
 
-def get_activity_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Activity:
+def get_activity_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Activity:
     """The activity ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
-    try:
-        activity = (
-            activities_for_user(user)
-            .select_related("station", "community", "subdistrict", "organiser")
-            .get(pk=_as_pk(pk))
-        )
-    except Activity.DoesNotExist:
-        raise Http404("No such activity.") from None
+    activity = one_or_404(
+        activities_for_user(user).select_related(
+            "station", "community", "subdistrict", "organiser"
+        ),
+        pk,
+        missing="No such activity.",
+    )
     if for_change and not is_editor(user):
         raise PermissionDenied
     return activity
 
 
-def may_take_attendance(user: Any, activity: Activity) -> bool:
+def may_take_attendance(user: AnyUser, activity: Activity) -> TypeGuard[User]:
     """Whether ``user`` may tick people in and out and show the door code (staff in scope)."""
     return is_staff(user) and activities_for_user(user).filter(pk=activity.pk).exists()
 
 
-def may_register_for_others(user: Any, activity: Activity) -> bool:
+def may_register_for_others(user: AnyUser, activity: Activity) -> TypeGuard[User]:
     """Whether ``user`` may sign people up on their behalf (staff in scope, keepers included)."""
     return may_take_attendance(user, activity)
 
 
-def may_create_in(user: Any, community: Community | None, subdistrict: Subdistrict) -> bool:
+def may_create_in(user: AnyUser, community: Community | None, subdistrict: Subdistrict) -> bool:
     """Whether ``user`` may create an activity of this community (or subdistrict level)."""
     return is_editor(user) and can_create_in(user, community, subdistrict)
 
 
-def places_for_user(user: Any) -> QuerySet[Station]:
+def places_for_user(user: AnyUser) -> QuerySet[Station]:
     """The places an editor may hold an activity at: the stations of their scope."""
     return stations_for_user(user).filter(is_active=True)
 
@@ -101,51 +79,48 @@ def public_activities() -> QuerySet[Activity]:
 
 def get_public_activity(pk: Any) -> Activity:
     """A published activity for the resident pages, or 404."""
-    try:
-        return (
-            public_activities()
-            .select_related("station", "community", "subdistrict", "organiser", "district")
-            .get(pk=_as_pk(pk))
-        )
-    except Activity.DoesNotExist:
-        raise Http404("No such activity.") from None
+    return one_or_404(
+        public_activities().select_related(
+            "station", "community", "subdistrict", "organiser", "district"
+        ),
+        pk,
+        missing="No such activity.",
+    )
 
 
-def signups_for_user(user: Any) -> QuerySet[SignUp]:
+def signups_for_user(user: AnyUser) -> QuerySet[SignUp]:
     """Sign-ups a user may see: staff those of the activities in scope, others their own."""
     if is_staff(user):
         return SignUp.objects.filter(activity__in=activities_for_user(user).values("pk"))
-    if _active(user):
+    if is_signed_in(user):
         return SignUp.objects.filter(user=user)
     return SignUp.objects.none()
 
 
-def get_signup_for_user(user: Any, pk: Any) -> SignUp:
+def get_signup_for_user(user: AnyUser, pk: Any) -> SignUp:
     """The sign-up ``pk`` if ``user`` may see (and so cancel) it."""
-    try:
-        return signups_for_user(user).select_related("activity").get(pk=_as_pk(pk))
-    except SignUp.DoesNotExist:
-        raise Http404("No such sign-up.") from None
+    return one_or_404(
+        signups_for_user(user).select_related("activity"), pk, missing="No such sign-up."
+    )
 
 
-def checkins_for_user(user: Any) -> QuerySet[CheckIn]:
+def checkins_for_user(user: AnyUser) -> QuerySet[CheckIn]:
     """Check-ins a user may see: staff those of their scope, others their own."""
     if is_staff(user):
         return CheckIn.objects.filter(scope_q(user.scope, station="station"))
-    if _active(user):
+    if is_signed_in(user):
         return CheckIn.objects.filter(user=user)
     return CheckIn.objects.none()
 
 
-def get_checkin_for_user(user: Any, pk: Any) -> CheckIn:
+def get_checkin_for_user(user: AnyUser, pk: Any) -> CheckIn:
     """The check-in ``pk`` if ``user`` may see it."""
-    try:
-        return checkins_for_user(user).select_related("activity").get(pk=_as_pk(pk))
-    except CheckIn.DoesNotExist:
-        raise Http404("No such check-in.") from None
+    return one_or_404(
+        checkins_for_user(user).select_related("activity"), pk, missing="No such check-in."
+    )
 
 
-def sees_personal_data(user: Any, activity: Activity) -> bool:
+def sees_personal_data(user: AnyUser, activity: Activity) -> bool:
     """Whether ``user`` may read participants' full phone numbers for ``activity``.
 
     The keeper at the door needs names, not numbers; editors in scope call people when a

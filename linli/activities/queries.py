@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
+from linli.accounts.models import AnyUser, User
 from linli.activities import permissions, schedule
 from linli.activities.models import Activity, Category, CheckIn, SignUp
 from linli.activities.schedule import Occurrence
@@ -103,7 +104,7 @@ def places(activity: Activity, occurrence: dt.datetime) -> SessionPlaces:
     return SessionPlaces(counts["confirmed"], counts["waiting"], activity.capacity)
 
 
-def my_signups(user: Any, *, at: dt.datetime) -> QuerySet[SignUp]:
+def my_signups(user: User, *, at: dt.datetime) -> QuerySet[SignUp]:
     """A person's live sign-ups for sessions not yet over (their "my activities" page)."""
     return (
         permissions.signups_for_user(user)
@@ -232,7 +233,7 @@ class CountFilter:
         return params
 
 
-def counts_by(user: Any, by: str, flt: CountFilter) -> list[CountRow]:
+def counts_by(user: AnyUser, by: str, flt: CountFilter) -> list[CountRow]:
     """Persons and person-times of the user's scope grouped ``by`` one of ``GROUPS``."""
     key, label = GROUPS[by]
     rows = flt.apply(permissions.checkins_for_user(user))
@@ -266,7 +267,7 @@ def counts_by(user: Any, by: str, flt: CountFilter) -> list[CountRow]:
     return result
 
 
-def people(user: Any, flt: CountFilter) -> QuerySet[CheckIn]:
+def people(user: AnyUser, flt: CountFilter) -> QuerySet[CheckIn]:
     """The check-ins behind a figure, for those who may see them (staff in scope)."""
     return (
         flt.apply(permissions.checkins_for_user(user))

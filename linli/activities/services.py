@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts import services as accounts_services
+from linli.accounts.models import AnyUser, User
 from linli.activities import permissions, schedule, signals
 from linli.activities.exceptions import (
     AlreadyCheckedIn,
@@ -81,7 +82,7 @@ FIELDS = (
 )
 
 
-def _validate(actor: Any, data: ActivityInput) -> tuple[Community | None, Any]:
+def _validate(actor: AnyUser, data: ActivityInput) -> tuple[Community | None, Any]:
     """Check an activity's fields and scope; return its community and subdistrict."""
     if not data.title.strip():
         raise InvalidActivity(_("Please give the activity a title."), field="title")
@@ -130,7 +131,7 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
 
 
 def create_activity(
-    *, actor: Any, data: ActivityInput, request: HttpRequest | None = None
+    *, actor: AnyUser, data: ActivityInput, request: HttpRequest | None = None
 ) -> Activity:
     """Create an activity in the actor's scope."""
     if not permissions.is_editor(actor):
@@ -168,7 +169,7 @@ def create_activity(
 
 
 def update_activity(
-    *, actor: Any, activity: Activity, data: ActivityInput, request: HttpRequest | None = None
+    *, actor: AnyUser, activity: Activity, data: ActivityInput, request: HttpRequest | None = None
 ) -> Activity:
     """Change an activity the actor may change; sign-ups and check-ins keep their sessions."""
     community, subdistrict = _validate(actor, data)
@@ -198,7 +199,7 @@ def update_activity(
 
 
 def set_cancelled(
-    *, actor: Any, activity: Activity, cancelled: bool, request: HttpRequest | None = None
+    *, actor: AnyUser, activity: Activity, cancelled: bool, request: HttpRequest | None = None
 ) -> Activity:
     """Cancel an activity (it leaves the public pages and feeds) or bring it back."""
     with transaction.atomic():
@@ -217,7 +218,7 @@ def set_cancelled(
     return locked
 
 
-def _lock(actor: Any, pk: int, *, for_change: bool = False) -> Activity:
+def _lock(actor: AnyUser, pk: int, *, for_change: bool = False) -> Activity:
     """The activity through the permission chokepoint, locked for this transaction."""
     permissions.get_activity_for_user(actor, pk, for_change=for_change)
     return Activity.objects.select_for_update(of=("self",)).select_related("station").get(pk=pk)
@@ -263,12 +264,12 @@ def _place_status(activity: Activity, occurrence: dt.datetime) -> str:
 
 def _create_signup(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     occurrence: dt.datetime,
     name: str,
     phone: str,
-    user: Any,
+    user: User | None,
     request: HttpRequest | None,
 ) -> SignUp:
     now = timezone.now()
@@ -305,7 +306,7 @@ def _create_signup(
 
 
 def sign_up(
-    *, actor: Any, activity_id: int, occurrence: dt.datetime, request: HttpRequest | None = None
+    *, actor: AnyUser, activity_id: int, occurrence: dt.datetime, request: HttpRequest | None = None
 ) -> SignUp:
     """A logged-in resident signs up for a session: a place, or the waiting list when full."""
     if not (actor is not None and actor.is_authenticated):
@@ -335,7 +336,7 @@ def sign_up(
 
 def register_on_behalf(
     *,
-    actor: Any,
+    actor: AnyUser,
     activity_id: int,
     occurrence: dt.datetime,
     name: str,
@@ -367,7 +368,7 @@ def register_on_behalf(
         )
 
 
-def cancel_signup(*, actor: Any, signup_id: int, request: HttpRequest | None = None) -> SignUp:
+def cancel_signup(*, actor: AnyUser, signup_id: int, request: HttpRequest | None = None) -> SignUp:
     """Cancel a sign-up; a place it held goes to the first on the waiting list, who is told."""
     with transaction.atomic():
         visible = permissions.get_signup_for_user(actor, signup_id)
@@ -464,7 +465,7 @@ def read_door_code(code: str) -> tuple[Activity, schedule.Occurrence]:
     return activity, occ
 
 
-def person_key(*, user: Any = None, phone: str = "") -> str:
+def person_key(*, user: User | None = None, phone: str = "") -> str:
     """The same person across activities: their mobile when known, else their account."""
     if phone:
         return f"p{phone}"
@@ -475,12 +476,12 @@ def person_key(*, user: Any = None, phone: str = "") -> str:
 
 def _record_checkin(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     occurrence: dt.datetime,
     name: str,
     phone: str,
-    user: Any,
+    user: User | None,
     signup: SignUp | None,
     method: str,
     at: dt.datetime,
@@ -522,7 +523,7 @@ def _record_checkin(
     return checkin
 
 
-def check_in_by_code(*, actor: Any, code: str, request: HttpRequest | None = None) -> CheckIn:
+def check_in_by_code(*, actor: AnyUser, code: str, request: HttpRequest | None = None) -> CheckIn:
     """A logged-in person checks themself in with the code from the door's QR."""
     if not (actor is not None and actor.is_authenticated):
         raise DoorCodeRefused(_("Please log in to check in."), code="unauthenticated")
@@ -577,7 +578,7 @@ class TickResult:
 
 def tick(
     *,
-    actor: Any,
+    actor: AnyUser,
     tick_id: uuid.UUID,
     signup_id: int,
     at: dt.datetime | None = None,
@@ -637,7 +638,7 @@ def tick(
     return TickResult(tick_id, "recorded", checkin.pk)
 
 
-def check_out(*, actor: Any, checkin_id: int, request: HttpRequest | None = None) -> CheckIn:
+def check_out(*, actor: AnyUser, checkin_id: int, request: HttpRequest | None = None) -> CheckIn:
     """Close a volunteer's duty: the time between check-in and check-out is service time."""
     with transaction.atomic():
         visible = permissions.get_checkin_for_user(actor, checkin_id)

@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions, queries, services
 from linli.cobuild.models import Resource
 from linli.core.limits import BodySchema, Id
@@ -253,7 +254,7 @@ def refuse_swap(request: HttpRequest, swap_id: Id) -> dict[str, Any]:
     return _swap_out(services.refuse_swap(actor=user, swap=swap, request=request))
 
 
-def resource_out(user: Any, resource: Resource) -> dict[str, Any]:
+def resource_out(user: AnyUser, resource: Resource) -> dict[str, Any]:
     """A resource as the API and the export show it to ``user``."""
     return {
         "id": resource.pk,
@@ -319,7 +320,7 @@ def get_resource(request: HttpRequest, resource_id: Id) -> dict[str, Any]:
     return resource_out(user, permissions.get_resource_for_user(user, resource_id))
 
 
-def _district(user: Any) -> District:
+def _district(user: AnyUser) -> District:
     from linli.places.services import resolve_district
 
     return resolve_district(user)

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions, queries
 from linli.cobuild.models import Resource
 from linli.cobuild.sheets import (
@@ -51,7 +52,7 @@ def _windows_text(resource: Resource) -> str:
     return "；".join(parts)
 
 
-def resource_rows(actor: Any, resources: Iterable[Resource]) -> Iterable[list[Any]]:
+def resource_rows(actor: AnyUser, resources: Iterable[Resource]) -> Iterable[list[Any]]:
     """One row per resource in the column order of ``sheets.COLUMNS``."""
     for r in resources:
         yield [
@@ -98,7 +99,7 @@ def workbook(rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def resources_response(
-    actor: Any, resources: QuerySet[Resource], *, request: HttpRequest | None = None
+    actor: AnyUser, resources: QuerySet[Resource], *, request: HttpRequest | None = None
 ) -> HttpResponse:
     """The resources the user may see (narrowed by ``resources``) as an .xlsx download."""
     allowed = permissions.resources_for_user(actor).filter(pk__in=resources.values("pk"))

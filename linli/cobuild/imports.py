@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import services
 from linli.cobuild.forms import parse_windows
 from linli.cobuild.sheets import CATEGORY_WORDS, COLUMNS, PROVIDER_WORDS, SKILL_WORDS
@@ -194,7 +195,7 @@ _SERVICE_FIELD = {
 
 def import_resources(
     *,
-    actor: Any,
+    actor: AnyUser,
     upload: UploadedFile[bytes] | None,
     dry_run: bool = False,
     request: HttpRequest | None = None,

@@ -12,14 +12,14 @@ Anything outside the user's scope is 404, as if it did not exist; ``linli.cobuil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from linli.accounts.models import Role
+from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import NOTHING, scope_q
+from linli.accounts.scopes import is_staff as is_staff  # the views, API and services ask here
 from linli.cobuild.models import (
     CoBuildDay,
     DayReminder,
@@ -30,50 +30,38 @@ from linli.cobuild.models import (
     Resource,
     SwapRequest,
 )
-from linli.core.limits import pk_or_404
+from linli.core.limits import one_or_404, pk_or_404
 from linli.places.models import Community, Subdistrict
-from linli.places.permissions import subdistricts_for_user
+from linli.places.permissions import can_create_in, subdistricts_for_user
 
 as_pk = pk_or_404  # views ask here, as for the other chokepoints
 
 MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF})
-RESOURCE_EDITOR_ROLES = frozenset(
-    {Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF}
-)
 
 
-def is_staff(user: Any) -> bool:
-    """Whether ``user`` may open the co-construction pages at all."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "is_staff_role", False)
-    )
-
-
-def require_staff(user: Any) -> None:
+def require_staff(user: AnyUser) -> None:
     """Refuse (403) anyone who is not staff."""
     if not is_staff(user):
         raise PermissionDenied
 
 
-def cobuild_subdistricts_for_user(user: Any) -> QuerySet[Subdistrict]:
+def cobuild_subdistricts_for_user(user: AnyUser) -> QuerySet[Subdistrict]:
     """Subdistricts whose days and roster ``user`` may read (a community's: its subdistrict)."""
     if not is_staff(user):
         return Subdistrict.objects.none()
     return subdistricts_for_user(user)
 
 
-def get_subdistrict_for_user(user: Any, pk: Any) -> Subdistrict:
+def get_subdistrict_for_user(user: AnyUser, pk: Any) -> Subdistrict:
     """The subdistrict ``pk`` if ``user`` may read its co-construction days."""
-    try:
-        return cobuild_subdistricts_for_user(user).select_related("district").get(pk=as_pk(pk))
-    except Subdistrict.DoesNotExist:
-        raise Http404("No such subdistrict.") from None
+    return one_or_404(
+        cobuild_subdistricts_for_user(user).select_related("district"),
+        pk,
+        missing="No such subdistrict.",
+    )
 
 
-def can_manage(user: Any, subdistrict: Subdistrict) -> bool:
+def can_manage(user: AnyUser, subdistrict: Subdistrict) -> TypeGuard[User]:
     """Whether ``user`` plans ``subdistrict``'s days, keeps its rotation and approves swaps."""
     if not is_staff(user):
         return False
@@ -87,76 +75,71 @@ def can_manage(user: Any, subdistrict: Subdistrict) -> bool:
     return scope.subdistrict_id is None or scope.subdistrict_id == subdistrict.pk
 
 
-def require_manager(user: Any, subdistrict: Subdistrict) -> None:
+def require_manager(user: AnyUser, subdistrict: Subdistrict) -> None:
     """Refuse (403) a reader who may not manage ``subdistrict``."""
     if not can_manage(user, subdistrict):
         raise PermissionDenied
 
 
-def days_for_user(user: Any) -> QuerySet[CoBuildDay]:
+def days_for_user(user: AnyUser) -> QuerySet[CoBuildDay]:
     """Co-construction days of the subdistricts ``user`` may read."""
     return CoBuildDay.objects.filter(subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
-def get_day_for_user(user: Any, pk: Any, *, for_change: bool = False) -> CoBuildDay:
+def get_day_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> CoBuildDay:
     """The day ``pk`` if ``user`` may read it (and manage it, with ``for_change``)."""
-    try:
-        day = days_for_user(user).select_related("subdistrict").get(pk=as_pk(pk))
-    except CoBuildDay.DoesNotExist:
-        raise Http404("No such co-construction day.") from None
+    day = one_or_404(
+        days_for_user(user).select_related("subdistrict"),
+        pk,
+        missing="No such co-construction day.",
+    )
     if for_change:
         require_manager(user, day.subdistrict)
     return day
 
 
-def duty_units_for_user(user: Any) -> QuerySet[DutyUnit]:
+def duty_units_for_user(user: AnyUser) -> QuerySet[DutyUnit]:
     """Units on the rotations ``user`` may read."""
     return DutyUnit.objects.filter(subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
-def get_duty_unit_for_user(user: Any, pk: Any, *, for_change: bool = False) -> DutyUnit:
+def get_duty_unit_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> DutyUnit:
     """The rotation unit ``pk`` if ``user`` may read it (and manage it)."""
-    try:
-        unit = (
-            duty_units_for_user(user)
-            .select_related("subdistrict", "organisation")
-            .get(pk=as_pk(pk))
-        )
-    except DutyUnit.DoesNotExist:
-        raise Http404("No such unit on the rotation.") from None
+    unit = one_or_404(
+        duty_units_for_user(user).select_related("subdistrict", "organisation"),
+        pk,
+        missing="No such unit on the rotation.",
+    )
     if for_change:
         require_manager(user, unit.subdistrict)
     return unit
 
 
-def duties_for_user(user: Any) -> QuerySet[DutyAssignment]:
+def duties_for_user(user: AnyUser) -> QuerySet[DutyAssignment]:
     """Roster rows of the subdistricts ``user`` may read."""
     return DutyAssignment.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
-def skips_for_user(user: Any) -> QuerySet[DutySkip]:
+def skips_for_user(user: AnyUser) -> QuerySet[DutySkip]:
     """Skipped turns of the subdistricts ``user`` may read."""
     return DutySkip.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
-def reminders_for_user(user: Any) -> QuerySet[DayReminder]:
+def reminders_for_user(user: AnyUser) -> QuerySet[DayReminder]:
     """Reminders sent for the days of the subdistricts ``user`` may read (who was told)."""
     return DayReminder.objects.filter(day__subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
-def get_duty_for_user(user: Any, pk: Any) -> DutyAssignment:
+def get_duty_for_user(user: AnyUser, pk: Any) -> DutyAssignment:
     """The roster row ``pk`` if ``user`` may read it."""
-    try:
-        return (
-            duties_for_user(user)
-            .select_related("day__subdistrict", "unit__organisation")
-            .get(pk=as_pk(pk))
-        )
-    except DutyAssignment.DoesNotExist:
-        raise Http404("No such duty.") from None
+    return one_or_404(
+        duties_for_user(user).select_related("day__subdistrict", "unit__organisation"),
+        pk,
+        missing="No such duty.",
+    )
 
 
-def can_request_swap(user: Any, subdistrict: Subdistrict) -> bool:
+def can_request_swap(user: AnyUser, subdistrict: Subdistrict) -> TypeGuard[User]:
     """Whether ``user`` may ask for a swap on ``subdistrict``'s roster (its managers and the
     staff of its communities)."""
     if can_manage(user, subdistrict):
@@ -168,17 +151,16 @@ def can_request_swap(user: Any, subdistrict: Subdistrict) -> bool:
     )
 
 
-def swaps_for_user(user: Any) -> QuerySet[SwapRequest]:
+def swaps_for_user(user: AnyUser) -> QuerySet[SwapRequest]:
     """Swap requests of the subdistricts ``user`` may read."""
     return SwapRequest.objects.filter(subdistrict__in=cobuild_subdistricts_for_user(user))
 
 
-def get_swap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> SwapRequest:
+def get_swap_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> SwapRequest:
     """The swap request ``pk`` if ``user`` may read it (and decide it, with ``for_change``)."""
-    try:
-        swap = swaps_for_user(user).select_related("subdistrict").get(pk=as_pk(pk))
-    except SwapRequest.DoesNotExist:
-        raise Http404("No such swap request.") from None
+    swap = one_or_404(
+        swaps_for_user(user).select_related("subdistrict"), pk, missing="No such swap request."
+    )
     if for_change:
         require_manager(user, swap.subdistrict)
     return swap
@@ -187,7 +169,7 @@ def get_swap_for_user(user: Any, pk: Any, *, for_change: bool = False) -> SwapRe
 # ------------------------------------------------------------------------------------ resources
 
 
-def area_q(user: Any) -> Q:
+def area_q(user: User) -> Q:
     """The rows of a subdistrict-and-community list (resources, projects) ``user`` may see:
     those in scope, and for community staff also the subdistrict-wide ones of their subdistrict
     (they draw on them too). Station keepers see none."""
@@ -201,79 +183,61 @@ def area_q(user: Any) -> Q:
     return q
 
 
-def resources_for_user(user: Any) -> QuerySet[Resource]:
+def resources_for_user(user: AnyUser) -> QuerySet[Resource]:
     """Resources ``user`` may see (``area_q``)."""
     if not is_staff(user):
         return Resource.objects.none()
     return Resource.objects.filter(area_q(user))
 
 
-def can_change_resource(user: Any, resource: Resource) -> bool:
+def can_change_resource(user: AnyUser, resource: Resource) -> bool:
     """Whether ``user`` may change ``resource``: editors whose scope holds its area."""
     return can_create_resource_in(user, resource.subdistrict, resource.community)
 
 
 def can_create_resource_in(
-    user: Any, subdistrict: Subdistrict, community: Community | None
-) -> bool:
-    """Whether ``user`` may file a resource in this subdistrict (and community)."""
-    if not is_staff(user):
-        return False
-    if community is not None and community.subdistrict_id != subdistrict.pk:
-        return False
-    if user.is_superuser:
-        return True
-    if user.role not in RESOURCE_EDITOR_ROLES:
-        return False
-    scope = user.scope
-    if scope.district_id is None or scope.district_id != subdistrict.district_id:
-        return False
-    if scope.station_id is not None:
-        return False
-    if scope.community_id is not None:
-        return community is not None and community.pk == scope.community_id
-    if scope.subdistrict_id is not None:
-        return bool(scope.subdistrict_id == subdistrict.pk)
-    return True
+    user: AnyUser, subdistrict: Subdistrict, community: Community | None
+) -> TypeGuard[User]:
+    """Whether ``user`` may file a resource in this subdistrict (and community): editors
+    (``EDITOR_ROLES``) whose scope holds the area, as for every record placed in an area."""
+    return can_create_in(user, community, subdistrict)
 
 
-def get_resource_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Resource:
+def get_resource_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Resource:
     """The resource ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
-    try:
-        resource = (
-            resources_for_user(user)
-            .select_related("subdistrict", "community", "organisation", "station")
-            .get(pk=as_pk(pk))
-        )
-    except Resource.DoesNotExist:
-        raise Http404("No such resource.") from None
+    resource = one_or_404(
+        resources_for_user(user).select_related(
+            "subdistrict", "community", "organisation", "station"
+        ),
+        pk,
+        missing="No such resource.",
+    )
     if for_change and not can_change_resource(user, resource):
         raise PermissionDenied
     return resource
 
 
-def projects_for_user(user: Any) -> QuerySet[Project]:
+def projects_for_user(user: AnyUser) -> QuerySet[Project]:
     """Projects ``user`` may see: the same areas as the resources list."""
     if not is_staff(user):
         return Project.objects.none()
     return Project.objects.filter(area_q(user))
 
 
-def can_change_project(user: Any, project: Project) -> bool:
+def can_change_project(user: AnyUser, project: Project) -> bool:
     """Whether ``user`` may claim or move ``project``: editors whose scope holds its area."""
     return can_create_resource_in(user, project.subdistrict, project.community)
 
 
-def get_project_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Project:
+def get_project_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Project:
     """The project ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
-    try:
-        project = (
-            projects_for_user(user)
-            .select_related("subdistrict", "community", "need", "resource", "claimed_by")
-            .get(pk=as_pk(pk))
-        )
-    except Project.DoesNotExist:
-        raise Http404("No such project.") from None
+    project = one_or_404(
+        projects_for_user(user).select_related(
+            "subdistrict", "community", "need", "resource", "claimed_by"
+        ),
+        pk,
+        missing="No such project.",
+    )
     if for_change and not can_change_project(user, project):
         raise PermissionDenied
     return project

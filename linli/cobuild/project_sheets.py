@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser, User
 from linli.cobuild import permissions, services
 from linli.cobuild.imports import Problem, Report
 from linli.cobuild.models import Project, Resource
@@ -114,7 +115,7 @@ def project_rows(projects: QuerySet[Project]) -> list[list[Any]]:
 
 
 def projects_response(
-    actor: Any, projects: QuerySet[Project], *, request: HttpRequest | None = None
+    actor: AnyUser, projects: QuerySet[Project], *, request: HttpRequest | None = None
 ) -> HttpResponse:
     """The projects ``actor`` may see (narrowed by ``projects``) as an .xlsx download."""
     allowed = permissions.projects_for_user(actor).filter(pk__in=projects.values("pk"))
@@ -132,7 +133,7 @@ def projects_response(
     return _response(_sheet_bytes(PROJECTS_TITLE, headers, rows, widths), "projects.xlsx")
 
 
-def needs_list_for_user(actor: Any) -> QuerySet[Any]:
+def needs_list_for_user(actor: User) -> QuerySet[Any]:
     """The needs list (需求清单) as far as ``actor`` may read the needs."""
     from linli.needs.permissions import needs_for_user
     from linli.needs.queries import open_needs_for_cobuild
@@ -144,7 +145,7 @@ def needs_list_for_user(actor: Any) -> QuerySet[Any]:
     return listed.filter(pk__in=needs_for_user(actor).values("pk"))
 
 
-def needs_list_response(actor: Any, *, request: HttpRequest | None = None) -> HttpResponse:
+def needs_list_response(actor: User, *, request: HttpRequest | None = None) -> HttpResponse:
     """The needs list ``actor`` may read as an .xlsx download (no personal data)."""
     needs = needs_list_for_user(actor).select_related("subdistrict", "community")
     projects: dict[int, list[str]] = {}
@@ -268,7 +269,7 @@ class _Plan:
     unit: Organisation | None
 
 
-def _plan(actor: Any, row: _Row, report: Report) -> _Plan | None:
+def _plan(actor: User, row: _Row, report: Report) -> _Plan | None:
     before = len(report.problems)
 
     def bad(key: str, message: str) -> None:
@@ -306,7 +307,9 @@ def _plan(actor: Any, row: _Row, report: Report) -> _Plan | None:
             bad("resource", _("No resource %(id)s in your area.") % {"id": resource_id})
     name = row.get("unit")
     if name:
-        unit = Organisation.objects.filter(district_id=actor.scope.district_id, name=name).first()
+        district_id = actor.district_id
+        if district_id is not None:
+            unit = Organisation.objects.filter(district_id=district_id, name=name).first()
         if unit is None:
             bad("unit", _("No unit or organisation is called “%(name)s”.") % {"name": name[:60]})
     if len(report.problems) > before:
@@ -315,7 +318,7 @@ def _plan(actor: Any, row: _Row, report: Report) -> _Plan | None:
 
 
 def import_projects(
-    *, actor: Any, upload: Any, dry_run: bool = False, request: HttpRequest | None = None
+    *, actor: User, upload: Any, dry_run: bool = False, request: HttpRequest | None = None
 ) -> Report:
     """Import every row of the file, or none; the report names each problem."""
     report = Report(dry_run=dry_run)

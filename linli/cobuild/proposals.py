@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.cobuild import permissions, queries
 from linli.cobuild.matching import MatchNeed, MatchResource, Proposal, Window, match
 from linli.cobuild.models import Resource
@@ -99,7 +100,7 @@ def _graph(district: Any) -> Any:
     return load_graph(path, cache_dir=settings.LINLI_CIRCLE_CACHE_DIR)
 
 
-def propose(user: Any, district: Any, *, now: dt.datetime) -> Proposals:
+def propose(user: User, district: Any, *, now: dt.datetime) -> Proposals:
     """Optimal need ↔ resource proposals for the user's area."""
     from linli.needs.queries import open_needs_for_cobuild
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions
 from linli.cobuild.models import (
     CoBuildDay,
@@ -55,7 +55,7 @@ class Calendar:
         return sum(1 for d in self.days if not d.day.confirmed)
 
 
-def calendar_for(user: Any, subdistrict: Subdistrict, year: int) -> Calendar:
+def calendar_for(user: AnyUser, subdistrict: Subdistrict, year: int) -> Calendar:
     """The year's days and roster of ``subdistrict`` as ``user`` may see them."""
     days = list(
         permissions.days_for_user(user).filter(subdistrict=subdistrict, year=year).order_by("date")
@@ -96,7 +96,7 @@ def duty_counts(calendar: Calendar) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def resources(user: Any, *, category: str = "", q: str = "") -> QuerySet[Resource]:
+def resources(user: AnyUser, *, category: str = "", q: str = "") -> QuerySet[Resource]:
     """The resources ``user`` may see, with their windows, optionally filtered."""
     qs = (
         permissions.resources_for_user(user)
@@ -113,7 +113,7 @@ def resources(user: Any, *, category: str = "", q: str = "") -> QuerySet[Resourc
     return qs
 
 
-def provider_shown(user: Any, resource: Resource) -> str:
+def provider_shown(user: AnyUser, resource: Resource) -> str:
     """Who offers it, a party member's name masked unless ``user`` may change the resource."""
     if resource.organisation is not None:
         return resource.organisation.name
@@ -122,7 +122,7 @@ def provider_shown(user: Any, resource: Resource) -> str:
     return mask_name(resource.provider_name)
 
 
-def upcoming_day(user: Any, subdistrict: Subdistrict, today: dt.date) -> CoBuildDay | None:
+def upcoming_day(user: AnyUser, subdistrict: Subdistrict, today: dt.date) -> CoBuildDay | None:
     """The subdistrict's next co-construction day from ``today`` on."""
     return (
         permissions.days_for_user(user)

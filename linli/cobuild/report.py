@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions
 from linli.cobuild.models import CoBuildDay, DayReminder, Project, ProjectEntry
 from linli.core import pdf, spreadsheets
@@ -75,7 +76,7 @@ def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def build(user: Any, day: CoBuildDay) -> DayReport:
+def build(user: AnyUser, day: CoBuildDay) -> DayReport:
     """The report of ``day`` as ``user`` may read it."""
     from linli.activities.permissions import checkins_for_user
 

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from linli.accounts.models import AnyUser, User
+from linli.accounts.scopes import signed_in_user
 from linli.cobuild import (
     exports,
     forms,
@@ -371,11 +373,14 @@ def decide_swap(request: HttpRequest, swap_id: int) -> HttpResponse:
     try:
         if request.POST.get("decision") == "approve":
             services.approve_swap(
-                actor=request.user, swap=swap, today=timezone.localdate(), request=request
+                actor=signed_in_user(request),
+                swap=swap,
+                today=timezone.localdate(),
+                request=request,
             )
             messages.success(request, _("The swap is approved; the roster shows it."))
         else:
-            services.refuse_swap(actor=request.user, swap=swap, request=request)
+            services.refuse_swap(actor=signed_in_user(request), swap=swap, request=request)
             messages.success(request, _("The swap is refused."))
     except LinliError as exc:
         return _refused(request, swap.subdistrict_id, "swaps", exc)
@@ -414,7 +419,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _areas(user: Any) -> list[tuple[str, str]]:
+def _areas(user: AnyUser) -> list[tuple[str, str]]:
     """The areas ``user`` may file resources in, as ``subdistrict[/community]`` choices."""
     choices: list[tuple[str, str]] = []
     for sub in permissions.cobuild_subdistricts_for_user(user):
@@ -426,7 +431,7 @@ def _areas(user: Any) -> list[tuple[str, str]]:
     return choices
 
 
-def _resource_form(user: Any, *args: Any, **kwargs: Any) -> forms.ResourceForm:
+def _resource_form(user: User, *args: Any, **kwargs: Any) -> forms.ResourceForm:
     district_id = user.scope.district_id
     organisations = Organisation.objects.filter(
         kind__in=[
@@ -454,7 +459,7 @@ _FIELD_OF = {"subdistrict": "area", "community": "area"}
 @staff_required
 def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """File a resource, or change one."""
-    user = request.user
+    user = signed_in_user(request)
     resource = permissions.get_resource_for_user(user, pk) if pk else None
     can_edit = resource is None or permissions.can_change_resource(user, resource)
     if request.method == "POST":
@@ -622,7 +627,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
 @staff_required
 def needs_list_export(request: HttpRequest) -> HttpResponse:
     """The needs list (需求清单) of the user's area as Excel, without personal data."""
-    return project_sheets.needs_list_response(request.user, request=request)
+    return project_sheets.needs_list_response(signed_in_user(request), request=request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -633,7 +638,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         report = project_sheets.import_projects(
-            actor=request.user,
+            actor=signed_in_user(request),
             upload=request.FILES.get("file"),
             dry_run=request.POST.get("dry_run") == "1",
             request=request,
@@ -662,7 +667,7 @@ def project_template(request: HttpRequest) -> HttpResponse:
 @staff_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One project: its need, resource, timeline; claim it or move it on."""
-    user = request.user
+    user = signed_in_user(request)
     project = permissions.get_project_for_user(user, pk)
     error = ""
     status = 200
@@ -728,7 +733,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _open_needs(user: Any) -> Any:
+def _open_needs(user: User) -> Any:
     """Open shared needs in the user's area that may become projects (needs.queries)."""
     from linli.needs.queries import open_needs_for_cobuild
 
@@ -742,7 +747,7 @@ def _open_needs(user: Any) -> Any:
 @staff_required
 def project_new(request: HttpRequest) -> HttpResponse:
     """Put an open need on the projects list (待认领), with a resource if one fits."""
-    user = request.user
+    user = signed_in_user(request)
     needs = list(_open_needs(user)[:500])
     resources = list(queries.resources(user)[:500])
     error = ""
@@ -788,7 +793,7 @@ def project_proposals(request: HttpRequest) -> HttpResponse:
     from linli.places.services import resolve_district
 
     district = resolve_district(request.user)
-    result = propose(request.user, district, now=timezone.now())
+    result = propose(signed_in_user(request), district, now=timezone.now())
     return render(
         request,
         "cobuild/project_proposals.html",

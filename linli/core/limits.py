@@ -17,7 +17,8 @@ import unicodedata
 from typing import Annotated, Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -270,6 +271,18 @@ def pk_or_404(value: Any) -> int:
     return number
 
 
+def one_or_404[M: Model](queryset: QuerySet[M], pk: Any, *, missing: str) -> M:
+    """The row ``pk`` of ``queryset`` (a permission queryset), else ``Http404(missing)``.
+
+    The read at the end of every ``get_x_for_user(user, pk)`` chokepoint: an id that is not a
+    number, that no row can have, or that lies outside the queryset is the same 404.
+    """
+    try:
+        return queryset.get(pk=pk_or_404(pk))
+    except ObjectDoesNotExist:  # the model's DoesNotExist: the stubs do not type it on type[M]
+        raise Http404(missing) from None
+
+
 class IdConverter:
     """URL converter ``<id:pk>``: digits that fit a bigint, else the URL does not match (404).
 
@@ -339,7 +352,7 @@ def text_at_most(field: str, max_length: int, *, name: str) -> Any:
     return models.CheckConstraint(condition=LessThanOrEqual(Length(field), max_length), name=name)
 
 
-class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
     """A ModelChoiceField that treats an id no row can have as an invalid choice (not a 500)."""
 
     def to_python(self, value: Any) -> Any:
@@ -387,7 +400,6 @@ __all__ = [
     "CodeStr",
     "Count",
     "DescriptionText",
-    "text_at_most",
     "FreeText",
     "Id",
     "IdConverter",
@@ -406,8 +418,10 @@ __all__ = [
     "UrlStr",
     "forbidden_character",
     "multiline_text",
+    "one_or_404",
     "parse_id",
     "pk_or_404",
     "single_line",
+    "text_at_most",
     "text_problem",
 ]

@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser
 from linli.core import audit
 from linli.core.exceptions import Conflict, LinliError, NotFound
 from linli.core.models import AuditEntry
@@ -121,7 +122,7 @@ def build_daily_list(*, day: dt.date) -> int:
 
 def close_followup(
     *,
-    actor: Any,
+    actor: AnyUser,
     follow_up: FollowUp,
     note: str,
     now: dt.datetime | None = None,
@@ -143,7 +144,8 @@ def close_followup(
             .filter(pk=follow_up.pk)
             .first()
         )
-        if locked is None:
+        # Only a family doctor's list holds the row (the second test says so to the checker).
+        if locked is None or not permissions.is_family_doctor(actor):
             raise NotFound(_("No such follow-up."))
         if locked.status == FollowUp.Status.CLOSED:
             raise Conflict(_("This follow-up has been closed already."), code="already_closed")

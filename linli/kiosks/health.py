@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linli.accounts import services as account_services
+from linli.accounts.models import AnyUser, User
 from linli.core import audit
 from linli.core.exceptions import Conflict, LinliError
 from linli.core.models import AuditEntry
@@ -77,7 +78,9 @@ class Identified:
     has_consent: bool
 
 
-def _subject(device: Device, pseudonym: str, *, user: Any, now: dt.datetime) -> HealthSubject:
+def _subject(
+    device: Device, pseudonym: str, *, user: User | None, now: dt.datetime
+) -> HealthSubject:
     community_id = device.station.community_id
     assert community_id is not None  # identify_resident refuses a hut without a community
     subject, _created = HealthSubject.objects.get_or_create(
@@ -139,9 +142,9 @@ def identify_resident(
     return Identified(subject=subject, has_consent=has_consent(subject))
 
 
-def subject_for_resident(user: Any) -> HealthSubject | None:
+def subject_for_resident(user: AnyUser) -> HealthSubject | None:
     """The health subject of a resident logged in by phone (his own history), if any."""
-    if not getattr(user, "is_resident", False) or not user.phone:
+    if not user.is_authenticated or not user.is_resident or not user.phone:
         return None
     return HealthSubject.objects.filter(pseudonym=pseudonym_for("phone", user.phone)).first()
 
@@ -195,7 +198,7 @@ def record_consent_at_kiosk(
 
 
 def withdraw_consent(
-    *, subject: HealthSubject, actor: Any = None, now: dt.datetime | None = None
+    *, subject: HealthSubject, actor: AnyUser | None = None, now: dt.datetime | None = None
 ) -> HealthConsent:
     """Withdraw the consent in force: new readings are refused, old ones hidden from staff."""
     now = now or timezone.now()

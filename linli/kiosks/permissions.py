@@ -10,14 +10,16 @@ that sign readings).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from linli.accounts.models import Role
+from linli.accounts.models import AnyUser, Role, User
+from linli.accounts.scopes import is_editor, is_signed_in
 from linli.core import audit
+from linli.core.limits import one_or_404, pk_or_404
 from linli.core.models import AuditEntry
 from linli.kiosks.models import (
     SMART_HUT,
@@ -31,78 +33,58 @@ from linli.places import permissions as places_permissions
 from linli.places.models import Station
 
 
-def _as_pk(pk: Any) -> int:
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such record.") from None
-    if value <= 0 or value > 2**63 - 1:
-        raise Http404("No such record.")
-    return value
-
-
-def huts_for_user(user: Any) -> QuerySet[Station]:
+def huts_for_user(user: AnyUser) -> QuerySet[Station]:
     """Smart huts the user may see in the console and the staff API."""
     return places_permissions.stations_for_user(user).filter(category__code=SMART_HUT)
 
 
-def get_hut_for_user(user: Any, pk: Any) -> Station:
+def get_hut_for_user(user: AnyUser, pk: Any) -> Station:
     """The smart hut ``pk`` if ``user`` may see it; 404 otherwise."""
-    try:
-        return (
-            huts_for_user(user)
-            .select_related("community", "subdistrict", "district", "category")
-            .get(pk=_as_pk(pk))
-        )
-    except Station.DoesNotExist:
-        raise Http404("No such smart hut.") from None
+    return one_or_404(
+        huts_for_user(user).select_related("community", "subdistrict", "district", "category"),
+        pk,
+        missing="No such smart hut.",
+    )
 
 
-def devices_for_user(user: Any) -> QuerySet[Device]:
+def devices_for_user(user: AnyUser) -> QuerySet[Device]:
     """Devices in the huts the user may see."""
     return Device.objects.filter(station__in=huts_for_user(user))
 
 
-def get_device_for_user(user: Any, pk: Any, *, manage_keys: bool = False) -> Device:
+def get_device_for_user(user: AnyUser, pk: Any, *, manage_keys: bool = False) -> Device:
     """The device ``pk`` if visible; with ``manage_keys`` the user must also be an editor."""
-    try:
-        device = devices_for_user(user).select_related("station", "keeper").get(pk=_as_pk(pk))
-    except Device.DoesNotExist:
-        raise Http404("No such device.") from None
+    device = one_or_404(
+        devices_for_user(user).select_related("station", "keeper"), pk, missing="No such device."
+    )
     if manage_keys and not can_manage_keys(user, device):
         raise PermissionDenied
     return device
 
 
-def can_manage_keys(user: Any, device: Device) -> bool:
+def can_manage_keys(user: AnyUser, device: Device) -> bool:
     """Whether ``user`` may issue, rotate and revoke the device's keys (editors in scope)."""
-    return bool(
-        devices_for_user(user).filter(pk=device.pk).exists()
-        and (user.is_superuser or user.role in places_permissions.EDITOR_ROLES)
-    )
+    return is_editor(user) and devices_for_user(user).filter(pk=device.pk).exists()
 
 
-def faults_for_user(user: Any) -> QuerySet[Fault]:
+def faults_for_user(user: AnyUser) -> QuerySet[Fault]:
     """Fault tickets of the huts the user may see."""
     return Fault.objects.filter(station__in=huts_for_user(user))
 
 
-def get_fault_for_user(user: Any, pk: Any, *, for_change: bool = False) -> Fault:
+def get_fault_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Fault:
     """The fault ``pk`` if visible (and, with ``for_change``, if the user may close it)."""
-    try:
-        fault = (
-            faults_for_user(user)
-            .select_related("device", "station", "closed_by")
-            .get(pk=_as_pk(pk))
-        )
-    except Fault.DoesNotExist:
-        raise Http404("No such fault.") from None
+    fault = one_or_404(
+        faults_for_user(user).select_related("device", "station", "closed_by"),
+        pk,
+        missing="No such fault.",
+    )
     if for_change and not can_handle_fault(user, fault):
         raise PermissionDenied
     return fault
 
 
-def can_handle_fault(user: Any, fault: Fault) -> bool:
+def can_handle_fault(user: AnyUser, fault: Fault) -> TypeGuard[User]:
     """Whether ``user`` may close or report faults at the fault's hut: its keeper or an editor."""
     return places_permissions.can_change_station(user, fault.station)
 
@@ -114,20 +96,14 @@ def can_handle_fault(user: Any, fault: Fault) -> bool:
 # every read and every refusal goes to the audit log here, so no page or endpoint can forget it.
 
 
-def is_family_doctor(user: Any) -> bool:
+def is_family_doctor(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` works as a family doctor of a community."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.role == Role.FAMILY_DOCTOR
-        and user.community_id
-    )
+    return is_signed_in(user) and user.role == Role.FAMILY_DOCTOR and bool(user.community_id)
 
 
-def health_subjects_for_doctor(user: Any) -> QuerySet[HealthSubject]:
+def health_subjects_for_doctor(user: AnyUser) -> QuerySet[HealthSubject]:
     """Residents whose readings ``user`` may read: his community's, with consent in force."""
-    if not is_family_doctor(user):
+    if not is_family_doctor(user) or user.district_id is None or user.community_id is None:
         return HealthSubject.objects.none()
     return HealthSubject.objects.filter(
         district_id=user.district_id,
@@ -137,7 +113,7 @@ def health_subjects_for_doctor(user: Any) -> QuerySet[HealthSubject]:
 
 
 def _audit_health(
-    user: Any, subject: HealthSubject | None, *, allowed: bool, request: HttpRequest | None
+    user: AnyUser, subject: HealthSubject | None, *, allowed: bool, request: HttpRequest | None
 ) -> None:
     audit.record(
         actor=user,
@@ -152,7 +128,7 @@ def _audit_health(
 
 
 def get_subject_for_doctor(
-    user: Any, pk: Any, *, request: HttpRequest | None = None
+    user: AnyUser, pk: Any, *, request: HttpRequest | None = None
 ) -> HealthSubject:
     """The subject ``pk`` for reading his health data; the read is audited.
 
@@ -163,7 +139,7 @@ def get_subject_for_doctor(
         _audit_health(user, None, allowed=False, request=request)
         raise PermissionDenied
     try:
-        value = _as_pk(pk)
+        value = pk_or_404(pk)
     except Http404:
         _audit_health(user, None, allowed=False, request=request)
         raise
@@ -175,19 +151,21 @@ def get_subject_for_doctor(
     return subject
 
 
-def require_family_doctor(user: Any, *, request: HttpRequest | None = None) -> None:
+def require_family_doctor(user: AnyUser, *, request: HttpRequest | None = None) -> None:
     """Refuse (403, audited) anyone who is not a family doctor (the health pages' lists)."""
     if not is_family_doctor(user):
         _audit_health(user, None, allowed=False, request=request)
         raise PermissionDenied
 
 
-def followups_for_doctor(user: Any) -> QuerySet[FollowUp]:
+def followups_for_doctor(user: AnyUser) -> QuerySet[FollowUp]:
     """The follow-ups of the family doctor's community whose residents still consent."""
     return FollowUp.objects.filter(subject__in=health_subjects_for_doctor(user))
 
 
-def get_followup_for_doctor(user: Any, pk: Any, *, request: HttpRequest | None = None) -> FollowUp:
+def get_followup_for_doctor(
+    user: AnyUser, pk: Any, *, request: HttpRequest | None = None
+) -> FollowUp:
     """The follow-up ``pk`` with its resident's readings about to be shown; the read is audited.
 
     Refusals as in ``get_subject_for_doctor`` (403 for other roles, 404 outside the community),
@@ -197,7 +175,7 @@ def get_followup_for_doctor(user: Any, pk: Any, *, request: HttpRequest | None =
         _audit_health(user, None, allowed=False, request=request)
         raise PermissionDenied
     try:
-        value = _as_pk(pk)
+        value = pk_or_404(pk)
     except Http404:
         _audit_health(user, None, allowed=False, request=request)
         raise

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from linli.accounts.models import Role, User
+from linli.accounts.models import AnyUser, Role, User
 from linli.kiosks import permissions
 from linli.kiosks.models import (
     Device,
@@ -49,7 +49,7 @@ class HutSummary:
     open_faults: int
 
 
-def hut_summaries(user: Any) -> list[HutSummary]:
+def hut_summaries(user: AnyUser) -> list[HutSummary]:
     """Each hut the user may see with its devices counted by status and its open faults."""
     huts = list(permissions.huts_for_user(user).select_related("community").order_by("code"))
     counts: dict[int, Counter[str]] = {h.pk: Counter() for h in huts}

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.accounts.models import AnyUser, User
+from linli.accounts.scopes import is_editor
 from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, LinliError, NotFound
 from linli.core.models import AuditEntry
@@ -44,7 +46,7 @@ from linli.kiosks.models import (
     Reading,
 )
 from linli.places.models import Station
-from linli.places.permissions import EDITOR_ROLES, can_change_station
+from linli.places.permissions import can_change_station
 
 
 class DeviceRefused(LinliError):
@@ -168,7 +170,7 @@ class IssuedKey:
 
 def issue_device_key(
     *,
-    actor: Any,
+    actor: AnyUser,
     device: Device,
     now: dt.datetime | None = None,
     request: HttpRequest | None = None,
@@ -204,7 +206,11 @@ def issue_device_key(
 
 
 def revoke_device_key(
-    *, actor: Any, key_id: str, now: dt.datetime | None = None, request: HttpRequest | None = None
+    *,
+    actor: AnyUser,
+    key_id: str,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
 ) -> DeviceKey:
     """Revoke a key at once (a stolen or decommissioned device); its requests are refused."""
     now = now or timezone.now()
@@ -258,7 +264,7 @@ def _alert_later(device: Device, fault: Fault | None, kind: str) -> None:
 
 
 def _open_fault(
-    device: Device, *, summary: str, source: str, actor: Any, now: dt.datetime
+    device: Device, *, summary: str, source: str, actor: User | None, now: dt.datetime
 ) -> Fault:
     """Open a ticket on a locked device, set it to fault, and alert the keeper after commit."""
     fault = Fault.objects.create(
@@ -284,7 +290,7 @@ def _open_fault(
 
 def report_fault(
     *,
-    actor: Any,
+    actor: AnyUser,
     device: Device,
     summary: str,
     now: dt.datetime | None = None,
@@ -319,7 +325,7 @@ def report_fault(
 
 def close_fault(
     *,
-    actor: Any,
+    actor: AnyUser,
     fault: Fault,
     note: str,
     now: dt.datetime | None = None,
@@ -582,7 +588,7 @@ def rekey_readings(*, batch: int = 1000) -> int:
 
 def register_device(
     *,
-    actor: Any,
+    actor: AnyUser,
     station: Station,
     kind: str,
     section: str,
@@ -597,7 +603,7 @@ def register_device(
         hut = permissions.huts_for_user(actor).filter(pk=station.pk).first()
         if hut is None:
             raise NotFound(_("No such smart hut."))
-        if not (actor.is_superuser or actor.role in EDITOR_ROLES):
+        if not is_editor(actor):
             raise Forbidden(_("Only administrators may add devices."))
         if Device.objects.filter(district_id=hut.district_id, code=code).exists():
             raise Conflict(

@@ -18,6 +18,7 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
+from linli.accounts.scopes import signed_in_user
 from linli.core.exceptions import Forbidden
 from linli.needs import permissions, queries, services
 from linli.needs.deadlines import BEIJING
@@ -160,7 +161,7 @@ class NeedIn(Schema):
 
 @router.post("/", response={201: NeedDetailOut}, summary="Raise a need (resident)")
 def create(request: HttpRequest, payload: NeedIn) -> Status[dict[str, Any]]:
-    user: Any = request.user
+    user = signed_in_user(request)
     district = get_object_or_404(District, pk=user.district_id) if user.district_id else None
     if district is None:
         raise Forbidden("This account belongs to no district.")
@@ -266,7 +267,7 @@ class RatingIn(Schema):
 @router.post("/mine/{int:need_id}/rating/", response=NeedDetailOut, summary="Rate one's own need")
 def rate(request: HttpRequest, need_id: int, payload: RatingIn) -> dict[str, Any]:
     services.rate_need(
-        actor=request.user,
+        actor=signed_in_user(request),
         need_id=need_id,
         level=payload.level,
         comment=payload.comment,

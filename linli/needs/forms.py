@@ -81,7 +81,7 @@ class NeedForm(forms.Form):
 
     def __init__(self, *args: Any, compounds: QuerySet[Compound], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
+        self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs say Field
 
 
 class StaffNeedForm(NeedForm):

@@ -17,37 +17,36 @@ lock before every step; views and the API never filter by scope themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from linli.accounts.models import Role
-from linli.accounts.scopes import scope_q
-from linli.core.limits import pk_or_404
+from linli.accounts.models import AnyUser, Role, User
+from linli.accounts.scopes import NOTHING, is_signed_in, is_staff, scope_q
+from linli.core.limits import one_or_404, pk_or_404
 from linli.needs.models import Follower, Need
 from linli.places.models import Community, Station
+from linli.places.permissions import communities_for_user
 
 MANAGER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COMMUNITY_STAFF})
 UNIT_ROLES = frozenset({Role.UNIT_LIAISON, Role.SOCIAL_ORGANISATION})
 
 
-def _active(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def _staff(user: Any) -> bool:
-    return _active(user) and bool(getattr(user, "is_staff_role", False))
-
-
-def _unit_member(user: Any) -> bool:
-    return (
-        _active(user)
+def _unit(user: AnyUser) -> tuple[int, int] | None:
+    """(district, organisation) of a unit's liaison or a social organisation's member, else None."""
+    if (
+        is_signed_in(user)
         and user.role in UNIT_ROLES
         and user.organisation_id is not None
         and user.district_id is not None
-    )
+    ):
+        return user.district_id, user.organisation_id
+    return None
+
+
+def _unit_member(user: AnyUser) -> TypeGuard[User]:
+    return _unit(user) is not None
 
 
 def as_pk(pk: Any) -> int:
@@ -55,9 +54,11 @@ def as_pk(pk: Any) -> int:
     return pk_or_404(pk)
 
 
-def _staff_q(user: Any) -> Q:
+def _staff_q(user: User) -> Q:
     scope = user.scope
     if scope.station_id is not None and not scope.everything:
+        if scope.district_id is None:  # a keeper outside any district sees nothing
+            return NOTHING
         # A keeper works for the community of the station.
         community = Station.objects.filter(
             pk=scope.station_id, district_id=scope.district_id
@@ -66,18 +67,19 @@ def _staff_q(user: Any) -> Q:
     return scope_q(scope)
 
 
-def needs_for_user(user: Any) -> QuerySet[Need]:
+def needs_for_user(user: AnyUser) -> QuerySet[Need]:
     """Needs ``user`` may read in the console and the staff API."""
-    if _staff(user):
+    if is_staff(user):
         return Need.objects.filter(_staff_q(user))
-    if _unit_member(user):
+    if (unit := _unit(user)) is not None:
+        district_id, organisation_id = unit
         return Need.objects.filter(
-            district_id=user.district_id, assigned_organisation_id=user.organisation_id
+            district_id=district_id, assigned_organisation_id=organisation_id
         )
     return Need.objects.none()
 
 
-def get_need_for_user(user: Any, pk: Any, *, lock: bool = False) -> Need:
+def get_need_for_user(user: AnyUser, pk: Any, *, lock: bool = False) -> Need:
     """The need ``pk`` if ``user`` may read it (locked for update with ``lock``)."""
     queryset = needs_for_user(user)
     if lock:
@@ -86,40 +88,34 @@ def get_need_for_user(user: Any, pk: Any, *, lock: bool = False) -> Need:
         queryset = queryset.select_related(
             "community", "subdistrict", "compound", "grid", "assigned_organisation", "resident"
         )
-    try:
-        return queryset.get(pk=as_pk(pk))
-    except Need.DoesNotExist:
-        raise Http404("No such need.") from None
+    return one_or_404(queryset, pk, missing="No such need.")
 
 
-def my_needs(user: Any) -> QuerySet[Need]:
+def my_needs(user: AnyUser) -> QuerySet[Need]:
     """The needs a resident raised, that were raised for them, or that they follow (+1, or
     a need of theirs merged into another)."""
-    if not _active(user):
+    if not is_signed_in(user):
         return Need.objects.none()
     followed = Follower.objects.filter(user_id=user.pk).values("need_id")
     return Need.objects.filter(Q(resident_id=user.pk) | Q(pk__in=followed))
 
 
-def get_my_need(user: Any, pk: Any, *, lock: bool = False) -> Need:
+def get_my_need(user: AnyUser, pk: Any, *, lock: bool = False) -> Need:
     """The resident's own need ``pk``; someone else's is 404."""
     queryset = my_needs(user)
     if lock:
         queryset = queryset.select_for_update()
-    try:
-        return queryset.get(pk=as_pk(pk))
-    except Need.DoesNotExist:
-        raise Http404("No such need.") from None
+    return one_or_404(queryset, pk, missing="No such need.")
 
 
-def _is_manager(user: Any) -> bool:
-    return _staff(user) and bool(user.is_superuser or user.role in MANAGER_ROLES)
+def _is_manager(user: AnyUser) -> TypeGuard[User]:
+    return is_staff(user) and bool(user.is_superuser or user.role in MANAGER_ROLES)
 
 
-def can_take(user: Any, need: Need, who: str) -> bool:
+def can_take(user: AnyUser, need: Need, who: str) -> bool:
     """Whether ``user`` (who can already read ``need``) may take a step of kind ``who``."""
     if who == "resident":
-        return _active(user) and bool(need.resident_id == user.pk)
+        return is_signed_in(user) and bool(need.resident_id == user.pk)
     if who == "manager":
         return _is_manager(user)
     if who == "handler":
@@ -127,7 +123,7 @@ def can_take(user: Any, need: Need, who: str) -> bool:
             return True
         return _unit_member(user) and need.assigned_organisation_id == user.organisation_id
     if who == "above":
-        if not _staff(user):
+        if not is_staff(user):
             return False
         if user.is_superuser or user.role == Role.DISTRICT_ADMIN:
             return True
@@ -137,26 +133,20 @@ def can_take(user: Any, need: Need, who: str) -> bool:
     return False
 
 
-def require(user: Any, need: Need, who: str) -> None:
+def require(user: AnyUser, need: Need, who: str) -> None:
     """Refuse (403) a step ``user`` may not take on a need they can read."""
     if not can_take(user, need, who):
         raise PermissionDenied
 
 
-def communities_for_raising(user: Any) -> QuerySet[Community]:
+def communities_for_raising(user: AnyUser | None) -> QuerySet[Community]:
     """Communities a staff member may raise a need in on a resident's behalf."""
-    if not _staff(user):
+    if user is None:  # an Open311 client raises with no user
         return Community.objects.none()
-    scope = user.scope
-    if scope.station_id is not None and not scope.everything:
-        return Community.objects.filter(
-            pk__in=Station.objects.filter(
-                pk=scope.station_id, district_id=scope.district_id
-            ).values("community_id")
-        )
-    return Community.objects.filter(scope_q(scope, community="pk"))
+    # The communities of the scope, a keeper's the community of the station: the console's own.
+    return communities_for_user(user)
 
 
-def is_console_user(user: Any) -> bool:
+def is_console_user(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` works with needs in the console (staff, or a unit handling needs)."""
-    return _staff(user) or _unit_member(user)
+    return is_staff(user) or _unit_member(user)

@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser, User
 from linli.core import audit
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
@@ -169,7 +170,7 @@ def _log(
     need: Need,
     *,
     action: str,
-    actor: Any,
+    actor: AnyUser | None,
     now: dt.datetime,
     from_status: str = "",
     public_note: str = "",
@@ -182,7 +183,7 @@ def _log(
         action=action,
         from_status=from_status,
         to_status=need.status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if (actor is not None and actor.is_authenticated) else None,
         public_note=public_note,
         internal_note=internal_note,
         at=now,
@@ -203,7 +204,7 @@ def _log(
 
 def raise_need(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     district: District,
     category: str,
     description: str,
@@ -259,7 +260,7 @@ def raise_need(
                 % {"count": limit},
                 code="throttled",
             )
-    if channel == Channel.ONLINE and getattr(actor, "is_authenticated", False):
+    if channel == Channel.ONLINE and (actor is not None and actor.is_authenticated):
         limit = int(getattr(settings, "LINLI_NEEDS_PER_DAY", 10))
         recent = Need.objects.filter(raised_by=actor, submitted_at__gte=now - dt.timedelta(days=1))
         if recent.count() >= limit:
@@ -288,7 +289,7 @@ def raise_need(
                 code="forbidden",
                 field="compound",
             )
-    elif getattr(actor, "is_authenticated", False):
+    elif actor is not None and actor.is_authenticated:
         resident = actor
         if not contact_phone:
             contact_phone = actor.phone
@@ -313,7 +314,7 @@ def raise_need(
             contact_phone=contact_phone,
             channel=channel,
             resident=resident,
-            raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+            raised_by=actor if (actor is not None and actor.is_authenticated) else None,
             submitted_at=now,
             api_client=api_client,
             open311_token=secrets.token_urlsafe(12) if api_client is not None else None,
@@ -343,7 +344,7 @@ def raise_need(
 
 def _step(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     action: str,
     public_note: str,
@@ -387,7 +388,7 @@ def _step(
 
 def accept_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     public_summary: str,
     urgency: str = "",
@@ -425,7 +426,7 @@ def accept_need(
 
 def decline_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     public_note: str,
     internal_note: str = "",
@@ -452,7 +453,7 @@ def decline_need(
 
 def dispatch_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     organisation_id: Any = None,
     grid_id: Any = None,
@@ -506,7 +507,7 @@ def dispatch_need(
 
 def start_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     public_note: str = "",
     internal_note: str = "",
@@ -527,7 +528,7 @@ def start_need(
 
 def return_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     internal_note: str,
     public_note: str = "",
@@ -563,7 +564,7 @@ def return_need(
 
 def request_extension(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     until: dt.datetime,
     reason: str,
@@ -604,7 +605,7 @@ def request_extension(
 
 def decide_extension(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     approve: bool,
     internal_note: str = "",
@@ -641,7 +642,7 @@ def decide_extension(
 
 def resolve_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     public_note: str,
     internal_note: str = "",
@@ -669,7 +670,7 @@ def resolve_need(
 
 def log_follow_up(
     *,
-    actor: Any,
+    actor: User,
     need_id: Any,
     outcome: str,
     note: str = "",
@@ -699,7 +700,7 @@ def log_follow_up(
 
 def rate_need(
     *,
-    actor: Any,
+    actor: User,
     need_id: Any,
     level: str,
     comment: str = "",
@@ -759,7 +760,7 @@ def rate_need(
 
 def _reopen(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     by_resident: bool,
     now: dt.datetime | None,
@@ -789,7 +790,7 @@ def _reopen(
 
 def reopen_need(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     public_note: str = "",
     internal_note: str = "",
@@ -873,13 +874,16 @@ def recompute_unknown_deadlines(*, now: dt.datetime | None = None) -> int:
 # ------------------------------------------------------------------------------------ duplicates
 
 
-def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> Need:
+def follow_need(*, actor: User, need_id: Any, now: dt.datetime | None = None) -> Need:
     """ "+1": a resident says an open need nearby is theirs too and follows its public steps."""
     now = now or timezone.now()
     with transaction.atomic():
+        pk = permissions.as_pk(need_id)
         need = (
-            Need.objects.select_for_update()
-            .filter(pk=permissions.as_pk(need_id), district_id=actor.district_id)
+            None
+            if actor.district_id is None  # an account of no district follows nothing
+            else Need.objects.select_for_update()
+            .filter(pk=pk, district_id=actor.district_id)
             .exclude(status__in=(Status.MERGED, Status.DECLINED))
             .first()
         )
@@ -896,7 +900,7 @@ def follow_need(*, actor: Any, need_id: Any, now: dt.datetime | None = None) -> 
 
 def merge_needs(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     into_id: Any,
     internal_note: str = "",
@@ -956,7 +960,7 @@ def merge_needs(
 # ------------------------------------------------------------------------------------ moderation
 
 
-def _lock_for_manager[T: (Rating, NeedPhoto)](model: type[T], pk: Any, *, actor: Any) -> T:
+def _lock_for_manager[T: (Rating, NeedPhoto)](model: type[T], pk: Any, *, actor: AnyUser) -> T:
     """A rating or photo of a need in the actor's scope, locked; its need's manager only."""
     row = (
         model.objects.select_for_update()
@@ -970,7 +974,9 @@ def _lock_for_manager[T: (Rating, NeedPhoto)](model: type[T], pk: Any, *, actor:
     return row
 
 
-def moderate_comment(*, actor: Any, rating_id: Any, publish: bool, request: Any = None) -> Rating:
+def moderate_comment(
+    *, actor: AnyUser, rating_id: Any, publish: bool, request: Any = None
+) -> Rating:
     """Publish a rating's comment on the public pages, or keep it off them."""
     with transaction.atomic():
         rating = _lock_for_manager(Rating, rating_id, actor=actor)
@@ -990,7 +996,7 @@ def moderate_comment(*, actor: Any, rating_id: Any, publish: bool, request: Any 
     return rating
 
 
-def review_photo(*, actor: Any, photo_id: Any, publish: bool, request: Any = None) -> NeedPhoto:
+def review_photo(*, actor: AnyUser, photo_id: Any, publish: bool, request: Any = None) -> NeedPhoto:
     """Staff have looked at a photo: it may be shown on public pages, or never."""
     with transaction.atomic():
         photo = _lock_for_manager(NeedPhoto, photo_id, actor=actor)
@@ -1014,10 +1020,10 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_api_key(*, actor: Any, name: str, request: Any = None) -> tuple[ApiClient, str]:
+def issue_api_key(*, actor: AnyUser, name: str, request: Any = None) -> tuple[ApiClient, str]:
     """Issue an Open311 API key to a client; returns the client and the key (shown once)."""
     if not (
-        getattr(actor, "is_authenticated", False)
+        (actor is not None and actor.is_authenticated)
         and (actor.is_superuser or actor.role == "district_admin")
         and actor.district_id
     ):
@@ -1034,17 +1040,20 @@ def issue_api_key(*, actor: Any, name: str, request: Any = None) -> tuple[ApiCli
     return client, key
 
 
-def revoke_api_key(*, actor: Any, client_id: Any, request: Any = None) -> ApiClient:
+def revoke_api_key(*, actor: AnyUser, client_id: Any, request: Any = None) -> ApiClient:
     """Revoke an Open311 client's key; its requests stay."""
     if not (
-        getattr(actor, "is_authenticated", False)
+        (actor is not None and actor.is_authenticated)
         and (actor.is_superuser or actor.role == "district_admin")
     ):
         raise PermissionDenied
     with transaction.atomic():
+        pk = permissions.as_pk(client_id)
         client = (
-            ApiClient.objects.select_for_update()
-            .filter(pk=permissions.as_pk(client_id), district_id=actor.district_id)
+            None
+            if actor.district_id is None  # a superuser of no district has no clients here
+            else ApiClient.objects.select_for_update()
+            .filter(pk=pk, district_id=actor.district_id)
             .first()
         )
         if client is None:
@@ -1069,7 +1078,7 @@ def api_client_for_key(key: str) -> ApiClient | None:
 
 def put_on_needs_list(
     *,
-    actor: Any,
+    actor: AnyUser,
     need_id: Any,
     public_note: str = "",
     internal_note: str = "",

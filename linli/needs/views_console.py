@@ -22,6 +22,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser
+from linli.accounts.scopes import signed_in_user
 from linli.core.exceptions import LinliError
 from linli.core.personal import record_personal_view
 from linli.needs import permissions, queries, services
@@ -69,7 +71,7 @@ def console_required[V: Callable[..., HttpResponse]](view: V) -> V:
                 status=403,
             )
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # wraps keeps V's signature
 
 
 @console_required
@@ -132,15 +134,15 @@ def _action_form(action: str, need: Need, data: Any = None) -> Form:
         initial = {"urgency": need.urgency, "public_summary": need.public_summary}
     form = form_class(data, initial=initial, prefix=action)
     if isinstance(form, DispatchForm):
-        form.fields["grid"].queryset = Grid.objects.filter(community_id=need.community_id)  # type: ignore[attr-defined]
-        form.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+        form.fields["grid"].queryset = Grid.objects.filter(community_id=need.community_id)  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs say Field
+        form.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs say Field
             district_id=need.district_id
         )
     return form
 
 
 def _actions_for(
-    user: Any, need: Need, bound: dict[str, Form] | None = None
+    user: AnyUser, need: Need, bound: dict[str, Form] | None = None
 ) -> list[dict[str, Any]]:
     """The steps this user may take on the need now, each with its form."""
     out = []
@@ -260,7 +262,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
     communities = permissions.communities_for_raising(request.user)
     if not communities.exists():
         raise PermissionDenied
-    user: Any = request.user
+    user = signed_in_user(request)
     district = District.objects.filter(pk=user.district_id).first() if user.district_id else None
     if district is None:
         raise PermissionDenied
@@ -376,7 +378,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 @console_required
 def api_clients(request: HttpRequest) -> HttpResponse:
     """Open311 clients of the district: issue a key (shown once) or revoke one."""
-    user: Any = request.user
+    user = signed_in_user(request)
     if not (user.is_superuser or user.role == "district_admin"):
         raise PermissionDenied
     new_key = ""
@@ -395,7 +397,9 @@ def api_clients(request: HttpRequest) -> HttpResponse:
         request,
         "needs/console/api_clients.html",
         {
-            "clients": ApiClient.objects.filter(district_id=user.district_id),
+            "clients": ApiClient.objects.filter(district_id=user.district_id)
+            if user.district_id is not None
+            else ApiClient.objects.none(),
             "new_key": new_key,
             "console_nav": "needs",
             "page_title": _("Open311 clients"),

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from linli.accounts.scopes import signed_in_user
 from linli.core.exceptions import LinliError
 from linli.needs import permissions, queries, services
 from linli.needs.forms import NeedForm, RatingForm
@@ -27,7 +28,7 @@ from linli.places.models import Compound, District
 
 
 def district_for(request: HttpRequest) -> District | None:
-    user: Any = request.user
+    user = request.user
     if user.is_authenticated and user.district_id:
         return District.objects.filter(pk=user.district_id).first()
     return District.objects.order_by("pk").first()
@@ -43,7 +44,7 @@ def resident_required[V: Callable[..., HttpResponse]](view: V) -> V:
             return redirect(f"{reverse('accounts:phone_login')}?{query}")
         return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # wraps keeps V's signature
 
 
 def form_error(form: Any, err: LinliError) -> None:
@@ -132,7 +133,7 @@ def my_need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.rate_need(
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     need_id=need.pk,
                     level=form.cleaned_data["level"],
                     comment=form.cleaned_data["comment"],
@@ -166,7 +167,7 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("needs:new")
     try:
-        need = services.follow_need(actor=request.user, need_id=pk)
+        need = services.follow_need(actor=signed_in_user(request), need_id=pk)
     except LinliError as err:
         messages.error(request, str(err.message))
         return redirect("needs:new")

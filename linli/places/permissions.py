@@ -18,11 +18,10 @@ from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from linli.accounts.models import EDITOR_ROLES as EDITOR_ROLES  # places' modules ask here
 from linli.accounts.models import AnyUser, Role, User
-from linli.accounts.scopes import scope_q
+from linli.accounts.scopes import is_editor, is_staff, scope_q
 from linli.core import limits
 from linli.places.models import (
     Community,
@@ -38,60 +37,48 @@ from linli.places.models import (
 # their own station (hours, services, photos) but not create or delete stations.
 
 
-def _staff(user: AnyUser) -> TypeGuard[User]:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "is_staff_role", False)
-    )
-
-
-def _editor(user: AnyUser) -> TypeGuard[User]:
-    return _staff(user) and bool(user.is_superuser or user.role in EDITOR_ROLES)
-
-
 def stations_for_user(user: AnyUser) -> QuerySet[Station]:
     """Stations a staff user may see in the console and staff API."""
-    if not _staff(user):
+    if not is_staff(user):
         return Station.objects.none()
     return Station.objects.filter(scope_q(user.scope, station="pk"))
 
 
 def get_station_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Station:
     """The station ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
-    try:
-        station = (
-            stations_for_user(user)
-            .select_related("category", "community", "subdistrict", "district", "compound")
-            .get(pk=limits.pk_or_404(pk))
-        )
-    except Station.DoesNotExist:
-        raise Http404("No such station.") from None
+    station = limits.one_or_404(
+        stations_for_user(user).select_related(
+            "category", "community", "subdistrict", "district", "compound"
+        ),
+        pk,
+        missing="No such station.",
+    )
     if for_change and not can_change_station(user, station):
         raise PermissionDenied
     return station
 
 
-def can_change_station(user: AnyUser, station: Station) -> bool:
+def can_change_station(user: AnyUser, station: Station) -> TypeGuard[User]:
     """Whether ``user`` may change ``station`` (editors in scope, or its own keeper)."""
-    if not _staff(user) or not stations_for_user(user).filter(pk=station.pk).exists():
+    if not is_staff(user) or not stations_for_user(user).filter(pk=station.pk).exists():
         return False
     return bool(user.is_superuser or user.role in EDITOR_ROLES or user.station_id == station.pk)
 
 
 def can_delete_station(user: AnyUser, station: Station) -> bool:
     """Whether ``user`` may delete ``station``: editors in scope; keepers never delete."""
-    return _editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
+    return is_editor(user) and stations_for_user(user).filter(pk=station.pk).exists()
 
 
-def can_create_in(user: AnyUser, community: Community | None, subdistrict: Subdistrict) -> bool:
+def can_create_in(
+    user: AnyUser, community: Community | None, subdistrict: Subdistrict
+) -> TypeGuard[User]:
     """Whether ``user`` may create a record placed in this community (or subdistrict level).
 
     A community that does not lie in ``subdistrict`` is refused whatever the scope: a form that
     mixes them would otherwise let a community's staff file a record under another subdistrict.
     """
-    if not _editor(user):
+    if not is_editor(user):
         return False
     if community is not None and (
         community.subdistrict_id != subdistrict.pk
@@ -115,7 +102,7 @@ def communities_for_user(user: AnyUser) -> QuerySet[Community]:
 
     A station keeper sees the community of the station, read-only.
     """
-    if not _staff(user):
+    if not is_staff(user):
         return Community.objects.none()
     scope = user.scope
     if scope.station_id is not None:
@@ -132,7 +119,7 @@ def communities_for_user(user: AnyUser) -> QuerySet[Community]:
 
 def subdistricts_for_user(user: AnyUser) -> QuerySet[Subdistrict]:
     """Subdistricts inside the user's scope, or holding the user's community."""
-    if not _staff(user):
+    if not is_staff(user):
         return Subdistrict.objects.none()
     scope = user.scope
     if scope.community_id is not None or scope.station_id is not None:
@@ -144,7 +131,7 @@ def subdistricts_for_user(user: AnyUser) -> QuerySet[Subdistrict]:
 
 def compounds_for_user(user: AnyUser) -> QuerySet[Compound]:
     """Compounds of the communities in scope; a station keeper's scope holds none."""
-    if not _staff(user):
+    if not is_staff(user):
         return Compound.objects.none()
     return Compound.objects.filter(
         scope_q(user.scope, subdistrict="community__subdistrict", station=None)
@@ -153,10 +140,9 @@ def compounds_for_user(user: AnyUser) -> QuerySet[Compound]:
 
 def get_compound_for_user(user: AnyUser, pk: Any) -> Compound:
     """The compound ``pk`` if ``user`` may see it."""
-    try:
-        return compounds_for_user(user).select_related("community").get(pk=limits.pk_or_404(pk))
-    except Compound.DoesNotExist:
-        raise Http404("No such compound.") from None
+    return limits.one_or_404(
+        compounds_for_user(user).select_related("community"), pk, missing="No such compound."
+    )
 
 
 def services_for_user(user: AnyUser) -> QuerySet[Service]:
@@ -167,7 +153,7 @@ def services_for_user(user: AnyUser) -> QuerySet[Service]:
     station (a district-wide catalogue entry that a community may take up), never a service
     that only another community's stations offer.
     """
-    if not _staff(user):
+    if not is_staff(user):
         return Service.objects.none()
     scope = user.scope
     if scope.everything:
@@ -190,19 +176,16 @@ def services_for_user(user: AnyUser) -> QuerySet[Service]:
 
 def get_service_for_user(user: AnyUser, pk: Any) -> Service:
     """The service ``pk`` if ``user`` may see it."""
-    try:
-        return (
-            services_for_user(user)
-            .select_related("category", "organisation")
-            .get(pk=limits.pk_or_404(pk))
-        )
-    except Service.DoesNotExist:
-        raise Http404("No such service.") from None
+    return limits.one_or_404(
+        services_for_user(user).select_related("category", "organisation"),
+        pk,
+        missing="No such service.",
+    )
 
 
 def organisations_for_user(user: AnyUser) -> QuerySet[Organisation]:
     """Organisations are district-wide records; staff of the district may read them."""
-    if not _staff(user):
+    if not is_staff(user):
         return Organisation.objects.none()
     if user.scope.everything:
         return Organisation.objects.all()
@@ -211,9 +194,9 @@ def organisations_for_user(user: AnyUser) -> QuerySet[Organisation]:
     return Organisation.objects.filter(district_id=user.scope.district_id)
 
 
-def require_staff(user: User | Any) -> None:
+def require_staff(user: AnyUser) -> None:
     """Refuse (403) anyone who is not staff; anonymous users are refused earlier with 401."""
-    if not _staff(user):
+    if not is_staff(user):
         raise PermissionDenied
 
 
@@ -230,10 +213,9 @@ ORGANISATION_EDITOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STA
 
 def get_organisation_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Organisation:
     """The organisation ``pk`` if ``user`` may see it (and change it, with ``for_change``)."""
-    try:
-        organisation = organisations_for_user(user).get(pk=limits.pk_or_404(pk))
-    except Organisation.DoesNotExist:
-        raise Http404("No such organisation.") from None
+    organisation = limits.one_or_404(
+        organisations_for_user(user), pk, missing="No such organisation."
+    )
     if for_change and not can_change_organisations(user):
         raise PermissionDenied
     return organisation
@@ -241,7 +223,7 @@ def get_organisation_for_user(user: AnyUser, pk: Any, *, for_change: bool = Fals
 
 def can_change_organisations(user: AnyUser) -> bool:
     """Whether ``user`` may create, change, merge and delete the organisations of the district."""
-    if not _staff(user):
+    if not is_staff(user):
         return False
     if user.is_superuser:
         return True

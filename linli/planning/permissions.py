@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from linli.accounts.models import AnyUser, Role, User
-from linli.accounts.scopes import NOTHING, scope_q
+from linli.accounts.scopes import NOTHING, is_signed_in, scope_q
 from linli.core import limits
 from linli.places.models import Compound, District
 from linli.places.permissions import compounds_for_user
@@ -29,12 +29,7 @@ PLANNER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.COM
 
 def is_planner(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` may open the planning pages at all."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in PLANNER_ROLES)
-    )
+    return is_signed_in(user) and (user.is_superuser or user.role in PLANNER_ROLES)
 
 
 def require_planner(user: AnyUser) -> None:
@@ -94,14 +89,11 @@ def runs_for_user(user: AnyUser) -> QuerySet[AnalysisRun]:
 
 def get_run_for_user(user: AnyUser, pk: Any) -> AnalysisRun:
     """The analysis run ``pk`` if ``user`` may see it."""
-    try:
-        return (
-            runs_for_user(user)
-            .select_related("district", "created_by")
-            .get(pk=limits.pk_or_404(pk))
-        )
-    except AnalysisRun.DoesNotExist:
-        raise Http404("No such analysis.") from None
+    return limits.one_or_404(
+        runs_for_user(user).select_related("district", "created_by"),
+        pk,
+        missing="No such analysis.",
+    )
 
 
 def compounds_in_scope(user: AnyUser) -> QuerySet[Compound]:
@@ -186,9 +178,8 @@ def require_siting(user: AnyUser, district: District) -> None:
 
 def get_siting_for_user(user: AnyUser, pk: Any) -> SitingRun:
     """The siting run ``pk`` if ``user`` may see its analysis."""
-    try:
-        return SitingRun.objects.select_related("run").get(
-            pk=limits.pk_or_404(pk), run__in=runs_for_user(user).values("pk")
-        )
-    except SitingRun.DoesNotExist:
-        raise Http404("No such siting.") from None
+    return limits.one_or_404(
+        SitingRun.objects.select_related("run").filter(run__in=runs_for_user(user).values("pk")),
+        pk,
+        missing="No such siting.",
+    )

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.accounts.models import AnyUser
 from linli.circle.errors import CircleInputError
 from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, LinliError
@@ -114,7 +115,7 @@ def _active_run(district: District) -> AnalysisRun | None:
     )
 
 
-def start_analysis(*, actor: Any, district: District, speed: float = 1.0) -> AnalysisRun:
+def start_analysis(*, actor: AnyUser, district: District, speed: float = 1.0) -> AnalysisRun:
     """Queue a living-circle analysis of ``district`` (district administrators and superusers).
 
     Raises ``Forbidden`` for anyone else, ``PlanningError`` for a speed outside 0.3–3 m/s or a
@@ -149,7 +150,7 @@ def start_analysis(*, actor: Any, district: District, speed: float = 1.0) -> Ana
             )
         run = AnalysisRun.objects.create(
             district=district,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor if actor.is_authenticated else None,
             speed_m_s=float(speed),
             rules_file=str(rules_path()),
             params={"speed_m_s": float(speed), "network": district.network_file},
@@ -544,7 +545,7 @@ def run_analysis(run_id: int) -> AnalysisRun:
 
 def start_siting(
     *,
-    actor: Any,
+    actor: AnyUser,
     run: AnalysisRun,
     category: str,
     k: int,
@@ -603,7 +604,7 @@ def start_siting(
             candidate_source=source,
             candidates_file=premises_file[:200] if premises is not None else "",
             coordinate_system=coordinate_system if premises is not None else "",
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor if actor.is_authenticated else None,
         )
         changes: dict[str, list[Any]] = {
             "category": [None, category],
@@ -881,7 +882,7 @@ def _name_premises(siting: SitingRun, sites: list[dict[str, Any]]) -> list[Sitin
 # --- gaps --------------------------------------------------------------------------------------
 
 
-def set_gap_status(*, actor: Any, gap: Gap, status: str, note: str = "") -> Gap:
+def set_gap_status(*, actor: AnyUser, gap: Gap, status: str, note: str = "") -> Gap:
     """Accept or dismiss a gap (or reopen it); planners who see the gap's compound."""
     if status not in Gap.Status.values:
         raise PlanningError(gettext_lazy("Unknown gap status."), code="invalid_status")
@@ -910,7 +911,7 @@ def set_gap_status(*, actor: Any, gap: Gap, status: str, note: str = "") -> Gap:
     return locked
 
 
-def record_export(*, actor: Any, run: AnalysisRun, rows: int, what: str) -> None:
+def record_export(*, actor: AnyUser, run: AnalysisRun, rows: int, what: str) -> None:
     """Note in the audit log that a gap list (or map) left the system."""
     audit.record(
         actor=actor,

@@ -129,9 +129,7 @@ def delete(district: District) -> None:
     Activity.objects.filter(district=district).delete()
 
 
-def load_year(
-    district: District, *, actor: object, today: dt.date | None = None
-) -> SampleActivities:
+def load_year(district: District, *, actor: User, today: dt.date | None = None) -> SampleActivities:
     """Create the sample year of activity in ``district`` (replacing any there)."""
     rng = random.Random(SEED)
     today = today or timezone.localdate()
@@ -183,7 +181,7 @@ def _organisation(district: District, name: str) -> Organisation:
 
 
 def _activities(
-    district: District, actor: object, rng: random.Random, first: dt.date, last: dt.date
+    district: District, actor: User, rng: random.Random, first: dt.date, last: dt.date
 ) -> list[Activity]:
     stations = list(
         Station.objects.filter(

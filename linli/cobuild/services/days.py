@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions
 from linli.cobuild.calendar import DayReason, HolidayRule, plan_year
 from linli.cobuild.models import MAX_REMIND_DAYS_AHEAD, CoBuildDay, CoBuildPolicy
@@ -21,7 +21,7 @@ FIRST_YEAR = 2024  # 城市共建日 began in July 2024
 LAST_YEAR = 2100
 
 
-def _manager(actor: Any, subdistrict: Subdistrict) -> None:
+def _manager(actor: AnyUser, subdistrict: Subdistrict) -> None:
     if not permissions.can_manage(actor, subdistrict):
         raise Forbidden(
             _("Only the subdistrict's staff may change its co-construction days."),
@@ -37,7 +37,7 @@ def policy_for(subdistrict: Subdistrict) -> CoBuildPolicy:
 
 def set_policy(
     *,
-    actor: Any,
+    actor: AnyUser,
     subdistrict: Subdistrict,
     holiday_rule: str,
     units_per_day: int,
@@ -100,7 +100,7 @@ def _check_year(year: int) -> None:
 
 
 def plan_days(
-    *, actor: Any, subdistrict: Subdistrict, year: int, request: HttpRequest | None = None
+    *, actor: AnyUser, subdistrict: Subdistrict, year: int, request: HttpRequest | None = None
 ) -> list[CoBuildDay]:
     """Create (or re-place) the subdistrict's twelve days of ``year`` by its holiday rule.
 
@@ -160,7 +160,7 @@ def plan_days(
     return days
 
 
-def _locked_day(actor: Any, day: CoBuildDay) -> CoBuildDay:
+def _locked_day(actor: AnyUser, day: CoBuildDay) -> CoBuildDay:
     locked = (
         permissions.days_for_user(actor)
         .select_for_update(of=("self",))
@@ -176,7 +176,7 @@ def _locked_day(actor: Any, day: CoBuildDay) -> CoBuildDay:
 
 def move_day(
     *,
-    actor: Any,
+    actor: AnyUser,
     day: CoBuildDay,
     date: dt.date,
     reason: str,
@@ -228,7 +228,9 @@ def move_day(
     return locked
 
 
-def confirm_day(*, actor: Any, day: CoBuildDay, request: HttpRequest | None = None) -> CoBuildDay:
+def confirm_day(
+    *, actor: AnyUser, day: CoBuildDay, request: HttpRequest | None = None
+) -> CoBuildDay:
     """Confirm an unconfirmed day (a year whose holidays the calendar library does not know)."""
     with transaction.atomic():
         locked = _locked_day(actor, day)

@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.cobuild.models import Project
 from linli.core.exceptions import Forbidden
 from linli.needs import permissions as need_permissions
@@ -68,13 +69,13 @@ def _call(step: str, function: Any, **kwargs: Any) -> Need:
     return need
 
 
-def may_dispatch(actor: Any, project: Project) -> bool:
+def may_dispatch(actor: User, project: Project) -> bool:
     """Whether ``actor`` may hand the project's need to a unit (派单) in the needs app."""
     need = need_permissions.needs_for_user(actor).filter(pk=project.need_id).first()
     return need is not None and need_permissions.can_take(actor, need, "manager")
 
 
-def hand_to_unit(actor: Any, project: Project, *, request: HttpRequest | None) -> None:
+def hand_to_unit(actor: User, project: Project, *, request: HttpRequest | None) -> None:
     """派单 the need to the unit that claimed the project (退回 first if it is handled
     elsewhere); a need already with that unit, or past handling, is left as it is."""
     unit = project.claimed_by
@@ -109,7 +110,7 @@ def hand_to_unit(actor: Any, project: Project, *, request: HttpRequest | None) -
         )
 
 
-def start(actor: Any, project: Project, *, request: HttpRequest | None) -> None:
+def start(actor: User, project: Project, *, request: HttpRequest | None) -> None:
     """实施中: the need is with the claiming unit and being handled (派单 if needed, 办理)."""
     hand_to_unit(actor, project, request=request)
     need = _need(project)
@@ -125,7 +126,7 @@ def start(actor: Any, project: Project, *, request: HttpRequest | None) -> None:
         )
 
 
-def accept(actor: Any, project: Project, *, note: str, request: HttpRequest | None) -> None:
+def accept(actor: User, project: Project, *, note: str, request: HttpRequest | None) -> None:
     """居民评价: the community accepted the work, so the need is 办结 and the resident may rate."""
     need = _need(project)
     if need.status != NeedStatus.IN_PROGRESS:
@@ -147,7 +148,7 @@ def accept(actor: Any, project: Project, *, note: str, request: HttpRequest | No
 
 
 def evaluated_by_staff(
-    actor: Any, project: Project, *, evaluation: str, request: HttpRequest | None
+    actor: User, project: Project, *, evaluation: str, request: HttpRequest | None
 ) -> None:
     """销号 with an evaluation staff collected (a residents' meeting, a visit): logged on the
     need as a follow-up; the resident may still rate it in the needs app."""

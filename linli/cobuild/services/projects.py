@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser, User
 from linli.cobuild import permissions
 from linli.cobuild.models import NEXT_STATE, Project, ProjectEntry, Resource
 from linli.cobuild.services import need_steps
@@ -23,7 +24,7 @@ EVALUATIONS = tuple(Project.Evaluation.values)
 
 def create_project(
     *,
-    actor: Any,
+    actor: AnyUser,
     need: Any,
     title: str,
     resource: Resource | None = None,
@@ -60,7 +61,7 @@ def create_project(
     return project
 
 
-def _locked(actor: Any, project: Project) -> Project:
+def _locked(actor: AnyUser, project: Project) -> Project:
     locked = (
         permissions.projects_for_user(actor)
         .select_for_update(of=("self",))
@@ -75,7 +76,7 @@ def _locked(actor: Any, project: Project) -> Project:
     return locked
 
 
-def _move(actor: Any, project: Project, to: str, note: str, request: HttpRequest | None) -> None:
+def _move(actor: User, project: Project, to: str, note: str, request: HttpRequest | None) -> None:
     before = project.state
     project.state = to
     project.save()
@@ -97,7 +98,11 @@ def _move(actor: Any, project: Project, to: str, note: str, request: HttpRequest
 
 
 def claim_project(
-    *, actor: Any, project: Project, organisation: Organisation, request: HttpRequest | None = None
+    *,
+    actor: User,
+    project: Project,
+    organisation: Organisation,
+    request: HttpRequest | None = None,
 ) -> Project:
     """认领: a reporting unit takes on a project waiting to be claimed."""
     with transaction.atomic():
@@ -132,7 +137,7 @@ def claim_project(
 
 def advance_project(
     *,
-    actor: Any,
+    actor: User,
     project: Project,
     note: str = "",
     evaluation: str = "",

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser
 from linli.cobuild import permissions
 from linli.cobuild.models import Resource, ResourceWindow
 from linli.core import audit
@@ -128,7 +129,7 @@ def _text(value: str, *, field_name: str, label: Any, limit: int, required: bool
     return value
 
 
-def _apply(actor: Any, resource: Resource, data: ResourceInput, district: District) -> None:
+def _apply(actor: AnyUser, resource: Resource, data: ResourceInput, district: District) -> None:
     """Validate ``data`` completely, then copy it onto ``resource`` (unsaved)."""
     resource.title = _text(
         data.title, field_name="title", label=_("What is offered"), limit=120, required=True
@@ -269,7 +270,7 @@ def _write_windows(resource: Resource, windows: Sequence[WindowInput]) -> None:
 
 
 def create_resource(
-    *, actor: Any, district: District, data: ResourceInput, request: HttpRequest | None = None
+    *, actor: AnyUser, district: District, data: ResourceInput, request: HttpRequest | None = None
 ) -> Resource:
     """File a new resource with its time windows."""
     if not permissions.is_staff(actor):
@@ -290,7 +291,7 @@ def create_resource(
     return resource
 
 
-def _locked(actor: Any, resource: Resource) -> Resource:
+def _locked(actor: AnyUser, resource: Resource) -> Resource:
     locked = (
         permissions.resources_for_user(actor)
         .select_for_update(of=("self",))
@@ -306,7 +307,7 @@ def _locked(actor: Any, resource: Resource) -> Resource:
 
 
 def update_resource(
-    *, actor: Any, resource: Resource, data: ResourceInput, request: HttpRequest | None = None
+    *, actor: AnyUser, resource: Resource, data: ResourceInput, request: HttpRequest | None = None
 ) -> Resource:
     """Replace a resource's details and windows (moving it needs the right at the destination)."""
     with transaction.atomic():
@@ -329,7 +330,7 @@ def update_resource(
 
 
 def deactivate_resource(
-    *, actor: Any, resource: Resource, request: HttpRequest | None = None
+    *, actor: AnyUser, resource: Resource, request: HttpRequest | None = None
 ) -> Resource:
     """Withdraw a resource from the list (kept for the projects and reports that used it)."""
     with transaction.atomic():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.models import AnyUser, User
 from linli.cobuild import permissions
 from linli.cobuild.models import (
     CoBuildDay,
@@ -31,7 +31,7 @@ from linli.places.models import Community, Organisation, Subdistrict
 
 def add_duty_unit(
     *,
-    actor: Any,
+    actor: AnyUser,
     subdistrict: Subdistrict,
     organisation: Organisation,
     community: Community | None = None,
@@ -75,7 +75,7 @@ def add_duty_unit(
 
 def declare_unavailable(
     *,
-    actor: Any,
+    actor: AnyUser,
     unit: DutyUnit,
     day: CoBuildDay,
     reason: str,
@@ -113,7 +113,7 @@ def declare_unavailable(
 
 def generate_roster(
     *,
-    actor: Any,
+    actor: AnyUser,
     subdistrict: Subdistrict,
     year: int,
     today: dt.date,
@@ -242,7 +242,7 @@ def _swap_problem(duty: DutyAssignment, other: DutyAssignment, today: dt.date) -
 
 def request_swap(
     *,
-    actor: Any,
+    actor: AnyUser,
     duty: DutyAssignment,
     other: DutyAssignment,
     reason: str,
@@ -274,7 +274,7 @@ def request_swap(
     return swap
 
 
-def _locked_swap(actor: Any, swap: SwapRequest) -> SwapRequest:
+def _locked_swap(actor: AnyUser, swap: SwapRequest) -> SwapRequest:
     locked = (
         permissions.swaps_for_user(actor)
         .select_for_update(of=("self",))
@@ -295,7 +295,7 @@ def _locked_swap(actor: Any, swap: SwapRequest) -> SwapRequest:
 
 
 def approve_swap(
-    *, actor: Any, swap: SwapRequest, today: dt.date, request: HttpRequest | None = None
+    *, actor: User, swap: SwapRequest, today: dt.date, request: HttpRequest | None = None
 ) -> SwapRequest:
     """Approve a pending swap: the two units exchange their days on the roster."""
     with transaction.atomic():
@@ -332,7 +332,7 @@ def approve_swap(
 
 
 def refuse_swap(
-    *, actor: Any, swap: SwapRequest, request: HttpRequest | None = None
+    *, actor: User, swap: SwapRequest, request: HttpRequest | None = None
 ) -> SwapRequest:
     """Refuse a pending swap; the roster stays as it is."""
     with transaction.atomic():

@@ -31,7 +31,7 @@ def _recount(needs: list[Need], key: str, now: dt.datetime) -> dict[Any, tuple[i
         resolved_due = done and n.due_at is not None and n.resolved_at is not None
         open_overdue = n.status in OPEN_STATUSES and n.due_at is not None and n.due_at < now
         row[2] += resolved_due or open_overdue
-        row[3] += bool(resolved_due and n.resolved_at <= n.due_at)  # type: ignore[operator]
+        row[3] += bool(resolved_due and n.resolved_at <= n.due_at)  # type: ignore[operator]  # resolved_due: neither is None
         row[4] += n.rating_level != ""
         row[5] += n.rating_level in ("satisfied", "fairly")
     return {k: tuple(v) for k, v in out.items()}

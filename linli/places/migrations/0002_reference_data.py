@@ -1,7 +1,7 @@
 from django.db import migrations
 
 
-def load(apps, schema_editor):  # type: ignore[no-untyped-def]
+def load(apps, schema_editor):  # type: ignore[no-untyped-def]  # migrations are untyped (mypy excludes them)
     from linli.places.reference import sync_reference_data
 
     sync_reference_data(apps)

@@ -6,12 +6,13 @@ user's scope and the hierarchy tree without each app's views passing them in.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django import template
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AnyUser, User
 from linli.core.permissions import can_read_audit_log
 from linli.places import permissions
 from linli.places.models import District
@@ -19,21 +20,29 @@ from linli.places.models import District
 register = template.Library()
 
 
+def _signed_in(user: object) -> TypeGuard[User]:
+    """Whether a template's ``request.user`` is a signed-in user.
+
+    A template may pass anything (``""`` for a missing ``request``), so the tags take ``object``.
+    """
+    return isinstance(user, User) and user.is_authenticated
+
+
 @register.simple_tag
-def scope_label(user: Any) -> str:
+def scope_label(user: object) -> str:
     """'幸福里社区 · Community staff': where the user works and in what role."""
-    if not getattr(user, "is_authenticated", False):
+    if not _signed_in(user):
         return ""
     scope = user.scope
     if scope.everything:
         place = _("All districts")
-    elif scope.station_id and user.station_id:
+    elif scope.station_id and user.station is not None:
         place = user.station.name
-    elif scope.community_id and user.community_id:
+    elif scope.community_id and user.community is not None:
         place = user.community.name
-    elif scope.subdistrict_id and user.subdistrict_id:
+    elif scope.subdistrict_id and user.subdistrict is not None:
         place = user.subdistrict.name
-    elif user.district_id:
+    elif user.district is not None:
         place = user.district.name
     else:
         place = _("No area assigned")
@@ -42,9 +51,9 @@ def scope_label(user: Any) -> str:
 
 
 @register.simple_tag
-def console_district(user: Any) -> District | None:
+def console_district(user: object) -> District | None:
     """The district whose data the console shows (for the sample-data badge)."""
-    if not getattr(user, "is_authenticated", False):
+    if not _signed_in(user):
         return None
     if user.district_id:
         district: District | None = user.district
@@ -114,16 +123,13 @@ def query_with(context: dict[str, Any], **params: Any) -> str:
 
 
 @register.simple_tag
-def is_console_editor(user: Any) -> bool:
+def is_console_editor(user: object) -> bool:
     """Whether the menu offers creating, importing and the compound list (not to keepers)."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (user.is_superuser or user.role in permissions.EDITOR_ROLES)
-    )
+    return _signed_in(user) and (user.is_superuser or user.role in permissions.EDITOR_ROLES)
 
 
 @register.simple_tag
-def may_read_audit_log(user: Any) -> bool:
+def may_read_audit_log(user: AnyUser) -> bool:
     """Whether the menu offers the audit log: a link that ends on 403 is a dead end."""
     return can_read_audit_log(user)
 
