@@ -36,7 +36,16 @@ if TYPE_CHECKING:
         site,
     )
     from .coverage import CoverageBlock, CoverageRow, coverage_blocks, coverage_table
-    from .gaps import Gap, GapBlock, Rule, find_gaps, gap_blocks, load_rules, summarise_gaps
+    from .gaps import (
+        Gap,
+        GapBlock,
+        Rule,
+        find_gaps,
+        gap_blocks,
+        load_rules,
+        summarise_gaps,
+        write_rules,
+    )
     from .graph import GraphReport, WalkGraph, build_graph, load_graph, read_pbf
     from .io import (
         CircleInputError,
@@ -82,6 +91,7 @@ _EXPORTS = {
     "gap_blocks": "gaps",
     "load_rules": "gaps",
     "summarise_gaps": "gaps",
+    "write_rules": "gaps",
     "GraphReport": "graph",
     "WalkGraph": "graph",
     "build_graph": "graph",
@@ -148,6 +158,7 @@ __all__ = [
     "snap_points",
     "summarise_gaps",
     "write_outputs",
+    "write_rules",
     "write_sites",
 ]
 

@@ -293,6 +293,14 @@ class ProposedSite:
     cumulative
         Population covered with this site and the ones ranked before it (and the existing
         facilities).
+    streets
+        The named streets the site stands on (:meth:`.WalkGraph.streets_at`): its own way
+        first, then the others meeting there when it is a junction; empty when unnamed.
+    nearest_compound
+        Index of the compound with the gate nearest to the site in a straight line (-1 when
+        the district has no gates), so a planner can find the site by a place they know.
+    nearest_compound_m
+        That gate's straight distance in metres.
     """
 
     rank: int
@@ -302,6 +310,9 @@ class ProposedSite:
     newly_covered: tuple[int, ...]
     gain: float
     cumulative: float
+    streets: tuple[str, ...] = ()
+    nearest_compound: int = -1
+    nearest_compound_m: float = math.inf
 
 
 @dataclass(frozen=True, eq=False)
@@ -432,12 +443,12 @@ def site(
     answers: dict[str, Any] = {}
     if k is not None:
         res = siting.solve_mclp(cov, weights, k, already_covered=already, time_limit=time_limit)
-        answers["mclp"] = _report("mclp", res, weights, already, points.ids, cands)
+        answers["mclp"] = _report("mclp", res, weights, already, points.ids, cands, district)
     if target_share is not None:
         res = siting.solve_lscp(
             cov, weights, target_share, already_covered=already, time_limit=time_limit
         )
-        answers["lscp"] = _report("lscp", res, weights, already, points.ids, cands)
+        answers["lscp"] = _report("lscp", res, weights, already, points.ids, cands, district)
     return Siting(
         district=district,
         category=category,
@@ -460,14 +471,24 @@ def _report(
     already: npt.NDArray[np.bool_],
     ids: list[str],
     cands: Snapped,
+    district: District,
 ) -> SitingReport:
+    from .graph import haversine_m
+
     covered = float(weights[already].sum()) + 0.0
     sites: list[ProposedSite] = []
+    compounds = district.compounds
     for rank, (col, new) in enumerate(zip(res.chosen, res.newly_covered, strict=False), 1):
         rows = np.asarray(new, dtype=np.int64)
         gain = float(weights[rows].sum())
         covered += gain
         c = int(col)
+        streets = district.graph.streets_at(int(cands.edge[c]), float(cands.offset[c]))
+        nearest, nearest_m = -1, math.inf
+        if compounds.gate_lon.shape[0]:
+            d = haversine_m(cands.lon[c], cands.lat[c], compounds.gate_lon, compounds.gate_lat)
+            g = int(np.argmin(d))
+            nearest, nearest_m = int(compounds.gate_compound[g]), float(d[g])
         sites.append(
             ProposedSite(
                 rank=rank,
@@ -477,6 +498,9 @@ def _report(
                 newly_covered=tuple(rows.tolist()),
                 gain=gain,
                 cumulative=covered,
+                streets=streets,
+                nearest_compound=nearest,
+                nearest_compound_m=nearest_m,
             )
         )
     return SitingReport(problem, res, float(weights.sum()), sites)

@@ -4,7 +4,9 @@ The rules (对照标准) live in ``data/rules.csv``: one row per standard, level
 with the maximum walking distance and the clause it comes from.  Planners may edit the file
 or pass their own with ``--rules FILE``; the ``basis`` column says whether the distance is
 stated by the clause (``stated``) or taken from the level's walking distance because the
-clause names none (``level``).
+clause names none (``level``).  An optional ``min_population`` column exempts smaller compounds
+from a rule (a district may require a station only where at least so many people live); empty
+or 0 means every compound must reach one.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ __all__ = [
     "gap_blocks",
     "load_rules",
     "summarise_gaps",
+    "write_rules",
 ]
 
 _RULE_COLUMNS = ("standard", "level", "category", "max_distance_m", "source")
+_ALL_RULE_COLUMNS = (*_RULE_COLUMNS, "basis", "min_population")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Rule:
     max_distance_m: float
     source: str
     basis: str = "stated"
+    #: Only compounds with at least this many residents must reach the category (0: all).
+    min_population: float = 0.0
 
 
 class Gap(NamedTuple):
@@ -89,7 +95,7 @@ def load_rules(
     ----------
     path
         A CSV with columns ``standard,level,category,max_distance_m,source`` (optional
-        ``basis``); by default the packaged ``data/rules.csv``.
+        ``basis`` and ``min_population``); by default the packaged ``data/rules.csv``.
     categories
         Allowed category codes; by default those of ``data/categories.csv``.
 
@@ -151,6 +157,20 @@ def load_rules(
                     value=r["max_distance_m"],
                     problem="must be a positive number of metres",
                 )
+            min_population = 0.0
+            if r.get("min_population"):
+                try:
+                    min_population = float(r["min_population"])
+                except ValueError:
+                    min_population = math.nan
+                if not (math.isfinite(min_population) and min_population >= 0):
+                    raise CircleInputError(
+                        p,
+                        row=i,
+                        column="min_population",
+                        value=r["min_population"],
+                        problem="must be a number of residents, 0 or more",
+                    )
             rules.append(
                 Rule(
                     r["standard"],
@@ -159,9 +179,43 @@ def load_rules(
                     dist,
                     r["source"],
                     r.get("basis", "") or "stated",
+                    min_population,
                 )
             )
     return rules
+
+
+def write_rules(rules: Iterable[Rule], path: str | Path) -> Path:
+    """Write rules as a CSV that :func:`load_rules` reads back unchanged.
+
+    Parameters
+    ----------
+    rules
+        The rules, e.g. the packaged ones plus a district's own.
+    path
+        Where to write (UTF-8).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    p = Path(path)
+    with p.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(_ALL_RULE_COLUMNS)
+        for r in rules:
+            w.writerow(
+                [
+                    r.standard,
+                    r.level,
+                    r.category,
+                    f"{r.max_distance_m:g}",
+                    r.source,
+                    r.basis,
+                    f"{r.min_population:g}" if r.min_population else "",
+                ]
+            )
+    return p
 
 
 class GapBlock(NamedTuple):
@@ -179,7 +233,8 @@ def gap_blocks(
     """The compounds lacking each rule's category within its distance, farthest first.
 
     The array form of :func:`find_gaps`, for callers that write a city's gap list without
-    building a tuple per gap.
+    building a tuple per gap.  Compounds smaller than a rule's ``min_population`` are exempt
+    from it.
     """
     for rule in rules:
         if rule.category in access.categories:
@@ -189,7 +244,10 @@ def gap_blocks(
         else:
             meters = np.full(compounds.n, np.inf)
             nearest = np.full(compounds.n, -1)
-        lacking = np.flatnonzero(~(meters <= rule.max_distance_m))
+        missing = ~(meters <= rule.max_distance_m)
+        if rule.min_population > 0:
+            missing &= compounds.population >= rule.min_population
+        lacking = np.flatnonzero(missing)
         lacking = lacking[np.argsort(-meters[lacking], kind="stable")]
         yield GapBlock(rule, lacking, meters[lacking], nearest[lacking])
 

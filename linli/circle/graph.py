@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,7 +41,7 @@ IntArray = npt.NDArray[np.int64]
 EARTH_RADIUS_M = 6_371_009.0
 
 #: Bump when the parsing rules change so that stale caches are not reused.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def haversine_m(
@@ -107,6 +108,11 @@ class WalkGraph:
         Concatenated edge vertex coordinates.
     report
         What was kept and dropped while building.
+    street_names
+        The distinct names of the ways (``name`` tag), sorted.
+    edge_name
+        Index into ``street_names`` of each edge's way, ``-1`` for an unnamed way; empty when
+        the graph was built without names.
     """
 
     node_lon: FloatArray
@@ -119,6 +125,31 @@ class WalkGraph:
     geom_lon: FloatArray
     geom_lat: FloatArray
     report: GraphReport = field(default_factory=GraphReport)
+    street_names: npt.NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="<U1"))
+    edge_name: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def street_name(self, edge: int) -> str:
+        """The name of the way edge ``edge`` belongs to ("" when unnamed or unknown)."""
+        if not 0 <= edge < self.edge_name.shape[0]:
+            return ""
+        k = int(self.edge_name[edge])
+        return str(self.street_names[k]) if k >= 0 else ""
+
+    def streets_at(self, edge: int, offset: float, *, within_m: float = 1.0) -> tuple[str, ...]:
+        """The named streets at a point ``offset`` metres along ``edge``: its own way, and when
+        the point is a junction (within ``within_m`` of an end) every way meeting there.
+
+        Distinct names, the point's own way first; empty when none is named.
+        """
+        if not 0 <= edge < self.n_edges:
+            return ()
+        edges = [edge]
+        length = float(self.edge_length[edge])
+        for node, dist in ((self.edge_u[edge], offset), (self.edge_v[edge], length - offset)):
+            if dist <= within_m:
+                edges += np.flatnonzero((self.edge_u == node) | (self.edge_v == node)).tolist()
+        names = [self.street_name(int(e)) for e in edges]
+        return tuple(dict.fromkeys(n for n in names if n))
 
     @property
     def n_nodes(self) -> int:
@@ -197,6 +228,8 @@ class WalkGraph:
             "geom_offsets": self.geom_offsets,
             "geom_lon": self.geom_lon,
             "geom_lat": self.geom_lat,
+            "street_names": self.street_names,
+            "edge_name": self.edge_name,
             "report": np.array(json.dumps(asdict(self.report))),
         }
 
@@ -214,6 +247,8 @@ def build_graph(
     node_osm_id: npt.ArrayLike | None = None,
     largest_component: bool = True,
     report: GraphReport | None = None,
+    edge_name: npt.ArrayLike | None = None,
+    street_names: Sequence[str] | None = None,
 ) -> WalkGraph:
     """Build a :class:`WalkGraph` from arrays.
 
@@ -236,6 +271,8 @@ def build_graph(
         Keep only the largest connected component.
     report
         Counts from an earlier stage to carry into the result's report.
+    edge_name, street_names
+        Each edge's index into ``street_names`` (``-1``: unnamed); by default no names.
 
     Returns
     -------
@@ -263,6 +300,8 @@ def build_graph(
         length = _geometry_lengths(offsets, glon, glat)
     else:
         length = np.ascontiguousarray(edge_length, dtype=np.float64)
+    named = edge_name is not None
+    ename = np.ascontiguousarray(edge_name, dtype=np.int64) if named else np.full(m, -1, np.int64)
 
     rep = report or GraphReport()
     # Self-loops carry no shortest path; parallel edges collapse to the shortest.
@@ -276,7 +315,7 @@ def build_graph(
     keep_edges = np.sort(order[first])
     n_parallel = int((~first).sum())
 
-    u, v, length = u[keep_edges], v[keep_edges], length[keep_edges]
+    u, v, length, ename = u[keep_edges], v[keep_edges], length[keep_edges], ename[keep_edges]
     offsets, glon, glat = _take_geometry(offsets, glon, glat, keep_edges)
 
     n_comp = 0
@@ -296,7 +335,7 @@ def build_graph(
         node_keep &= in_big
         e_keep = np.flatnonzero(in_big[u])
         edges_dropped = u.shape[0] - e_keep.shape[0]
-        u, v, length = u[e_keep], v[e_keep], length[e_keep]
+        u, v, length, ename = u[e_keep], v[e_keep], length[e_keep], ename[e_keep]
         offsets, glon, glat = _take_geometry(offsets, glon, glat, e_keep)
     new_index = np.cumsum(node_keep) - 1
     kept = np.flatnonzero(node_keep)
@@ -324,6 +363,8 @@ def build_graph(
         geom_lon=glon,
         geom_lat=glat,
         report=rep,
+        street_names=np.asarray(list(street_names or []), dtype=np.str_),
+        edge_name=ename if named else np.zeros(0, dtype=np.int64),
     )
 
 
@@ -360,9 +401,9 @@ def _take_geometry(
 
 def _ways_arrays(
     raw: RawWays, source: str
-) -> tuple[IntArray, FloatArray, FloatArray, IntArray, GraphReport]:
-    """The buffers of :func:`.osmread.read_ways` as arrays: node refs, lon, lat and per-piece
-    start offsets."""
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray, GraphReport, IntArray, list[str]]:
+    """The buffers of :func:`.osmread.read_ways` as arrays: node refs, lon, lat, per-piece
+    start offsets, the report, and each piece's index into the sorted street names."""
     xy = np.frombuffer(raw.coords, dtype=np.float64).reshape(-1, 2)
     counts = np.frombuffer(raw.counts, dtype=np.int64)
     report = GraphReport(
@@ -371,17 +412,30 @@ def _ways_arrays(
         ways_walkable=raw.ways_walkable,
         missing_locations=raw.missing_locations,
     )
+    street_names = sorted({n for n in raw.names if n})
+    index = {n: i for i, n in enumerate(street_names)}
+    piece_name = np.asarray([index.get(n, -1) for n in raw.names], dtype=np.int64)
+    if piece_name.shape[0] != counts.shape[0]:  # a reader without names
+        piece_name = np.full(counts.shape[0], -1, dtype=np.int64)
     return (
         np.frombuffer(raw.refs, dtype=np.int64),
         np.ascontiguousarray(xy[:, 0]),
         np.ascontiguousarray(xy[:, 1]),
         np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         report,
+        piece_name,
+        street_names,
     )
 
 
 def _graph_from_ways(
-    refs: IntArray, lon: FloatArray, lat: FloatArray, starts: IntArray, report: GraphReport
+    refs: IntArray,
+    lon: FloatArray,
+    lat: FloatArray,
+    starts: IntArray,
+    report: GraphReport,
+    piece_name: IntArray | None = None,
+    street_names: list[str] | None = None,
 ) -> WalkGraph:
     n_pos = refs.shape[0]
     if n_pos == 0:
@@ -453,6 +507,8 @@ def _graph_from_ways(
         geom_lat=glat,
         node_osm_id=uniq[node_ids],
         report=report,
+        edge_name=None if piece_name is None else piece_name[way_of[a]],
+        street_names=street_names,
     )
 
 

@@ -67,7 +67,8 @@ class RawWays(NamedTuple):
 
     ``refs`` holds the OSM id of each vertex (int64), ``coords`` its lon and lat (float64
     pairs) and ``counts`` the number of vertices of each piece (int64), all in native byte
-    order.
+    order; ``names`` the way's ``name`` tag of each piece (empty when it has none), so a
+    point on the network can be named by the street it stands on.
     """
 
     refs: bytes
@@ -76,6 +77,7 @@ class RawWays(NamedTuple):
     ways_read: int
     ways_walkable: int
     missing_locations: int
+    names: tuple[str, ...] = ()
 
 
 def read_ways(path: str | Path) -> RawWays:
@@ -91,6 +93,7 @@ def read_ways(path: str | Path) -> RawWays:
     refs = array("q")
     coords = array("d")
     counts = array("q")
+    names: list[str] = []
     ways_read = ways_walkable = missing = 0
     # One WKB call per way fetches all its coordinates in C++; only the node ids need a
     # Python-level loop.  Ways with missing nodes take the slow path below.
@@ -109,6 +112,7 @@ def read_ways(path: str | Path) -> RawWays:
         if not is_walkable(way.tags):
             continue
         ways_walkable += 1
+        name = way.tags.get("name") or ""
         nodes = way.nodes
         n = len(nodes)
         try:
@@ -124,6 +128,7 @@ def read_ways(path: str | Path) -> RawWays:
                 coords.extend(xy)
             refs.extend([nd.ref for nd in nodes])
             counts.append(n)
+            names.append(name)
             continue
         # A way clipped by the extract: break it where its nodes are missing.
         run = 0
@@ -137,9 +142,11 @@ def read_ways(path: str | Path) -> RawWays:
                 missing += 1
                 if run:
                     counts.append(run)
+                    names.append(name)
                     run = 0
         if run:
             counts.append(run)
+            names.append(name)
     return RawWays(
         refs.tobytes(),
         coords.tobytes(),
@@ -147,4 +154,5 @@ def read_ways(path: str | Path) -> RawWays:
         ways_read,
         ways_walkable,
         missing,
+        tuple(names),
     )

@@ -334,6 +334,9 @@ def write_sites(path: Path, siting: Siting) -> None:
             "newly_covered_compounds",
             "newly_covered_population",
             "cumulative_covered_population",
+            "streets",
+            "nearest_compound",
+            "nearest_compound_m",
         ],
         (
             [
@@ -345,6 +348,11 @@ def write_sites(path: Path, siting: Siting) -> None:
                 len(s.newly_covered),
                 _n(s.gain),
                 _n(s.cumulative),
+                " / ".join(s.streets),
+                siting.district.compounds.ids[s.nearest_compound]
+                if s.nearest_compound >= 0
+                else "",
+                f"{s.nearest_compound_m:.0f}" if s.nearest_compound >= 0 else "",
             ]
             for report in siting.reports
             for s in report.sites

@@ -351,3 +351,62 @@ class SitingCandidate(models.Model):
     def engine_id(self) -> str:
         """The id the engine sees; never equal to a station code or a junction's ``node…`` id."""
         return f"premise-{self.position}"
+
+
+class StationRule(models.Model):
+    """区级站点标准 — the district's own living-circle rule for one kind of neighbourhood station.
+
+    The national standards (``linli/circle/data/rules.csv``) say nothing about 幸福驿站, 智慧小屋
+    or 党群服务中心; the district's policy does ("a 幸福驿站 within ten minutes' walk of every
+    compound"). District staff keep these rules in the console; each analysis checks them next to
+    the national ones (``services.run_analysis`` converts minutes to metres at the run's walking
+    speed), so the gap list names the compounds lacking a station. A kind without a row uses
+    ``DEFAULT_STATION_RULES``.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="station_rules")
+    category = models.CharField(_("station kind"), max_length=40)
+    enabled = models.BooleanField(_("checked in analyses"), default=True)
+    minutes = models.PositiveSmallIntegerField(_("walking minutes"))
+    # 0: every compound must reach one; otherwise only compounds with at least so many residents.
+    min_population = models.PositiveIntegerField(_("applies to compounds of at least"), default=0)
+    source = models.CharField(_("policy document"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        ordering = ("district", "category")
+        constraints = (
+            models.UniqueConstraint(
+                fields=["district", "category"], name="station_rule_unique_per_district"
+            ),
+        )
+        verbose_name = _("district station rule")
+        verbose_name_plural = _("district station rules")
+
+    def __str__(self) -> str:
+        return f"{self.district} · {self.category} · {self.minutes} min"
+
+    @property
+    def level(self) -> str:
+        """The level the gap list shows ("10min": the 10-minute circle)."""
+        return f"{self.minutes}min"
+
+
+#: The standard code of the district's own rules in the gap list (beside "GB50180-2018" …).
+DISTRICT_STANDARD = "district"
+#: Station kinds the district sets rules for, with the default walking minutes: the district's
+#: stated policy is a 幸福驿站 within ten minutes of every compound; huts and party-and-masses
+#: centres serve the wider fifteen-minute circle.
+DEFAULT_STATION_RULES: dict[str, int] = {
+    "happiness_station": 10,
+    "smart_hut": 15,
+    "party_service_center": 15,
+}

@@ -52,6 +52,21 @@ def can_run_analysis(user: AnyUser, district: District) -> bool:
     return bool(user.role == Role.DISTRICT_ADMIN and user.district_id == district.pk)
 
 
+def can_edit_station_rules(user: AnyUser, district: District) -> bool:
+    """Whether ``user`` may change ``district``'s own station rules: its district staff only.
+
+    The rules decide what every analysis of the district calls a gap, so subdistrict and
+    community staff read them on the analysis page but may not change them.
+    """
+    return can_run_analysis(user, district)
+
+
+def require_station_rules(user: AnyUser, district: District) -> None:
+    """Refuse (403, the styled page) anyone who may not change ``district``'s station rules."""
+    if not can_edit_station_rules(user, district):
+        raise PermissionDenied
+
+
 def can_change_gap(user: AnyUser, gap: Gap) -> bool:
     """Whether ``user`` may accept or dismiss ``gap``: planners who see its compound."""
     return is_planner(user) and gaps_for_user(user, gap.run).filter(pk=gap.pk).exists()

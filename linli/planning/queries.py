@@ -13,12 +13,14 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, QuerySet
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from linli.accounts.models import AnyUser
 from linli.places.models import Community, District, FacilityCategory, Gate, Station
 from linli.planning import permissions
 from linli.planning.models import (
+    DEFAULT_STATION_RULES,
+    DISTRICT_STANDARD,
     AnalysisRun,
     CandidateSource,
     CoverageRow,
@@ -26,6 +28,7 @@ from linli.planning.models import (
     RunStatus,
     SitingCandidate,
     SitingRun,
+    StationRule,
 )
 from linli.planning.premises import Premise
 
@@ -265,11 +268,80 @@ LEVEL_LABELS = {
     "block": gettext_lazy("residential block"),
     "community": gettext_lazy("complete community"),
 }
+# The national standards are named by their codes (GB50180-2018, 完整社区2020); the district's
+# own rules (models.StationRule) by what they are.
+STANDARD_LABELS = {DISTRICT_STANDARD: gettext_lazy("District standard")}
+
+
+def level_label(level: str) -> str:
+    """A living-circle level as planners say it ("10-minute circle"; "7min" too)."""
+    if level in LEVEL_LABELS:
+        return str(LEVEL_LABELS[level])
+    if level.endswith("min") and level[:-3].isdigit():
+        return gettext("%(minutes)s-minute circle") % {"minutes": level[:-3]}
+    return level
+
+
+def standard_name(standard: str) -> str:
+    """A standard's name: the district's own rules read "District standard"."""
+    return str(STANDARD_LABELS.get(standard, standard))
 
 
 def standard_label(standard: str, level: str) -> str:
     """A standard and level as planners say it: "GB50180-2018 · 5-minute circle"."""
-    return f"{standard} · {LEVEL_LABELS.get(level, level)}"
+    return f"{standard_name(standard)} · {level_label(level)}"
+
+
+@dataclass(frozen=True)
+class StationRuleView:
+    """A station kind's rule as the district has it: its own row, or the default."""
+
+    category: str
+    name: str
+    enabled: bool
+    minutes: int
+    min_population: int
+    source: str
+    is_default: bool
+    rule: StationRule | None
+
+    def metres(self, speed_m_s: float = 1.0) -> int:
+        """The walking distance the minutes stand for at ``speed_m_s``."""
+        return round(self.minutes * 60 * speed_m_s)
+
+
+def station_rules(district: District) -> list[StationRuleView]:
+    """The district's rules for the station kinds (幸福驿站, 智慧小屋, 党群服务中心), defaults
+    filled in for kinds it has not set."""
+    names = category_names()
+    stored = {
+        r.category: r
+        for r in StationRule.objects.filter(district=district).select_related("updated_by")
+    }
+    out = []
+    for category, minutes in DEFAULT_STATION_RULES.items():
+        rule = stored.get(category)
+        out.append(
+            StationRuleView(
+                category=category,
+                name=names.get(category, category),
+                enabled=rule.enabled if rule else True,
+                minutes=rule.minutes if rule else minutes,
+                min_population=rule.min_population if rule else 0,
+                source=rule.source if rule else "",
+                is_default=rule is None,
+                rule=rule,
+            )
+        )
+    return out
+
+
+def national_rules() -> list[Any]:
+    """The national standards' rules the engine checks (``linli.circle``'s rules table)."""
+    from linli.circle.gaps import load_rules
+    from linli.planning.services import rules_path
+
+    return load_rules(rules_path())
 
 
 @dataclass(frozen=True)
@@ -367,7 +439,16 @@ def siting_explanation(user: AnyUser, siting: SitingRun) -> list[dict[str, Any]]
     out = []
     for s in sites:
         shown = [c for c in s.get("compounds", []) if c["code"] in visible]
-        out.append(dict(s, compounds=shown, hidden=len(s.get("compounds", [])) - len(shown)))
+        nearest = s.get("nearest")
+        out.append(
+            dict(
+                s,
+                compounds=shown,
+                hidden=len(s.get("compounds", [])) - len(shown),
+                # A compound outside the viewer's area is not named, as in the lists.
+                nearest=nearest if nearest and nearest["code"] in visible else None,
+            )
+        )
     return out
 
 

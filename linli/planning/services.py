@@ -32,15 +32,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.models import AnyUser
+from linli.accounts.models import AnyUser, User
 from linli.circle.errors import CircleInputError
 from linli.core import audit
+from linli.core.audited import CREATE, UPDATE, audited_change
 from linli.core.exceptions import Conflict, Forbidden, LinliError
 from linli.core.models import AuditEntry
 from linli.places.models import Compound, District, Station
 from linli.planning import permissions
 from linli.planning.models import (
     ACTIVE_STATUSES,
+    DEFAULT_STATION_RULES,
+    DISTRICT_STANDARD,
     AnalysisRun,
     CandidateSource,
     CompoundAccess,
@@ -49,12 +52,16 @@ from linli.planning.models import (
     RunStatus,
     SitingCandidate,
     SitingRun,
+    StationRule,
 )
 from linli.planning.premises import Premise
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     # The engine is imported when a run starts, not with the web app (numpy, scipy, shapely).
     from linli.circle import analysis as engine
+    from linli.circle.gaps import Rule
     from linli.circle.io import Points
 
 logger = logging.getLogger(__name__)
@@ -64,6 +71,11 @@ MAX_SPEED_M_S = 3.0
 MAX_SITES = 20
 MIN_RADIUS_M = 100.0
 MAX_RADIUS_M = 2000.0
+# A district station rule's walking minutes and the smallest compound it may exempt.
+MIN_RULE_MINUTES = 1
+MAX_RULE_MINUTES = 30
+MAX_RULE_POPULATION = 100_000
+RULE_SOURCE_LENGTH = 200
 # How far a premise (or any point) may lie from a walkable street; the engine's own default
 # (linli.circle.snap.DEFAULT_MAX_SNAP_M), passed explicitly so our check and the engine agree.
 SNAP_LIMIT_M = 200.0
@@ -186,6 +198,183 @@ def ensure_analysis(*, district: District) -> AnalysisRun:
     )
     audit.record(actor=None, action=AuditEntry.Action.CREATE, obj=run, district_id=district.pk)
     return run_analysis(run.pk)
+
+
+# --- the district's station rules ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationRuleInput:
+    """What district staff set for one station kind (see ``models.StationRule``)."""
+
+    category: str
+    enabled: bool
+    minutes: int
+    min_population: int = 0
+    source: str = ""
+
+
+STATION_RULE_FIELDS = ("enabled", "minutes", "min_population", "source")
+
+
+def _station_rule_snapshot(rule: StationRule) -> dict[str, Any]:
+    return {f: getattr(rule, f) for f in STATION_RULE_FIELDS}
+
+
+def _check_station_rule(value: StationRuleInput) -> StationRuleInput:
+    """The input with its source trimmed, or ``PlanningError`` naming the kind and the field."""
+    from linli.planning.queries import category_names
+
+    name = category_names().get(value.category, value.category)
+    if value.category not in DEFAULT_STATION_RULES:
+        raise PlanningError(
+            gettext_lazy("“%(kind)s” is not a station kind the district sets rules for.")
+            % {"kind": value.category},
+            code="invalid_category",
+        )
+    minutes = value.minutes
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        minutes = -1
+    if not MIN_RULE_MINUTES <= minutes <= MAX_RULE_MINUTES:
+        raise PlanningError(
+            gettext_lazy(
+                "%(kind)s: the walking minutes must be a whole number from %(low)s to %(high)s."
+            )
+            % {"kind": name, "low": MIN_RULE_MINUTES, "high": MAX_RULE_MINUTES},
+            code="invalid_minutes",
+        )
+    population = value.min_population
+    if isinstance(population, bool) or not isinstance(population, int):
+        population = -1
+    if not 0 <= population <= MAX_RULE_POPULATION:
+        raise PlanningError(
+            gettext_lazy(
+                "%(kind)s: the smallest compound the rule applies to must be a number of "
+                "residents from 0 (every compound) to %(high)s."
+            )
+            % {"kind": name, "high": f"{MAX_RULE_POPULATION:,}"},
+            code="invalid_min_population",
+        )
+    source = " ".join((value.source or "").split())
+    if len(source) > RULE_SOURCE_LENGTH:
+        raise PlanningError(
+            gettext_lazy("%(kind)s: the policy document may be at most %(max)s characters.")
+            % {"kind": name, "max": RULE_SOURCE_LENGTH},
+            code="source_too_long",
+        )
+    return StationRuleInput(
+        category=value.category,
+        enabled=bool(value.enabled),
+        minutes=minutes,
+        min_population=population,
+        source=source,
+    )
+
+
+def update_station_rules(
+    *,
+    actor: AnyUser,
+    district: District,
+    rules: list[StationRuleInput],
+    request: HttpRequest | None = None,
+) -> list[StationRule]:
+    """Set the district's own living-circle rules for the station kinds (district staff only).
+
+    All or nothing: a bad value refuses every rule (``PlanningError`` naming the kind and the
+    field) and changes none. Each rule that differs from what the district had (its stored row,
+    or the default) is saved with one audit entry; an unchanged one writes nothing. The rules
+    apply from the district's next analysis.
+    """
+    if not permissions.can_edit_station_rules(actor, district):
+        raise Forbidden(
+            gettext_lazy("Only the district's staff may change its station rules."),
+            code="forbidden",
+        )
+    checked = [_check_station_rule(r) for r in rules]
+    if len({r.category for r in checked}) != len(checked):
+        raise PlanningError(
+            gettext_lazy("Each station kind may have one rule only."), code="duplicate_category"
+        )
+    saved: list[StationRule] = []
+    with transaction.atomic():
+        # One editor at a time per district: the second waits and then sees the first's rows.
+        District.objects.select_for_update().filter(pk=district.pk).first()
+        for value in checked:
+
+            def lock(category: str = value.category) -> StationRule:
+                row = (
+                    StationRule.objects.select_for_update()
+                    .filter(district=district, category=category)
+                    .first()
+                )
+                return row or StationRule(
+                    district=district, category=category, minutes=DEFAULT_STATION_RULES[category]
+                )
+
+            with audited_change(
+                actor=actor,
+                action=UPDATE,
+                lock=lock,
+                snapshot=_station_rule_snapshot,
+                fields=STATION_RULE_FIELDS,
+                request=request,
+            ) as change:
+                rule = change.obj
+                new = rule.pk is None
+                for f in STATION_RULE_FIELDS:
+                    setattr(rule, f, getattr(value, f))
+                if _station_rule_snapshot(rule) == change.before:
+                    change.after = change.before  # nothing to save, no entry
+                else:
+                    rule.updated_by = actor if isinstance(actor, User) else None
+                    rule.save()
+                    if new:
+                        change.action = CREATE
+            if rule.pk is not None:
+                saved.append(rule)
+    return saved
+
+
+def engine_station_rules(district: District, *, speed_m_s: float) -> list[Rule]:
+    """The district's station rules as the engine's rules, minutes turned into metres of street
+    at the run's walking speed (defaults for kinds the district has not set)."""
+    from linli.circle.gaps import Rule
+    from linli.planning.queries import station_rules
+
+    out = []
+    for r in station_rules(district):
+        if not r.enabled:
+            continue
+        metres = r.metres(speed_m_s)
+        if r.min_population:
+            applies = _("compounds of at least %(people)s residents") % {
+                "people": f"{r.min_population:,}"
+            }
+        else:
+            applies = _("every compound")
+        source = _(
+            "District standard: a %(kind)s within %(minutes)s minutes' walk (%(metres)s m at "
+            "%(speed)s m/s) of %(applies)s; %(document)s"
+        ) % {
+            "kind": r.name,
+            "minutes": r.minutes,
+            "metres": metres,
+            "speed": f"{speed_m_s:g}",
+            "applies": applies,
+            "document": r.source or _("the district's default until it sets its own"),
+        }
+        out.append(
+            Rule(
+                DISTRICT_STANDARD,
+                f"{r.minutes}min",
+                r.category,
+                float(metres),
+                source,
+                "stated",
+                float(r.min_population),
+            )
+        )
+    return out
 
 
 # --- running an analysis --------------------------------------------------------------------------
@@ -499,15 +688,18 @@ def run_analysis(run_id: int) -> AnalysisRun:
             if out.exists():
                 shutil.rmtree(out)
             out.mkdir(parents=True)
-            rules = rules_path()
-            shutil.copyfile(rules, out / "rules-used.csv")
             inputs = _export_inputs(run, out)
             timings["export"] = round(time.perf_counter() - started, 3)
             t0 = time.perf_counter()
             from linli.circle.analysis import analyse
+            from linli.circle.gaps import load_rules, write_rules
             from linli.circle.outputs import write_outputs
 
             try:
+                # The national rules and the district's own, in the file a re-run reads.
+                district_rules = engine_station_rules(run.district, speed_m_s=run.speed_m_s)
+                rules = [*load_rules(rules_path()), *district_rules]
+                write_rules(rules, out / "rules-used.csv")
                 analysis = analyse(
                     _load_district(network, inputs.compounds_csv, inputs.facilities_csv),
                     rules=rules,
@@ -521,6 +713,16 @@ def run_analysis(run_id: int) -> AnalysisRun:
             t0 = time.perf_counter()
             with transaction.atomic():
                 _store_results(run, analysis, inputs, out)
+                run.summary["district_rules"] = [
+                    {
+                        "category": r.category,
+                        "level": r.level,
+                        "max_distance_m": r.max_distance_m,
+                        "min_population": r.min_population,
+                        "source": r.source,
+                    }
+                    for r in district_rules
+                ]
                 timings["load"] = round(time.perf_counter() - t0, 3)
                 timings["total"] = round(time.perf_counter() - started, 3)
                 run.summary["timings"] = timings
@@ -820,6 +1022,11 @@ def run_siting(siting_id: int) -> SitingRun:
                     "engine_compounds": len(s.newly_covered),
                     "engine_population": s.gain,
                     "cumulative_population": s.cumulative,
+                    # Where to look for it: the street(s) it stands on, the nearest compound.
+                    "streets": list(s.streets),
+                    "nearest": _nearest_compound(
+                        district, s.nearest_compound, s.nearest_compound_m
+                    ),
                 }
                 for s in report.sites
             ]
@@ -861,6 +1068,16 @@ def run_siting(siting_id: int) -> SitingRun:
                 premises_report,
             )
     return siting
+
+
+def _nearest_compound(
+    district: engine.District, index: int, metres: float
+) -> dict[str, Any] | None:
+    """The compound nearest to a proposed site, as the result page names it."""
+    if index < 0 or not math.isfinite(metres):
+        return None
+    code = district.compounds.ids[index]
+    return {"code": code, "name": district.compounds.names[index], "meters": round(metres)}
 
 
 def _name_premises(siting: SitingRun, sites: list[dict[str, Any]]) -> list[SitingCandidate]:

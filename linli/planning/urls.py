@@ -8,6 +8,7 @@ app_name = "planning"
 urlpatterns = [
     path("", views.index, name="index"),
     path("analyse/", views.start_analysis, name="start_analysis"),
+    path("rules/", views.station_rules, name="station_rules"),
     path("runs/<id:pk>/", views.run_detail, name="run"),
     path("runs/<id:pk>/status/", views.run_status, name="run_status"),
     path("runs/<id:pk>/gaps/", views.gap_table, name="gap_table"),

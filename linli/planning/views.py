@@ -29,11 +29,12 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core.exceptions import LinliError
 from linli.places.models import District
 from linli.planning import exports, permissions, premises, queries, services
+from linli.planning.forms import StationRuleForm
 from linli.planning.models import AnalysisRun, Gap, SitingRun
 from linli.planning.premises import SHOWN_PROBLEMS, PremisesInvalid
 
@@ -189,7 +190,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             "lon": s["lon"],
                             "lat": s["lat"],
                             "population": s.get("population", 0),
-                            "name": s.get("name", ""),
+                            "name": s.get("name") or "、".join(s.get("streets", [])),
                         }
                         for s in (latest_siting.result.get("sites", []) if latest_siting else [])
                     ],
@@ -471,3 +472,47 @@ def siting_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not siting.is_active and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@planner_required
+def station_rules(request: HttpRequest) -> HttpResponse:
+    """The district's own rules for the station kinds (district staff); a refused form keeps
+    what was typed, with each error beside its field."""
+    params = request.POST if request.method == "POST" else request.GET
+    district = permissions.get_district_for_user(request.user, params.get("district"))
+    permissions.require_station_rules(request.user, district)
+    views = queries.station_rules(district)
+    data = request.POST if request.method == "POST" else None
+    forms = [StationRuleForm(data, view=view) for view in views]
+    error = ""
+    valid = [form.is_valid() for form in forms]  # every form, so each shows its own errors
+    if data is not None and all(valid):
+        try:
+            services.update_station_rules(
+                actor=request.user,
+                district=district,
+                rules=[form.as_input() for form in forms],
+                request=request,
+            )
+        except LinliError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(
+                request,
+                _("The district's station rules are saved; they apply from the next analysis."),
+            )
+            return redirect(f"{reverse('planning:station_rules')}?district={district.pk}")
+    return _render(
+        request,
+        "planning/station_rules.html",
+        {
+            "district": district,
+            "forms": forms,
+            "error": error,
+            "national_rules": queries.national_rules(),
+            "category_names": queries.category_names(),
+            "latest": queries.latest_run(district),
+            "network_path": services.network_path(district),
+        },
+    )

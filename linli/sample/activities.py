@@ -36,8 +36,8 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "桂兰秀英建国志强玉珍淑芬德明春华丽娟海燕文涛红梅国庆凤英宝山金花永福桂芳俊杰雪梅"
 SAFETY_TRAININGS = (
     ("消防安全培训", "灭火器、消火栓的使用与家庭火灾逃生。", "区消防救援大队"),
-    ("红十字应急救护培训", "心肺复苏与AED使用，现场实操。", "区红十字会"),
-    ("防汛避险应急演练", "暴雨天气的避险与转移。", "蓝天救援队"),
+    ("应急救护培训", "心肺复苏与AED使用，现场实操。", "康安应急救护协会"),
+    ("防汛避险应急演练", "暴雨天气的避险与转移。", "晨光救援队"),
     ("燃气安全进社区", "燃气泄漏的识别与处置。", "市燃气公司"),
     ("防范电信网络诈骗讲座", "识别常见骗局，守好养老钱。", "派出所社区民警"),
     ("电动自行车安全充电培训", "规范充电，远离楼道火灾。", "区消防救援大队"),
@@ -164,8 +164,8 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 # roster (linli/sample/cobuild.py looks it up by name and needs it to be a unit).
 ORGANISER_KINDS = {
     "区消防救援大队": Organisation.Kind.UNIT,
-    "区红十字会": Organisation.Kind.SOCIAL,
-    "蓝天救援队": Organisation.Kind.SOCIAL,
+    "康安应急救护协会": Organisation.Kind.SOCIAL,
+    "晨光救援队": Organisation.Kind.SOCIAL,
     "市燃气公司": Organisation.Kind.UNIT,
     "派出所社区民警": Organisation.Kind.GOVERNMENT,
 }

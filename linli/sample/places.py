@@ -7,6 +7,9 @@ Everything the engine does not need is added here to what :mod:`linli.sample.dis
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linli.places.models import (
@@ -51,14 +54,14 @@ HOURS: dict[str, tuple[range, list[tuple[dt.time, dt.time]], str]] = {
 # Services of the reference programme and who provides them.
 PROVIDERS = [
     (
-        "仁爱社会工作服务中心",
+        "和煦社会工作服务中心",
         Organisation.Kind.SOCIAL,
         "专业社工机构，承接心理咨询、助老服务（示例）",
     ),
-    ("上党区红十字会", Organisation.Kind.PARTNER, "应急救护与安全培训（示例）"),
-    ("蓝天救援队", Organisation.Kind.PARTNER, "防灾减灾、应急救援培训（示例）"),
+    ("康安应急救护协会", Organisation.Kind.PARTNER, "应急救护与安全培训（示例）"),
+    ("晨光救援队", Organisation.Kind.PARTNER, "防灾减灾、应急救援培训（示例）"),
     ("夕阳红志愿服务队", Organisation.Kind.SOCIAL, "义务理发、便民维修（示例）"),
-    ("杏林中医养生协会", Organisation.Kind.NEW_SOCIAL, "艾灸、刮痧等中医养生服务（示例）"),
+    ("悦康中医养生协会", Organisation.Kind.NEW_SOCIAL, "艾灸、刮痧等中医养生服务（示例）"),
     ("区司法局法律援助中心", Organisation.Kind.GOVERNMENT, "法律咨询、人民调解（示例）"),
 ]
 # (category, name, provider index, fee, booking, rrule, opens, closes, station share)
@@ -92,9 +95,57 @@ SMART_HUT_SERVICES = [
 ]
 
 
+def street_addresses(pbf: Path, points: Sequence[tuple[float, float]]) -> list[str]:
+    """A plausible, distinct street address for each (lon, lat): the name of the street it
+    stands on in the drawn network (``linli.circle`` snaps it) and a house number that grows
+    along the street, odd numbers only, never twice the same (``长兴路37号``).
+
+    A point on an unnamed path takes the nearest named street's name (within 300 m).
+    """
+    import numpy as np
+
+    from linli.circle.graph import read_pbf
+    from linli.circle.snap import snap_points
+
+    graph = read_pbf(pbf)
+    lon = np.asarray([p[0] for p in points], dtype=np.float64)
+    lat = np.asarray([p[1] for p in points], dtype=np.float64)
+    snapped = snap_points(graph, lon, lat, max_snap_m=300.0)
+    named = np.flatnonzero(graph.edge_name >= 0)
+    streets: list[str] = []
+    for i in range(len(points)):
+        name = graph.street_name(int(snapped.edge[i])) if snapped.ok[i] else ""
+        if not name and named.shape[0]:
+            # The nearest named street: the closest vertex of a named way.
+            starts = graph.geom_offsets[named]
+            d = (graph.geom_lon[starts] - lon[i]) ** 2 + (graph.geom_lat[starts] - lat[i]) ** 2
+            name = graph.street_name(int(named[int(np.argmin(d))]))
+        streets.append(name or "无名路")
+    by_street: dict[str, list[int]] = defaultdict(list)
+    for i, name in enumerate(streets):
+        by_street[name].append(i)
+    addresses = [""] * len(points)
+    for name, members in by_street.items():
+        # Numbered from the street's west (or south) end, about one number per 10 m.
+        members.sort(key=lambda i: (lon[i] + lat[i], i))
+        origin = lon[members[0]] + lat[members[0]]
+        number = -1
+        for i in members:
+            step = int((lon[i] + lat[i] - origin) * 111_000 / 10)
+            number = max(number + 2, 2 * step + 1)
+            addresses[i] = f"{name}{number}号"
+    return addresses
+
+
 def load(sample: Sample) -> None:
     """Create the compounds, gates, stations, organisations and services of the drawing."""
     district, g = sample.district, sample.drawing
+    # One numbering for compounds and stations: no two places share an address.
+    addresses = street_addresses(
+        g.pbf_path, [c.gates[0] for c in g.compounds] + [(f.lon, f.lat) for f in g.facilities]
+    )
+    compound_addresses = addresses[: len(g.compounds)]
+    station_addresses = addresses[len(g.compounds) :]
     subdistricts = {s.code: s for s in Subdistrict.objects.filter(district=district).order_by("pk")}
     communities = {
         c.code: c
@@ -105,7 +156,7 @@ def load(sample: Sample) -> None:
     grids = {gr.code: gr for gr in Grid.objects.filter(district=district)}
     compounds: dict[str, Compound] = {}
     gates: list[Gate] = []
-    for c in g.compounds:
+    for c, address in zip(g.compounds, compound_addresses, strict=True):
         compound = Compound.objects.create(
             district=district,
             community=communities[c.community_code],
@@ -114,6 +165,7 @@ def load(sample: Sample) -> None:
             name=c.name,
             households=c.households,
             population=c.population,
+            address=address,
             outline={
                 "type": "Polygon",
                 "coordinates": [[*map(list, c.polygon), list(c.polygon[0])]],
@@ -144,7 +196,7 @@ def load(sample: Sample) -> None:
                 name=f.name,
                 lon=f.lon,
                 lat=f.lat,
-                address=f"{subdistrict.name}{community.name if community else ''}",
+                address=station_addresses[index],
                 phone=f"0355-{5200000 + index * 37 % 99999:07d}"[:12],
                 contact_name=("王李张刘陈杨赵黄周吴"[index % 10] + "师傅"),
                 contact_phone=f"139{(index * 7919) % 100000000:08d}",

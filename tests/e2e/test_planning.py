@@ -9,6 +9,7 @@ isochrones), hence the longer timeouts on that step.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,17 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     expect(page.get_by_text("本区尚未进行生活圈分析")).to_be_visible()
     screenshot(page, "planning-home")
 
+    # The district's own rule first: a 幸福驿站 within five minutes' walk of every compound.
+    page.get_by_role("link", name=re.compile("区级驿站标准")).click()
+    expect(page.get_by_role("heading", name=re.compile("驿站标准"))).to_be_visible()
+    page.fill("#id_happiness_station-minutes", "5")
+    page.fill("#id_happiness_station-source", "示例区十分钟生活圈规划（2026）")
+    page.get_by_role("button", name="保存驿站标准").click()
+    expect(page.get_by_text("本区驿站标准已保存")).to_be_visible()
+    expect(page.locator("#id_happiness_station-minutes")).to_have_value("5")
+    screenshot(page, "planning-station-rules")
+    page.goto("/console/planning/")
+
     with page.expect_navigation(timeout=180_000):
         page.get_by_role("button", name="发起新的分析").click(timeout=180_000)
     run = AnalysisRun.objects.get()
@@ -101,6 +113,11 @@ def test_a_planner_analyses_the_district_and_exports_the_gaps(
     expect(page.get_by_role("heading", name="缺口清单：未达配套标准的小区")).to_be_visible()
     rows = page.locator("#pl-gap-list tbody tr")
     assert rows.count() == 25
+    # The compounds lacking a 幸福驿站 within five minutes are gaps like any other category's.
+    lacking = Gap.objects.filter(run=run, standard="district", category="happiness_station")
+    assert lacking.exists()
+    assert {g.threshold_m for g in lacking} == {300}
+    expect(page.locator("#gf-standard option", has_text="区级标准 · 5分钟生活圈")).to_have_count(1)
     assert "120 个小区已显示" in page.inner_text("#pl-map-note")
     screenshot(page, "planning-run")
     # Only this page's own content: the console's shared menu is checked by its own journeys.

@@ -81,8 +81,13 @@ def test_a_siting_gives_its_proven_bound_and_the_candidates_left_out(tmp_path: P
     [only] = report.sites
     assert only.candidate_id == "P1"
     assert only.gain == sum(loaded.compounds.population[list(only.newly_covered)])
+    # P1 stands at the corner of 纬2路 and an unnamed footway; its nearest gate is 东区's.
+    assert only.streets == ("纬2路",)
+    assert loaded.compounds.ids[only.nearest_compound] == "C1"
+    assert 250 < only.nearest_compound_m < 350
     write_sites(tmp_path / "sites.csv", proposal)
-    assert [r["candidate_id"] for r in read_csv(tmp_path / "sites.csv")] == ["P1"]
+    [row] = read_csv(tmp_path / "sites.csv")
+    assert (row["candidate_id"], row["streets"], row["nearest_compound"]) == ("P1", "纬2路", "C1")
 
 
 def test_a_bad_file_says_where(tmp_path: Path) -> None:

@@ -29,7 +29,8 @@ def district(tmp_path: Path) -> dict[str, Path]:
             nodes[1 + i * n + j] = (116.40 + j * step, 39.90 + i * step)
     ways = []
     for i in range(n):
-        ways.append((100 + i, [1 + i * n + j for j in range(n)], {"highway": "residential"}))
+        row = {"highway": "residential", "name": f"纬{i}路"}
+        ways.append((100 + i, [1 + i * n + j for j in range(n)], row))
         ways.append((200 + i, [1 + j * n + i for j in range(n)], {"highway": "footway"}))
     pbf = write_pbf(tmp_path / "grid.osm.pbf", nodes, ways)
     comp = tmp_path / "compounds.csv"

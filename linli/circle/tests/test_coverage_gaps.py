@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from linli.circle.access import AccessResult
 from linli.circle.coverage import coverage_table
-from linli.circle.gaps import Rule, find_gaps, load_rules, summarise_gaps
+from linli.circle.gaps import Rule, find_gaps, load_rules, summarise_gaps, write_rules
 from linli.circle.io import CircleInputError, Compounds, load_categories
 
 
@@ -114,4 +114,34 @@ def test_a_rules_file_with_an_unknown_category_is_refused(tmp_path: Path) -> Non
         "standard,level,category,max_distance_m,source\nX,5min,school,300,x\n", encoding="utf-8"
     )
     with pytest.raises(CircleInputError, match="column 'category', value 'school'"):
+        load_rules(p)
+
+
+def test_a_rule_with_a_minimum_population_exempts_smaller_compounds() -> None:
+    c = compounds([100, 600, 2000])
+    meters = np.array([[np.inf], [900.0], [700.0]])
+    acc = AccessResult(["happiness_station"], meters, np.array([[-1], [0], [0]]))
+    everyone = Rule("district", "10min", "happiness_station", 600, "区级标准")
+    larger = Rule("district", "10min", "happiness_station", 600, "区级标准", min_population=500)
+    assert [g.compound_id for g in find_gaps(acc, c, [everyone])] == ["C0", "C1", "C2"]
+    assert [g.compound_id for g in find_gaps(acc, c, [larger])] == ["C1", "C2"]
+
+
+def test_written_rules_read_back_unchanged(tmp_path: Path) -> None:
+    rules = [
+        *load_rules()[:2],
+        Rule("district", "10min", "happiness_station", 600, "区级标准，每个小区", "level", 0),
+        Rule("district", "15min", "smart_hut", 900, "区级标准", "stated", 1000),
+    ]
+    assert load_rules(write_rules(rules, tmp_path / "rules.csv")) == rules
+
+
+def test_a_rules_file_with_a_bad_minimum_population_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "rules.csv"
+    p.write_text(
+        "standard,level,category,max_distance_m,source,min_population\n"
+        "X,10min,smart_hut,600,x,-5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CircleInputError, match="column 'min_population', value '-5'"):
         load_rules(p)

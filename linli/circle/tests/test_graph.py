@@ -265,3 +265,36 @@ def test_build_graph_keeps_the_largest_component_and_drops_loops() -> None:
     assert g.n_edges == 2
     assert g.report.self_loops_dropped == 1
     assert g.adjacency.shape == (3, 3)
+
+
+def test_edges_keep_their_ways_names(pbf_writer: Callable[..., Path], tmp_path: Path) -> None:
+    path = pbf_writer(
+        NODES,
+        [
+            (10, [1, 2, 6, 3], {"highway": "residential", "name": "建设路"}),
+            (11, [4, 2, 5], {"highway": "footway", "name": "长治街"}),
+            (12, [3, 5], {"highway": "footway"}),  # unnamed
+        ],
+    )
+    for g in (
+        read_pbf(path),
+        load_graph(path, cache_dir=tmp_path),
+        load_graph(path, cache_dir=tmp_path),
+    ):
+        ids = g.node_osm_id.tolist()
+        by_ends = {
+            frozenset((ids[u], ids[v])): g.street_name(e)
+            for e, (u, v) in enumerate(zip(g.edge_u.tolist(), g.edge_v.tolist(), strict=True))
+        }
+        assert by_ends[frozenset((2, 3))] == "建设路"
+        assert by_ends[frozenset((4, 2))] == "长治街"
+        assert by_ends[frozenset((3, 5))] == ""
+        # At junction 2 both streets meet; halfway along 2–3 only 建设路.
+        e = next(
+            i
+            for i, (u, v) in enumerate(zip(g.edge_u, g.edge_v, strict=True))
+            if {ids[u], ids[v]} == {2, 3}
+        )
+        at_u = 0.0 if ids[g.edge_u[e]] == 2 else float(g.edge_length[e])
+        assert g.streets_at(e, at_u) == ("建设路", "长治街")
+        assert g.streets_at(e, float(g.edge_length[e]) / 2) == ("建设路",)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from linli.planning.queries import LEVEL_LABELS
+from linli.planning import queries
 
 register = template.Library()
 
@@ -20,4 +20,10 @@ def lookup(mapping: dict[str, Any], key: str) -> Any:
 @register.filter
 def level_label(level: str) -> str:
     """The living-circle level as planners say it ("5-minute circle")."""
-    return str(LEVEL_LABELS.get(level, level))
+    return queries.level_label(level)
+
+
+@register.filter
+def standard_name(standard: str) -> str:
+    """A standard's name as planners say it (the district's own rules: "District standard")."""
+    return queries.standard_name(standard)

@@ -172,6 +172,30 @@ def test_siting_proposes_sites_and_names_whom_they_cover(
     assert named
     assert "C002" not in named
     assert sum(s["population"] for s in sites) == pytest.approx(siting.result["newly_covered"])
+    # Each site is named by the street it stands on and the compound it is nearest to.
+    streets = {street for s in sites for street in s["streets"]}
+    assert streets
+    assert all(street.endswith(("路", "街", "道")) for street in streets), streets
+    assert {s["nearest"]["code"] for s in sites} <= {"C001", "C002", "C003"}
+    assert all(0 <= s["nearest"]["meters"] < 2000 for s in sites)
+
+
+def test_a_site_names_its_nearest_compound_only_inside_the_viewers_area(
+    planned: Hierarchy, district_admin: User, community_staff: User
+) -> None:
+    from linli.planning import queries
+
+    run = services.start_analysis(actor=district_admin, district=planned.district)
+    siting = services.start_siting(
+        actor=district_admin, run=run, category="kindergarten", k=2, radius=300
+    )
+    siting.result["sites"][0]["nearest"] = {"code": "C003", "name": "西园小区", "meters": 80}
+    siting.result["sites"][-1]["nearest"] = {"code": "C001", "name": "幸福苑", "meters": 40}
+
+    seen = queries.siting_explanation(community_staff, siting)
+
+    assert seen[0]["nearest"] is None  # 西园小区 is another subdistrict's
+    assert seen[-1]["nearest"]["name"] == "幸福苑"
 
 
 def test_siting_refuses_bad_parameters(planned: Hierarchy, district_admin: User) -> None:

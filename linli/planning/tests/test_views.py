@@ -270,6 +270,8 @@ def test_the_district_admin_proposes_sites(
     assert siting.status == RunStatus.DONE
     assert "pl-site-no" in page
     assert "幸福苑" in page or "西园小区" in page
+    assert "最近的小区：" in page
+    assert "位于" in page
 
 
 def test_community_staff_may_not_propose_sites(

@@ -191,7 +191,7 @@ class _Streets(_Drawing):
             [(nx_, ny_), (nx_ + 10.0, ny_ + 300.0)],
             {
                 "highway": "trunk",
-                "name": "上党快速路",
+                "name": "东环快速路",
                 "foot": "no",
                 "bicycle": "no",
                 "motorroad": "yes",

@@ -1,5 +1,6 @@
 """The sample district that ``make demo`` shows."""
 
+import re
 from typing import Any
 
 import pytest
@@ -43,6 +44,21 @@ def test_the_sample_district_looks_like_the_reference_programme(sample: District
     keeper = User.objects.get(username="keeper")
     assert keeper.station is not None
     assert keeper.station.district == sample
+
+
+@pytest.mark.django_db
+def test_every_place_has_its_own_street_address(sample: District) -> None:
+    stations = list(Station.objects.filter(district=sample).values_list("address", flat=True))
+    compounds = list(sample.compounds.values_list("address", flat=True))
+    addresses = stations + compounds
+
+    assert len(stations) > 1000
+    assert len(set(addresses)) == len(addresses)  # no two places share an address line
+    # "长兴路37号": a street of the drawn network and a house number.
+    street_names = {a.rstrip("0123456789号") for a in addresses}
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+[路街道]\d+号", a) for a in addresses), addresses[:5]
+    assert len(street_names) > 20
+    assert "无名路" not in street_names
 
 
 @pytest.mark.django_db
