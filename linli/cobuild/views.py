@@ -55,6 +55,20 @@ def staff_required(view: View) -> View:
     return wrapped
 
 
+def projects_reader_required(view: View) -> View:
+    """Log in first, then refuse (403) anyone who is neither staff nor a unit's liaison (who
+    claims projects for his unit)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not permissions.unit_liaison(request.user):
+            permissions.require_staff(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _year(request: HttpRequest) -> int:
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or 0)
@@ -587,7 +601,7 @@ def resource_template(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@projects_reader_required
 def project_list(request: HttpRequest) -> HttpResponse:
     """The projects list of the user's area, by state."""
     state = request.GET.get("state", "")
@@ -608,6 +622,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "state": state,
             "states": Project.State.choices,
+            "staff": permissions.is_staff(request.user),
         },
     )
 
@@ -664,7 +679,7 @@ def project_template(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@projects_reader_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One project: its need, resource, timeline; claim it or move it on."""
     user = signed_in_user(request)
@@ -716,13 +731,13 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "entries": project.entries.select_related("actor"),
             "can_change": permissions.can_change_project(user, project),
+            # A liaison claims for his own unit only; staff for any unit of the district.
+            "can_claim": permissions.unit_liaison(user)
+            or permissions.can_create_resource_in(user, project.subdistrict, project.community),
             "units": Organisation.objects.filter(
                 district_id=project.district_id,
-                kind__in=[
-                    Organisation.Kind.UNIT,
-                    Organisation.Kind.NEW_ECONOMIC,
-                    Organisation.Kind.NEW_SOCIAL,
-                ],
+                kind__in=permissions.CLAIMING_KINDS,
+                **({"pk": user.organisation_id} if permissions.unit_liaison(user) else {}),
             ),
             "next_state": NEXT_STATE.get(project.state),
             "error": error,

@@ -61,7 +61,7 @@ def create_project(
     return project
 
 
-def _locked(actor: AnyUser, project: Project) -> Project:
+def _locked(actor: AnyUser, project: Project, *, claiming: Organisation | None = None) -> Project:
     locked = (
         permissions.projects_for_user(actor)
         .select_for_update(of=("self",))
@@ -71,7 +71,10 @@ def _locked(actor: AnyUser, project: Project) -> Project:
     )
     if locked is None:
         raise NotFound(_("No such project."), code="not_found")
-    if not permissions.can_change_project(actor, locked):
+    if claiming is not None:
+        if not permissions.can_claim_project(actor, locked, claiming):
+            raise Forbidden(_("You may claim projects for your own unit only."), code="forbidden")
+    elif not permissions.can_change_project(actor, locked):
         raise Forbidden(_("You may not change this project."), code="forbidden")
     return locked
 
@@ -106,7 +109,7 @@ def claim_project(
 ) -> Project:
     """认领: a reporting unit takes on a project waiting to be claimed."""
     with transaction.atomic():
-        locked = _locked(actor, project)
+        locked = _locked(actor, project, claiming=organisation)
         if locked.state == Project.State.CLOSED:
             raise Conflict(
                 _("This project is closed: it cannot be claimed."), code="project_closed"
@@ -117,10 +120,9 @@ def claim_project(
                 % {"unit": locked.claimed_by or "—"},
                 code="project_claimed",
             )
-        if organisation.district_id != locked.district_id or organisation.kind not in (
-            Organisation.Kind.UNIT,
-            Organisation.Kind.NEW_ECONOMIC,
-            Organisation.Kind.NEW_SOCIAL,
+        if (
+            organisation.district_id != locked.district_id
+            or organisation.kind not in permissions.CLAIMING_KINDS
         ):
             raise LinliError(
                 _("“%(name)s” is not a reporting unit or organisation of this district.")

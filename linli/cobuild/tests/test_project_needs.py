@@ -176,3 +176,78 @@ def test_a_step_the_need_refuses_refuses_the_project_step_and_changes_nothing(
     assert project.state == "claimed"
     assert ProjectEntry.objects.filter(project=project).count() == 2
     assert _status(need) == "dispatched"
+
+
+@pytest.fixture
+def liaison(hierarchy: Hierarchy, unit: Organisation) -> User:
+    from linli.accounts.models import Role
+
+    return User.objects.create_user(
+        username="liaison",
+        role=Role.UNIT_LIAISON,
+        real_name="王联络",
+        district=hierarchy.district,
+        community=hierarchy.heping,
+        organisation=unit,
+    )
+
+
+def test_a_units_liaison_claims_for_his_unit_and_the_community_hands_him_the_need(
+    project: Project,
+    need: Need,
+    unit: Organisation,
+    liaison: User,
+    community_staff: User,
+    as_user: Any,
+) -> None:
+    client = as_user(liaison)
+    listed = client.get("/console/cobuild/projects/?state=open")
+    assert listed.status_code == 200
+    assert "楼道灯维修" in listed.content.decode()
+    url = f"/console/cobuild/projects/{project.pk}/"
+    page = client.get(url).content.decode()
+    assert "区供电公司" in page
+    assert client.post(url, {"action": "claim", "organisation": unit.pk}).status_code == 302
+    project.refresh_from_db()
+    assert (project.state, project.claimed_by) == ("claimed", unit)
+    assert _status(need) == "accepted"  # the liaison may not dispatch: the community does
+    # He cannot start it himself; the community does, which hands the need to his unit.
+    refused = client.post(url, {"action": "advance"})
+    assert refused.status_code == 403
+    _advance(community_staff, project)
+    need.refresh_from_db()
+    assert (need.status, need.assigned_organisation) == ("in_progress", unit)
+    # Now he reports the work done, and may go no further.
+    assert client.post(url, {"action": "advance", "note": "已换灯"}).status_code == 302
+    project.refresh_from_db()
+    assert project.state == "awaiting_acceptance"
+    assert client.post(url, {"action": "advance"}).status_code == 403
+
+
+def test_a_liaison_may_not_claim_for_another_unit_nor_a_closed_project(
+    project: Project, hierarchy: Hierarchy, liaison: User, unit: Organisation
+) -> None:
+    other = Organisation.objects.create(district=hierarchy.district, name="物业公司", kind="unit")
+    with pytest.raises(LinliError) as caught:
+        services.claim_project(actor=liaison, project=project, organisation=other)
+    assert caught.value.code == "forbidden"
+    Project.objects.filter(pk=project.pk).update(state=Project.State.CLOSED)
+    with pytest.raises(LinliError) as caught:
+        services.claim_project(actor=liaison, project=project, organisation=unit)
+    assert caught.value.code == "project_closed"
+    project.refresh_from_db()
+    assert project.claimed_by is None
+
+
+def test_a_liaison_sees_only_his_subdistricts_projects_and_no_staff_tools(
+    project: Project, hierarchy: Hierarchy, liaison: User, as_user: Any, resident: User
+) -> None:
+    liaison.community = hierarchy.xiyuan  # another subdistrict
+    liaison.save()
+    client = as_user(liaison)
+    assert client.get(f"/console/cobuild/projects/{project.pk}/").status_code == 404
+    page = client.get("/console/cobuild/projects/").content.decode()
+    assert "楼道灯维修" not in page
+    assert "/console/cobuild/projects/import/" not in page
+    assert client.get("/console/cobuild/projects/export.xlsx").status_code == 403
+    assert as_user(resident).get("/console/cobuild/projects/").status_code == 403
