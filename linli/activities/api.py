@@ -447,3 +447,9 @@ def counts(request: HttpRequest, q: Query[CountQuery]) -> Any:
             for r in rows
         ],
     }
+
+
+# 双报到 and service records: /api/activities/duty/… (linli.activities.duty_api).
+from linli.activities.duty_api import router as duty_router  # noqa: E402
+
+router.add_router("/duty/", duty_router)

@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -295,3 +295,244 @@ class CheckIn(models.Model):
             return None
         seconds = (self.checked_out_at - self.checked_in_at).total_seconds()
         return Decimal(int(seconds // 900)) / 4
+
+
+# ------------------------------------------------------------ 双报到 and service records
+#
+# Units (``Organisation`` of kind ``unit``) report to the community where they sit; in-service
+# party members (``PartyMember``) to the community where they live; the community approves a
+# ``Registration`` (with a receipt number) or returns it with a reason. Service hours are the
+# time of the service itself (travel is recorded apart and never counted) and are confirmed by
+# staff. Points (积分) are a community's own reward, kept apart from the statutory hours.
+
+# The national rule (志愿服务记录与证明办法): stars at these cumulative hours; a district may
+# configure its own tiers (StarTier rows), which then replace these.
+NATIONAL_STAR_HOURS = (100, 300, 600, 1000, 1500)
+
+
+class PartyMember(models.Model):
+    """在职党员 / 报到党员 — a working party member who reports where they live."""
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="party_member"
+    )
+    employer = models.CharField(_("employer"), max_length=150)
+    employer_party_organisation = models.CharField(
+        _("employer's party organisation"), max_length=150
+    )
+    skills = models.CharField(_("skills"), max_length=300, blank=True)
+    availability = models.CharField(_("when available"), max_length=200, blank=True)
+    preferred_posts = models.CharField(_("preferred service posts"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Registration(models.Model):
+    """双报到 — a unit or a party member reporting to a community, approved or returned."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("Unit")
+        MEMBER = "member", _("Party member")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the community")
+        APPROVED = "approved", pgettext_lazy("registration", "Approved")
+        RETURNED = "returned", _("Returned")
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "areas.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        "places.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("unit"),
+    )
+    member = models.ForeignKey(
+        PartyMember,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    party_organisation = models.CharField(_("party organisation"), max_length=150)
+    liaison_name = models.CharField(_("liaison"), max_length=50)
+    liaison_phone = models.CharField(_("liaison's mobile"), max_length=20)
+    offers = models.TextField(
+        _("what we can offer"),
+        blank=True,
+        help_text=_("Becomes the resource list of the co-construction day."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
+    receipt_number = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="unit", organisation__isnull=False))
+                | (models.Q(kind="member", member__isnull=False)),
+                name="registration_names_its_unit_or_member",
+            ),
+            models.UniqueConstraint(
+                fields=["receipt_number"],
+                condition=~models.Q(receipt_number=""),
+                name="registration_receipt_unique",
+            ),
+        ]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+
+    def __str__(self) -> str:
+        who = self.organisation if self.kind == self.Kind.UNIT else self.member
+        return f"{who} → {self.community_id}"
+
+    @property
+    def reporter_name(self) -> str:
+        """The unit's or the member's name."""
+        if self.kind == self.Kind.UNIT and self.organisation is not None:
+            return self.organisation.name
+        if self.member is not None:
+            return str(self.member.user)
+        return ""
+
+
+class ServiceRecord(models.Model):
+    """服务记录卡 — one duty: the hours of the service itself (travel apart), who confirmed it."""
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", pgettext_lazy("service record", "Confirmed")
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "areas.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_records"
+    )
+    # The unit on whose behalf the duty was done (set when a unit's liaison logs it).
+    unit = models.ForeignKey(
+        "places.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_records",
+        verbose_name=_("unit"),
+    )
+    activity = models.ForeignKey(
+        "activities.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_records",
+        verbose_name=_("activity"),
+    )
+    started_at = models.DateTimeField(_("service began"))
+    ended_at = models.DateTimeField(_("service ended"))
+    travel_minutes = models.PositiveIntegerField(
+        _("travel (minutes, not counted)"), default=0, validators=[MaxValueValidator(24 * 60)]
+    )
+    what = models.CharField(_("what was done"), max_length=300)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RECORDED
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    correction_request = models.CharField(_("correction asked for"), max_length=300, blank=True)
+    correction_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["volunteer", "started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gt=models.F("started_at")),
+                name="service_record_ends_after_start",
+            ),
+        ]
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} {self.started_at:%Y-%m-%d} {self.hours} h"
+
+
+class StarTier(models.Model):
+    """星级 — a district's own tier: ``stars`` from ``min_hours`` cumulative hours."""
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    stars = models.PositiveSmallIntegerField(
+        _("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    min_hours = models.PositiveIntegerField(_("from hours"))
+
+    class Meta:
+        ordering = ["district", "stars"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "stars"], name="star_tier_unique"),
+        ]
+        verbose_name = _("star tier")
+        verbose_name_plural = _("star tiers")
+
+    def __str__(self) -> str:
+        return f"{self.stars}★ ≥ {self.min_hours} h"
+
+
+class PointsEntry(models.Model):
+    """积分 — a community's own reward points, never mixed into the statutory hours."""
+
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("areas.Community", on_delete=models.PROTECT, related_name="+")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_entries"
+    )
+    points = models.IntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} {self.points:+d}"
+
+
+def stars_for(hours: Decimal, tiers: tuple[int, ...]) -> int:
+    """The star level of ``hours`` cumulative hours under ``tiers`` (ascending thresholds)."""
+    return sum(1 for threshold in tiers if hours >= threshold)

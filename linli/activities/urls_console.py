@@ -3,6 +3,7 @@
 from django.urls import path
 
 from linli.activities import views_console as views
+from linli.activities import views_duty
 
 app_name = "activities_console"
 urlpatterns = [
@@ -18,4 +19,8 @@ urlpatterns = [
     path("ticks/", views.ticks, name="ticks"),
     path("counts/", views.counts, name="counts"),
     path("counts/people/", views.people, name="people"),
+    path("registrations/", views_duty.registrations, name="registrations"),
+    path("registrations/<int:pk>/decide/", views_duty.decide, name="decide"),
+    path("records/", views_duty.records, name="records"),
+    path("records/<int:pk>/confirm/", views_duty.confirm, name="confirm"),
 ]

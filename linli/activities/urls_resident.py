@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from linli.activities import views_duty
 from linli.activities import views_resident as views
 
 app_name = "activities"
@@ -15,4 +16,8 @@ urlpatterns = [
     path("feeds/stations/<int:pk>.ics", views.station_feed, name="station_feed"),
     path("feeds/communities/<int:pk>.ics", views.community_feed, name="community_feed"),
     path("feeds/people/<str:token>.ics", views.person_feed, name="person_feed"),
+    path("report/", views_duty.report, name="report"),
+    path("report/<int:pk>/receipt/", views_duty.receipt, name="receipt"),
+    path("service/", views_duty.my_service, name="my_service"),
+    path("service/<int:pk>/correction/", views_duty.ask_correction, name="ask_correction"),
 ]

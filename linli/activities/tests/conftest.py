@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+# The API's schemas are built when linli.urls is first imported; under freezegun that would
+# be with its FakeDatetime in place of datetime, which pydantic cannot describe (a test that
+# froze time and was the first of its worker to make a request failed). Import them now.
+import linli.urls  # noqa: F401
 from linli.accounts.models import Role, User
 from linli.accounts.sms import ConsoleSender
 from linli.activities import receivers, services
