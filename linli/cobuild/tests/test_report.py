@@ -13,8 +13,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from linli.accounts.models import User
+from linli.activities import services as activities
 from linli.activities.models import Activity, CheckIn
-from linli.activities.tests.conftest import make_activity
 from linli.cobuild import services
 from linli.cobuild.models import DutyAssignment, Project, ProjectEntry
 from linli.cobuild.tests.conftest import Rotation
@@ -29,6 +29,19 @@ DAY = dt.date(2026, 1, 9)
 
 def _at(hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(DAY, dt.time(hour, minute)))
+
+
+def make_activity(actor: User, *, title: str, station: Any) -> Activity:
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    starts = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+    data = activities.ActivityInput(
+        title=title,
+        category="training",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        station=station,
+    )
+    return activities.create_activity(actor=actor, data=data)
 
 
 def _checkin(activity: Activity, key: str, start: int, end: int | None) -> CheckIn:
