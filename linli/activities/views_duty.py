@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.accounts.scopes import signed_in_user
 from linli.activities import duty
 from linli.activities.duty_forms import CorrectionForm, RegistrationForm, ReturnForm, ServiceForm
 from linli.activities.models import Registration, ServiceRecord
@@ -176,7 +177,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if request.POST.get("decision") == "approve":
             registration = duty.approve_registration(
-                actor=request.user, registration_id=pk, request=request
+                actor=signed_in_user(request), registration_id=pk, request=request
             )
             messages.success(
                 request,
@@ -184,7 +185,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             duty.return_registration(
-                actor=request.user,
+                actor=signed_in_user(request),
                 registration_id=pk,
                 reason=request.POST.get("reason", ""),
                 request=request,

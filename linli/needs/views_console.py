@@ -36,9 +36,11 @@ from linli.needs.forms import (
     MergeForm,
     NeedFilterForm,
     NotesForm,
+    RoutingRuleForm,
     StaffNeedForm,
 )
 from linli.needs.models import ApiClient, Channel, Need, NeedPhoto, NeedStep, Rating
+from linli.needs.paging import CappedPaginator, page_links
 from linli.needs.views_resident import form_error
 from linli.needs.workflow import BUTTONS, TRANSITIONS, allowed_actions
 from linli.places.models import Compound, District, Grid, Organisation
@@ -91,7 +93,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
             text=d["q"].strip(),
         )
     needs = queries.filter_needs(permissions.needs_for_user(request.user), f, now=now)
-    page = Paginator(
+    page = CappedPaginator(
         needs.select_related("community", "compound", "assigned_organisation"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     partial = request.headers.get("HX-Request") == "true"
@@ -101,6 +103,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
         template,
         {
             "page": page,
+            "page_links": page_links(page),
+            "ellipsis": Paginator.ELLIPSIS,
             "form": form,
             "now": now,
             "console_nav": "needs",
@@ -132,6 +136,15 @@ def _action_form(action: str, need: Need, data: Any = None) -> Form:
     initial: dict[str, Any] = {}
     if action == A.ACCEPT:
         initial = {"urgency": need.urgency, "public_summary": need.public_summary}
+    if action == A.DISPATCH:
+        # The routing rules' unit for the category and community is the suggestion.
+        initial = {
+            "organisation": queries.routing_unit(
+                district_id=need.district_id,
+                category=need.category,
+                community_id=need.community_id,
+            )
+        }
     form = form_class(data, initial=initial, prefix=action)
     if isinstance(form, DispatchForm):
         form.fields["grid"].queryset = Grid.objects.filter(community_id=need.community_id)  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs say Field
@@ -404,4 +417,52 @@ def api_clients(request: HttpRequest) -> HttpResponse:
             "console_nav": "needs",
             "page_title": _("Open311 clients"),
         },
+    )
+
+
+@console_required
+def routing_rules(request: HttpRequest) -> HttpResponse:
+    """The routing rules: which unit handles which category of need where. District admins."""
+    user: Any = request.user
+    if not permissions.can_edit_routing(user):
+        raise PermissionDenied
+    form = RoutingRuleForm(district_id=user.district_id)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            services.delete_routing_rule(
+                actor=user, rule_id=request.POST["delete"], request=request
+            )
+            messages.success(request, _("The rule was removed."))
+            return redirect("needs:console_routing")
+        form = RoutingRuleForm(request.POST, district_id=user.district_id)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.set_routing_rule(
+                    actor=user,
+                    category=d["category"],
+                    community_id=d["community"].pk if d["community"] else None,
+                    organisation_id=d["organisation"].pk,
+                    request=request,
+                )
+            except LinliError as err:
+                form_error(form, err)
+            else:
+                messages.success(request, _("The rule was saved."))
+                return redirect("needs:console_routing")
+    rules = (
+        permissions.routing_rules_for_user(user)
+        .select_related("community", "organisation")
+        .order_by("category", "community__name")
+    )
+    return render(
+        request,
+        "needs/console/routing_rules.html",
+        {
+            "rules": rules,
+            "form": form,
+            "console_nav": "needs",
+            "page_title": _("Routing rules"),
+        },
+        status=400 if form.errors else 200,
     )
