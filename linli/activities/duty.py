@@ -13,16 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role, User
-from linli.accounts.scopes import scope_q
+from linli.accounts.models import AnyUser, Role, User
+from linli.accounts.scopes import is_signed_in, scope_q
 from linli.activities import permissions
 from linli.activities.models import (
     NATIONAL_STAR_HOURS,
@@ -35,7 +35,7 @@ from linli.activities.models import (
 from linli.activities.services import normalise_phone
 from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, LinliError
-from linli.core.limits import pk_or_404
+from linli.core.limits import one_or_404
 from linli.core.masking import mask_phone
 from linli.places.models import Community, Organisation
 
@@ -53,53 +53,43 @@ class OverlappingService(Conflict):
 # ------------------------------------------------------------------------------ permissions
 
 
-def _active(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def registrations_for_user(user: Any) -> QuerySet[Registration]:
+def registrations_for_user(user: AnyUser) -> QuerySet[Registration]:
     """Registrations ``user`` may see: staff those of their scope, others their own."""
     if permissions.is_staff(user):
         return Registration.objects.filter(scope_q(user.scope, station=None))
-    if _active(user):
+    if is_signed_in(user):
         return Registration.objects.filter(submitted_by=user)
     return Registration.objects.none()
 
 
-def get_registration_for_user(user: Any, pk: Any) -> Registration:
+def get_registration_for_user(user: AnyUser, pk: Any) -> Registration:
     """The registration ``pk`` if ``user`` may see it, else 404."""
-    try:
-        return (
-            registrations_for_user(user)
-            .select_related("community", "organisation", "member__user")
-            .get(pk=pk_or_404(pk))
-        )
-    except Registration.DoesNotExist:
-        raise Http404("No such registration.") from None
+    return one_or_404(
+        registrations_for_user(user).select_related("community", "organisation", "member__user"),
+        pk,
+        missing="No such registration.",
+    )
 
 
-def records_for_user(user: Any) -> QuerySet[ServiceRecord]:
+def records_for_user(user: AnyUser) -> QuerySet[ServiceRecord]:
     """Service records ``user`` may see: staff those of their scope, volunteers their own."""
     if permissions.is_staff(user):
         return ServiceRecord.objects.filter(scope_q(user.scope, station=None))
-    if _active(user):
+    if is_signed_in(user):
         return ServiceRecord.objects.filter(volunteer=user)
     return ServiceRecord.objects.none()
 
 
-def get_record_for_user(user: Any, pk: Any) -> ServiceRecord:
+def get_record_for_user(user: AnyUser, pk: Any) -> ServiceRecord:
     """The service record ``pk`` if ``user`` may see it, else 404."""
-    try:
-        return (
-            records_for_user(user)
-            .select_related("volunteer", "community", "activity")
-            .get(pk=pk_or_404(pk))
-        )
-    except ServiceRecord.DoesNotExist:
-        raise Http404("No such service record.") from None
+    return one_or_404(
+        records_for_user(user).select_related("volunteer", "community", "activity"),
+        pk,
+        missing="No such service record.",
+    )
 
 
-def may_decide(user: Any, community_id: int) -> bool:
+def may_decide(user: AnyUser, community_id: int) -> TypeGuard[User]:
     """Whether ``user`` may approve, return or confirm for this community (editors in scope)."""
     return permissions.is_editor(user) and (
         user.scope.everything
@@ -107,9 +97,9 @@ def may_decide(user: Any, community_id: int) -> bool:
     )
 
 
-def may_report(user: Any) -> bool:
+def may_report(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` may file a 双报到 registration (a unit liaison or a party member)."""
-    return _active(user) and user.role in {Role.UNIT_LIAISON, Role.PARTY_MEMBER}
+    return is_signed_in(user) and user.role in {Role.UNIT_LIAISON, Role.PARTY_MEMBER}
 
 
 # ------------------------------------------------------------------------------ registrations
@@ -138,7 +128,7 @@ def _require(value: str, field: str, message: str) -> str:
 
 
 def submit_registration(
-    *, actor: Any, data: RegistrationInput, request: HttpRequest | None = None
+    *, actor: AnyUser, data: RegistrationInput, request: HttpRequest | None = None
 ) -> Registration:
     """A unit liaison reports their unit, or a party member reports themself, to a community."""
     if not may_report(actor):
@@ -162,9 +152,13 @@ def submit_registration(
         )
         organisation = member = None
         if kind == Registration.Kind.UNIT:
-            organisation = Organisation.objects.filter(
-                pk=actor.organisation_id, kind=Organisation.Kind.UNIT
-            ).first()
+            organisation = (
+                None
+                if actor.organisation_id is None
+                else Organisation.objects.filter(
+                    pk=actor.organisation_id, kind=Organisation.Kind.UNIT
+                ).first()
+            )
             if organisation is None:
                 raise DutyRefused(
                     _("Your account is not linked to a reporting unit; ask the district."),
@@ -214,7 +208,7 @@ def submit_registration(
     return registration
 
 
-def _lock_registration(actor: Any, pk: int) -> Registration:
+def _lock_registration(actor: User, pk: int) -> Registration:
     visible = get_registration_for_user(actor, pk)
     if not may_decide(actor, visible.community_id):
         raise Forbidden(_("You may not decide on this registration."))
@@ -229,7 +223,7 @@ def _lock_registration(actor: Any, pk: int) -> Registration:
 
 
 def approve_registration(
-    *, actor: Any, registration_id: int, request: HttpRequest | None = None
+    *, actor: User, registration_id: int, request: HttpRequest | None = None
 ) -> Registration:
     """Approve a pending registration; the unit or member gets a receipt number."""
     with transaction.atomic():
@@ -256,7 +250,7 @@ def approve_registration(
 
 
 def return_registration(
-    *, actor: Any, registration_id: int, reason: str, request: HttpRequest | None = None
+    *, actor: User, registration_id: int, reason: str, request: HttpRequest | None = None
 ) -> Registration:
     """Return a pending registration with a reason the unit or member reads."""
     reason = _require(reason, "reason", _("Please say why it is returned."))[:300]
@@ -287,21 +281,22 @@ def _hours(start: dt.datetime, end: dt.datetime) -> Decimal:
 
 def log_service(
     *,
-    actor: Any,
+    actor: AnyUser,
     community: Community,
     started_at: dt.datetime,
     ended_at: dt.datetime,
     what: str,
     travel_minutes: int = 0,
-    volunteer: Any = None,
+    volunteer: User | None = None,
     request: HttpRequest | None = None,
 ) -> ServiceRecord:
     """A volunteer logs a duty (or staff log it for them); hours that overlap are refused."""
-    volunteer = volunteer or actor
-    if volunteer != actor and not may_decide(actor, community.pk):
+    person = volunteer or actor
+    if person != actor and not may_decide(actor, community.pk):
         raise Forbidden(_("You may not log service for someone else."))
-    if not _active(volunteer) or community.district_id != volunteer.district_id:
+    if not is_signed_in(person) or community.district_id != person.district_id:
         raise DutyRefused(_("Choose a community of your district."), field="community")
+    volunteer = person
     what = _require(what, "what", _("Please say what was done."))[:300]
     if ended_at <= started_at:
         raise DutyRefused(_("The end must be after the start."), field="ended_at")
@@ -340,7 +335,7 @@ def log_service(
             Organisation.objects.filter(pk=volunteer.organisation_id, kind=Organisation.Kind.UNIT)
             .values_list("pk", flat=True)
             .first()
-            if volunteer.role == Role.UNIT_LIAISON
+            if volunteer.role == Role.UNIT_LIAISON and volunteer.organisation_id is not None
             else None
         )
         record = ServiceRecord.objects.create(
@@ -366,7 +361,7 @@ def log_service(
 
 
 def confirm_service(
-    *, actor: Any, record_id: int, request: HttpRequest | None = None
+    *, actor: AnyUser, record_id: int, request: HttpRequest | None = None
 ) -> ServiceRecord:
     """Staff of the community confirm a logged duty."""
     with transaction.atomic():
@@ -391,7 +386,7 @@ def confirm_service(
 
 
 def request_correction(
-    *, actor: Any, record_id: int, text: str, request: HttpRequest | None = None
+    *, actor: AnyUser, record_id: int, text: str, request: HttpRequest | None = None
 ) -> ServiceRecord:
     """A volunteer asks for their own record to be corrected."""
     text = _require(text, "text", _("Please say what should be corrected."))[:300]
@@ -434,7 +429,7 @@ class Standing:
     next_at: int | None
 
 
-def standing(user: Any) -> Standing:
+def standing(user: User) -> Standing:
     """Cumulative confirmed hours and the star level they earn (pending hours shown apart)."""
     rows = ServiceRecord.objects.filter(volunteer=user)
     confirmed = rows.filter(status=ServiceRecord.Status.CONFIRMED).aggregate(h=Sum("hours"))["h"]

@@ -16,7 +16,7 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
-from linli.accounts.models import User
+from linli.accounts.models import AnyUser, User
 from linli.accounts.scopes import signed_in_user
 from linli.activities import certificate, duty
 from linli.activities.models import Registration, ServiceRecord, VolunteerCertificate
@@ -103,7 +103,7 @@ class StandingOut(Schema):
     next_at: int | None
 
 
-def _registration(r: Registration, user: Any) -> dict[str, Any]:
+def _registration(r: Registration, user: AnyUser) -> dict[str, Any]:
     own = r.submitted_by_id == user.pk
     return {
         "id": r.pk,
@@ -166,7 +166,9 @@ def create_registration(request: HttpRequest, body: RegistrationIn) -> Any:
 @router.post("/registrations/{int:pk}/approve", response={200: RegistrationOut, **ERRORS})
 def approve(request: HttpRequest, pk: int) -> Any:
     return _registration(
-        duty.approve_registration(actor=request.user, registration_id=pk, request=request),
+        duty.approve_registration(
+            actor=signed_in_user(request), registration_id=pk, request=request
+        ),
         request.user,
     )
 
@@ -175,7 +177,7 @@ def approve(request: HttpRequest, pk: int) -> Any:
 def give_back(request: HttpRequest, pk: int, body: ReturnIn) -> Any:
     return _registration(
         duty.return_registration(
-            actor=request.user, registration_id=pk, reason=body.reason, request=request
+            actor=signed_in_user(request), registration_id=pk, reason=body.reason, request=request
         ),
         request.user,
     )
@@ -216,7 +218,7 @@ def ask_correction(request: HttpRequest, pk: int, body: CorrectionIn) -> Any:
 @router.get("/standing", response={200: StandingOut, **ERRORS})
 def my_standing(request: HttpRequest) -> Any:
     """The caller's confirmed hours and star level."""
-    s = duty.standing(request.user)
+    s = duty.standing(signed_in_user(request))
     return {
         "hours": s.hours,
         "pending_hours": s.pending_hours,

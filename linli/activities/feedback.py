@@ -183,7 +183,7 @@ def feedback_for(user: AnyUser, quarter: Quarter) -> list[Feedback]:
         if r.kind == Registration.Kind.UNIT:
             letters.append(
                 Feedback(
-                    registration=r, duties=by_unit.get((r.organisation_id, r.community_id), [])
+                    registration=r, duties=by_unit.get((r.organisation_id or 0, r.community_id), [])
                 )
             )
         elif r.member is not None:

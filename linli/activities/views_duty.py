@@ -143,10 +143,10 @@ def certificate_pdf(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(reverse("activities:my_service"))
     user = signed_in_user(request)
     community = Community.objects.filter(
-        pk=parse_id(request.POST.get("community")), district_id=user.district_id
+        pk=parse_id(request.POST.get("community")) or 0, district_id=user.district_id or 0
     ).first()
     asked_for = request.POST.get("volunteer")
-    volunteer = User.objects.filter(pk=parse_id(asked_for)).first() if asked_for else user
+    volunteer = User.objects.filter(pk=parse_id(asked_for) or 0).first() if asked_for else user
     try:
         if community is None:
             raise duty.DutyRefused(_("Choose a community of your district."), field="community")
@@ -218,7 +218,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if request.POST.get("decision") == "approve":
             registration = duty.approve_registration(
-                actor=request.user, registration_id=pk, request=request
+                actor=signed_in_user(request), registration_id=pk, request=request
             )
             messages.success(
                 request,
@@ -226,7 +226,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             duty.return_registration(
-                actor=request.user,
+                actor=signed_in_user(request),
                 registration_id=pk,
                 reason=request.POST.get("reason", ""),
                 request=request,

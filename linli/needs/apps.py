@@ -6,3 +6,8 @@ class NeedsConfig(AppConfig):
     name = "linli.needs"
     label = "needs"
     verbose_name = _("Needs and requests")
+
+    def ready(self) -> None:
+        from linli.needs import receivers
+
+        receivers.connect()

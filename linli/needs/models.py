@@ -110,6 +110,7 @@ class Channel(models.TextChoices):
     GRID = "grid", _("Grid worker's visit")
     STAFF = "staff", _("Staff on a resident's behalf")
     OPEN311 = "open311", _("Open311 client")
+    PLANNING = "planning", _("Living-circle gap accepted by planners")
 
 
 class NeedQuerySet(models.QuerySet["Need"]):
@@ -241,6 +242,12 @@ class Need(models.Model):
         "needs.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="needs"
     )
     open311_token = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # Raised from a living-circle gap planners accepted (services.list_accepted_gap): the gap's
+    # run-independent key (one need per gap and district), the gap's id in the analysis that last
+    # accepted it, and its place on the planning pages.
+    gap_key = models.CharField(max_length=200, blank=True)
+    gap_ref = models.PositiveIntegerField(null=True, blank=True)
+    gap_url = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = NeedQuerySet.as_manager()
@@ -252,6 +259,13 @@ class Need(models.Model):
             models.Index(fields=["community", "status", "-submitted_at"]),
             models.Index(fields=["district", "-submitted_at"]),
             models.Index(fields=["status", "due_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "gap_key"],
+                condition=~models.Q(gap_key=""),
+                name="needs_one_need_per_gap",
+            ),
         ]
         verbose_name = _("need")
         verbose_name_plural = _("needs")

@@ -4,7 +4,8 @@
 - ``services/{code}.{fmt}``: a service definition with its attributes;
 - ``requests.{fmt}`` GET: public requests, filtered by ``service_request_id``, ``service_code``,
   ``start_date``, ``end_date``, ``status`` (the spec's filters; by default the last 90 days);
-  POST: a new request, with an ``api_key`` staff issued (services.issue_api_key);
+  POST: a new request, with an ``api_key`` staff issued (services.issue_api_key), placed by
+  ``lat``/``long``, ``address_string`` (naming a compound) or ``address_id`` (a compound's code);
 - ``requests/{id}.{fmt}``, ``tokens/{token}.{fmt}``.
 
 Errors are the spec's error list (``[{"code": 400, "description": …}]`` /
@@ -12,8 +13,9 @@ Errors are the spec's error list (``[{"code": 400, "description": …}]`` /
 
 Public records carry no personal data: the description is the public summary staff wrote,
 the address is the community (and the compound unless the resident asked for anonymity), the
-position is rounded to about 100 m. A request is public once staff accepted it; with its
-``api_key`` a client also sees its own requests before that, with the description it sent.
+position is rounded to about 100 m; ``media_url`` is a photo staff reviewed and published.
+A request is public once staff accepted it; with its ``api_key`` a client also sees its own
+requests before that, with the description it sent.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from functools import wraps
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -38,9 +40,10 @@ from linli.needs.models import (
     Category,
     ContactPreference,
     Need,
+    NeedPhoto,
     Scale,
 )
-from linli.places.models import District
+from linli.places.models import Compound, District
 
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
@@ -216,7 +219,7 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
 # ------------------------------------------------------------------------------------ requests
 
 
-def _record(need: Need, *, own: bool) -> dict[str, Any]:
+def _record(need: Need, *, own: bool, request: HttpRequest) -> dict[str, Any]:
     """A request as the public (or, ``own``, the client that posted it) may read it."""
     # The latest public note in the order the steps were taken (ids), whatever their clocks.
     steps = sorted(need.steps.all(), key=lambda s: s.pk)
@@ -228,6 +231,9 @@ def _record(need: Need, *, own: bool) -> dict[str, Any]:
     if need.compound is not None and not need.anonymous:
         address = f"{need.community.name} {need.compound.name}"
     description = need.public_summary or (need.description if own else "")
+    # The first photo staff reviewed and published (``_related`` prefetches only those).
+    photos = getattr(need, "public_photos", [])
+    media_url = request.build_absolute_uri(photos[0].image.url) if photos else ""
     return {
         "service_request_id": str(need.pk),
         "status": "open" if need.status in OPEN_STATUSES else "closed",
@@ -247,7 +253,7 @@ def _record(need: Need, *, own: bool) -> dict[str, Any]:
         "zipcode": "",
         "lat": lat,
         "long": lon,
-        "media_url": "",
+        "media_url": media_url,
     }
 
 
@@ -271,14 +277,47 @@ def _list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _records(needs: Iterable[Need], client: ApiClient | None) -> list[dict[str, Any]]:
-    return [_record(n, own=client is not None and n.api_client_id == client.pk) for n in needs]
+def _records(
+    needs: Iterable[Need], client: ApiClient | None, request: HttpRequest
+) -> list[dict[str, Any]]:
+    return [
+        _record(n, own=client is not None and n.api_client_id == client.pk, request=request)
+        for n in needs
+    ]
 
 
 def _related(queryset: QuerySet[Need]) -> QuerySet[Need]:
+    published = NeedPhoto.objects.filter(approved=True, reviewed_at__isnull=False).order_by("pk")
     return queryset.select_related(
         "community", "compound", "assigned_organisation"
-    ).prefetch_related("steps")
+    ).prefetch_related("steps", Prefetch("photos", queryset=published, to_attr="public_photos"))
+
+
+def _place(data: Any, district: District) -> tuple[float | None, float | None, Compound | None]:
+    """The spec's location: ``lat`` and ``long``, else ``address_string`` (a text naming one of
+    the district's compounds), else ``address_id`` (a compound's code)."""
+    lat, lon = data.get("lat", ""), data.get("long", "")
+    if lat or lon:
+        try:
+            return float(lat), float(lon), None
+        except ValueError:
+            raise Open311Error(400, "lat and long must both be decimal degrees.") from None
+    address = data.get("address_string", "").strip()[:200]
+    if address:
+        names = Compound.objects.filter(district=district).values_list("pk", "name")
+        found = [(len(name), pk) for pk, name in names if name and name in address]
+        if not found:
+            raise Open311Error(
+                400, f"address_string {address!r} names no compound of this jurisdiction."
+            )
+        return None, None, Compound.objects.get(pk=max(found)[1])
+    address_id = data.get("address_id", "").strip()[:40]
+    if address_id:
+        compound = Compound.objects.filter(district=district, code=address_id).first()
+        if compound is None:
+            raise Open311Error(400, f"address_id {address_id!r} is not a compound's code.")
+        return None, None, compound
+    raise Open311Error(400, "A location is required: lat and long, address_string or address_id.")
 
 
 @open311_view
@@ -322,7 +361,7 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
         if end is not None:
             needs = needs.filter(submitted_at__lte=end)
     rows = _related(needs.order_by("-submitted_at", "-pk"))[:MAX_RESULTS]
-    return _respond(fmt, _records(rows, client), root="service_requests", item="request")
+    return _respond(fmt, _records(rows, client, request), root="service_requests", item="request")
 
 
 def _post_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
@@ -334,12 +373,7 @@ def _post_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     code = data.get("service_code", "")
     if code not in Category.values:
         raise Open311Error(400, f"service_code {code!r} not found.")
-    try:
-        lat, lon = float(data.get("lat", "")), float(data.get("long", ""))
-    except ValueError:
-        raise Open311Error(
-            400, "lat and long are required (address_string and address_id are not supported)."
-        ) from None
+    lat, lon, compound = _place(data, district)
     scale = data.get("attribute[scale]", Scale.PERSONAL)
     if scale not in Scale.values:
         raise Open311Error(400, f"attribute[scale] {scale!r} is not one of its values.")
@@ -349,6 +383,7 @@ def _post_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
         district=district,
         category=code,
         description=data.get("description", ""),
+        compound=compound,
         lon=lon,
         lat=lat,
         scale=scale,
@@ -375,7 +410,7 @@ def request_detail(request: HttpRequest, pk: str, *, fmt: str) -> HttpResponse:
     need = _related(_visible(district, client)).filter(pk=int(pk)).first() if len(pk) < 19 else None
     if need is None:
         raise Open311Error(404, f"service_request_id {pk} not found.")
-    return _respond(fmt, _records([need], client), root="service_requests", item="request")
+    return _respond(fmt, _records([need], client, request), root="service_requests", item="request")
 
 
 @open311_view

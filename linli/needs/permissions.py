@@ -147,6 +147,12 @@ def communities_for_raising(user: AnyUser | None) -> QuerySet[Community]:
     return communities_for_user(user)
 
 
+def can_list_in(user: AnyUser, community: Community) -> bool:
+    """Whether ``user`` may put a need of ``community`` on the needs list without a resident
+    (an accepted planning gap): its managers, who raise, accept and list needs there."""
+    return _is_manager(user) and communities_for_raising(user).filter(pk=community.pk).exists()
+
+
 def is_console_user(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` works with needs in the console (staff, or a unit handling needs)."""
     return is_staff(user) or _unit_member(user)

@@ -6,6 +6,8 @@
 - ``public_timeline``: needs as the public sees them (no personal data).
 - ``open_needs_for_cobuild``: open shared needs of a district that a co-construction day may
   match with units' resources (the ``cobuild`` app's one way in).
+- ``routing_unit``: the unit the routing rules name for a category in a community.
+- ``sms_recipients``: the phones a need's status change is texted to.
 """
 
 from __future__ import annotations
@@ -20,11 +22,55 @@ from linli.needs.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     Category,
+    ContactPreference,
+    Follower,
     Need,
     NeedStep,
     Rating,
+    RoutingRule,
     Status,
 )
+from linli.places.models import Organisation
+
+# ------------------------------------------------------------------------------------ routing
+
+
+def routing_unit(*, district_id: int, category: str, community_id: int) -> Organisation | None:
+    """The unit that usually handles ``category`` in the community: the community's own rule,
+    else the district-wide one (no community), else none (the community handles it)."""
+    rules = RoutingRule.objects.filter(district_id=district_id, category=category).select_related(
+        "organisation"
+    )
+    rule = rules.filter(community_id=community_id).first() or rules.filter(community=None).first()
+    return rule.organisation if rule else None
+
+
+# ------------------------------------------------------------------------------------ texts
+
+
+def sms_recipients(need: Need, *, exclude_user_id: int | None = None) -> list[str]:
+    """The phones told of a need's new status: its followers' (active accounts with a phone,
+    the residents of needs merged into it included) and the resident's contact phone when they
+    asked to be texted. Each phone once; never the person who took the step."""
+    phones: list[str] = []
+    asked = need.contact_preference == ContactPreference.SMS and need.contact_phone
+    if asked and (exclude_user_id is None or need.resident_id != exclude_user_id):
+        phones.append(need.contact_phone)
+    followers = (
+        Follower.objects.filter(need=need, user__is_active=True)
+        .exclude(user__phone="")
+        .order_by("at", "pk")
+    )
+    if exclude_user_id is not None:
+        followers = followers.exclude(user_id=exclude_user_id)
+    if need.resident_id is not None:
+        # The resident is told (or not) by their own contact preference above.
+        followers = followers.exclude(user_id=need.resident_id)
+    for phone in followers.values_list("user__phone", flat=True):
+        if phone not in phones:
+            phones.append(phone)
+    return phones
+
 
 # ------------------------------------------------------------------------------------ staff list
 

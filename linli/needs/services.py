@@ -21,14 +21,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import AnyUser, User
 from linli.core import audit
 from linli.core.exceptions import LinliError
 from linli.core.models import AuditEntry
-from linli.needs import permissions, photos
+from linli.needs import permissions, photos, queries, tasks
 from linli.needs.deadlines import compute_deadline, reminder_due
 from linli.needs.models import (
     DEFAULT_URGENCY,
@@ -45,16 +45,18 @@ from linli.needs.models import (
     NeedPhoto,
     NeedStep,
     Rating,
-    RoutingRule,
     Scale,
     Status,
     Urgency,
 )
 from linli.needs.signals import need_changed
 from linli.needs.workflow import check_transition
-from linli.places.models import Compound, District, Gate, Grid, Organisation
+from linli.places.models import Compound, District, FacilityCategory, Gate, Grid, Organisation
 
 A = NeedStep.Action
+# Status changes the followers are not texted about: the resident's own rating, the follow-up
+# call they just had.
+UNTOLD = frozenset({A.SUBMIT, A.RATE, A.FOLLOW_UP})
 
 
 # ------------------------------------------------------------------------------------ routing
@@ -116,16 +118,10 @@ def route(
             code="outside_district",
             field="compound",
         )
-    rule = (
-        RoutingRule.objects.filter(district=district, category=category)
-        .filter(community_id__in=[compound.community_id])
-        .select_related("organisation")
-        .first()
-        or RoutingRule.objects.filter(district=district, category=category, community=None)
-        .select_related("organisation")
-        .first()
+    unit = queries.routing_unit(
+        district_id=district.pk, category=category, community_id=compound.community_id
     )
-    return compound, (rule.organisation if rule else None)
+    return compound, unit
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -196,6 +192,8 @@ def _log(
         changes={"step": action, "status": [from_status, need.status], **(changes or {})},
     )
     transaction.on_commit(lambda: need_changed.send(sender=Need, need=need, step=step))
+    if from_status and from_status != need.status and action not in UNTOLD:
+        transaction.on_commit(lambda: tasks.tell_followers.enqueue(step.pk))
     return step
 
 
@@ -1104,3 +1102,190 @@ def put_on_needs_list(
         request=request,
         change=change,
     )
+
+
+# ------------------------------------------------------------------------------------ planning gaps
+
+# What a facility category's group becomes among the needs' categories (a gap is a shortfall of
+# a facility, so "public facilities" unless a closer category exists).
+GAP_CATEGORY: dict[str, str] = {
+    FacilityCategory.Group.ELDERLY: Category.ELDERLY_CARE,
+    FacilityCategory.Group.MUNICIPAL: Category.ENVIRONMENT,
+    FacilityCategory.Group.STATION: Category.SERVICES,
+    FacilityCategory.Group.PUBLIC_SERVICE: Category.SERVICES,
+}
+
+
+def _gap_texts(
+    *,
+    compound: Compound,
+    facility: str,
+    threshold_m: float,
+    meters: float | None,
+    shortfall_m: float | None,
+    population: int,
+    standard: str,
+    level: str,
+) -> tuple[str, str]:
+    """The need's description and public summary, in the district's language (stored text)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = _("%(compound)s: no %(facility)s within %(threshold)s m") % {
+            "compound": compound.name,
+            "facility": facility,
+            "threshold": f"{threshold_m:,.0f}",
+        }
+        if meters is None:
+            reach = _("none of them can be reached on foot")
+        else:
+            reach = _("the nearest is %(meters)s m away on foot, %(shortfall)s m too far") % {
+                "meters": f"{meters:,.0f}",
+                "shortfall": f"{shortfall_m or 0:,.0f}",
+            }
+        description = _(
+            "Living-circle gap accepted by planners: %(compound)s has no %(facility)s within "
+            "%(threshold)s m (%(standard)s, %(level)s); %(reach)s. %(population)s residents are "
+            "affected."
+        ) % {
+            "compound": compound.name,
+            "facility": facility,
+            "threshold": f"{threshold_m:,.0f}",
+            "standard": standard,
+            "level": level,
+            "reach": reach,
+            "population": f"{population:,}",
+        }
+    return description[:DESCRIPTION_MAX], summary[:200]
+
+
+def list_accepted_gap(
+    *,
+    actor: Any,
+    district_id: int,
+    compound_id: int,
+    key: str,
+    gap_id: int,
+    category: str,
+    standard: str,
+    level: str,
+    threshold_m: float,
+    meters: float | None,
+    shortfall_m: float | None,
+    population: int,
+    url: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Need:
+    """需求清单 from planning: an accepted living-circle gap becomes one accepted need on the needs
+    list, routed to the community of its compound (the routing rules suggest the unit at 派单).
+
+    Idempotent per gap (``key``, district): accepted again — after a reopen, or the same gap of a
+    later analysis — the existing need is updated (the link to the gap, a step with the new
+    figures when they changed), never duplicated. The planner must be able to raise and accept
+    needs in the compound's community (the needs app's own scope check), else nothing changes.
+    linli.needs.receivers calls it on ``linli.planning.signals.gap_accepted``.
+    """
+    now = now or timezone.now()
+    key = _text(key, field="key", limit=200, label="key", required=True)
+    # A link within this site only (it is shown as a link on the need's page).
+    url = url if url.startswith("/") and not url.startswith("//") and len(url) <= 300 else ""
+    district = District.objects.get(pk=district_id)
+    compound = Compound.objects.select_related("community").get(
+        pk=compound_id, district_id=district_id
+    )
+    facility_row = FacilityCategory.objects.filter(code=category).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        facility = facility_row.display_name if facility_row else category
+    need_category = GAP_CATEGORY.get(
+        facility_row.group if facility_row else "", Category.FACILITIES
+    )
+    description, summary = _gap_texts(
+        compound=compound,
+        facility=facility,
+        threshold_m=threshold_m,
+        meters=meters,
+        shortfall_m=shortfall_m,
+        population=population,
+        standard=standard,
+        level=level,
+    )
+    compound, _unit = route(
+        district=district, category=need_category, compound=compound, lon=None, lat=None
+    )
+    community = compound.community
+    if not permissions.can_list_in(actor, community):
+        raise PermissionDenied
+    with transaction.atomic():
+        existing = (
+            permissions.needs_for_user(actor)
+            .select_for_update()
+            .filter(district_id=district_id, gap_key=key)
+            .first()
+        )
+        if existing is not None:
+            if existing.gap_ref == gap_id and existing.description == description:
+                return existing
+            before = existing.status
+            existing.gap_ref = gap_id
+            existing.gap_url = url
+            existing.description = description
+            existing.save(update_fields=["gap_ref", "gap_url", "description", "updated_at"])
+            _log(
+                existing,
+                action=A.NOTE,
+                actor=actor,
+                now=now,
+                from_status=before,
+                internal_note=_text(note, field="note", limit=NOTE_MAX, label=_("note"))
+                or _("The planners accepted this gap again: %(summary)s") % {"summary": summary},
+                changes={"gap": gap_id},
+            )
+            return existing
+        if Need.objects.filter(district_id=district_id, gap_key=key).exists():
+            # Listed already, by someone whose scope does not reach it now: never a second one.
+            raise PermissionDenied
+        need = Need(
+            district=district,
+            subdistrict_id=community.subdistrict_id,
+            community=community,
+            grid_id=compound.grid_id,
+            compound=compound,
+            category=need_category,
+            urgency=Urgency.COMPLEX,
+            scale=Scale.SHARED,
+            description=description,
+            public_summary=summary,
+            contact_preference=ContactPreference.NONE,
+            channel=Channel.PLANNING,
+            raised_by=actor,
+            submitted_at=now,
+            gap_key=key,
+            gap_ref=gap_id,
+            gap_url=url,
+        )
+        _apply_deadline(need, now)
+        need.save()
+        _log(
+            need,
+            action=A.SUBMIT,
+            actor=actor,
+            now=now,
+            public_note=_("Raised from a living-circle gap the planners accepted."),
+            internal_note=_text(note, field="note", limit=NOTE_MAX, label=_("note")),
+            changes={"gap": gap_id},
+        )
+        need.status = Status.ACCEPTED
+        need.accepted_at = now
+        need.save(update_fields=["status", "accepted_at", "updated_at"])
+        _log(need, action=A.ACCEPT, actor=actor, now=now, from_status=Status.SUBMITTED)
+        need.on_needs_list = True
+        need.save(update_fields=["on_needs_list", "updated_at"])
+        _log(
+            need,
+            action=A.NEEDS_LIST,
+            actor=actor,
+            now=now,
+            from_status=Status.ACCEPTED,
+            public_note=_("On the needs list for the co-construction day."),
+            changes={"on_needs_list": True},
+        )
+    return need

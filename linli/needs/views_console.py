@@ -39,6 +39,7 @@ from linli.needs.forms import (
     StaffNeedForm,
 )
 from linli.needs.models import ApiClient, Channel, Need, NeedPhoto, NeedStep, Rating
+from linli.needs.paging import CappedPaginator, page_links
 from linli.needs.views_resident import form_error
 from linli.needs.workflow import BUTTONS, TRANSITIONS, allowed_actions
 from linli.places.models import Compound, District, Grid, Organisation
@@ -91,7 +92,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
             text=d["q"].strip(),
         )
     needs = queries.filter_needs(permissions.needs_for_user(request.user), f, now=now)
-    page = Paginator(
+    page = CappedPaginator(
         needs.select_related("community", "compound", "assigned_organisation"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     partial = request.headers.get("HX-Request") == "true"
@@ -101,6 +102,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
         template,
         {
             "page": page,
+            "page_links": page_links(page),
+            "ellipsis": Paginator.ELLIPSIS,
             "form": form,
             "now": now,
             "console_nav": "needs",
@@ -132,6 +135,15 @@ def _action_form(action: str, need: Need, data: Any = None) -> Form:
     initial: dict[str, Any] = {}
     if action == A.ACCEPT:
         initial = {"urgency": need.urgency, "public_summary": need.public_summary}
+    if action == A.DISPATCH:
+        # The routing rules' unit for the category and community is the suggestion.
+        initial = {
+            "organisation": queries.routing_unit(
+                district_id=need.district_id,
+                category=need.category,
+                community_id=need.community_id,
+            )
+        }
     form = form_class(data, initial=initial, prefix=action)
     if isinstance(form, DispatchForm):
         form.fields["grid"].queryset = Grid.objects.filter(community_id=need.community_id)  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs say Field

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from linli.core.exceptions import LinliError
 from linli.needs import permissions, queries, services
 from linli.needs.forms import NeedForm, RatingForm
 from linli.needs.models import DONE_STATUSES, Need, Status
+from linli.needs.paging import CappedPaginator
 from linli.places.models import Compound, District
 
 
@@ -188,7 +188,7 @@ def public_timeline(request: HttpRequest) -> HttpResponse:
     if district is None:
         raise Http404("No district.")
     rows = queries.public_timeline(district.pk).values(*queries.PUBLIC_FIELDS)
-    page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "needs/resident/public_timeline.html",

@@ -510,18 +510,17 @@ class ServiceLinkForm(ScheduleFields):
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stations = {
-            str(s.pk): s
-            for s in permissions.stations_for_user(user).select_related("category")
-            if permissions.can_change_station(user, s)
-        }
+        # The choices are the stations the user may change, read in one query as plain values
+        # (a district has ~1,240); the chosen one is fetched when the form is saved.
+        self.changeable = permissions.changeable_stations_for_user(user)
         _choices(self, "station").choices = [
-            (pk, f"{s.code} {s.name}") for pk, s in self.stations.items()
+            (str(pk), f"{code} {name}")
+            for pk, code, name in self.changeable.values_list("pk", "code", "name")
         ]
         self.order_fields(["station"])
 
     def station_obj(self) -> Station:
-        return self.stations[self.cleaned_data["station"]]
+        return self.changeable.select_related("category").get(pk=self.cleaned_data["station"])
 
 
 class AddServiceForm(ScheduleFields):
@@ -580,7 +579,10 @@ class ServiceForm(ScheduleFields):
         self.organisations = list(
             permissions.organisations_for_user(user).values_list("name", flat=True)
         )
-        self.station_objs = {str(s.pk): s for s in permissions.stations_for_user(user)}
+        # Only a new service chooses its stations here (an existing one links them below).
+        self.station_objs = (
+            {str(s.pk): s for s in permissions.stations_for_user(user)} if creating else {}
+        )
         if creating:
             _choices(self, "stations").choices = [
                 (pk, f"{s.code} {s.name}") for pk, s in self.station_objs.items()

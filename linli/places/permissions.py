@@ -58,6 +58,22 @@ def get_station_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) ->
     return station
 
 
+def changeable_stations_for_user(user: AnyUser) -> QuerySet[Station]:
+    """Stations ``user`` may change: in scope for editors, their own for a keeper.
+
+    One query for a whole list (a form's station choices), where asking
+    :func:`can_change_station` per station costs one query each.
+    """
+    if not is_staff(user):
+        return Station.objects.none()
+    visible = stations_for_user(user)
+    if user.is_superuser or user.role in EDITOR_ROLES:
+        return visible
+    if user.station_id is None:
+        return Station.objects.none()
+    return visible.filter(pk=user.station_id)
+
+
 def can_change_station(user: AnyUser, station: Station) -> TypeGuard[User]:
     """Whether ``user`` may change ``station`` (editors in scope, or its own keeper)."""
     if not is_staff(user) or not stations_for_user(user).filter(pk=station.pk).exists():

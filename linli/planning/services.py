@@ -25,9 +25,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,6 +57,7 @@ from linli.planning.models import (
     StationRule,
 )
 from linli.planning.premises import Premise
+from linli.planning.signals import gap_accepted
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -1125,7 +1128,34 @@ def set_gap_status(*, actor: AnyUser, gap: Gap, status: str, note: str = "") -> 
                 before, {"status": status, "status_note": note}, fields=("status", "status_note")
             ),
         )
+        if status == Gap.Status.ACCEPTED:
+            _announce_accepted(actor, locked)
     return locked
+
+
+def _announce_accepted(actor: AnyUser, gap: Gap) -> None:
+    """Send ``gap_accepted`` (inside the caller's transaction: see linli.planning.signals)."""
+    query = urlencode({"category": gap.category, "status": Gap.Status.ACCEPTED})
+    url = f"{reverse('planning:run', args=[gap.run_id])}?{query}#gap-{gap.pk}"
+    gap_accepted.send(
+        sender=Gap,
+        actor=actor,
+        gap_id=gap.pk,
+        run_id=gap.run_id,
+        key=gap.key,
+        district_id=gap.district_id,
+        compound_id=gap.compound_id,
+        category=gap.category,
+        standard=gap.standard,
+        level=gap.level,
+        threshold_m=gap.threshold_m,
+        meters=gap.meters,
+        shortfall_m=gap.shortfall_m,
+        population=gap.population,
+        households=gap.households,
+        note=gap.status_note,
+        url=url,
+    )
 
 
 def record_export(*, actor: AnyUser, run: AnalysisRun, rows: int, what: str) -> None:

@@ -184,3 +184,59 @@ def test_requests_filters(api: Any, community_staff: Any, hierarchy: Any, reside
     assert [r.findtext("service_request_id") for r in root] == [str(needs[2].pk)]
     status, errors = api.json("requests.json?jurisdiction_id=nowhere")
     assert status == 404
+
+
+def test_a_request_placed_by_address_string_or_address_id(api: Any, hierarchy: Any) -> None:
+    place = {k: v for k, v in POST.items() if k not in ("lat", "long")}
+    status, created = api.json(
+        "requests.json", {**place, "api_key": api.api_key, "address_string": "幸福苑3号楼东侧"}
+    )
+    assert status == 201
+    need = Need.objects.get(pk=int(created[0]["service_request_id"]))
+    assert need.compound == hierarchy.compound_xingfu
+    assert need.lat is None
+
+    status, created = api.json(
+        "requests.json", {**place, "api_key": api.api_key, "address_id": "C001"}
+    )
+    assert status == 201
+    status, root = api.xml(
+        "requests.xml", {**place, "api_key": api.api_key, "address_string": "北京市天安门"}
+    )
+    assert status == 400
+    assert "北京市天安门" in (root.findtext("error/description") or "")
+    status, errors = api.json("requests.json", {**place, "api_key": api.api_key})
+    assert status == 400
+    assert "address_string" in errors[0]["description"]
+    assert Need.objects.count() == 2
+
+
+def test_media_url_is_the_photo_staff_published(
+    api: Any, hierarchy: Any, resident: Any, community_staff: Any, settings: Any, tmp_path: Any
+) -> None:
+    import io
+
+    from linli.needs.models import NeedPhoto
+    from linli.needs.tests.images import jpeg_with_gps
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    need = services.raise_need(
+        actor=resident,
+        district=hierarchy.district,
+        category="environment",
+        description="垃圾堆",
+        compound=hierarchy.compound_xingfu,
+        photo_files=[("a.jpg", io.BytesIO(jpeg_with_gps()))],
+    )
+    walk(need, community_staff, upto="accept")
+    status, rows = api.json(f"requests/{need.pk}.json")
+    assert rows[0]["media_url"] == ""  # not reviewed yet: never public
+    photo = NeedPhoto.objects.get(need=need)
+    services.review_photo(actor=community_staff, photo_id=photo.pk, publish=True)
+    status, rows = api.json(f"requests/{need.pk}.json")
+    assert status == 200
+    url = rows[0]["media_url"]
+    assert url.startswith(api.base.split("/open311/")[0] + "/")
+    assert url.endswith(photo.image.url)
+    _status, root = api.xml(f"requests/{need.pk}.xml")
+    assert root.findtext("request/media_url") == url
