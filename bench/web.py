@@ -47,11 +47,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres() -> Iterator[str]:
-    """A throw-away PostgreSQL server; yields its DATABASE_URL."""
+def postgres(port: int | None = None) -> Iterator[str]:
+    """A throw-away PostgreSQL server (on ``port``, else a free one); yields its DATABASE_URL."""
     pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     data = Path(tempfile.mkdtemp(prefix="linli-bench-pg."))
-    port = _free_port()
+    port = port or _free_port()
     run_as: list[str] = []
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
