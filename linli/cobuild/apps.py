@@ -6,3 +6,8 @@ class CobuildConfig(AppConfig):
     name = "linli.cobuild"
     label = "cobuild"
     verbose_name = _("Co-construction day")
+
+    def ready(self) -> None:
+        from linli.cobuild import receivers
+
+        receivers.connect()

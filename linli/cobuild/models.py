@@ -516,3 +516,8 @@ class ProjectEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.at:%Y-%m-%d}"
+
+    @property
+    def to_state_label(self) -> str:
+        """The state this entry moved the project to, as people read it (empty for a note)."""
+        return str(Project.State(self.to_state).label) if self.to_state else ""

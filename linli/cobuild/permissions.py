@@ -5,7 +5,10 @@ staff plan the days, move a date, confirm an unknown year's dates, keep the duty
 approve swaps (``can_manage``). Community staff and station keepers read their subdistrict's
 days and roster, and community staff may ask for a swap. Resources belong to a subdistrict and
 optionally a community: community staff see and change their community's resources and see the
-subdistrict-wide ones. Residents, unit liaisons and anonymous users see none of it here.
+subdistrict-wide ones. A reporting unit's liaison sees the projects list of the subdistrict
+his community belongs to, claims a project waiting to be claimed for his own unit and reports
+his unit's work done (``can_claim_project``, ``can_change_project``); he sees nothing else here.
+Residents and anonymous users see none of it.
 Anything outside the user's scope is 404, as if it did not exist; ``linli.cobuild.views``,
 ``.api``, ``.services``, ``.imports`` and ``.exports`` call these and never filter by scope.
 """
@@ -18,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from linli.accounts.models import AnyUser, Role, User
-from linli.accounts.scopes import NOTHING, scope_q
+from linli.accounts.scopes import NOTHING, is_signed_in, scope_q
 from linli.accounts.scopes import is_staff as is_staff  # the views, API and services ask here
 from linli.cobuild.models import (
     CoBuildDay,
@@ -31,7 +34,7 @@ from linli.cobuild.models import (
     SwapRequest,
 )
 from linli.core.limits import one_or_404, pk_or_404
-from linli.places.models import Community, Subdistrict
+from linli.places.models import Community, Organisation, Subdistrict
 from linli.places.permissions import can_create_in, subdistricts_for_user
 
 as_pk = pk_or_404  # views ask here, as for the other chokepoints
@@ -217,16 +220,56 @@ def get_resource_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -
     return resource
 
 
+CLAIMING_KINDS = frozenset(
+    {Organisation.Kind.UNIT, Organisation.Kind.NEW_ECONOMIC, Organisation.Kind.NEW_SOCIAL}
+)
+
+
+def unit_liaison(user: AnyUser) -> TypeGuard[User]:
+    """Whether ``user`` is the active liaison of a reporting unit (or 两新组织) in a district."""
+    return bool(
+        is_signed_in(user)
+        and user.role == Role.UNIT_LIAISON
+        and user.organisation_id is not None
+        and user.district_id is not None
+    )
+
+
 def projects_for_user(user: AnyUser) -> QuerySet[Project]:
-    """Projects ``user`` may see: the same areas as the resources list."""
-    if not is_staff(user):
-        return Project.objects.none()
-    return Project.objects.filter(area_q(user))
+    """Projects ``user`` may see: staff the same areas as the resources list; a unit's liaison
+    the projects of his community's subdistrict (all of the district's without a community)."""
+    if is_staff(user):
+        return Project.objects.filter(area_q(user))
+    if unit_liaison(user) and user.district_id is not None:
+        projects = Project.objects.filter(district_id=user.district_id)
+        if user.community_id is not None:
+            projects = projects.filter(
+                subdistrict_id__in=Community.objects.filter(pk=user.community_id).values(
+                    "subdistrict_id"
+                )
+            )
+        return projects
+    return Project.objects.none()
+
+
+def can_claim_project(user: AnyUser, project: Project, organisation: Organisation) -> bool:
+    """Whether ``user`` may claim ``project`` for ``organisation``: editors of its area for any
+    unit; a unit's liaison for his own unit only."""
+    if can_create_resource_in(user, project.subdistrict, project.community):
+        return True
+    return unit_liaison(user) and organisation.pk == user.organisation_id
 
 
 def can_change_project(user: AnyUser, project: Project) -> bool:
-    """Whether ``user`` may claim or move ``project``: editors whose scope holds its area."""
-    return can_create_resource_in(user, project.subdistrict, project.community)
+    """Whether ``user`` may move ``project`` on: editors whose scope holds its area; the
+    liaison of the claiming unit only from 实施中 to 待验收 (his unit's work is done)."""
+    if can_create_resource_in(user, project.subdistrict, project.community):
+        return True
+    return bool(
+        unit_liaison(user)
+        and project.claimed_by_id == user.organisation_id
+        and project.state == Project.State.IN_PROGRESS
+    )
 
 
 def get_project_for_user(user: AnyUser, pk: Any, *, for_change: bool = False) -> Project:

@@ -23,9 +23,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from linli.accounts.models import AnyUser, User
 from linli.accounts.scopes import signed_in_user
-from linli.cobuild import exports, forms, imports, permissions, queries, services
+from linli.cobuild import (
+    exports,
+    forms,
+    imports,
+    permissions,
+    project_sheets,
+    queries,
+    report,
+    services,
+)
 from linli.cobuild.models import NEXT_STATE, Project, Resource
 from linli.cobuild.services.days import policy_for
+from linli.core import pdf
 from linli.core.exceptions import LinliError
 from linli.places.models import Organisation, Station
 from linli.places.permissions import communities_for_user, stations_for_user
@@ -40,6 +50,20 @@ def staff_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         permissions.require_staff(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def projects_reader_required(view: View) -> View:
+    """Log in first, then refuse (403) anyone who is neither staff nor a unit's liaison (who
+    claims projects for his unit)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not permissions.unit_liaison(request.user):
+            permissions.require_staff(request.user)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -217,6 +241,21 @@ def move_day(request: HttpRequest, day_id: int) -> HttpResponse:
         request, _("The day is moved to %(date)s.") % {"date": form.cleaned_data["date"]}
     )
     return redirect(_calendar_url(day.subdistrict_id, day.year))
+
+
+@require_GET
+@staff_required
+def day_report(request: HttpRequest, day_id: int, fmt: str) -> HttpResponse:
+    """The day's report (xlsx or PDF) as the user may read it: their area's part of the day."""
+    day = permissions.get_day_for_user(request.user, day_id)
+    built = report.build(request.user, day)
+    if fmt == "pdf":
+        try:
+            return report.pdf_response(built)
+        except pdf.FontMissing as exc:
+            messages.error(request, str(exc))
+            return redirect(_calendar_url(day.subdistrict_id, day.year))
+    return report.xlsx_response(built)
 
 
 @require_POST
@@ -562,7 +601,7 @@ def resource_template(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@projects_reader_required
 def project_list(request: HttpRequest) -> HttpResponse:
     """The projects list of the user's area, by state."""
     state = request.GET.get("state", "")
@@ -583,12 +622,64 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "state": state,
             "states": Project.State.choices,
+            "staff": permissions.is_staff(request.user),
         },
     )
 
 
+@require_GET
+@staff_required
+def project_export(request: HttpRequest) -> HttpResponse:
+    """The projects list of the user's area (the chosen state only) as Excel."""
+    state = request.GET.get("state", "")
+    projects = permissions.projects_for_user(request.user)
+    if state in Project.State.values:
+        projects = projects.filter(state=state)
+    return project_sheets.projects_response(request.user, projects, request=request)
+
+
+@require_GET
+@staff_required
+def needs_list_export(request: HttpRequest) -> HttpResponse:
+    """The needs list (需求清单) of the user's area as Excel, without personal data."""
+    return project_sheets.needs_list_response(signed_in_user(request), request=request)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required
+def project_import(request: HttpRequest) -> HttpResponse:
+    """Import projects from Excel: all rows or none, every problem named by row and column."""
+    report = None
+    status = 200
+    if request.method == "POST":
+        report = project_sheets.import_projects(
+            actor=signed_in_user(request),
+            upload=request.FILES.get("file"),
+            dry_run=request.POST.get("dry_run") == "1",
+            request=request,
+        )
+        status = 200 if report.ok else 400
+    return render(
+        request,
+        "cobuild/project_import.html",
+        {
+            "console_nav": "cobuild_projects",
+            "report": report,
+            "page_title": _("Import projects from Excel"),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_required
+def project_template(request: HttpRequest) -> HttpResponse:
+    """An empty projects sheet with its header and an example row."""
+    return project_sheets.template_response()
+
+
+@require_http_methods(["GET", "POST"])
+@projects_reader_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One project: its need, resource, timeline; claim it or move it on."""
     user = signed_in_user(request)
@@ -640,13 +731,13 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "entries": project.entries.select_related("actor"),
             "can_change": permissions.can_change_project(user, project),
+            # A liaison claims for his own unit only; staff for any unit of the district.
+            "can_claim": permissions.unit_liaison(user)
+            or permissions.can_create_resource_in(user, project.subdistrict, project.community),
             "units": Organisation.objects.filter(
                 district_id=project.district_id,
-                kind__in=[
-                    Organisation.Kind.UNIT,
-                    Organisation.Kind.NEW_ECONOMIC,
-                    Organisation.Kind.NEW_SOCIAL,
-                ],
+                kind__in=permissions.CLAIMING_KINDS,
+                **({"pk": user.organisation_id} if permissions.unit_liaison(user) else {}),
             ),
             "next_state": NEXT_STATE.get(project.state),
             "error": error,

@@ -2,8 +2,10 @@
 page scrolls sideways as a whole (a wide table scrolls inside its own labelled region), and
 axe-core finds no serious or critical violation on any of them.
 
-The pages are enumerated from the URL configuration: a console page added later without a place
-in ``PAGES`` or ``NOT_PAGES`` fails the test, so "every console URL" stays every.
+The pages are enumerated from the URL configuration (every route under ``console/``, whatever
+app it belongs to): a console page added later without a place in ``_pages`` or ``NOT_PAGES``
+fails the test, so "every console URL" stays every. The health pages are the family doctor's
+(``DOCTOR_PAGES``); every other page is opened as the district's administrator.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from tests.e2e.conftest import axe_violations, screenshot
 pytestmark = pytest.mark.slow
 
 PHONE = {"width": 390, "height": 844}
-NAMESPACES = ("console", "planning", "audit")
+CONSOLE_PREFIX = "console/"
+# Pages only the community's family doctor may open (health readings and their follow-ups).
+DOCTOR_PAGES = {"kiosks:health", "kiosks:health_subject", "kiosks:followups", "kiosks:followup"}
 
 # Console URLs that are not pages a person opens: downloads, JSON and fragments, POST-only actions.
 NOT_PAGES = {
@@ -52,16 +56,39 @@ NOT_PAGES = {
     "planning:gap_status": "POST only",
     "planning:siting_status": "an htmx fragment of the run page",
     "planning:premises_template": "an xlsx download",
+    "activities_console:cancel": "POST only",
+    "activities_console:signup_cancel": "POST only",
+    "activities_console:checkout": "POST only",
+    "activities_console:ticks": "POST only (the offline roll's ticks, JSON)",
+    "activities_console:decide": "POST only",
+    "activities_console:confirm": "POST only",
+    "cobuild:plan": "POST only",
+    "cobuild:policy": "POST only",
+    "cobuild:add_unit": "POST only",
+    "cobuild:away": "POST only",
+    "cobuild:generate": "POST only",
+    "cobuild:request_swap": "POST only",
+    "cobuild:move_day": "POST only",
+    "cobuild:confirm_day": "POST only",
+    "cobuild:decide_swap": "POST only",
+    "cobuild:resource_withdraw": "POST only",
+    "cobuild:resource_export": "an xlsx download",
+    "cobuild:resource_template": "an xlsx download",
 }
 
 
-def _names(patterns: list[Any], namespace: str = "") -> set[str]:
+def _names(patterns: list[Any], namespace: str = "", prefix: str = "") -> set[str]:
+    """The names of every URL under ``console/``, in whichever app's namespace."""
     names: set[str] = set()
     for entry in patterns:
         if isinstance(entry, URLResolver):
             inner = entry.namespace or namespace
-            names |= _names(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name and namespace in NAMESPACES:
+            names |= _names(entry.url_patterns, inner, prefix + str(entry.pattern))
+        elif (
+            isinstance(entry, URLPattern)
+            and entry.name
+            and (prefix + str(entry.pattern)).startswith(CONSOLE_PREFIX)
+        ):
             names.add(f"{namespace}:{entry.name}")
     return names
 
@@ -122,7 +149,79 @@ def _pages(district: Any, run: Any) -> dict[str, str]:
     pages["console:station_exception_edit"] = (
         f"/console/stations/{station.pk}/exceptions/{exception.pk}/"
     )
+    pages["planning:station_rules"] = "/console/planning/rules/"
+    pages |= _feature_pages(district)
     return pages
+
+
+def _feature_pages(district: Any) -> dict[str, str]:
+    """The console pages of activities, needs, co-construction and the smart huts."""
+    from linli.accounts.models import User
+    from linli.activities import schedule
+    from linli.activities.models import Activity
+    from linli.cobuild.models import Project, Resource
+    from linli.kiosks.models import Fault, FollowUp, HealthSubject
+    from linli.needs.models import Need
+    from linli.places.models import Subdistrict
+
+    activity = Activity.objects.filter(district=district).order_by("pk").first()
+    need = Need.objects.filter(district=district).order_by("pk").first()
+    resource = Resource.objects.filter(district=district).order_by("pk").first()
+    project = Project.objects.filter(district=district).order_by("pk").first()
+    subdistrict = Subdistrict.objects.filter(district=district).order_by("pk").first()
+    hut = Station.objects.filter(district=district, category__code="smart_hut").first()
+    fault = Fault.objects.filter(district=district).order_by("pk").first()
+    doctor = User.objects.get(username="doctor")
+    subject = (
+        HealthSubject.objects.filter(district=district, community=doctor.community)
+        .order_by("pk")
+        .first()
+    )
+    followup = (
+        FollowUp.objects.filter(district=district, community=doctor.community)
+        .order_by("pk")
+        .first()
+    )
+    for found in (activity, need, resource, project, subdistrict, hut, fault, subject, followup):
+        assert found is not None
+    first = schedule.next_occurrence(activity, now=activity.starts_at - dt.timedelta(minutes=1))
+    assert first is not None
+    session = first.key
+    return {
+        "activities_console:list": "/console/activities/",
+        "activities_console:new": "/console/activities/new/",
+        "activities_console:detail": f"/console/activities/{activity.pk}/",
+        "activities_console:edit": f"/console/activities/{activity.pk}/edit/",
+        "activities_console:door": f"/console/activities/{activity.pk}/sessions/{session}/door/",
+        "activities_console:roll": f"/console/activities/{activity.pk}/sessions/{session}/roll/",
+        "activities_console:counts": "/console/activities/counts/",
+        "activities_console:people": "/console/activities/counts/people/",
+        "activities_console:registrations": "/console/activities/registrations/",
+        "activities_console:records": "/console/activities/records/",
+        "needs:console_list": "/console/needs/",
+        "needs:console_new": "/console/needs/new/",
+        "needs:console_detail": f"/console/needs/{need.pk}/",
+        "needs:console_rates": "/console/needs/rates/",
+        "needs:console_moderation": "/console/needs/moderation/",
+        "needs:console_api_clients": "/console/needs/open311/",
+        "cobuild:index": "/console/cobuild/",
+        "cobuild:calendar": f"/console/cobuild/subdistricts/{subdistrict.pk}/",
+        "cobuild:resources": "/console/cobuild/resources/",
+        "cobuild:resource_new": "/console/cobuild/resources/new/",
+        "cobuild:resource_edit": f"/console/cobuild/resources/{resource.pk}/",
+        "cobuild:resource_import": "/console/cobuild/resources/import/",
+        "cobuild:projects": "/console/cobuild/projects/",
+        "cobuild:project_new": "/console/cobuild/projects/new/",
+        "cobuild:proposals": "/console/cobuild/projects/proposals/",
+        "cobuild:project": f"/console/cobuild/projects/{project.pk}/",
+        "kiosks:index": "/console/kiosks/",
+        "kiosks:hut": f"/console/kiosks/huts/{hut.pk}/",
+        "kiosks:fault": f"/console/kiosks/faults/{fault.pk}/",
+        "kiosks:health": "/console/kiosks/health/",
+        "kiosks:health_subject": f"/console/kiosks/health/{subject.pk}/",
+        "kiosks:followups": "/console/kiosks/followups/",
+        "kiosks:followup": f"/console/kiosks/followups/{followup.pk}/",
+    }
 
 
 def _log_in(page: Any, username: str) -> None:
@@ -154,22 +253,32 @@ def test_every_console_page_fits_a_phone_and_passes_axe(
         context.add_cookies(
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
-        page = context.new_page()
-        page.set_default_timeout(60_000)  # the service page lists every station of the sample
-        _log_in(page, "district")
-        for name, url in pages.items():
-            response = page.goto(url)
-            assert response is not None
-            assert response.status == 200, url
-            page.wait_for_load_state("networkidle")
-            overflow = _too_wide(page)
-            if overflow > 0:
-                too_wide[f"{url} ({language})"] = overflow
-                screenshot(page, f"console-phone-too-wide-{name.replace(':', '-')}-{language}")
-            if language == "zh-hans":
-                found = axe_violations(page)
-                if found:
-                    violations[url] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in found]
+        for username, names in (
+            ("district", [n for n in pages if n not in DOCTOR_PAGES]),
+            ("doctor", sorted(DOCTOR_PAGES)),
+        ):
+            page = context.new_page()
+            page.set_default_timeout(60_000)  # the service page lists every station
+            _log_in(page, username)
+            for name in names:
+                url = pages[name]
+                response = page.goto(url)
+                assert response is not None
+                assert response.status == 200, url
+                page.wait_for_load_state("networkidle")
+                overflow = _too_wide(page)
+                if overflow > 0:
+                    too_wide[f"{url} ({language})"] = overflow
+                    screenshot(page, f"console-phone-too-wide-{name.replace(':', '-')}-{language}")
+                if language == "zh-hans":
+                    found = axe_violations(page)
+                    if found:
+                        violations[url] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in found]
+            page.context.clear_cookies()
+            context.add_cookies(
+                [{"name": "django_language", "value": language, "url": live_server.url}]
+            )
+            page.close()
         context.close()
     assert too_wide == {}
     assert violations == {}

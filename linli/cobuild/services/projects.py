@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.models import AnyUser, User
 from linli.cobuild import permissions
 from linli.cobuild.models import NEXT_STATE, Project, ProjectEntry, Resource
+from linli.cobuild.services import need_steps
 from linli.core import audit
 from linli.core.exceptions import Conflict, Forbidden, LinliError, NotFound
 from linli.core.models import AuditEntry
@@ -60,7 +61,7 @@ def create_project(
     return project
 
 
-def _locked(actor: AnyUser, project: Project) -> Project:
+def _locked(actor: AnyUser, project: Project, *, claiming: Organisation | None = None) -> Project:
     locked = (
         permissions.projects_for_user(actor)
         .select_for_update(of=("self",))
@@ -70,7 +71,10 @@ def _locked(actor: AnyUser, project: Project) -> Project:
     )
     if locked is None:
         raise NotFound(_("No such project."), code="not_found")
-    if not permissions.can_change_project(actor, locked):
+    if claiming is not None:
+        if not permissions.can_claim_project(actor, locked, claiming):
+            raise Forbidden(_("You may claim projects for your own unit only."), code="forbidden")
+    elif not permissions.can_change_project(actor, locked):
         raise Forbidden(_("You may not change this project."), code="forbidden")
     return locked
 
@@ -105,7 +109,7 @@ def claim_project(
 ) -> Project:
     """认领: a reporting unit takes on a project waiting to be claimed."""
     with transaction.atomic():
-        locked = _locked(actor, project)
+        locked = _locked(actor, project, claiming=organisation)
         if locked.state == Project.State.CLOSED:
             raise Conflict(
                 _("This project is closed: it cannot be claimed."), code="project_closed"
@@ -116,10 +120,9 @@ def claim_project(
                 % {"unit": locked.claimed_by or "—"},
                 code="project_claimed",
             )
-        if organisation.district_id != locked.district_id or organisation.kind not in (
-            Organisation.Kind.UNIT,
-            Organisation.Kind.NEW_ECONOMIC,
-            Organisation.Kind.NEW_SOCIAL,
+        if (
+            organisation.district_id != locked.district_id
+            or organisation.kind not in permissions.CLAIMING_KINDS
         ):
             raise LinliError(
                 _("“%(name)s” is not a reporting unit or organisation of this district.")
@@ -129,6 +132,8 @@ def claim_project(
             )
         locked.claimed_by = organisation
         _move(actor, locked, Project.State.CLAIMED, str(organisation), request)
+        if need_steps.may_dispatch(actor, locked):
+            need_steps.hand_to_unit(actor, locked, request=request)
     return locked
 
 
@@ -160,4 +165,53 @@ def advance_project(
                 )
             locked.evaluation = evaluation
         _move(actor, locked, to, note, request)
+        if to == Project.State.IN_PROGRESS:
+            need_steps.start(actor, locked, request=request)
+        elif to == Project.State.AWAITING_EVALUATION:
+            need_steps.accept(actor, locked, note=note, request=request)
+        elif to == Project.State.CLOSED:
+            need_steps.evaluated_by_staff(actor, locked, evaluation=evaluation, request=request)
     return locked
+
+
+def close_by_rating(*, need_id: int, level: str, reopened: bool) -> list[Project]:
+    """The resident rated the need (评价, ``linli.needs``): its projects waiting for the
+    residents' evaluation close (销号) with it — or, when the resident was not satisfied and
+    asked for the need to be handled again, go back to 实施中."""
+    evaluation = need_steps.EVALUATION_OF_RATING.get(level)
+    changed: list[Project] = []
+    if evaluation is None:
+        return changed
+    with transaction.atomic():
+        waiting = Project.objects.select_for_update().filter(
+            need_id=need_id, state=Project.State.AWAITING_EVALUATION
+        )
+        for project in waiting:
+            before = project.state
+            if reopened:
+                project.state = Project.State.IN_PROGRESS
+                note = str(_("The resident was not satisfied; the work is done again."))
+            else:
+                project.state = Project.State.CLOSED
+                project.evaluation = evaluation
+                note = str(
+                    _("The resident rated the need: %(level)s.")
+                    % {"level": Project.Evaluation(evaluation).label}
+                )
+            project.save()
+            ProjectEntry.objects.create(
+                project=project,
+                at=timezone.now(),
+                actor=None,
+                from_state=before,
+                to_state=project.state,
+                note=note[:500],
+            )
+            audit.record(
+                actor=None,
+                action=AuditEntry.Action.UPDATE,
+                obj=project,
+                changes={"state": [before, project.state], "evaluation": project.evaluation},
+            )
+            changed.append(project)
+    return changed

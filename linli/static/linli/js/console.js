@@ -65,3 +65,33 @@ document.addEventListener("change", (event) => {
     window.location.assign(field.value);
   }
 });
+
+/* Every wide table scrolls inside its own region (.table-scroll): keyboard users can reach and
+   scroll it (tabindex) and screen readers hear what it holds (the table's caption, else the
+   nearest heading above it). A template that labels its region itself keeps its own words.
+   Here once rather than in each app's templates, so a new page's table is covered too (axe's
+   scrollable-region-focusable, tests/e2e/test_console_phone.py). */
+function nearestHeading(element) {
+  for (let el = element; el && el !== document.body; el = el.parentElement) {
+    for (let prev = el.previousElementSibling; prev; prev = prev.previousElementSibling) {
+      if (/^H[1-6]$/.test(prev.tagName)) return prev;
+      const inner = prev.querySelectorAll("h1, h2, h3, h4, h5, h6");
+      if (inner.length) return inner[inner.length - 1];
+    }
+  }
+  return document.querySelector("h1");
+}
+
+function labelScrollRegions(root) {
+  root.querySelectorAll(".table-scroll:not([tabindex])").forEach((region) => {
+    region.tabIndex = 0;
+    if (!region.hasAttribute("role")) region.setAttribute("role", "region");
+    if (region.hasAttribute("aria-label") || region.hasAttribute("aria-labelledby")) return;
+    const source = region.querySelector("caption") || nearestHeading(region);
+    const text = source ? source.textContent.replace(/\s+/g, " ").trim() : "";
+    region.setAttribute("aria-label", text || document.title);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => labelScrollRegions(document));
+document.addEventListener("htmx:afterSwap", (event) => labelScrollRegions(event.target));
