@@ -198,6 +198,7 @@ def _feature_pages(district: Any) -> dict[str, str]:
         "activities_console:people": "/console/activities/counts/people/",
         "activities_console:registrations": "/console/activities/registrations/",
         "activities_console:records": "/console/activities/records/",
+        "activities_console:feedback": "/console/activities/registrations/feedback/",
         "needs:console_list": "/console/needs/",
         "needs:console_new": "/console/needs/new/",
         "needs:console_detail": f"/console/needs/{need.pk}/",
