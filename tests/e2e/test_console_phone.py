@@ -209,6 +209,7 @@ def _feature_pages(district: Any) -> dict[str, str]:
         "needs:console_rates": "/console/needs/rates/",
         "needs:console_moderation": "/console/needs/moderation/",
         "needs:console_api_clients": "/console/needs/open311/",
+        "needs:console_routing": "/console/needs/routing/",
         "cobuild:index": "/console/cobuild/",
         "cobuild:calendar": f"/console/cobuild/subdistricts/{subdistrict.pk}/",
         "cobuild:resources": "/console/cobuild/resources/",
