@@ -409,12 +409,16 @@ def main() -> int:
     bare = rows[0]
     print(
         f"\n{'URL':34} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'p95/bare':>8} {'errors':>6}"
+        f"{'p95/bare':>8} {'errors':>6} (errors: no answer within wrk's 2 s)"
     )
     for r in rows:
         ratio = float(r["p95_ms"]) / max(float(bare["p95_ms"]), 0.001)
         r["p95_over_bare"] = round(ratio, 2)
-        ok = r["kind"] == "yardstick" or float(r["p95_ms"]) <= LIST_P95_MS
+        # wrk gives up on a request after 2 s and counts it as an error: a timeout is a miss.
+        answered = int(r["requests"]) > int(r["errors"])
+        ok = r["kind"] == "yardstick" or (
+            answered and not int(r["errors"]) and float(r["p95_ms"]) <= LIST_P95_MS
+        )
         print(
             f"{r['name']:34} {r['rps']:8.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} "
             f"{r['p99_ms']:7.1f} {ratio:7.1f}x {int(r['errors']):6d} {'ok' if ok else 'MISS'}"

@@ -20,7 +20,7 @@ from linli.needs.models import (
     Status,
     Urgency,
 )
-from linli.places.models import Compound, Grid, Organisation
+from linli.places.models import Community, Compound, Grid, Organisation
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -195,3 +195,29 @@ class MergeForm(forms.Form):
     internal_note = forms.CharField(
         label=_("Internal note (staff only)"), required=False, max_length=NOTE_MAX
     )
+
+
+class RoutingRuleForm(forms.Form):
+    """Who handles which category where (querysets: the district's, set by the view)."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    community = forms.ModelChoiceField(
+        label=_("Community"),
+        queryset=Community.objects.none(),
+        required=False,
+        empty_label=_("— the whole district —"),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Handling unit"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("— choose a unit —"),
+    )
+
+    def __init__(self, *args: Any, district_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.filter(  # type: ignore[attr-defined]
+            district_id=district_id
+        ).order_by("subdistrict__name", "name")
+        self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+            district_id=district_id
+        ).order_by("name")

@@ -259,6 +259,13 @@ class Need(models.Model):
             models.Index(fields=["community", "status", "-submitted_at"]),
             models.Index(fields=["district", "-submitted_at"]),
             models.Index(fields=["status", "due_at"]),
+            # The staff list's filters over a district's year (bench/needs.py): a category with
+            # "open", and "overdue", are counted from the index alone.
+            models.Index(
+                fields=["district", "category", "status", "-submitted_at"],
+                name="need_district_category_status",
+            ),
+            models.Index(fields=["district", "status", "due_at"], name="need_district_status_due"),
         ]
         constraints = [
             models.UniqueConstraint(

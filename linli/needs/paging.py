@@ -27,7 +27,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        n = int(self.object_list[: self.cap + 1].count())
+        # Only the primary keys, unordered: the count needs neither the page's columns (and
+        # their joins) nor its order, and PostgreSQL then counts from an index alone.
+        n = int(self.object_list.values("pk").order_by()[: self.cap + 1].count())
         self.capped = n > self.cap
         return min(n, self.cap)
 

@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from linli.accounts.models import AnyUser, Role, User
 from linli.accounts.scopes import NOTHING, is_signed_in, is_staff, scope_q
 from linli.core.limits import one_or_404, pk_or_404
-from linli.needs.models import Follower, Need
+from linli.needs.models import Follower, Need, RoutingRule
 from linli.places.models import Community, Station
 from linli.places.permissions import communities_for_user
 
@@ -156,3 +156,18 @@ def can_list_in(user: AnyUser, community: Community) -> bool:
 def is_console_user(user: AnyUser) -> TypeGuard[User]:
     """Whether ``user`` works with needs in the console (staff, or a unit handling needs)."""
     return is_staff(user) or _unit_member(user)
+
+
+def can_edit_routing(user: AnyUser) -> TypeGuard[User]:
+    """Whether ``user`` may change the routing rules (who handles which category where): the
+    district's administrators, who answer for the whole district's routing."""
+    return is_staff(user) and bool(
+        user.district_id and (user.is_superuser or user.role == Role.DISTRICT_ADMIN)
+    )
+
+
+def routing_rules_for_user(user: AnyUser) -> QuerySet[RoutingRule]:
+    """The routing rules of the district ``user`` edits (none for anyone else)."""
+    if not can_edit_routing(user):
+        return RoutingRule.objects.none()
+    return RoutingRule.objects.filter(district_id=user.district_id)

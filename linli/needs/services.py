@@ -45,13 +45,22 @@ from linli.needs.models import (
     NeedPhoto,
     NeedStep,
     Rating,
+    RoutingRule,
     Scale,
     Status,
     Urgency,
 )
 from linli.needs.signals import need_changed
 from linli.needs.workflow import check_transition
-from linli.places.models import Compound, District, FacilityCategory, Gate, Grid, Organisation
+from linli.places.models import (
+    Community,
+    Compound,
+    District,
+    FacilityCategory,
+    Gate,
+    Grid,
+    Organisation,
+)
 
 A = NeedStep.Action
 # Status changes the followers are not texted about: the resident's own rating, the follow-up
@@ -1289,3 +1298,105 @@ def list_accepted_gap(
             changes={"on_needs_list": True},
         )
     return need
+
+
+# ------------------------------------------------------------------------------------ routing rules
+
+
+def set_routing_rule(
+    *,
+    actor: Any,
+    category: str,
+    organisation_id: Any,
+    community_id: Any = None,
+    request: Any = None,
+) -> RoutingRule:
+    """Name the unit that handles ``category`` in a community (or the whole district when no
+    community is given); the rule for that category and place is replaced, never doubled."""
+    if not permissions.can_edit_routing(actor):
+        raise PermissionDenied
+    category = _choice(category, Category, field="category", label=_("category"))
+    district_id = actor.district_id
+    organisation = Organisation.objects.filter(
+        pk=permissions.as_pk(organisation_id), district_id=district_id
+    ).first()
+    if organisation is None:
+        raise LinliError(
+            _("No such unit in this district."), code="invalid_unit", field="organisation"
+        )
+    community = None
+    if community_id not in (None, ""):
+        community = Community.objects.filter(
+            pk=permissions.as_pk(community_id), district_id=district_id
+        ).first()
+        if community is None:
+            raise LinliError(
+                _("No such community in this district."),
+                code="invalid_community",
+                field="community",
+            )
+    with transaction.atomic():
+        rule = (
+            permissions.routing_rules_for_user(actor)
+            .select_for_update()
+            .filter(category=category, community=community)
+            .first()
+        )
+        if rule is None:
+            rule = RoutingRule.objects.create(
+                district_id=district_id,
+                category=category,
+                community=community,
+                organisation=organisation,
+            )
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.CREATE,
+                obj=rule,
+                request=request,
+                changes={
+                    "category": [None, category],
+                    "community": [None, community.pk if community else None],
+                    "organisation": [None, organisation.pk],
+                },
+            )
+        elif rule.organisation_id != organisation.pk:
+            before = rule.organisation_id
+            rule.organisation = organisation
+            rule.save(update_fields=["organisation"])
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=rule,
+                request=request,
+                changes={"organisation": [before, organisation.pk]},
+            )
+    return rule
+
+
+def delete_routing_rule(*, actor: Any, rule_id: Any, request: Any = None) -> None:
+    """Remove a routing rule: its needs are then handled by the community (or the district-wide
+    rule for the category)."""
+    if not permissions.can_edit_routing(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        rule = (
+            permissions.routing_rules_for_user(actor)
+            .select_for_update()
+            .filter(pk=permissions.as_pk(rule_id))
+            .first()
+        )
+        if rule is None:
+            raise Http404("No such routing rule.")
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.DELETE,
+            obj=rule,
+            request=request,
+            changes={
+                "category": [rule.category, None],
+                "community": [rule.community_id, None],
+                "organisation": [rule.organisation_id, None],
+            },
+        )
+        rule.delete()

@@ -41,6 +41,7 @@ urlpatterns = [
         name="o311_token",
     ),
     path("console/needs/open311/", console.api_clients, name="console_api_clients"),
+    path("console/needs/routing/", console.routing_rules, name="console_routing"),
     path("console/needs/", console.need_list, name="console_list"),
     path("console/needs/new/", console.need_new, name="console_new"),
     path("console/needs/rates/", console.rates, name="console_rates"),

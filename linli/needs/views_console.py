@@ -36,6 +36,7 @@ from linli.needs.forms import (
     MergeForm,
     NeedFilterForm,
     NotesForm,
+    RoutingRuleForm,
     StaffNeedForm,
 )
 from linli.needs.models import ApiClient, Channel, Need, NeedPhoto, NeedStep, Rating
@@ -416,4 +417,52 @@ def api_clients(request: HttpRequest) -> HttpResponse:
             "console_nav": "needs",
             "page_title": _("Open311 clients"),
         },
+    )
+
+
+@console_required
+def routing_rules(request: HttpRequest) -> HttpResponse:
+    """The routing rules: which unit handles which category of need where. District admins."""
+    user: Any = request.user
+    if not permissions.can_edit_routing(user):
+        raise PermissionDenied
+    form = RoutingRuleForm(district_id=user.district_id)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            services.delete_routing_rule(
+                actor=user, rule_id=request.POST["delete"], request=request
+            )
+            messages.success(request, _("The rule was removed."))
+            return redirect("needs:console_routing")
+        form = RoutingRuleForm(request.POST, district_id=user.district_id)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.set_routing_rule(
+                    actor=user,
+                    category=d["category"],
+                    community_id=d["community"].pk if d["community"] else None,
+                    organisation_id=d["organisation"].pk,
+                    request=request,
+                )
+            except LinliError as err:
+                form_error(form, err)
+            else:
+                messages.success(request, _("The rule was saved."))
+                return redirect("needs:console_routing")
+    rules = (
+        permissions.routing_rules_for_user(user)
+        .select_related("community", "organisation")
+        .order_by("category", "community__name")
+    )
+    return render(
+        request,
+        "needs/console/routing_rules.html",
+        {
+            "rules": rules,
+            "form": form,
+            "console_nav": "needs",
+            "page_title": _("Routing rules"),
+        },
+        status=400 if form.errors else 200,
     )

@@ -74,6 +74,11 @@ NOT_PAGES = {
     "cobuild:resource_withdraw": "POST only",
     "cobuild:resource_export": "an xlsx download",
     "cobuild:resource_template": "an xlsx download",
+    "cobuild:day_xlsx": "an xlsx download",
+    "cobuild:day_pdf": "a PDF download",
+    "cobuild:project_export": "an xlsx download",
+    "cobuild:project_template": "an xlsx download",
+    "cobuild:needs_list_export": "an xlsx download",
 }
 
 
@@ -205,6 +210,7 @@ def _feature_pages(district: Any) -> dict[str, str]:
         "needs:console_rates": "/console/needs/rates/",
         "needs:console_moderation": "/console/needs/moderation/",
         "needs:console_api_clients": "/console/needs/open311/",
+        "needs:console_routing": "/console/needs/routing/",
         "cobuild:index": "/console/cobuild/",
         "cobuild:calendar": f"/console/cobuild/subdistricts/{subdistrict.pk}/",
         "cobuild:resources": "/console/cobuild/resources/",
@@ -213,6 +219,7 @@ def _feature_pages(district: Any) -> dict[str, str]:
         "cobuild:resource_import": "/console/cobuild/resources/import/",
         "cobuild:projects": "/console/cobuild/projects/",
         "cobuild:project_new": "/console/cobuild/projects/new/",
+        "cobuild:project_import": "/console/cobuild/projects/import/",
         "cobuild:proposals": "/console/cobuild/projects/proposals/",
         "cobuild:project": f"/console/cobuild/projects/{project.pk}/",
         "kiosks:index": "/console/kiosks/",
