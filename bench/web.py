@@ -47,8 +47,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres(port: int = 0) -> Iterator[str]:
-    """A throw-away PostgreSQL server (on ``port``, or a free one); yields its DATABASE_URL."""
+def postgres(port: int | None = None) -> Iterator[str]:
+    """A throw-away PostgreSQL server (on ``port``, else a free one); yields its DATABASE_URL."""
     pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     data = Path(tempfile.mkdtemp(prefix="linli-bench-pg."))
     port = port or _free_port()

@@ -16,10 +16,11 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from linli.accounts.api_auth import TokenAuth
-from linli.accounts.models import AnyUser
+from linli.accounts.models import AnyUser, User
 from linli.accounts.scopes import signed_in_user
-from linli.activities import duty
-from linli.activities.models import Registration, ServiceRecord
+from linli.activities import certificate, duty
+from linli.activities.models import Registration, ServiceRecord, VolunteerCertificate
+from linli.core import pdf
 from linli.core.masking import mask_phone
 from linli.places.models import Community
 
@@ -224,3 +225,59 @@ def my_standing(request: HttpRequest) -> Any:
         "stars": s.stars,
         "next_at": s.next_at,
     }
+
+
+class CertificateIn(Schema):
+    community_id: int = Field(gt=0, le=2**63 - 1)
+    volunteer_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
+
+
+class CertificateOut(Schema):
+    id: int
+    serial: str
+    volunteer_id: int
+    community_id: int
+    hours: Decimal
+    duties: int
+    period_start: dt.date
+    period_end: dt.date
+    issued_at: dt.datetime
+
+
+def _certificate(c: VolunteerCertificate) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "serial": c.serial,
+        "volunteer_id": c.volunteer_id,
+        "community_id": c.community_id,
+        "hours": c.hours,
+        "duties": c.duties,
+        "period_start": c.period_start,
+        "period_end": c.period_end,
+        "issued_at": c.issued_at,
+    }
+
+
+@router.post("/certificates", response={201: CertificateOut, **ERRORS})
+def issue(request: HttpRequest, body: CertificateIn) -> Any:
+    """A service-hours certificate: one's own, or (community staff) a volunteer's there."""
+    user = signed_in_user(request)
+    volunteer: User | None = user
+    if body.volunteer_id is not None and body.volunteer_id != user.pk:
+        volunteer = User.objects.filter(pk=body.volunteer_id).first()
+    if volunteer is None:
+        raise certificate.refused_for_someone_else()
+    issued = certificate.issue_certificate(
+        actor=user,
+        volunteer=volunteer,
+        community=_community(request, body.community_id),
+        request=request,
+    )
+    return Status(201, _certificate(issued))
+
+
+@router.get("/certificates/{int:pk}/pdf", response={200: None, **ERRORS})
+def certificate_file(request: HttpRequest, pk: int) -> Any:
+    """The certificate's PDF (the volunteer's own, or staff of its community's scope)."""
+    issued = certificate.get_certificate_for_user(request.user, pk)
+    return pdf.response(certificate.document(issued), f"{issued.serial}.pdf")

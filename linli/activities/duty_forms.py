@@ -74,3 +74,14 @@ class ReturnForm(forms.Form):
 
 class CorrectionForm(forms.Form):
     text = forms.CharField(label=_("What should be corrected"), max_length=300)
+
+
+def _quarter_choices() -> list[tuple[int, str]]:
+    return [(q, _("Quarter %(quarter)s") % {"quarter": q}) for q in range(1, 5)]
+
+
+class FeedbackForm(forms.Form):
+    """Which quarter's feedback to download."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(label=_("Quarter"), coerce=int, choices=_quarter_choices)

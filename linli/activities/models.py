@@ -536,3 +536,33 @@ class PointsEntry(models.Model):
 def stars_for(hours: Decimal, tiers: tuple[int, ...]) -> int:
     """The star level of ``hours`` cumulative hours under ``tiers`` (ascending thresholds)."""
     return sum(1 for threshold in tiers if hours >= threshold)
+
+
+class VolunteerCertificate(models.Model):
+    """志愿服务记录证明 — a registered certificate of confirmed hours in one community."""
+
+    serial = models.CharField(_("certificate number"), max_length=40, unique=True)
+    district = models.ForeignKey("areas.District", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("areas.Subdistrict", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "areas.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("issuer")
+    )
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_certificates"
+    )
+    hours = models.DecimalField(_("hours"), max_digits=8, decimal_places=2)
+    duties = models.PositiveIntegerField(_("duties"))
+    period_start = models.DateField(_("service from"))
+    period_end = models.DateField(_("service until"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued"))
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("service certificate")
+        verbose_name_plural = _("service certificates")
+
+    def __str__(self) -> str:
+        return self.serial

@@ -21,6 +21,7 @@ urlpatterns = [
     path("counts/people/", views.people, name="people"),
     path("registrations/", views_duty.registrations, name="registrations"),
     path("registrations/<int:pk>/decide/", views_duty.decide, name="decide"),
+    path("registrations/feedback/", views_duty.feedback_page, name="feedback"),
     path("records/", views_duty.records, name="records"),
     path("records/<int:pk>/confirm/", views_duty.confirm, name="confirm"),
 ]

@@ -19,5 +19,6 @@ urlpatterns = [
     path("report/", views_duty.report, name="report"),
     path("report/<int:pk>/receipt/", views_duty.receipt, name="receipt"),
     path("service/", views_duty.my_service, name="my_service"),
+    path("service/certificate/", views_duty.certificate_pdf, name="certificate"),
     path("service/<int:pk>/correction/", views_duty.ask_correction, name="ask_correction"),
 ]

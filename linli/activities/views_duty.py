@@ -16,16 +16,28 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.accounts.models import User
 from linli.accounts.scopes import signed_in_user
-from linli.activities import duty
-from linli.activities.duty_forms import CorrectionForm, RegistrationForm, ReturnForm, ServiceForm
+from linli.activities import certificate, duty, feedback, permissions
+from linli.activities.duty_forms import (
+    CorrectionForm,
+    FeedbackForm,
+    RegistrationForm,
+    ReturnForm,
+    ServiceForm,
+)
 from linli.activities.models import Registration, ServiceRecord
+from linli.core import pdf
 from linli.core.exceptions import LinliError
+from linli.core.limits import parse_id
 from linli.core.masking import mask_phone
-from linli.places.models import District
+from linli.places.models import Community, District
 from linli.places.views.console import staff_required
 
 
@@ -119,7 +131,36 @@ def my_service(request: HttpRequest) -> HttpResponse:
             .filter(volunteer=request.user)
             .select_related("community")[:100],
             "correction_form": CorrectionForm(),
+            "certifiable": certificate.confirmed_by_community(signed_in_user(request)),
         },
+    )
+
+
+@require_POST
+def certificate_pdf(request: HttpRequest) -> HttpResponse:
+    """志愿服务记录证明: the volunteer's certificate of confirmed hours in one community."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("activities:my_service"))
+    user = signed_in_user(request)
+    community = Community.objects.filter(
+        pk=parse_id(request.POST.get("community")) or 0, district_id=user.district_id or 0
+    ).first()
+    asked_for = request.POST.get("volunteer")
+    volunteer = User.objects.filter(pk=parse_id(asked_for) or 0).first() if asked_for else user
+    try:
+        if community is None:
+            raise duty.DutyRefused(_("Choose a community of your district."), field="community")
+        if volunteer is None:
+            raise certificate.refused_for_someone_else()
+        issued = certificate.issue_certificate(
+            actor=user, volunteer=volunteer, community=community, request=request
+        )
+        data = certificate.document(issued)
+    except (LinliError, pdf.FontMissing) as err:
+        messages.error(request, str(getattr(err, "message", err)))
+        return redirect("activities:my_service")
+    return pdf.response(
+        data, _("Certificate of volunteer service %(serial)s.pdf") % {"serial": issued.serial}
     )
 
 
@@ -228,3 +269,44 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Confirmed."))
     return redirect("activities_console:records")
+
+
+@staff_required
+def feedback_page(request: HttpRequest) -> HttpResponse:
+    """季度反馈: the quarter's feedback for every unit and member of the scope, as xlsx or PDF."""
+    if not permissions.is_editor(request.user):
+        raise PermissionDenied
+    last = feedback.Quarter.of(timezone.localdate())
+    form = FeedbackForm(request.GET or None, initial={"year": last.year, "quarter": last.number})
+    wanted = request.GET.get("format")
+    if form.is_bound and form.is_valid() and wanted in {"xlsx", "pdf"}:
+        quarter = feedback.Quarter(form.cleaned_data["year"], form.cleaned_data["quarter"])
+        letters = feedback.feedback_for(request.user, quarter)
+        name = _("Quarterly feedback %(scope)s %(quarter)s") % {
+            "scope": _scope_name(request.user),
+            "quarter": quarter.slug,
+        }
+        if wanted == "xlsx":
+            reply = HttpResponse(feedback.workbook(letters, quarter), content_type=feedback.XLSX)
+            reply["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
+            return reply
+        try:
+            data = feedback.document(letters, quarter, issuer=_scope_name(request.user))
+        except pdf.FontMissing as err:
+            messages.error(request, str(err))
+        else:
+            return pdf.response(data, f"{name}.pdf")
+    return render(
+        request,
+        "activities/console/feedback.html",
+        {"console_nav": "registrations", "page_title": _("Quarterly feedback"), "form": form},
+    )
+
+
+def _scope_name(user: Any) -> str:
+    """The user's area in words: the community, subdistrict or district they work for."""
+    for attr in ("community", "subdistrict", "district"):
+        area = getattr(user, attr, None)
+        if area is not None:
+            return str(area.name)
+    return ""

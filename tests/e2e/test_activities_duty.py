@@ -4,12 +4,15 @@ are refused beside the field, with what he typed kept."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from linli.accounts.models import Role, User
@@ -17,6 +20,7 @@ from linli.activities import duty
 from linli.activities.models import ServiceRecord
 from linli.places.reference import sync_reference_data
 from tests.e2e.conftest import axe_violations, log_in, screenshot
+from tests.pdfs import pages_text, save_pages
 from tests.personas import PASSWORD
 
 
@@ -138,3 +142,64 @@ def test_a_party_member_reports_to_his_community_and_reads_the_receipt(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert axe_violations(page) == []
     screenshot(page, "activities-receipt-390")
+
+
+def test_subdistrict_staff_download_the_quarterly_feedback_for_all_units(
+    reference: None,
+    hierarchy: Any,
+    subdistrict_staff: User,
+    community_staff: User,
+    desktop_page: Any,
+) -> None:
+    from linli.places.models import Organisation
+
+    units = []
+    for n, name in enumerate(("市供电公司东关营业所", "区税务局东关分局")):
+        unit = Organisation.objects.create(
+            district=hierarchy.district, name=name, kind=Organisation.Kind.UNIT
+        )
+        liaison = User.objects.create_user(
+            username=f"liaison{n}",
+            password=PASSWORD,
+            role=Role.UNIT_LIAISON,
+            phone=f"1360000111{n}",
+            district=hierarchy.district,
+            organisation=unit,
+        )
+        registration = duty.submit_registration(
+            actor=liaison,
+            data=duty.RegistrationInput(
+                community=hierarchy.xingfu if n == 0 else hierarchy.heping,
+                party_organisation=f"{name}党支部",
+                liaison_name="联络人",
+                liaison_phone=f"1360000111{n}",
+            ),
+        )
+        duty.approve_registration(actor=subdistrict_staff, registration_id=registration.pk)
+        units.append(name)
+    page = desktop_page
+    log_in(page, subdistrict_staff.username, PASSWORD)
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.goto("/console/activities/registrations/")
+    page.get_by_role("link", name="季度反馈").click()
+    expect(page.get_by_role("heading", name="季度反馈")).to_be_visible()
+    quarter = (timezone.localdate().month - 1) // 3 + 1
+    page.fill("input[name=year]", str(timezone.localdate().year))
+    page.select_option("select[name=quarter]", str(quarter))
+    screenshot(page, "activities-feedback-console")
+    with page.expect_download() as xlsx_info:
+        page.get_by_role("button", name="下载表格（xlsx）").click()
+    xlsx = xlsx_info.value
+    assert xlsx.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(Path(xlsx.path()).read_bytes()))
+    names = [row[3] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == sorted(units)
+    with page.expect_download() as pdf_info:
+        page.get_by_role("button", name="下载反馈函（PDF）").click()
+    letters = pdf_info.value
+    assert letters.suggested_filename.endswith(".pdf")
+    data = Path(letters.path()).read_bytes()
+    pages = pages_text(data)
+    assert len(pages) == 2
+    assert all(any(f"致{name}党支部" in p for p in pages) for name in units)
+    save_pages(data, "activities-feedback-letters")
