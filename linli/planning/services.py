@@ -1137,6 +1137,12 @@ def _announce_accepted(actor: AnyUser, gap: Gap) -> None:
     """Send ``gap_accepted`` (inside the caller's transaction: see linli.planning.signals)."""
     query = urlencode({"category": gap.category, "status": Gap.Status.ACCEPTED})
     url = f"{reverse('planning:run', args=[gap.run_id])}?{query}#gap-{gap.pk}"
+    # As planners read them ("区级标准", "10-minute circle"), in the district's language: listeners
+    # store text from them, and the codes ("district", "10min") mean nothing to residents.
+    from linli.planning.queries import level_label, standard_name
+
+    with translation.override(settings.LANGUAGE_CODE):
+        names = {"standard_name": standard_name(gap.standard), "level_name": level_label(gap.level)}
     gap_accepted.send(
         sender=Gap,
         actor=actor,
@@ -1148,6 +1154,7 @@ def _announce_accepted(actor: AnyUser, gap: Gap) -> None:
         category=gap.category,
         standard=gap.standard,
         level=gap.level,
+        **names,
         threshold_m=gap.threshold_m,
         meters=gap.meters,
         shortfall_m=gap.shortfall_m,

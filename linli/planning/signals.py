@@ -14,7 +14,8 @@ from django.dispatch import Signal
 # or the same gap of a later analysis): listeners must be idempotent. Arguments, all plain values
 # (listeners need not know planning's models): ``sender`` (the Gap class), ``actor`` (the
 # planner), ``gap_id``, ``run_id``, ``key`` (the gap's run-independent identity), ``district_id``,
-# ``compound_id``, ``category`` (a facility category code), ``standard``, ``level``,
+# ``compound_id``, ``category`` (a facility category code), ``standard``, ``level`` (codes),
+# ``standard_name``, ``level_name`` (the same as planners read them, in the district's language),
 # ``threshold_m``, ``meters`` (None when nothing of the category is reachable), ``shortfall_m``,
 # ``population``, ``households``, ``note`` (the planner's note) and ``url`` (the gap on the
 # planning pages). linli.needs.receivers puts it on the needs list (需求清单).

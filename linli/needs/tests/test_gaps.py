@@ -77,6 +77,9 @@ def test_an_accepted_gap_becomes_an_accepted_need_on_the_needs_list(
     assert "老年人日间照料中心" in need.public_summary
     assert "520" in need.description
     assert "1,150" in need.description
+    # The standard as planners read it, not its code ("GB50180-2018, 5min").
+    assert "5分钟生活圈" in need.description
+    assert "5min" not in need.description
     assert list(need.steps.values_list("action", flat=True)) == ["submit", "accept", "needs_list"]
     # The co-construction day sees it on the district's needs list.
     assert list(queries.open_needs_for_cobuild(hierarchy.district.pk)) == [need]
