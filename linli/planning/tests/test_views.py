@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -272,6 +273,9 @@ def test_the_district_admin_proposes_sites(
     assert "幸福苑" in page or "西园小区" in page
     assert "最近的小区：" in page
     assert "位于" in page
+    # Each compound served reads in Chinese: （1,200 人，230 米）, not (1200 people, 230 m).
+    assert re.search(r"（[\d,]+ 人，[\d,]+ 米）", page)
+    assert " m)" not in page
 
 
 def test_community_staff_may_not_propose_sites(
