@@ -24,6 +24,7 @@ from linli.accounts.api_auth import TokenAuth
 from linli.activities import permissions, queries, schedule, services
 from linli.activities.exceptions import SignUpRefused
 from linli.activities.models import Activity, Audience, Category, CheckIn, SignUp
+from linli.core import limits
 from linli.core.exceptions import LinliError
 from linli.core.limits import Id
 from linli.core.masking import mask_phone
@@ -82,7 +83,7 @@ class ActivityIn(Schema):
     signup_required: bool = True
     organiser_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
     partner_ids: list[Id] = Field(default_factory=list, max_length=50)
-    description: str = Field(default="", max_length=5000)
+    description: limits.DescriptionText = ""
 
 
 class SessionOut(Schema):

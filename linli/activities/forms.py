@@ -13,6 +13,7 @@ from linli.accounts.models import AnyUser
 from linli.activities import permissions
 from linli.activities.models import Activity, Audience, Category
 from linli.activities.services import ActivityInput
+from linli.core import limits
 from linli.places.permissions import communities_for_user, organisations_for_user
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -104,7 +105,11 @@ class ActivityForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"),
+        required=False,
+        max_length=limits.DESCRIPTION,
+        validators=[limits.multiline_text],
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:

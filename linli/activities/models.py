@@ -17,11 +17,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from linli.core import limits
 
 
 class Category(models.TextChoices):
@@ -90,7 +92,12 @@ class Activity(models.Model):
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=limits.DESCRIPTION,
+        validators=[MaxLengthValidator(limits.DESCRIPTION)],
+    )
     organiser = models.ForeignKey(
         "places.Organisation",
         null=True,
@@ -133,6 +140,9 @@ class Activity(models.Model):
             models.Index(fields=["station", "starts_at"]),
         ]
         constraints = [
+            limits.text_at_most(
+                "description", limits.DESCRIPTION, name="activity_description_length"
+            ),
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="activity_ends_after_start",

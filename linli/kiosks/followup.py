@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import AnyUser
-from linli.core import audit
+from linli.core import audit, limits
 from linli.core.exceptions import Conflict, LinliError, NotFound
 from linli.core.models import AuditEntry
 from linli.kiosks import permissions, services, thresholds
@@ -137,6 +137,8 @@ def close_followup(
             code="required",
             field="note",
         )
+    if problem := limits.text_problem(note, max_length=limits.DESCRIPTION, multiline=True):
+        raise LinliError(problem, code="invalid", field="note")
     with transaction.atomic():
         locked = (
             permissions.followups_for_doctor(actor)
@@ -152,7 +154,7 @@ def close_followup(
         locked.status = FollowUp.Status.CLOSED
         locked.closed_at = now
         locked.closed_by = actor
-        locked.closing_note = note[:2000]
+        locked.closing_note = note
         locked.recheck_due = timezone.localdate(now) + RECHECK_AFTER
         locked.save(
             update_fields=["status", "closed_at", "closed_by", "closing_note", "recheck_due"]

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from linli.core import limits
 
 SMART_HUT = "smart_hut"  # places.FacilityCategory.code of a smart hut
 
@@ -145,9 +148,19 @@ class Fault(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
-    closing_note = models.TextField(_("how it was fixed"), blank=True)
+    closing_note = models.TextField(
+        _("how it was fixed"),
+        blank=True,
+        max_length=limits.DESCRIPTION,
+        validators=[MaxLengthValidator(limits.DESCRIPTION)],
+    )
 
     class Meta:
+        constraints = [
+            limits.text_at_most(
+                "closing_note", limits.DESCRIPTION, name="fault_closing_note_length"
+            ),
+        ]
         ordering = ["-opened_at", "-pk"]
         indexes = [models.Index(fields=["station", "status"])]
         verbose_name = _("fault")
@@ -436,13 +449,21 @@ class FollowUp(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    closing_note = models.TextField(_("what was done"), blank=True)
+    closing_note = models.TextField(
+        _("what was done"),
+        blank=True,
+        max_length=limits.DESCRIPTION,
+        validators=[MaxLengthValidator(limits.DESCRIPTION)],
+    )
     recheck_due = models.DateField(_("recheck due"), null=True, blank=True)
     recheck_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-day", "pk"]
         constraints = [
+            limits.text_at_most(
+                "closing_note", limits.DESCRIPTION, name="followup_closing_note_length"
+            ),
             models.UniqueConstraint(fields=["subject", "day"], name="kiosk_followup_once_a_day"),
         ]
         indexes = [models.Index(fields=["community", "status"])]

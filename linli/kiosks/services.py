@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import AnyUser, User
 from linli.accounts.scopes import is_editor
-from linli.core import audit
+from linli.core import audit, limits
 from linli.core.exceptions import Conflict, Forbidden, LinliError, NotFound
 from linli.core.models import AuditEntry
 from linli.kiosks import crypto, permissions, signing
@@ -338,6 +338,8 @@ def close_fault(
         raise LinliError(
             _("Say how the fault was fixed before closing it."), code="required", field="note"
         )
+    if problem := limits.text_problem(note, max_length=limits.DESCRIPTION, multiline=True):
+        raise LinliError(problem, code="invalid", field="note")
     with transaction.atomic():
         locked = (
             permissions.faults_for_user(actor)
@@ -355,7 +357,7 @@ def close_fault(
         locked.status = Fault.Status.CLOSED
         locked.closed_at = now
         locked.closed_by = actor
-        locked.closing_note = note[:2000]
+        locked.closing_note = note
         locked.save(update_fields=["status", "closed_at", "closed_by", "closing_note"])
         FaultEvent.objects.create(
             fault=locked, kind=FaultEvent.Kind.CLOSED, at=now, actor=actor, note=note[:500]

@@ -8,138 +8,430 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0003_station_updated_index'),
+        ("places", "0003_station_updated_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('venue', models.CharField(blank=True, help_text='Where it happens when it is not at a place of the directory.', max_length=200, verbose_name='other venue')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('category', models.CharField(choices=[('training', 'Training'), ('culture', 'Culture and sports'), ('health', 'Health'), ('convenience', 'Convenience service'), ('deliberation', 'Deliberation'), ('mediation', 'Mediation'), ('volunteer', 'Volunteer service'), ('other', 'Other')], max_length=20, verbose_name='category')),
-                ('audience', models.CharField(choices=[('everyone', 'Everyone'), ('elderly', 'Older residents'), ('children', 'Children and young people'), ('families', 'Families'), ('party_members', 'Party members'), ('volunteers', 'Volunteers')], default='everyone', max_length=20, verbose_name='audience')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('rrule', models.CharField(blank=True, max_length=200, verbose_name='repeats (RRULE)')),
-                ('capacity', models.PositiveIntegerField(default=0, help_text='0 means no limit.', validators=[django.core.validators.MaxValueValidator(100000)], verbose_name='places')),
-                ('signup_required', models.BooleanField(default=True, verbose_name='sign-up needed')),
-                ('is_cancelled', models.BooleanField(default=False, verbose_name='cancelled')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.community', verbose_name='community')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
-                ('organiser', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='organised_activities', to='places.organisation', verbose_name='organiser')),
-                ('partners', models.ManyToManyField(blank=True, related_name='partner_activities', to='places.organisation', verbose_name='partners')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='places.station', verbose_name='place')),
-                ('subdistrict', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.subdistrict', verbose_name='subdistrict')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "venue",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where it happens when it is not at a place of the directory.",
+                        max_length=200,
+                        verbose_name="other venue",
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("training", "Training"),
+                            ("culture", "Culture and sports"),
+                            ("health", "Health"),
+                            ("convenience", "Convenience service"),
+                            ("deliberation", "Deliberation"),
+                            ("mediation", "Mediation"),
+                            ("volunteer", "Volunteer service"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("everyone", "Everyone"),
+                            ("elderly", "Older residents"),
+                            ("children", "Children and young people"),
+                            ("families", "Families"),
+                            ("party_members", "Party members"),
+                            ("volunteers", "Volunteers"),
+                        ],
+                        default="everyone",
+                        max_length=20,
+                        verbose_name="audience",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                ("ends_at", models.DateTimeField(verbose_name="ends")),
+                (
+                    "rrule",
+                    models.CharField(blank=True, max_length=200, verbose_name="repeats (RRULE)"),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="0 means no limit.",
+                        validators=[django.core.validators.MaxValueValidator(100000)],
+                        verbose_name="places",
+                    ),
+                ),
+                (
+                    "signup_required",
+                    models.BooleanField(default=True, verbose_name="sign-up needed"),
+                ),
+                ("is_cancelled", models.BooleanField(default=False, verbose_name="cancelled")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "organiser",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="organised_activities",
+                        to="places.organisation",
+                        verbose_name="organiser",
+                    ),
+                ),
+                (
+                    "partners",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="partner_activities",
+                        to="places.organisation",
+                        verbose_name="partners",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="places.station",
+                        verbose_name="place",
+                    ),
+                ),
+                (
+                    "subdistrict",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.subdistrict",
+                        verbose_name="subdistrict",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activity',
-                'verbose_name_plural': 'activities',
-                'ordering': ['starts_at', 'pk'],
+                "verbose_name": "activity",
+                "verbose_name_plural": "activities",
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SignUp',
+            name="SignUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurrence', models.DateTimeField(verbose_name='session')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('phone', models.CharField(max_length=20, verbose_name='mobile')),
-                ('status', models.CharField(choices=[('confirmed', 'Confirmed'), ('waiting', 'On the waiting list'), ('cancelled', 'Cancelled')], max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='activities.activity')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activity_signups', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurrence", models.DateTimeField(verbose_name="session")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("phone", models.CharField(max_length=20, verbose_name="mobile")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "Confirmed"),
+                            ("waiting", "On the waiting list"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signups",
+                        to="activities.activity",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activity_signups",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sign-up',
-                'verbose_name_plural': 'sign-ups',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "sign-up",
+                "verbose_name_plural": "sign-ups",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('training', 'Training'), ('culture', 'Culture and sports'), ('health', 'Health'), ('convenience', 'Convenience service'), ('deliberation', 'Deliberation'), ('mediation', 'Mediation'), ('volunteer', 'Volunteer service'), ('other', 'Other')], max_length=20)),
-                ('occurrence', models.DateTimeField(verbose_name='session')),
-                ('person_key', models.CharField(max_length=32)),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='mobile')),
-                ('method', models.CharField(choices=[('qr', 'Scanned the door code'), ('list', "Ticked on the keeper's list")], max_length=8, verbose_name='how')),
-                ('tick_id', models.UUIDField(blank=True, null=True, unique=True)),
-                ('checked_in_at', models.DateTimeField(verbose_name='checked in')),
-                ('checked_out_at', models.DateTimeField(blank=True, null=True, verbose_name='checked out')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkins', to='activities.activity')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.station')),
-                ('subdistrict', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.subdistrict')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activity_checkins', to=settings.AUTH_USER_MODEL)),
-                ('signup', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='checkins', to='activities.signup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("training", "Training"),
+                            ("culture", "Culture and sports"),
+                            ("health", "Health"),
+                            ("convenience", "Convenience service"),
+                            ("deliberation", "Deliberation"),
+                            ("mediation", "Mediation"),
+                            ("volunteer", "Volunteer service"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurrence", models.DateTimeField(verbose_name="session")),
+                ("person_key", models.CharField(max_length=32)),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="mobile")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("qr", "Scanned the door code"),
+                            ("list", "Ticked on the keeper's list"),
+                        ],
+                        max_length=8,
+                        verbose_name="how",
+                    ),
+                ),
+                ("tick_id", models.UUIDField(blank=True, null=True, unique=True)),
+                ("checked_in_at", models.DateTimeField(verbose_name="checked in")),
+                (
+                    "checked_out_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="checked out"),
+                ),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checkins",
+                        to="activities.activity",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.station",
+                    ),
+                ),
+                (
+                    "subdistrict",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.subdistrict",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activity_checkins",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signup",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="checkins",
+                        to="activities.signup",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check-in',
-                'verbose_name_plural': 'check-ins',
-                'ordering': ['checked_in_at', 'pk'],
+                "verbose_name": "check-in",
+                "verbose_name_plural": "check-ins",
+                "ordering": ["checked_in_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['district', 'starts_at'], name='activities__distric_b8a698_idx'),
+            model_name="activity",
+            index=models.Index(
+                fields=["district", "starts_at"], name="activities__distric_b8a698_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['community', 'starts_at'], name='activities__communi_49cf86_idx'),
+            model_name="activity",
+            index=models.Index(
+                fields=["community", "starts_at"], name="activities__communi_49cf86_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['station', 'starts_at'], name='activities__station_2947e3_idx'),
+            model_name="activity",
+            index=models.Index(
+                fields=["station", "starts_at"], name="activities__station_2947e3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='activity_ends_after_start'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="activity_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='signup',
-            index=models.Index(fields=['activity', 'occurrence', 'status', 'created_at'], name='activities__activit_b3d68d_idx'),
+            model_name="signup",
+            index=models.Index(
+                fields=["activity", "occurrence", "status", "created_at"],
+                name="activities__activit_b3d68d_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signup',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('activity', 'occurrence', 'phone'), name='signup_one_live_per_phone'),
+            model_name="signup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "cancelled"), _negated=True),
+                fields=("activity", "occurrence", "phone"),
+                name="signup_one_live_per_phone",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['community', 'occurrence'], name='activities__communi_f66b70_idx'),
+            model_name="checkin",
+            index=models.Index(
+                fields=["community", "occurrence"], name="activities__communi_f66b70_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['subdistrict', 'occurrence'], name='activities__subdist_f8a4a5_idx'),
+            model_name="checkin",
+            index=models.Index(
+                fields=["subdistrict", "occurrence"], name="activities__subdist_f8a4a5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['station', 'occurrence'], name='activities__station_1a6e7b_idx'),
+            model_name="checkin",
+            index=models.Index(
+                fields=["station", "occurrence"], name="activities__station_1a6e7b_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['district', 'occurrence'], name='activities__distric_340cfb_idx'),
+            model_name="checkin",
+            index=models.Index(
+                fields=["district", "occurrence"], name="activities__distric_340cfb_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.UniqueConstraint(fields=('activity', 'occurrence', 'person_key'), name='checkin_once_per_session'),
+            model_name="checkin",
+            constraint=models.UniqueConstraint(
+                fields=("activity", "occurrence", "person_key"), name="checkin_once_per_session"
+            ),
         ),
     ]

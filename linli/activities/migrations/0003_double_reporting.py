@@ -7,121 +7,408 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0002_areas'),
-        ('areas', '0001_initial'),
-        ('places', '0004_areas'),
+        ("activities", "0002_areas"),
+        ("areas", "0001_initial"),
+        ("places", "0004_areas"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartyMember',
+            name="PartyMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('employer', models.CharField(max_length=150, verbose_name='employer')),
-                ('employer_party_organisation', models.CharField(max_length=150, verbose_name="employer's party organisation")),
-                ('skills', models.CharField(blank=True, max_length=300, verbose_name='skills')),
-                ('availability', models.CharField(blank=True, max_length=200, verbose_name='when available')),
-                ('preferred_posts', models.CharField(blank=True, max_length=300, verbose_name='preferred service posts')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='party_member', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("employer", models.CharField(max_length=150, verbose_name="employer")),
+                (
+                    "employer_party_organisation",
+                    models.CharField(max_length=150, verbose_name="employer's party organisation"),
+                ),
+                ("skills", models.CharField(blank=True, max_length=300, verbose_name="skills")),
+                (
+                    "availability",
+                    models.CharField(blank=True, max_length=200, verbose_name="when available"),
+                ),
+                (
+                    "preferred_posts",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="preferred service posts"
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="party_member",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party member',
-                'verbose_name_plural': 'party members',
+                "verbose_name": "party member",
+                "verbose_name_plural": "party members",
             },
         ),
         migrations.CreateModel(
-            name='PointsEntry',
+            name="PointsEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.IntegerField(verbose_name='points')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points", models.IntegerField(verbose_name="points")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="points_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points entry',
-                'verbose_name_plural': 'points entries',
-                'ordering': ['-created_at'],
+                "verbose_name": "points entry",
+                "verbose_name_plural": "points entries",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Registration',
+            name="Registration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('unit', 'Unit'), ('member', 'Party member')], max_length=10, verbose_name='kind')),
-                ('party_organisation', models.CharField(max_length=150, verbose_name='party organisation')),
-                ('liaison_name', models.CharField(max_length=50, verbose_name='liaison')),
-                ('liaison_phone', models.CharField(max_length=20, verbose_name="liaison's mobile")),
-                ('offers', models.TextField(blank=True, help_text='Becomes the resource list of the co-construction day.', verbose_name='what we can offer')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the community'), ('approved', 'Approved'), ('returned', 'Returned')], default='pending', max_length=10, verbose_name='status')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('return_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for returning')),
-                ('receipt_number', models.CharField(blank=True, max_length=40)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.community', verbose_name='community')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='registrations', to='activities.partymember')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='places.organisation', verbose_name='unit')),
-                ('subdistrict', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.subdistrict')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("unit", "Unit"), ("member", "Party member")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "party_organisation",
+                    models.CharField(max_length=150, verbose_name="party organisation"),
+                ),
+                ("liaison_name", models.CharField(max_length=50, verbose_name="liaison")),
+                ("liaison_phone", models.CharField(max_length=20, verbose_name="liaison's mobile")),
+                (
+                    "offers",
+                    models.TextField(
+                        blank=True,
+                        help_text="Becomes the resource list of the co-construction day.",
+                        verbose_name="what we can offer",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the community"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "return_reason",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="reason for returning"
+                    ),
+                ),
+                ("receipt_number", models.CharField(blank=True, max_length=40)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="registrations",
+                        to="activities.partymember",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="places.organisation",
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "subdistrict",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.subdistrict",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'registration',
-                'verbose_name_plural': 'registrations',
-                'ordering': ['-submitted_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'unit'), ('organisation__isnull', False)), models.Q(('kind', 'member'), ('member__isnull', False)), _connector='OR'), name='registration_names_its_unit_or_member'), models.UniqueConstraint(condition=models.Q(('receipt_number', ''), _negated=True), fields=('receipt_number',), name='registration_receipt_unique')],
+                "verbose_name": "registration",
+                "verbose_name_plural": "registrations",
+                "ordering": ["-submitted_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "unit"), ("organisation__isnull", False)),
+                            models.Q(("kind", "member"), ("member__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="registration_names_its_unit_or_member",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("receipt_number", ""), _negated=True),
+                        fields=("receipt_number",),
+                        name="registration_receipt_unique",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceRecord',
+            name="ServiceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(verbose_name='service began')),
-                ('ended_at', models.DateTimeField(verbose_name='service ended')),
-                ('travel_minutes', models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(1440)], verbose_name='travel (minutes, not counted)')),
-                ('what', models.CharField(max_length=300, verbose_name='what was done')),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='hours')),
-                ('status', models.CharField(choices=[('recorded', 'Waiting for confirmation'), ('confirmed', 'Confirmed')], default='recorded', max_length=10, verbose_name='status')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('correction_request', models.CharField(blank=True, max_length=300, verbose_name='correction asked for')),
-                ('correction_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_records', to='activities.activity', verbose_name='activity')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.community', verbose_name='community')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('subdistrict', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.subdistrict')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_records', to='places.organisation', verbose_name='unit')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_records', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(verbose_name="service began")),
+                ("ended_at", models.DateTimeField(verbose_name="service ended")),
+                (
+                    "travel_minutes",
+                    models.PositiveIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(1440)],
+                        verbose_name="travel (minutes, not counted)",
+                    ),
+                ),
+                ("what", models.CharField(max_length=300, verbose_name="what was done")),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=2, max_digits=6, verbose_name="hours"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("recorded", "Waiting for confirmation"),
+                            ("confirmed", "Confirmed"),
+                        ],
+                        default="recorded",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "correction_request",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="correction asked for"
+                    ),
+                ),
+                ("correction_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="service_records",
+                        to="activities.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "subdistrict",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.subdistrict",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_records",
+                        to="places.organisation",
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_records",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service record',
-                'verbose_name_plural': 'service records',
-                'ordering': ['-started_at', '-pk'],
-                'indexes': [models.Index(fields=['volunteer', 'started_at'], name='activities__volunte_830993_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ended_at__gt', models.F('started_at'))), name='service_record_ends_after_start')],
+                "verbose_name": "service record",
+                "verbose_name_plural": "service records",
+                "ordering": ["-started_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["volunteer", "started_at"], name="activities__volunte_830993_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ended_at__gt", models.F("started_at"))),
+                        name="service_record_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StarTier',
+            name="StarTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stars', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='stars')),
-                ('min_hours', models.PositiveIntegerField(verbose_name='from hours')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stars",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="stars",
+                    ),
+                ),
+                ("min_hours", models.PositiveIntegerField(verbose_name="from hours")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'star tier',
-                'verbose_name_plural': 'star tiers',
-                'ordering': ['district', 'stars'],
-                'constraints': [models.UniqueConstraint(fields=('district', 'stars'), name='star_tier_unique')],
+                "verbose_name": "star tier",
+                "verbose_name_plural": "star tiers",
+                "ordering": ["district", "stars"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("district", "stars"), name="star_tier_unique")
+                ],
             },
         ),
     ]

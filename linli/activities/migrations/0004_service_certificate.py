@@ -6,34 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0003_double_reporting'),
-        ('areas', '0001_initial'),
+        ("activities", "0003_double_reporting"),
+        ("areas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VolunteerCertificate',
+            name="VolunteerCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial', models.CharField(max_length=40, unique=True, verbose_name='certificate number')),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='hours')),
-                ('duties', models.PositiveIntegerField(verbose_name='duties')),
-                ('period_start', models.DateField(verbose_name='service from')),
-                ('period_end', models.DateField(verbose_name='service until')),
-                ('issued_at', models.DateTimeField(verbose_name='issued')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.community', verbose_name='issuer')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('issued_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subdistrict', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.subdistrict')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_certificates', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "serial",
+                    models.CharField(max_length=40, unique=True, verbose_name="certificate number"),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=2, max_digits=8, verbose_name="hours"),
+                ),
+                ("duties", models.PositiveIntegerField(verbose_name="duties")),
+                ("period_start", models.DateField(verbose_name="service from")),
+                ("period_end", models.DateField(verbose_name="service until")),
+                ("issued_at", models.DateTimeField(verbose_name="issued")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.community",
+                        verbose_name="issuer",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subdistrict",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.subdistrict",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_certificates",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service certificate',
-                'verbose_name_plural': 'service certificates',
-                'ordering': ['-issued_at', '-pk'],
+                "verbose_name": "service certificate",
+                "verbose_name_plural": "service certificates",
+                "ordering": ["-issued_at", "-pk"],
             },
         ),
     ]

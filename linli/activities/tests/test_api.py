@@ -7,11 +7,13 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
 from linli.activities import services
 from linli.activities.models import Activity, CheckIn, SignUp
+from linli.core import limits
 
 from .conftest import tomorrow_at
 
@@ -246,3 +248,27 @@ def test_volunteer_check_out_through_the_api(
         response = as_user(station_keeper).post(f"{BASE}/checkins/{result.checkin_id}/checkout")
     assert response.status_code == 200
     assert response.json()["checked_out_at"]
+
+
+def test_an_over_long_description_is_refused_by_the_api_and_the_database(
+    as_user: Any, community_staff: Any, hierarchy: Any
+) -> None:
+    body = {
+        "title": "防诈骗讲座",
+        "category": "training",
+        "station_id": hierarchy.station_xingfu.pk,
+        "starts_at": tomorrow_at(15).isoformat(),
+        "ends_at": tomorrow_at(16).isoformat(),
+        "description": "长" * (limits.DESCRIPTION + 1),
+    }
+    client = as_user(community_staff)
+    response = client.post(f"{BASE}/", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "description" in response.content.decode()
+    assert not Activity.objects.exists()
+    # The console form says it beside the field; the database refuses a write around both.
+    body["description"] = "长" * limits.DESCRIPTION
+    assert client.post(f"{BASE}/", body, content_type="application/json").status_code == 201
+    activity = Activity.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.filter(pk=activity.pk).update(description=body["description"] + "长")

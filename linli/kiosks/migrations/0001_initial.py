@@ -6,234 +6,577 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0003_station_updated_index'),
+        ("places", "0003_station_updated_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MeasurementItem',
+            name="MeasurementItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=60, verbose_name='Chinese name')),
-                ('name_en', models.CharField(max_length=80, verbose_name='English name')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
-                ('loinc', models.CharField(blank=True, max_length=10, verbose_name='LOINC code')),
-                ('value_type', models.CharField(choices=[('number', 'Number'), ('text', 'Text')], default='number', max_length=10, verbose_name='value type')),
-                ('min_value', models.FloatField(blank=True, null=True, verbose_name='lowest plausible value')),
-                ('max_value', models.FloatField(blank=True, null=True, verbose_name='highest plausible value')),
-                ('is_active', models.BooleanField(default=True, verbose_name='measured')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=60, verbose_name="Chinese name")),
+                ("name_en", models.CharField(max_length=80, verbose_name="English name")),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
+                ("loinc", models.CharField(blank=True, max_length=10, verbose_name="LOINC code")),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[("number", "Number"), ("text", "Text")],
+                        default="number",
+                        max_length=10,
+                        verbose_name="value type",
+                    ),
+                ),
+                (
+                    "min_value",
+                    models.FloatField(blank=True, null=True, verbose_name="lowest plausible value"),
+                ),
+                (
+                    "max_value",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="highest plausible value"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="measured")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'measurement item',
-                'verbose_name_plural': 'measurement catalogue',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "measurement item",
+                "verbose_name_plural": "measurement catalogue",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ThresholdTable',
+            name="ThresholdTable",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=20, unique=True, verbose_name='version')),
-                ('valid_from', models.DateField(verbose_name='applies from')),
-                ('rules', models.JSONField(verbose_name='rules')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=20, unique=True, verbose_name="version")),
+                ("valid_from", models.DateField(verbose_name="applies from")),
+                ("rules", models.JSONField(verbose_name="rules")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'threshold table',
-                'verbose_name_plural': 'threshold tables',
-                'ordering': ['-valid_from'],
+                "verbose_name": "threshold table",
+                "verbose_name_plural": "threshold tables",
+                "ordering": ["-valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='Device',
+            name="Device",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section', models.CharField(choices=[('reading', 'Reading'), ('health', 'Health'), ('publicity', 'Theory and publicity'), ('government', 'Government services'), ('convenience', 'Convenience services')], max_length=20, verbose_name='section')),
-                ('kind', models.CharField(choices=[('micro_library', 'Micro library'), ('health_kiosk', 'Health-check kiosk'), ('e_newspaper', 'E-newspaper board'), ('medicine_cabinet', 'Unmanned medicine cabinet'), ('gov_terminal', 'Government-service terminal'), ('parcel_locker', '24-hour parcel lockers'), ('vending_machine', 'Vending machine'), ('awning', 'Outdoor awning'), ('rest_area', 'Rest area'), ('charging', 'Charging point'), ('publicity_board', 'Publicity board')], max_length=24, verbose_name='function area')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('status', models.CharField(choices=[('online', 'Online'), ('offline', 'Offline'), ('fault', 'Fault')], default='online', max_length=10, verbose_name='status')),
-                ('status_since', models.DateTimeField(verbose_name='since')),
-                ('last_heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='last heartbeat')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kiosk_devices', to='places.district')),
-                ('keeper', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kept_devices', to=settings.AUTH_USER_MODEL, verbose_name='keeper responsible')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kiosk_devices', to='places.station', verbose_name='smart hut')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("reading", "Reading"),
+                            ("health", "Health"),
+                            ("publicity", "Theory and publicity"),
+                            ("government", "Government services"),
+                            ("convenience", "Convenience services"),
+                        ],
+                        max_length=20,
+                        verbose_name="section",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("micro_library", "Micro library"),
+                            ("health_kiosk", "Health-check kiosk"),
+                            ("e_newspaper", "E-newspaper board"),
+                            ("medicine_cabinet", "Unmanned medicine cabinet"),
+                            ("gov_terminal", "Government-service terminal"),
+                            ("parcel_locker", "24-hour parcel lockers"),
+                            ("vending_machine", "Vending machine"),
+                            ("awning", "Outdoor awning"),
+                            ("rest_area", "Rest area"),
+                            ("charging", "Charging point"),
+                            ("publicity_board", "Publicity board"),
+                        ],
+                        max_length=24,
+                        verbose_name="function area",
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("online", "Online"), ("offline", "Offline"), ("fault", "Fault")],
+                        default="online",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_since", models.DateTimeField(verbose_name="since")),
+                (
+                    "last_heartbeat_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last heartbeat"),
+                ),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kiosk_devices",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "keeper",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kept_devices",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="keeper responsible",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kiosk_devices",
+                        to="places.station",
+                        verbose_name="smart hut",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'device',
-                'verbose_name_plural': 'devices',
-                'ordering': ['station', 'sort_order', 'code'],
+                "verbose_name": "device",
+                "verbose_name_plural": "devices",
+                "ordering": ["station", "sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='DeviceKey',
+            name="DeviceKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_id', models.CharField(max_length=32, unique=True, verbose_name='key id')),
-                ('created_at', models.DateTimeField(verbose_name='issued')),
-                ('retires_at', models.DateTimeField(blank=True, null=True, verbose_name='valid until')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keys', to='kiosks.device')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_id", models.CharField(max_length=32, unique=True, verbose_name="key id")),
+                ("created_at", models.DateTimeField(verbose_name="issued")),
+                (
+                    "retires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="valid until"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keys",
+                        to="kiosks.device",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'device key',
-                'verbose_name_plural': 'device keys',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "device key",
+                "verbose_name_plural": "device keys",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DeviceNonce',
+            name="DeviceNonce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nonce', models.CharField(max_length=64)),
-                ('seen_at', models.DateTimeField(db_index=True)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kiosks.device')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nonce", models.CharField(max_length=64)),
+                ("seen_at", models.DateTimeField(db_index=True)),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="kiosks.device",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Fault',
+            name="Fault",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary', models.CharField(max_length=200, verbose_name='fault')),
-                ('source', models.CharField(choices=[('device', 'Reported by the device'), ('staff', 'Reported by staff')], max_length=10, verbose_name='source')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
-                ('opened_at', models.DateTimeField(verbose_name='opened')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('closing_note', models.TextField(blank=True, verbose_name='how it was fixed')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='faults', to='kiosks.device')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kiosk_faults', to='places.station')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("summary", models.CharField(max_length=200, verbose_name="fault")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("device", "Reported by the device"),
+                            ("staff", "Reported by staff"),
+                        ],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(verbose_name="opened")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                ("closing_note", models.TextField(blank=True, verbose_name="how it was fixed")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="closed by",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="faults",
+                        to="kiosks.device",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kiosk_faults",
+                        to="places.station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fault',
-                'verbose_name_plural': 'faults',
-                'ordering': ['-opened_at', '-pk'],
+                "verbose_name": "fault",
+                "verbose_name_plural": "faults",
+                "ordering": ["-opened_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FaultEvent',
+            name="FaultEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('alerted', 'Keeper alerted'), ('closed', 'Closed')], max_length=10)),
-                ('at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fault', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='kiosks.fault')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("alerted", "Keeper alerted"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fault",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="kiosks.fault",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HealthSubject',
+            name="HealthSubject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pseudonym', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='health_subjects', to='places.community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='health_subjects', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pseudonym", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="health_subjects",
+                        to="places.community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="health_subjects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='HealthConsent',
+            name="HealthConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text_version', models.CharField(max_length=20, verbose_name='consent text version')),
-                ('granted_at', models.DateTimeField(verbose_name='granted')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn')),
-                ('channel', models.CharField(default='kiosk', max_length=10)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='kiosks.healthsubject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "text_version",
+                    models.CharField(max_length=20, verbose_name="consent text version"),
+                ),
+                ("granted_at", models.DateTimeField(verbose_name="granted")),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn"),
+                ),
+                ("channel", models.CharField(default="kiosk", max_length=10)),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="kiosks.healthsubject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at', '-pk'],
+                "ordering": ["-granted_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='measured on')),
-                ('level', models.CharField(choices=[('abnormal', 'Abnormal'), ('urgent', 'Urgent')], max_length=10, verbose_name='level')),
-                ('findings', models.JSONField(default=list)),
-                ('table_version', models.CharField(max_length=20)),
-                ('status', models.CharField(choices=[('open', 'To follow up'), ('closed', 'Followed up')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closing_note', models.TextField(blank=True, verbose_name='what was done')),
-                ('recheck_due', models.DateField(blank=True, null=True, verbose_name='recheck due')),
-                ('recheck_reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='kiosks.healthsubject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="measured on")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("abnormal", "Abnormal"), ("urgent", "Urgent")],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("findings", models.JSONField(default=list)),
+                ("table_version", models.CharField(max_length=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "To follow up"), ("closed", "Followed up")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("closing_note", models.TextField(blank=True, verbose_name="what was done")),
+                (
+                    "recheck_due",
+                    models.DateField(blank=True, null=True, verbose_name="recheck due"),
+                ),
+                ("recheck_reminded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followups",
+                        to="kiosks.healthsubject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up',
-                'verbose_name_plural': 'follow-ups',
-                'ordering': ['-day', 'pk'],
+                "verbose_name": "follow-up",
+                "verbose_name_plural": "follow-ups",
+                "ordering": ["-day", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Reading',
+            name="Reading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reading_id', models.CharField(max_length=64)),
-                ('item', models.CharField(max_length=40)),
-                ('subject', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('measured_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField()),
-                ('key_id', models.CharField(max_length=16)),
-                ('ciphertext', models.BinaryField()),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='readings', to='kiosks.device')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reading_id", models.CharField(max_length=64)),
+                ("item", models.CharField(max_length=40)),
+                ("subject", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("measured_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField()),
+                ("key_id", models.CharField(max_length=16)),
+                ("ciphertext", models.BinaryField()),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="readings",
+                        to="kiosks.device",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.district",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['measured_at', 'pk'],
+                "ordering": ["measured_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['status', 'last_heartbeat_at'], name='kiosks_devi_status_422f61_idx'),
+            model_name="device",
+            index=models.Index(
+                fields=["status", "last_heartbeat_at"], name="kiosks_devi_status_422f61_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.UniqueConstraint(fields=('district', 'code'), name='kiosk_device_code_unique'),
+            model_name="device",
+            constraint=models.UniqueConstraint(
+                fields=("district", "code"), name="kiosk_device_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='devicenonce',
-            constraint=models.UniqueConstraint(fields=('device', 'nonce'), name='kiosk_nonce_unique'),
+            model_name="devicenonce",
+            constraint=models.UniqueConstraint(
+                fields=("device", "nonce"), name="kiosk_nonce_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='fault',
-            index=models.Index(fields=['station', 'status'], name='kiosks_faul_station_f06b66_idx'),
+            model_name="fault",
+            index=models.Index(fields=["station", "status"], name="kiosks_faul_station_f06b66_idx"),
         ),
         migrations.AddConstraint(
-            model_name='healthconsent',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('subject',), name='kiosk_one_active_consent'),
+            model_name="healthconsent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("subject",),
+                name="kiosk_one_active_consent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['community', 'status'], name='kiosks_foll_communi_e2f01a_idx'),
+            model_name="followup",
+            index=models.Index(
+                fields=["community", "status"], name="kiosks_foll_communi_e2f01a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followup',
-            constraint=models.UniqueConstraint(fields=('subject', 'day'), name='kiosk_followup_once_a_day'),
+            model_name="followup",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "day"), name="kiosk_followup_once_a_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reading',
-            constraint=models.UniqueConstraint(fields=('device', 'reading_id'), name='kiosk_reading_once_per_device'),
+            model_name="reading",
+            constraint=models.UniqueConstraint(
+                fields=("device", "reading_id"), name="kiosk_reading_once_per_device"
+            ),
         ),
     ]

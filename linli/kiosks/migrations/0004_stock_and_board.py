@@ -6,82 +6,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('areas', '0001_initial'),
-        ('kiosks', '0003_areas'),
-        ('places', '0004_areas'),
+        ("areas", "0001_initial"),
+        ("kiosks", "0003_areas"),
+        ("places", "0004_areas"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='device',
-            name='feed_fetched_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='feed last fetched'),
+            model_name="device",
+            name="feed_fetched_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="feed last fetched"),
         ),
         migrations.CreateModel(
-            name='BoardPost',
+            name="BoardPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('policy', 'Policy'), ('notice', 'Notice'), ('warning', 'Warning')], max_length=10, verbose_name='kind')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('body', models.TextField(max_length=2000, verbose_name='text')),
-                ('published_at', models.DateTimeField(verbose_name='published')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='shown until')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='board_posts', to='places.station', verbose_name='smart hut')),
-                ('subdistrict', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.subdistrict')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("policy", "Policy"),
+                            ("notice", "Notice"),
+                            ("warning", "Warning"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                ("body", models.TextField(max_length=2000, verbose_name="text")),
+                ("published_at", models.DateTimeField(verbose_name="published")),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="shown until"),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="board_posts",
+                        to="places.station",
+                        verbose_name="smart hut",
+                    ),
+                ),
+                (
+                    "subdistrict",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.subdistrict",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'board post',
-                'verbose_name_plural': 'board posts',
-                'ordering': ['-published_at', '-pk'],
+                "verbose_name": "board post",
+                "verbose_name_plural": "board posts",
+                "ordering": ["-published_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='StockEvent',
+            name="StockEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=64)),
-                ('item', models.CharField(max_length=40)),
-                ('kind', models.CharField(choices=[('stocktake', 'Stocktake'), ('restock', 'Restocked'), ('dispense', 'Dispensed'), ('sale', 'Sold'), ('deposit', 'Parcel deposited'), ('pickup', 'Parcel picked up')], max_length=10)),
-                ('quantity', models.PositiveIntegerField()),
-                ('at', models.DateTimeField()),
-                ('received_at', models.DateTimeField()),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_events', to='kiosks.device')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.station')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=64)),
+                ("item", models.CharField(max_length=40)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("stocktake", "Stocktake"),
+                            ("restock", "Restocked"),
+                            ("dispense", "Dispensed"),
+                            ("sale", "Sold"),
+                            ("deposit", "Parcel deposited"),
+                            ("pickup", "Parcel picked up"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField()),
+                ("at", models.DateTimeField()),
+                ("received_at", models.DateTimeField()),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stock_events",
+                        to="kiosks.device",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.station",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['station', 'at'], name='kiosks_stoc_station_779d11_idx')],
-                'constraints': [models.UniqueConstraint(fields=('device', 'event_id'), name='kiosk_stock_event_once_per_device')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["station", "at"], name="kiosks_stoc_station_779d11_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("device", "event_id"), name="kiosk_stock_event_once_per_device"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StockItem',
+            name="StockItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('quantity', models.PositiveIntegerField(verbose_name='available')),
-                ('capacity', models.PositiveIntegerField(blank=True, null=True, verbose_name='capacity')),
-                ('low_at', models.PositiveIntegerField(default=0, verbose_name='low at')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='expires on')),
-                ('updated_at', models.DateTimeField(verbose_name='updated')),
-                ('low_alerted_at', models.DateTimeField(blank=True, null=True)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_items', to='kiosks.device')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("quantity", models.PositiveIntegerField(verbose_name="available")),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="capacity"),
+                ),
+                ("low_at", models.PositiveIntegerField(default=0, verbose_name="low at")),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="expires on")),
+                ("updated_at", models.DateTimeField(verbose_name="updated")),
+                ("low_alerted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stock_items",
+                        to="kiosks.device",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock item',
-                'verbose_name_plural': 'stock',
-                'ordering': ['device', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('device', 'code'), name='kiosk_stock_item_unique')],
+                "verbose_name": "stock item",
+                "verbose_name_plural": "stock",
+                "ordering": ["device", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("device", "code"), name="kiosk_stock_item_unique"
+                    )
+                ],
             },
         ),
     ]

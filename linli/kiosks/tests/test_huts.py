@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.accounts.sms import ConsoleSender
-from linli.core.exceptions import Conflict
+from linli.core import limits
+from linli.core.exceptions import Conflict, LinliError
 from linli.core.models import AuditEntry
 from linli.kiosks import permissions, services
 from linli.kiosks.models import Device, DeviceStatus, Fault, FaultEvent
@@ -247,3 +248,13 @@ def test_the_chokepoint_refuses_garbage_ids(hut_keeper: User) -> None:
     for pk in ("abc", -1, 0, 2**70):
         with pytest.raises(Http404):
             permissions.get_fault_for_user(hut_keeper, pk)
+
+
+def test_an_over_long_closing_note_is_refused_not_cut(open_fault: Fault, hut_keeper: User) -> None:
+    with pytest.raises(LinliError) as refused:
+        services.close_fault(
+            actor=hut_keeper, fault=open_fault, note="修" * (limits.DESCRIPTION + 1)
+        )
+    assert refused.value.details["field"] == "note"
+    assert "2000" in str(refused.value)
+    assert Fault.objects.get(pk=open_fault.pk).status == Fault.Status.OPEN
