@@ -27,9 +27,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 from linli.core import audit
+from linli.core.exceptions import Conflict
 from linli.core.models import AuditEntry
 from linli.core.types import UserLike
 
@@ -136,9 +139,39 @@ def audited_change[M: models.Model](
             changes={**change.context, **changes},
         )
         if change.delete:
-            subject.delete()
+            _delete(subject)
         for row in change.remove:
             row.delete()
+
+
+def _delete(subject: models.Model) -> None:
+    """Delete ``subject``, or refuse (409, nothing changed) while other records still need it.
+
+    A station with activities held there, an organisation that organised them: the rows that
+    point at it with ``on_delete=PROTECT`` belong to apps this module does not know, so the
+    message names them by their models' own names and counts.
+    """
+    try:
+        subject.delete()
+    except (ProtectedError, RestrictedError) as refused:
+        held = (
+            refused.protected_objects
+            if isinstance(refused, ProtectedError)
+            else (refused.restricted_objects)
+        )
+        counts: dict[str, int] = {}
+        for row in held:
+            name = str(row._meta.verbose_name_plural)
+            counts[name] = counts.get(name, 0) + 1
+        what = _(", ").join(f"{name} {count}" for name, count in sorted(counts.items()))
+        raise Conflict(
+            _(
+                "“%(name)s” cannot be removed: other records still refer to it (%(what)s). "
+                "Take it out of service instead, or move those records first."
+            )
+            % {"name": subject, "what": what},
+            code="in_use",
+        ) from refused
 
 
 def _send_on_commit(signal: Signal, obj: models.Model, action: str) -> None:
