@@ -168,6 +168,6 @@ def can_edit_routing(user: AnyUser) -> TypeGuard[User]:
 
 def routing_rules_for_user(user: AnyUser) -> QuerySet[RoutingRule]:
     """The routing rules of the district ``user`` edits (none for anyone else)."""
-    if not can_edit_routing(user):
+    if not can_edit_routing(user) or user.district_id is None:
         return RoutingRule.objects.none()
     return RoutingRule.objects.filter(district_id=user.district_id)

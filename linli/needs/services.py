@@ -1317,6 +1317,8 @@ def set_routing_rule(
         raise PermissionDenied
     category = _choice(category, Category, field="category", label=_("category"))
     district_id = actor.district_id
+    if district_id is None:  # can_edit_routing already says so; mypy reads it here
+        raise PermissionDenied
     organisation = Organisation.objects.filter(
         pk=permissions.as_pk(organisation_id), district_id=district_id
     ).first()
