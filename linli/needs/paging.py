@@ -17,7 +17,7 @@ from django.core.paginator import Page, Paginator
 CAP = 10_000
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator):  # type: ignore[type-arg]  # pages of any model's rows
     """A paginator whose count stops at ``cap``; ``capped`` says whether more rows exist."""
 
     def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None) -> None:
@@ -29,11 +29,12 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         # Only the primary keys, unordered: the count needs neither the page's columns (and
         # their joins) nor its order, and PostgreSQL then counts from an index alone.
-        n = int(self.object_list.values("pk").order_by()[: self.cap + 1].count())
+        rows: Any = self.object_list  # a QuerySet here (stubs type it as any sequence)
+        n = int(rows.values("pk").order_by()[: self.cap + 1].count())
         self.capped = n > self.cap
         return min(n, self.cap)
 
 
-def page_links(page: Page) -> list[int | str]:
+def page_links(page: Page[Any]) -> list[int | str]:
     """The page numbers around ``page`` and at both ends, with ``…`` for the gaps."""
     return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))

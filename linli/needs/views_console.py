@@ -424,9 +424,10 @@ def api_clients(request: HttpRequest) -> HttpResponse:
 def routing_rules(request: HttpRequest) -> HttpResponse:
     """The routing rules: which unit handles which category of need where. District admins."""
     user: Any = request.user
-    if not permissions.can_edit_routing(user):
+    if not permissions.can_edit_routing(user) or user.district_id is None:
         raise PermissionDenied
-    form = RoutingRuleForm(district_id=user.district_id)
+    district_id: int = user.district_id
+    form = RoutingRuleForm(district_id=district_id)
     if request.method == "POST":
         if request.POST.get("delete"):
             services.delete_routing_rule(
@@ -434,7 +435,7 @@ def routing_rules(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("The rule was removed."))
             return redirect("needs:console_routing")
-        form = RoutingRuleForm(request.POST, district_id=user.district_id)
+        form = RoutingRuleForm(request.POST, district_id=district_id)
         if form.is_valid():
             d = form.cleaned_data
             try:
