@@ -14,17 +14,14 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import hashlib
-import hmac
 import re
-import struct
 import sys
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlparse
 
+from django_otp.oath import TOTP
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
@@ -66,13 +63,12 @@ class Journey:
 
 
 def totp(secret: str, *, at: float | None = None) -> str:
-    """The 6-digit code an authenticator app shows for ``secret`` (RFC 6238: SHA-1, 30 s)."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
-    counter = struct.pack(">Q", int((time.time() if at is None else at) // 30))
-    digest = hmac.new(key, counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{number % 1_000_000:06d}"
+    """The 6-digit code an authenticator app shows for ``secret`` now (or at ``at``): django_otp's
+    own RFC 6238 implementation, the one the server checks codes with."""
+    device = TOTP(base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True))
+    if at is not None:
+        device.time = at
+    return f"{device.token():06d}"
 
 
 def _log_in(page: Any, base: str, username: str, password: str) -> None:

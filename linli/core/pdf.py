@@ -42,6 +42,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.fonts import FontFace
 
 CONTENT_TYPE = "application/pdf"
 
@@ -261,7 +262,7 @@ class Document:
             text_align=align,
             line_height=size * 0.62,
             padding=1.2,
-            headings_style=_heading_style(),
+            headings_style=FontFace(family=FAMILY, emphasis="BOLD", fill_color=(230, 234, 239)),
             cell_fill_color=245,
             cell_fill_mode=TableCellFillMode.ROWS,
             wrapmode=WrapMode.CHAR,
@@ -286,12 +287,6 @@ class Document:
 
     def render(self) -> bytes:
         return bytes(self._pdf.output())
-
-
-def _heading_style() -> Any:
-    from fpdf.fonts import FontFace
-
-    return FontFace(family=FAMILY, emphasis="BOLD", fill_color=(230, 234, 239))
 
 
 def response(data: bytes, filename: str) -> HttpResponse:

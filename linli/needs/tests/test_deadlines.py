@@ -69,7 +69,7 @@ def _reference(start: dt.date, n: int) -> dt.date | None:
         try:
             if chinese_calendar.is_workday(day):
                 count += 1
-        except NotImplementedError:
+        except NotImplementedError:  # a year chinesecalendar does not know: no deadline
             return None
     return day
 
